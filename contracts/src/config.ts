@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const host = z.string().min(1);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * The hub's configuration, from the environment. Every variable is documented in the README; `parseConfig`
+ * reports every problem at once, before any socket opens.
+ */
+export const Config = z
+  .object({
+    CITYHUB_DATA_DIR: z.string().min(1).default('./.data'),
+    CITYHUB_HTTP_HOST: host.default('127.0.0.1'),
+    CITYHUB_HTTP_PORT: port.default(8080),
+    CITYHUB_MQTT_HOST: host.default('127.0.0.1'),
+    CITYHUB_MQTT_PORT: port.default(1883),
+    CITYHUB_STORE: z.enum(['duckdb', 'influxdb']).default('duckdb'),
+    INFLUX_URL: z.url().optional(),
+    INFLUX_TOKEN: z.string().optional(),
+    INFLUX_ORG: z.string().optional(),
+    INFLUX_BUCKET: z.string().optional(),
+    /** Simulated devices: a count, 0 = off; unset = one per catalogue asset (`cityhub start`). */
+    CITYHUB_SIMULATE: z.coerce.number().int().min(0).max(100_000).optional(),
+    /** How often each simulated device publishes, in milliseconds. */
+    CITYHUB_SIMULATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    CITYHUB_REDIS_URL: z.string().optional(),
+    CITYHUB_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CITYHUB_PUBLIC_READ: bool.default(true),
+    /** Raw retention in days (readings older than this are refused and deleted). */
+    CITYHUB_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
+  })
+  .superRefine((c, ctx) => {
+    if (c.CITYHUB_STORE === 'influxdb') {
+      for (const k of ['INFLUX_URL', 'INFLUX_BUCKET'] as const) {
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is required when CITYHUB_STORE=influxdb` });
+      }
+    }
+  });
+export type Config = z.infer<typeof Config>;
+
+/** A configuration that failed validation; `problems` lists every one. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment into a Config, or throws a ConfigError naming every problem. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => (k.startsWith('CITYHUB_') || k.startsWith('INFLUX_')) && v !== ''),
+  );
+  const r = Config.safeParse(relevant);
+  if (r.success) return r.data;
+  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`));
+}
+
+/** The names of every configuration variable, for checks of deployment files against the schema. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(Config.shape);

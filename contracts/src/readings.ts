@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { Kind, METRICS } from './kinds.js';
+
+/** Epoch milliseconds before this are almost surely epoch seconds sent by mistake. */
+const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
+
+/** Device time: ISO 8601 with an offset, or epoch milliseconds. Parsed to epoch milliseconds. */
+export const Timestamp = z.union([
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+  z.number().int().refine((n) => n >= MIN_EPOCH_MS, {
+    message: 'ts must be epoch milliseconds (this looks like seconds, or a date before 2000)',
+  }),
+]);
+
+const base = {
+  ts: Timestamp,
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+};
+const nonNeg = (max: number) => z.number().min(0).max(max);
+
+/** One traffic sensor reading on a road link. */
+export const TrafficReading = z.strictObject({
+  ...base,
+  speed_kmh: nonNeg(250),
+  travel_time_s: nonNeg(86_400).optional(),
+  flow_veh_h: nonNeg(20_000).optional(),
+  occupancy_pct: nonNeg(100).optional(),
+});
+/** One public Wi-Fi hotspot reading. */
+export const WifiReading = z.strictObject({
+  ...base,
+  clients: z.number().int().min(0).max(100_000),
+  rx_kbps: nonNeg(100_000_000).optional(),
+  tx_kbps: nonNeg(100_000_000).optional(),
+});
+/** One building energy meter reading; `energy_kwh` is a counter that never decreases. */
+export const EnergyReading = z.strictObject({
+  ...base,
+  power_kw: z.number().min(-100_000).max(100_000),
+  energy_kwh: nonNeg(1e12).optional(),
+});
+export type TrafficReading = z.infer<typeof TrafficReading>;
+export type WifiReading = z.infer<typeof WifiReading>;
+export type EnergyReading = z.infer<typeof EnergyReading>;
+
+export const READING_SCHEMAS = { traffic: TrafficReading, wifi: WifiReading, energy: EnergyReading } as const;
+
+/** A device that buffered while offline sends an array; its length is bounded. */
+export const MAX_READINGS_PER_MESSAGE = 5_000;
+/** A telemetry message: one reading or an array of readings. */
+export const telemetrySchema = (kind: Kind) =>
+  z.union([READING_SCHEMAS[kind], z.array(READING_SCHEMAS[kind]).min(1).max(MAX_READINGS_PER_MESSAGE)]);
+
+/** Why a reading was rejected. Every rejected reading lands in the dead letters with one of these. */
+export const RejectReason = z.enum([
+  'malformed_json', // the payload is not JSON
+  'schema', // a field is missing, unknown or of the wrong type
+  'out_of_range', // a value outside its plausible range
+  'ts_future', // more than the allowed skew ahead of the hub's clock
+  'ts_too_old', // older than the raw retention
+  'counter_decrease', // a meter counter went down
+  'too_many_readings', // an array longer than MAX_READINGS_PER_MESSAGE
+  'unknown_device', // no such device in the registry (or disabled)
+  'wrong_kind', // the topic's kind is not the device's kind
+]);
+export type RejectReason = z.infer<typeof RejectReason>;
+
+/** A reading that passed validation, normalised: time in epoch ms, metrics as numbers. */
+export interface ValidReading { ts: number; seq: number; values: Record<string, number> }
+/** One rejected element of a telemetry message (`index` is its position in an array, or null). */
+export interface Rejection { index: number | null; reason: RejectReason; message: string; raw: unknown }
+
+export interface ValidateOptions {
+  /** The hub's clock, epoch ms. */
+  now: number;
+  /** How far ahead of `now` a device clock may be. */
+  maxFutureMs?: number;
+  /** How old a reading may be (the raw retention). */
+  maxAgeMs?: number;
+}
+export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+export const DEFAULT_MAX_AGE_MS = 30 * 86_400_000;
+
+function classify(issues: readonly z.core.$ZodIssue[]): { reason: RejectReason; message: string } {
+  const message = issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+  const range = issues.every((i) => (i.code === 'too_big' || i.code === 'too_small') && i.path[0] !== 'ts');
+  return { reason: range ? 'out_of_range' : 'schema', message };
+}
+
+/** Validates one reading object of `kind`, including the clock checks. */
+export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions, index: number | null = null):
+  { ok: true; reading: ValidReading } | { ok: false; rejection: Rejection } {
+  const parsed = READING_SCHEMAS[kind].safeParse(raw);
+  if (!parsed.success) return { ok: false, rejection: { index, raw, ...classify(parsed.error.issues) } };
+  const { ts, seq, ...rest } = parsed.data as { ts: number; seq: number } & Record<string, number | undefined>;
+  const maxFuture = opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+  const maxAge = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+  if (ts > opts.now + maxFuture) {
+    return { ok: false, rejection: { index, raw, reason: 'ts_future', message: `ts ${new Date(ts).toISOString()} is more than ${maxFuture / 1000} s ahead of the hub clock` } };
+  }
+  if (ts < opts.now - maxAge) {
+    return { ok: false, rejection: { index, raw, reason: 'ts_too_old', message: `ts ${new Date(ts).toISOString()} is older than the raw retention (${Math.round(maxAge / 86_400_000)} days)` } };
+  }
+  const values: Record<string, number> = {};
+  for (const m of METRICS[kind]) {
+    const v = rest[m];
+    if (v !== undefined) values[m] = v;
+  }
+  return { ok: true, reading: { ts, seq, values } };
+}
+
+/**
+ * Validates a telemetry payload (bytes or already-parsed JSON) of `kind`: one reading or an array.
+ * Good readings are kept even when others in the same array are rejected.
+ */
+export function validateTelemetry(kind: Kind, payload: Uint8Array | string | unknown, opts: ValidateOptions):
+  { accepted: ValidReading[]; rejected: Rejection[] } {
+  let data: unknown = payload;
+  if (typeof payload === 'string' || payload instanceof Uint8Array) {
+    const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      return { accepted: [], rejected: [{ index: null, reason: 'malformed_json', message: `payload is not JSON: ${(e as Error).message}`, raw: text.slice(0, 4096) }] };
+    }
+  }
+  const accepted: ValidReading[] = [];
+  const rejected: Rejection[] = [];
+  if (Array.isArray(data)) {
+    if (data.length === 0) return { accepted, rejected: [{ index: null, reason: 'schema', message: 'an empty array holds no reading', raw: data }] };
+    if (data.length > MAX_READINGS_PER_MESSAGE) {
+      return { accepted, rejected: [{ index: null, reason: 'too_many_readings', message: `${data.length} readings in one message; at most ${MAX_READINGS_PER_MESSAGE}`, raw: { length: data.length } }] };
+    }
+    data.forEach((item, i) => {
+      const r = validateReading(kind, item, opts, i);
+      if (r.ok) accepted.push(r.reading);
+      else rejected.push(r.rejection);
+    });
+  } else {
+    const r = validateReading(kind, data, opts, null);
+    if (r.ok) accepted.push(r.reading);
+    else rejected.push(r.rejection);
+  }
+  return { accepted, rejected };
+}

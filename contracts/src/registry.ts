@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { Kind } from './kinds.js';
+import { DEVICE_ID_PATTERN } from './topics.js';
+
+/** A device as the registry keeps it: never a plain secret, only its scrypt hash. */
+export const DeviceRecord = z.object({
+  id: z.string().regex(DEVICE_ID_PATTERN),
+  kind: Kind,
+  asset: z.string().min(1),
+  /** `scrypt$N$r$p$saltB64$hashB64` */
+  secret_hash: z.string(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  /** Set for devices the simulator provisioned. */
+  simulated: z.boolean().optional(),
+});
+export type DeviceRecord = z.infer<typeof DeviceRecord>;
+
+/** What `cityhub devices add --json` prints, and `POST /api/v1/devices` answers: the secret, shown once. */
+export const NewDevice = z.object({ id: z.string(), secret: z.string(), kind: Kind, asset: z.string() });
+export type NewDevice = z.infer<typeof NewDevice>;
+
+/** The device registry, shared by the broker (authentication), ingest (binding), the API and the CLI. */
+export interface DeviceRegistry {
+  /** The device, or undefined if unknown. Sees devices added by other processes. */
+  get(id: string): DeviceRecord | undefined;
+  /** True when the device exists, is enabled and the secret matches. */
+  verify(id: string, secret: string): Promise<boolean>;
+  /** Creates a device on an asset of its kind; returns its secret once. */
+  add(input: { kind: Kind; asset: string; id?: string; simulated?: boolean }): Promise<NewDevice>;
+  list(): DeviceRecord[];
+  setEnabled(id: string, enabled: boolean): Promise<DeviceRecord>;
+}

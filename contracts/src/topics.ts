@@ -1,0 +1,33 @@
+import { Kind } from './kinds.js';
+
+/**
+ * Device ids: lower-case letters, digits and dashes, 3 to 64 characters. Never a topic separator or
+ * wildcard, so a device id can be put in a topic level as it is.
+ */
+export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+export type Channel = 'telemetry' | 'status';
+export interface DeviceTopic { kind: Kind; deviceId: string; channel: Channel }
+
+export const telemetryTopic = (kind: Kind, deviceId: string): string => `city/${kind}/${deviceId}/telemetry`;
+export const statusTopic = (kind: Kind, deviceId: string): string => `city/${kind}/${deviceId}/status`;
+/** Everything a device may subscribe to: its own subtree. */
+export const deviceSubtree = (kind: Kind, deviceId: string): string => `city/${kind}/${deviceId}/`;
+/** What ingest subscribes to on an external broker. */
+export const TELEMETRY_FILTER = 'city/+/+/telemetry';
+export const STATUS_FILTER = 'city/+/+/status';
+
+/** Parses `city/{kind}/{deviceId}/{telemetry|status}`; anything else is `null`. */
+export function parseTopic(topic: string): DeviceTopic | null {
+  const parts = topic.split('/');
+  if (parts.length !== 4 || parts[0] !== 'city') return null;
+  const [, kind, deviceId, channel] = parts as [string, string, string, string];
+  const k = Kind.safeParse(kind);
+  if (!k.success || !DEVICE_ID_PATTERN.test(deviceId)) return null;
+  if (channel !== 'telemetry' && channel !== 'status') return null;
+  return { kind: k.data, deviceId, channel };
+}
+
+/** Status payloads; the offline one is the device's last will. Both are retained. */
+export const STATUS_ONLINE = 'online';
+export const STATUS_OFFLINE = 'offline';

@@ -1,0 +1,72 @@
+import type { Agg, Kind, RejectReason } from '@cityhub/contracts';
+
+/**
+ * One stored reading. Its key is (kind, asset, device, ts): writing the same key again overwrites it,
+ * so a re-delivered reading is stored once.
+ */
+export interface Point {
+  kind: Kind;
+  asset: string;
+  device: string;
+  /** Device time, epoch ms. */
+  ts: number;
+  seq: number;
+  /** Metric name → value; only the metrics the reading carried. */
+  values: Record<string, number>;
+}
+
+/** The latest reading of an asset. */
+export interface LatestPoint { kind: Kind; asset: string; device: string; ts: number; values: Record<string, number> }
+
+export interface SeriesQuery {
+  assets: string[];
+  metric: string;
+  /** Inclusive start, epoch ms. */
+  from: number;
+  /** Exclusive end, epoch ms. */
+  to: number;
+  /** Bucket width in seconds; absent = raw points. */
+  stepS?: number;
+  /** Aggregate per bucket (required with stepS). */
+  agg?: Agg;
+}
+/** Points per asset, ascending time; with a step, `ts` is the bucket start. Empty buckets are absent. */
+export interface SeriesResult { asset: string; points: Array<[ts: number, value: number]> }
+
+/** A rejected reading, kept with its reason so that it can be listed and replayed. */
+export interface DeadLetter {
+  id?: string;
+  /** When the hub received it, epoch ms. */
+  received: number;
+  device: string | null;
+  topic: string;
+  reason: RejectReason | 'topic_denied';
+  message: string;
+  /** The rejected payload (or the rejected element of an array), as text. */
+  payload: string;
+}
+export interface DeadLetterQuery { device?: string; reason?: string; from?: number; to?: number; limit?: number }
+
+/** Retention per resolution, in days; `null` keeps forever. */
+export interface Retention { raw: number | null }
+
+/**
+ * The store: the one interface both adapters (DuckDB, InfluxDB) implement and the conformance suite checks.
+ * Every method may throw a StoreError (see errors.ts).
+ */
+export interface Store {
+  readonly name: string;
+  /** Creates tables / databases as needed. */
+  init(): Promise<void>;
+  /** Writes points in one batch; idempotent per key. */
+  write(points: readonly Point[]): Promise<void>;
+  /** The latest reading of every asset of a kind (across its devices, the newest by ts). */
+  latest(kind: Kind): Promise<LatestPoint[]>;
+  /** History of one metric for some assets over [from, to), raw or per step with an aggregate. */
+  series(q: SeriesQuery): Promise<SeriesResult[]>;
+  /** Deletes raw points older than `before` (epoch ms); returns how many went, where the store can tell. */
+  deleteBefore(before: number): Promise<number | null>;
+  writeDeadLetters(rows: readonly DeadLetter[]): Promise<void>;
+  listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}

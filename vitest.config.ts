@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspaces import each other's TypeScript sources in tests through the `source` export condition,
+// so unit tests need no build; end-to-end tests run the built `cityhub` (npm test builds first).
+const conditions = ['source', 'module', 'node', 'import', 'default'];
+const project = (name: string, include: string[], testTimeout = 20_000) => ({
+  extends: true as const,
+  test: { name, include, testTimeout, hookTimeout: 60_000 },
+});
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  test: {
+    pool: 'forks',
+    projects: [
+      project('contracts', ['contracts/src/**/*.test.ts']),
+      project('store', ['store/src/**/*.test.ts', 'store/test/**/*.test.ts'], 60_000),
+      project('broker', ['broker/src/**/*.test.ts']),
+      project('ingest', ['ingest/src/**/*.test.ts']),
+      project('api', ['api/src/**/*.test.ts']),
+      project('devices', ['devices/src/**/*.test.ts']),
+      project('dashboard', ['dashboard/src/**/*.test.ts', 'dashboard/test/**/*.test.ts'], 90_000),
+      project('e2e', ['test/**/*.test.ts'], 90_000),
+    ],
+  },
+});
