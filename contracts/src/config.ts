@@ -29,13 +29,6 @@ export const Config = z
     CITYHUB_PUBLIC_READ: bool.default(true),
     /** Raw retention in days (readings older than this are refused and deleted). */
     CITYHUB_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
-  })
-  .superRefine((c, ctx) => {
-    if (c.CITYHUB_STORE === 'influxdb') {
-      for (const k of ['INFLUX_URL', 'INFLUX_BUCKET'] as const) {
-        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is required when CITYHUB_STORE=influxdb` });
-      }
-    }
   });
 export type Config = z.infer<typeof Config>;
 
@@ -53,8 +46,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     Object.entries(env).filter(([k, v]) => (k.startsWith('CITYHUB_') || k.startsWith('INFLUX_')) && v !== ''),
   );
   const r = Config.safeParse(relevant);
-  if (r.success) return r.data;
-  throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`));
+  // Checks across variables run on the raw input too, so they are reported even when another variable failed.
+  const problems = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+  if (relevant.CITYHUB_STORE === 'influxdb') {
+    for (const k of ['INFLUX_URL', 'INFLUX_BUCKET']) if (!relevant[k]) problems.push(`${k}: required when CITYHUB_STORE=influxdb`);
+  }
+  if (r.success && problems.length === 0) return r.data;
+  throw new ConfigError(problems);
 }
 
 /** The names of every configuration variable, for checks of deployment files against the schema. */

@@ -1,0 +1,26 @@
+import { deviceSubtree, parseTopic, STATUS_OFFLINE, STATUS_ONLINE, type Kind } from '@cityhub/contracts';
+
+/** Who a connected device is, as the broker knows it after authentication. */
+export interface DeviceIdentity { id: string; kind: Kind }
+
+/** What a device may publish to a topic: its telemetry, its status, or nothing. */
+export function publishRight(device: DeviceIdentity, topic: string): 'telemetry' | 'status' | null {
+  const t = parseTopic(topic);
+  if (!t || t.kind !== device.kind || t.deviceId !== device.id) return null;
+  return t.channel;
+}
+
+/** A status payload is `online` or `offline` and nothing else. */
+export function isStatusPayload(payload: Buffer): boolean {
+  const s = payload.toString('utf8');
+  return s === STATUS_ONLINE || s === STATUS_OFFLINE;
+}
+
+/**
+ * A device may subscribe only inside its own subtree `city/{kind}/{id}/…`. Wildcards are allowed after
+ * that prefix; a filter that starts with a wildcard or `$` would reach other devices or the broker.
+ */
+export function maySubscribe(device: DeviceIdentity, filter: string): boolean {
+  const prefix = deviceSubtree(device.kind, device.id);
+  return filter.startsWith(prefix) && filter.length > prefix.length;
+}

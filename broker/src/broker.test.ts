@@ -1,0 +1,116 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeviceIdentity } from './acl.js';
+import { createBroker, type BrokerHooks, type RunningBroker } from './broker.js';
+
+const quiet = { info() {}, warn() {}, debug() {} };
+const devices: Record<string, { secret: string; kind: DeviceIdentity['kind'] }> = {
+  'tr-0001': { secret: 's3cret-one', kind: 'traffic' },
+  'tr-0002': { secret: 's3cret-two', kind: 'traffic' },
+};
+
+describe('broker hooks on a real aedes', () => {
+  let broker: RunningBroker;
+  let url: string;
+  const events: string[] = [];
+  let telemetry: BrokerHooks['telemetry'];
+  const clients: MqttClient[] = [];
+
+  beforeEach(async () => {
+    events.length = 0;
+    telemetry = async () => {};
+    broker = await createBroker({
+      logger: quiet,
+      hooks: {
+        authenticate: async (id, secret) => {
+          const d = devices[id];
+          return d && d.secret === secret ? { id, kind: d.kind } : null;
+        },
+        telemetry: (d, t, p) => telemetry(d, t, p),
+        denied: async (d, topic) => { events.push(`denied ${d?.id} ${topic}`); },
+        status: (d, s) => events.push(`status ${d.id} ${s}`),
+      },
+    });
+    url = `mqtt://127.0.0.1:${await broker.listen('127.0.0.1', 0)}`;
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.end(true);
+    await broker.close();
+  });
+
+  const connect = async (id: string, password: string, extra: mqtt.IClientOptions = {}) => {
+    const c = await mqtt.connectAsync(url, { clientId: id, username: id, password, protocolVersion: 4, reconnectPeriod: 0, ...extra });
+    clients.push(c);
+    return c;
+  };
+
+  it('refuses wrong secrets, unknown devices and a client id that is not the device id', async () => {
+    await expect(connect('tr-0001', 'nope')).rejects.toThrow(/bad user ?name or password/i);
+    await expect(connect('tr-9999', 'x')).rejects.toThrow(/bad user ?name or password/i);
+    await expect(mqtt.connectAsync(url, { clientId: 'someone-else', username: 'tr-0001', password: 's3cret-one', protocolVersion: 4, reconnectPeriod: 0 }))
+      .rejects.toThrow(/identifier rejected/i);
+  });
+
+  it('sends the PUBACK only after the telemetry hook resolved', async () => {
+    let release!: () => void;
+    telemetry = () => new Promise<void>((r) => { release = r; });
+    const c = await connect('tr-0001', 's3cret-one');
+    let acked = false;
+    const pub = c.publishAsync('city/traffic/tr-0001/telemetry', '{}', { qos: 1 }).then(() => { acked = true; });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(acked).toBe(false);
+    release();
+    await pub;
+    expect(acked).toBe(true);
+  });
+
+  it('sends no PUBACK and closes the connection when the reading could not be made durable', async () => {
+    telemetry = () => Promise.reject(new Error('disk full'));
+    const c = await connect('tr-0001', 's3cret-one');
+    let acked = false;
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.publish('city/traffic/tr-0001/telemetry', '{}', { qos: 1 }, (err) => { if (!err) acked = true; });
+    await closed;
+    expect(acked).toBe(false);
+  });
+
+  it('refuses a publish to another device\'s topic and reports it', async () => {
+    const c = await connect('tr-0001', 's3cret-one');
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.publish('city/traffic/tr-0002/telemetry', '{}', { qos: 1 });
+    await closed;
+    expect(events).toContain('denied tr-0001 city/traffic/tr-0002/telemetry');
+  });
+
+  it('grants subscriptions only inside the device\'s own subtree', async () => {
+    const c = await connect('tr-0001', 's3cret-one');
+    // mqtt.js rejects a SUBACK with any 0x80; the packet says which filters were refused.
+    await expect(c.subscribeAsync(['city/traffic/tr-0001/#', 'city/#', 'city/traffic/tr-0002/status']))
+      .rejects.toMatchObject({ packet: { granted: [0, 128, 128] } });
+    await expect(c.subscribeAsync('city/traffic/tr-0001/#')).resolves.toEqual([expect.objectContaining({ qos: 0 })]);
+  });
+
+  it('keeps status retained, and publishes the last will as offline', async () => {
+    const c = await connect('tr-0001', 's3cret-one', { will: { topic: 'city/traffic/tr-0001/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    await c.publishAsync('city/traffic/tr-0001/status', 'online', { qos: 1, retain: true });
+    const watcher = await connect('tr-0002', 's3cret-two');
+    await expect(watcher.subscribeAsync('city/traffic/tr-0001/status')).rejects.toMatchObject({ packet: { granted: [128] } });
+    // The connection drops without a DISCONNECT: the broker publishes the will.
+    c.stream.destroy();
+    for (let i = 0; i < 100 && !events.includes('status tr-0001 offline'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['status tr-0001 online', 'status tr-0001 offline']);
+    // The retained status a device (or the hub) sees next is the will's.
+    const again = await connect('tr-0001', 's3cret-one', { clean: true });
+    const got = new Promise<string>((r) => again.once('message', (_t, p) => r(p.toString())));
+    await again.subscribeAsync('city/traffic/tr-0001/status');
+    expect(await got).toBe('offline');
+  });
+
+  it('refuses an invalid status payload', async () => {
+    const c = await connect('tr-0001', 's3cret-one');
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.publish('city/traffic/tr-0001/status', 'maybe', { qos: 1, retain: true });
+    await closed;
+    expect(events.some((e) => e.startsWith('denied tr-0001 city/traffic/tr-0001/status'))).toBe(true);
+  });
+});

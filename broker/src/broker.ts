@@ -1,0 +1,149 @@
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { isStatusPayload, maySubscribe, publishRight, type DeviceIdentity } from './acl.js';
+
+export interface BrokerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** What the composition root hands the broker: it knows nothing of ingest or the registry. */
+export interface BrokerHooks {
+  /** The device if the credentials are right, else null. */
+  authenticate(id: string, secret: string): Promise<DeviceIdentity | null>;
+  /**
+   * Takes a telemetry message. Resolve only once it is durable: the PUBACK is sent after it resolves, and
+   * not at all if it rejects (the connection then closes, and the device publishes it again).
+   */
+  telemetry(device: DeviceIdentity, topic: string, payload: Buffer): Promise<void>;
+  /** A publish outside the device's own topics; the broker refuses it and closes the connection. */
+  denied(device: DeviceIdentity | null, topic: string, payload: Buffer, why: string): Promise<void>;
+  /** A device's status changed (its own `online`, or `offline` from itself or its last will). */
+  status?(device: DeviceIdentity, status: 'online' | 'offline'): void;
+  /** Connected-device count changed. */
+  connections?(count: number): void;
+}
+
+export interface BrokerOptions {
+  hooks: BrokerHooks;
+  logger: BrokerLogger;
+  /** Extra aedes options (persistence, mq for several nodes, limits). */
+  aedes?: Partial<AedesOptions>;
+}
+
+export interface RunningBroker {
+  readonly aedes: Aedes;
+  /** Listens for MQTT over TCP; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  connectedDevices(): number;
+  close(): Promise<void>;
+}
+
+class AuthError extends Error {
+  constructor(readonly returnCode: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * An aedes broker whose hooks hold devices to their own topics. Only `authorizePublish` runs before aedes
+ * writes the PUBACK (FACTS.md), so the telemetry hook runs inside it: the device is acknowledged only once
+ * its readings are on disk.
+ */
+export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  const { hooks, logger } = opts;
+  const identities = new WeakMap<Client, DeviceIdentity>();
+  let connected = 0;
+
+  const aedes = await Aedes.createBroker({
+    ...opts.aedes,
+    preConnect(_client, packet, callback) {
+      // [MQTT-3.1.3-8] an empty client id with CleanSession=0 must be refused with CONNACK 0x02.
+      if (!packet.clientId) return callback(new AuthError(2, 'a client id is required'), false);
+      callback(null, true);
+    },
+    authenticate(client, username, password, callback) {
+      const secret = password ? Buffer.from(password).toString('utf8') : '';
+      if (!username || !secret) return callback(new AuthError(4, 'username and password are required'), false);
+      if (client.id !== username) return callback(new AuthError(2, 'the client id must be the device id'), false);
+      hooks.authenticate(username, secret).then(
+        (device) => {
+          if (!device) {
+            logger.warn({ device: username }, 'authentication refused');
+            return callback(new AuthError(4, 'bad user name or password'), false);
+          }
+          identities.set(client, device);
+          callback(null, true);
+        },
+        (err: Error) => callback(new AuthError(3, `authentication unavailable: ${err.message}`), false),
+      );
+    },
+    authorizePublish(client, packet, callback) {
+      const device = client ? identities.get(client) : undefined;
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      const right = device ? publishRight(device, packet.topic) : null;
+      if (!device || right === null || (right === 'status' && !isStatusPayload(payload))) {
+        const why = !device
+          ? 'not a device connection'
+          : right === null
+            ? `device ${device.id} may publish only to city/${device.kind}/${device.id}/telemetry|status`
+            : 'a status payload is "online" or "offline"';
+        logger.warn({ device: device?.id, topic: packet.topic }, `publish refused: ${why}`);
+        hooks.denied(device ?? null, packet.topic, payload, why).then(
+          () => callback(new Error(why)),
+          () => callback(new Error(why)),
+        );
+        return;
+      }
+      if (right === 'status') return callback(null);
+      hooks.telemetry(device, packet.topic, payload).then(
+        () => callback(null),
+        (err: Error) => {
+          logger.warn({ device: device.id, err: err.message }, 'telemetry not acknowledged: not durable');
+          callback(err);
+        },
+      );
+    },
+    authorizeSubscribe(client, sub: Subscription, callback) {
+      const device = client ? identities.get(client) : undefined;
+      if (!device || !maySubscribe(device, sub.topic)) {
+        logger.warn({ device: device?.id, topic: sub.topic }, 'subscription refused');
+        // A null subscription makes aedes answer 0x80, failure, for this filter [MQTT-3.9.3-2].
+        return callback(null, null);
+      }
+      callback(null, sub);
+    },
+  });
+
+  aedes.on('publish', (packet: PublishPacket, client: Client | null) => {
+    if (!hooks.status || !packet.topic.endsWith('/status') || packet.topic.startsWith('$SYS')) return;
+    const device = client ? identities.get(client) : undefined;
+    if (!device || publishRight(device, packet.topic) !== 'status') return;
+    const s = Buffer.from(packet.payload).toString('utf8');
+    if (s === 'online' || s === 'offline') hooks.status(device, s);
+  });
+  aedes.on('client', () => hooks.connections?.(++connected));
+  aedes.on('clientDisconnect', () => hooks.connections?.(--connected));
+  aedes.on('clientError', (client: Client, err: Error) => logger.debug({ client: client.id, err: err.message }, 'client error'));
+
+  const servers: Server[] = [];
+  return {
+    aedes,
+    async listen(host, port) {
+      const server = createServer(aedes.handle);
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      return (server.address() as AddressInfo).port;
+    },
+    connectedDevices: () => connected,
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await new Promise<void>((r) => aedes.close(() => r()));
+    },
+  };
+}

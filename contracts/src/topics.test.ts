@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { parseTopic, statusTopic, telemetryTopic } from './topics.js';
+
+describe('topics', () => {
+  it('builds and parses device topics', () => {
+    expect(telemetryTopic('traffic', 'tr-1234')).toBe('city/traffic/tr-1234/telemetry');
+    expect(parseTopic(statusTopic('wifi', 'wf-abc'))).toEqual({ kind: 'wifi', deviceId: 'wf-abc', channel: 'status' });
+  });
+  it.each([
+    'city/traffic/tr-1/telemetry/extra', 'city/bus/tr-123/telemetry', 'city/traffic/+/telemetry', 'city/traffic/#',
+    'town/traffic/tr-123/telemetry', 'city/traffic/TR-123/telemetry', 'city/traffic/tr-123/config', '$SYS/broker', '',
+  ])('refuses %j', (t) => expect(parseTopic(t)).toBeNull());
+});

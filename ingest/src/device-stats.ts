@@ -1,0 +1,55 @@
+/** Per-device accounting: readings, last seen, sequence gaps and repeats, rejections by reason. */
+export interface DeviceStats {
+  readings: number;
+  rejected: Record<string, number>;
+  /** Hub time of the last message, epoch ms. */
+  lastSeen: number | null;
+  /** Device time of the newest reading, epoch ms. */
+  lastTs: number | null;
+  maxSeq: number | null;
+  /** Sequence numbers skipped (readings lost before they reached the hub). */
+  gaps: number;
+  /** Readings whose seq was not above the highest seen (re-deliveries or late flushes). */
+  repeats: number;
+  status: 'online' | 'offline' | 'unknown';
+}
+
+export class DeviceStatsBook {
+  private readonly byDevice = new Map<string, DeviceStats>();
+
+  get(id: string): DeviceStats {
+    let s = this.byDevice.get(id);
+    if (!s) {
+      s = { readings: 0, rejected: {}, lastSeen: null, lastTs: null, maxSeq: null, gaps: 0, repeats: 0, status: 'unknown' };
+      this.byDevice.set(id, s);
+    }
+    return s;
+  }
+
+  /** Accounts one accepted reading. A seq far below the highest seen is a device restart, not a repeat. */
+  reading(id: string, seq: number, ts: number, now: number): void {
+    const s = this.get(id);
+    s.readings++;
+    s.lastSeen = now;
+    s.lastTs = s.lastTs === null ? ts : Math.max(s.lastTs, ts);
+    if (s.maxSeq === null || seq === 0 || seq < s.maxSeq - 100_000) s.maxSeq = seq;
+    else if (seq > s.maxSeq) {
+      s.gaps += seq - s.maxSeq - 1;
+      s.maxSeq = seq;
+    } else s.repeats++;
+  }
+
+  rejected(id: string, reason: string, now: number): void {
+    const s = this.get(id);
+    s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;
+    s.lastSeen = now;
+  }
+
+  status(id: string, status: 'online' | 'offline'): void {
+    this.get(id).status = status;
+  }
+
+  entries(): IterableIterator<[string, DeviceStats]> {
+    return this.byDevice.entries();
+  }
+}

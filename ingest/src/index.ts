@@ -1,0 +1,6 @@
+export { Ingest, type IngestOptions, type AcceptResult, type Logger } from './ingest.js';
+export { Writer, type WriterOptions, type WriterStats } from './writer.js';
+export { Spool, type Position, type SpoolOptions, type SpoolEvent } from './spool/spool.js';
+export { DeviceStatsBook, type DeviceStats } from './device-stats.js';
+export { IngestError, type IngestErrorCode } from './errors.js';
+export { encodeRecord, decodeRecord, type SpoolRecord } from './record.js';

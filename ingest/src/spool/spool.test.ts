@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Spool, type Position, type SpoolEvent } from './spool.js';
+
+const dirs: string[] = [];
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'cityhub-spool-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function readAll(s: Spool, from: Position = s.cursor()): Promise<{ items: string[]; end: Position }> {
+  const items: string[] = [];
+  let pos = from;
+  for (;;) {
+    const recs = await s.read(pos, 64 * 1024);
+    if (recs.length === 0) return { items, end: pos };
+    for (const r of recs) if (r.payload.length) items.push(r.payload.toString());
+    pos = recs[recs.length - 1]!.next;
+  }
+}
+
+describe('Spool', () => {
+  it('shares one fsync among appends that arrive together, and reads them back in order', async () => {
+    const s = await Spool.open(await tmp());
+    await Promise.all(Array.from({ length: 1_000 }, (_, i) => s.append(Buffer.from(`r${i}`))));
+    expect(s.counters.appends).toBe(1_000);
+    expect(s.counters.fsyncs).toBeLessThan(100);
+    const { items } = await readAll(s);
+    expect(items).toEqual(Array.from({ length: 1_000 }, (_, i) => `r${i}`));
+    await s.close();
+  });
+
+  it('keeps records and the committed cursor across reopen, and frees consumed segments', async () => {
+    const dir = await tmp();
+    let s = await Spool.open(dir, { segmentBytes: 1_000 });
+    for (let i = 0; i < 100; i++) await s.append(Buffer.from(`record-${i}`.padEnd(50, '.')));
+    const first = await s.read(s.cursor(), 500);
+    const mid = first[first.length - 1]!.next;
+    await s.commit(mid);
+    await s.close();
+    s = await Spool.open(dir, { segmentBytes: 1_000 });
+    expect(s.cursor()).toEqual(mid);
+    const { items, end } = await readAll(s);
+    expect(items).toHaveLength(100 - first.length);
+    expect(items[0]).toMatch(new RegExp(`^record-${first.length}\\.`));
+    const before = (await readdir(dir)).filter((f) => f.endsWith('.log')).length;
+    await s.commit(end);
+    const after = (await readdir(dir)).filter((f) => f.endsWith('.log')).length;
+    expect(before).toBeGreaterThan(3);
+    expect(after).toBe(1);
+    expect(s.backlogBytes()).toBe(0);
+    await s.close();
+  });
+
+  it('drops a torn tail left by a crash and goes on appending after it', async () => {
+    const dir = await tmp();
+    let s = await Spool.open(dir);
+    await s.append(Buffer.from('a'));
+    await s.append(Buffer.from('b'));
+    await s.close();
+    const seg = (await readdir(dir)).find((f) => f.endsWith('.log'))!;
+    await appendFile(join(dir, seg), Buffer.from([50, 0, 0, 0, 1, 2, 3, 4, 65, 66]));
+    const events: SpoolEvent[] = [];
+    s = await Spool.open(dir, { onEvent: (e) => events.push(e) });
+    expect(events).toEqual([{ type: 'torn-tail', seg: 1, droppedBytes: 10 }]);
+    await s.append(Buffer.from('c'));
+    expect((await readAll(s)).items).toEqual(['a', 'b', 'c']);
+    await s.close();
+  });
+
+  it('holds appends at its cap until the consumer commits, and says so', async () => {
+    const events: string[] = [];
+    const s = await Spool.open(await tmp(), { capBytes: 100, onEvent: (e) => events.push(e.type) });
+    await s.append(Buffer.alloc(60));
+    let done = false;
+    const held = s.append(Buffer.alloc(60)).then(() => { done = true; });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    expect(s.isFull()).toBe(true);
+    const recs = await s.read(s.cursor());
+    await s.commit(recs[0]!.next);
+    await held;
+    expect(done).toBe(true);
+    expect(events).toEqual(['full', 'drained']);
+    await s.close();
+  });
+
+  it('loses no acknowledged record when its process is killed with SIGKILL', async () => {
+    const dir = await tmp();
+    const child = fileURLToPath(new URL('../../test/fixtures/spool-child.ts', import.meta.url));
+    // `node --import tsx` keeps the writer in this one process: the tsx CLI would fork a grandchild that
+    // SIGKILL does not reach.
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    let next = 0;
+    const acked = new Set<number>();
+    for (let round = 0; round < 3; round++) {
+      const p = spawn(process.execPath, ['--import', 'tsx', child, dir, String(next)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let buf = '';
+      p.stdout.on('data', (b: Buffer) => {
+        buf += b.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) acked.add(Number(l));
+      });
+      const target = acked.size + 2_000 + Math.floor(Math.random() * 3_000);
+      while (acked.size < target) await new Promise((r) => setTimeout(r, 5));
+      p.kill('SIGKILL');
+      await new Promise((r) => p.once('exit', r));
+      next = Math.max(...acked) + 1_000_000;
+    }
+    const s = await Spool.open(dir, { segmentBytes: 256 * 1024 });
+    const { items } = await readAll(s);
+    const stored = new Set(items.map((t) => (JSON.parse(t) as { i: number }).i));
+    const lost = [...acked].filter((i) => !stored.has(i));
+    expect(lost).toEqual([]);
+    expect(acked.size).toBeGreaterThan(6_000);
+    await s.close();
+  }, 60_000);
+});

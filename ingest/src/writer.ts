@@ -1,0 +1,143 @@
+import type { DeadLetter, Point, Store } from '@cityhub/store';
+import type { Logger } from './ingest.js';
+import { decodeRecord } from './record.js';
+import type { Position, Spool } from './spool/spool.js';
+
+export interface WriterOptions {
+  logger: Logger;
+  /** Points per store write call. */
+  batchPoints: number;
+  /** Bytes of spool read per round. */
+  readBytes: number;
+  /** How long to wait for more readings before writing a small batch. */
+  lingerMs: number;
+  /** Backoff bounds after a failed store write. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** Counters and gauges of the writer, for metrics and readiness. */
+export interface WriterStats {
+  pointsWritten: number;
+  deadLettersWritten: number;
+  batches: number;
+  failures: number;
+  /** The last store error, cleared by the next success. */
+  lastError: string | null;
+  /** Duration of the last successful store write, ms. */
+  lastWriteMs: number;
+}
+
+/**
+ * Drains the spool into the store in large batches. Its position is committed to disk only after the
+ * store confirmed the write; after a crash it re-writes from the last committed position, which is safe
+ * because a point's store key is its series and device time.
+ */
+export class Writer {
+  readonly stats: WriterStats = { pointsWritten: 0, deadLettersWritten: 0, batches: 0, failures: 0, lastError: null, lastWriteMs: 0 };
+  private readonly o: WriterOptions;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pos: Position;
+  /** Set when the spool got new durable data since the last read. */
+  private dirty = false;
+
+  constructor(private readonly spool: Spool, private readonly store: Store, opts: Partial<WriterOptions> & { logger: Logger }) {
+    this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, lingerMs: 50, minBackoffMs: 100, maxBackoffMs: 10_000, ...opts };
+    this.pos = spool.cursor();
+    spool.on('durable', () => {
+      this.dirty = true;
+      this.wake?.();
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** True when everything durable has been written to the store. */
+  caughtUp(): boolean {
+    const end = this.spool.durableEnd();
+    const c = this.spool.cursor();
+    return this.spool.backlogBytes() === 0 || (c.seg === end.seg && c.off === end.off);
+  }
+
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() { clearTimeout(t); resolve(); }
+      if (wakeable) this.wake = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.o.minBackoffMs;
+    while (this.running) {
+      this.dirty = false;
+      const recs = await this.spool.read(this.pos, this.o.readBytes);
+      if (recs.length === 0) {
+        if (!this.dirty) await this.sleep(1_000, true);
+        this.wake = undefined;
+        if (this.running) await this.sleep(this.o.lingerMs, false);
+        continue;
+      }
+      const points: Point[] = [];
+      const dead: DeadLetter[] = [];
+      for (const r of recs) {
+        const rec = decodeRecord(r.payload);
+        points.push(...rec.points);
+        dead.push(...rec.dead);
+      }
+      const next = recs[recs.length - 1]!.next;
+      for (;;) {
+        try {
+          const t0 = performance.now();
+          for (let i = 0; i < points.length; i += this.o.batchPoints) await this.store.write(points.slice(i, i + this.o.batchPoints));
+          if (dead.length) await this.store.writeDeadLetters(dead);
+          this.stats.lastWriteMs = performance.now() - t0;
+          await this.spool.commit(next);
+          this.pos = next;
+          this.stats.pointsWritten += points.length;
+          this.stats.deadLettersWritten += dead.length;
+          this.stats.batches++;
+          if (this.stats.lastError) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'store writes succeed again');
+          this.stats.lastError = null;
+          backoff = this.o.minBackoffMs;
+          break;
+        } catch (err) {
+          this.stats.failures++;
+          const msg = (err as Error).message;
+          if (this.stats.lastError !== msg) this.o.logger.warn({ err: msg, retryInMs: backoff, backlogBytes: this.spool.backlogBytes() }, 'store write failed; readings stay in the spool and are retried');
+          this.stats.lastError = msg;
+          if (!this.running) return;
+          await this.sleep(backoff, false);
+          backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
+          if (!this.running) return;
+        }
+      }
+    }
+  }
+
+  /** Stops after the current round; a store that is down leaves the rest in the spool for next time. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Resolves once the writer has stored everything that is durable now (for tests and shutdown). */
+  async drained(timeoutMs = 10_000): Promise<boolean> {
+    const target = this.spool.durableEnd();
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      const c = this.spool.cursor();
+      if (c.seg > target.seg || (c.seg === target.seg && c.off >= target.off)) return true;
+      this.wake?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  }
+}
