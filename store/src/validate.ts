@@ -1,0 +1,82 @@
+import { Agg, KINDS } from '@cityhub/contracts';
+import { StoreError } from './errors.js';
+import type { DeadLetter, DeadLetterQuery, Point, SeriesQuery } from './types.js';
+
+/**
+ * Input checks every adapter runs before it touches its database, so that both refuse the same inputs
+ * with the same code (`STORE_BAD_INPUT`) and a bad batch is refused whole, never half written.
+ */
+
+/** Dead letters listed when the query gives no limit, and the most a query may ask for. */
+export const DEAD_LETTER_LIMITS = { default: 100, max: 1000 } as const;
+
+const bad = (message: string): StoreError => new StoreError('STORE_BAD_INPUT', message);
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+// A plain boolean (not a type guard), so that checking a typed array at run time does not widen it to any[].
+const isList = (v: unknown): boolean => Array.isArray(v);
+
+/** Throws STORE_BAD_INPUT unless every point can be stored: known kind, ids, integer ms, finite values. */
+export function checkPoints(points: readonly Point[]): void {
+  if (!isList(points)) throw bad('points must be an array');
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as Point;
+    const at = `point ${i}`;
+    if (!(KINDS as readonly unknown[]).includes(p.kind)) throw bad(`${at}: unknown kind ${JSON.stringify(p.kind)}`);
+    if (!isName(p.asset)) throw bad(`${at}: asset must be a non-empty string`);
+    if (!isName(p.device)) throw bad(`${at}: device must be a non-empty string`);
+    if (!Number.isSafeInteger(p.ts)) throw bad(`${at}: ts must be integer epoch milliseconds, got ${String(p.ts)}`);
+    if (!Number.isSafeInteger(p.seq)) throw bad(`${at}: seq must be an integer, got ${String(p.seq)}`);
+    if (typeof p.values !== 'object' || p.values === null) throw bad(`${at}: values must be an object`);
+    let n = 0;
+    for (const [metric, v] of Object.entries(p.values)) {
+      if (!isName(metric)) throw bad(`${at}: empty metric name`);
+      // NaN and ±Infinity have no place in a time series and would poison every aggregate over them.
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${at}: ${metric} must be a finite number, got ${String(v)}`);
+      n++;
+    }
+    if (n === 0) throw bad(`${at}: a reading without values cannot be stored`);
+  }
+}
+
+/** Throws STORE_BAD_INPUT unless the series query is answerable. */
+export function checkSeriesQuery(q: SeriesQuery): void {
+  if (!isList(q.assets) || q.assets.length === 0) throw bad('assets must list at least one asset');
+  if (!q.assets.every(isName)) throw bad('every asset must be a non-empty string');
+  if (!isName(q.metric)) throw bad('metric must be a non-empty string');
+  if (!Number.isSafeInteger(q.from) || !Number.isSafeInteger(q.to)) throw bad('from and to must be integer epoch milliseconds');
+  if (q.from >= q.to) throw bad(`from (${q.from}) must be before to (${q.to})`);
+  if (q.stepS === undefined) return;
+  if (!Number.isSafeInteger(q.stepS) || q.stepS <= 0) throw bad(`stepS must be a positive integer of seconds, got ${String(q.stepS)}`);
+  if (q.agg === undefined) throw bad('a step needs an aggregate (agg)');
+  if (!Agg.safeParse(q.agg).success) throw bad(`unknown aggregate ${JSON.stringify(q.agg)}; one of ${Agg.options.join(', ')}`);
+}
+
+/** Throws STORE_BAD_INPUT unless every dead letter can be stored. */
+export function checkDeadLetters(rows: readonly DeadLetter[]): void {
+  if (!isList(rows)) throw bad('dead letters must be an array');
+  rows.forEach((r, i) => {
+    const at = `dead letter ${i}`;
+    if (r.id !== undefined && !isName(r.id)) throw bad(`${at}: id, when given, must be a non-empty string`);
+    if (!Number.isSafeInteger(r.received)) throw bad(`${at}: received must be integer epoch milliseconds`);
+    if (r.device !== null && typeof r.device !== 'string') throw bad(`${at}: device must be a string or null`);
+    if (!isName(r.reason)) throw bad(`${at}: reason must be a non-empty string`);
+    for (const f of ['topic', 'message', 'payload'] as const) {
+      if (typeof r[f] !== 'string') throw bad(`${at}: ${f} must be a string`);
+    }
+  });
+}
+
+/** Checks a dead-letter query and returns the limit to apply (default 100, at most 1000). */
+export function deadLetterLimit(q: DeadLetterQuery): number {
+  if (q.from !== undefined && !Number.isSafeInteger(q.from)) throw bad('from must be integer epoch milliseconds');
+  if (q.to !== undefined && !Number.isSafeInteger(q.to)) throw bad('to must be integer epoch milliseconds');
+  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw bad(`from (${q.from}) must be before to (${q.to})`);
+  if (q.limit === undefined) return DEAD_LETTER_LIMITS.default;
+  if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw bad(`limit must be a positive integer, got ${String(q.limit)}`);
+  return Math.min(q.limit, DEAD_LETTER_LIMITS.max);
+}
+
+/** Throws STORE_BAD_INPUT unless `before` is an integer epoch ms. */
+export function checkBefore(before: number): void {
+  if (!Number.isSafeInteger(before)) throw bad(`before must be integer epoch milliseconds, got ${String(before)}`);
+}
