@@ -1,0 +1,35 @@
+/**
+ * The devices workspace's coded errors. Code matches on `code`; users read the message.
+ * `usage` marks errors caused by the caller's input (the CLI exits 2 for them).
+ */
+export const DEVICE_ERRORS = {
+  UNKNOWN_ASSET: { usage: true },
+  WRONG_KIND: { usage: true },
+  DUPLICATE_ID: { usage: true },
+  BAD_ID: { usage: true },
+  BAD_KIND: { usage: true },
+  UNKNOWN_DEVICE: { usage: true },
+  REGISTRY_LOCKED: { usage: false },
+  REGISTRY_CORRUPT: { usage: false },
+  REGISTRY_CLOSED: { usage: false },
+} as const;
+
+export type DeviceErrorCode = keyof typeof DEVICE_ERRORS;
+
+/** An error of the device registry or the simulator, with a stable `code`. */
+export class DeviceError extends Error {
+  override readonly name = 'DeviceError';
+  constructor(readonly code: DeviceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  /** True when the caller's input caused the error (not the system). */
+  get usage(): boolean {
+    return DEVICE_ERRORS[this.code].usage;
+  }
+}
+
+/** True when `e` is a DeviceError, optionally of the given code. */
+export function isDeviceError(e: unknown, code?: DeviceErrorCode): e is DeviceError {
+  return e instanceof DeviceError && (code === undefined || e.code === code);
+}

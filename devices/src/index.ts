@@ -1,0 +1,18 @@
+/**
+ * Field devices of the hub: the device registry (a JSON file shared by the broker, ingest, the API and
+ * the CLI), the simulated Thessaloniki fleet, and the `cityhub devices` command.
+ */
+export { DeviceError, DEVICE_ERRORS, isDeviceError, type DeviceErrorCode } from './errors.js';
+export { FileRegistry, openRegistry, type AddDeviceInput, type RegistryOptions } from './registry/file-registry.js';
+export { generateDeviceId, isValidDeviceId, KIND_PREFIX } from './registry/ids.js';
+export { generateSecret, hashSecret, verifySecret, SCRYPT_PARAMS } from './registry/secret.js';
+export { startSimulation, type Simulation, type SimulationOptions, type SimulationStats } from './sim/simulation.js';
+export { simDeviceId } from './sim/provision.js';
+export { selectAssets } from './sim/select-assets.js';
+export { simStatePath } from './sim/sim-state.js';
+export type { SimLogger } from './sim/sim-device.js';
+export { trafficAt, linkParams, congestion, type TrafficMetrics } from './sim/models/traffic.js';
+export { wifiAt, type WifiMetrics } from './sim/models/wifi.js';
+export { powerAt, energyBetween, energyAt, buildingParams, meterBaselineKwh, type EnergyMetrics } from './sim/models/energy.js';
+export { athensTime, athensInstant } from './sim/models/local-time.js';
+export { devicesCommand, type CliOutput } from './cli.js';

@@ -1,0 +1,55 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+/** scrypt cost parameters: N=2^14, r=8, p=1 (16 MiB, about 25–50 ms on one core here). */
+export const SCRYPT_PARAMS = { N: 16_384, r: 8, p: 1 } as const;
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+/** Twice the memory N and r need, so that Node's default limit (32 MiB) never refuses a stored hash. */
+const maxmemFor = (N: number, r: number) => 256 * N * r;
+
+/** A new device secret: 24 random bytes, base64url (32 characters). Shown once, never stored. */
+export function generateSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function scryptAsync(secret: string, salt: Buffer, keylen: number, N: number, r: number, p: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, keylen, { N, r, p, maxmem: maxmemFor(N, r) }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** Hashes a secret as `scrypt$N$r$p$saltB64$hashB64`. */
+export async function hashSecret(secret: string): Promise<string> {
+  const { N, r, p } = SCRYPT_PARAMS;
+  const salt = randomBytes(SALT_BYTES);
+  const key = await scryptAsync(secret, salt, KEY_BYTES, N, r, p);
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+interface ParsedHash { N: number; r: number; p: number; salt: Buffer; key: Buffer }
+
+function parseHash(stored: string): ParsedHash | undefined {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
+  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  // Bounds keep a tampered file from making verification allocate gigabytes.
+  if (!Number.isInteger(N) || N < 2 || N > 1 << 20 || (N & (N - 1)) !== 0) return undefined;
+  if (!Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) return undefined;
+  const salt = Buffer.from(parts[4] ?? '', 'base64');
+  const key = Buffer.from(parts[5] ?? '', 'base64');
+  if (salt.length < 8 || key.length < 16) return undefined;
+  return { N, r, p, salt, key };
+}
+
+/** True when `secret` matches a stored `scrypt$…` hash. A malformed hash never matches. */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const h = parseHash(stored);
+  if (!h) return false;
+  const key = await scryptAsync(secret, h.salt, h.key.length, h.N, h.r, h.p);
+  return timingSafeEqual(key, h.key);
+}
+
+/** A fast digest of a secret for the in-memory cache of verified secrets (never persisted). */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}

@@ -1,0 +1,36 @@
+import type { AssetFeature } from '@cityhub/contracts';
+import { buildingParams, energyAt, meterBaselineKwh } from './models/energy.js';
+import { trafficAt } from './models/traffic.js';
+import { wifiAt } from './models/wifi.js';
+import type { SimDeviceState } from './sim-state.js';
+
+/** A meter that was off longer than this counts only the last 90 days on restart (bounds the work). */
+const MAX_ENERGY_GAP_MS = 90 * 86_400_000;
+
+/** One telemetry reading as a device sends it: `ts` in epoch ms, `seq`, and the kind's metrics. */
+export type SimReading = { ts: number; seq: number } & Record<string, number>;
+
+/**
+ * The next reading of a simulated device at instant `t`: takes the next sequence number and, for an
+ * energy meter, advances its counter in `state`.
+ */
+export function makeReading(asset: AssetFeature, state: SimDeviceState, t: number): SimReading {
+  const props = asset.properties;
+  const head = { ts: t, seq: state.next_seq++ };
+  switch (props.kind) {
+    case 'traffic':
+      return { ...head, ...trafficAt(props, t) };
+    case 'wifi':
+      return { ...head, ...wifiAt(props, t) };
+    case 'energy': {
+      const b = props;
+      const p = buildingParams(b);
+      const prevKwh = state.energy_kwh ?? meterBaselineKwh(b, t);
+      const prevTs = Math.max(state.energy_ts ?? t, t - MAX_ENERGY_GAP_MS);
+      const r = energyAt(b, t, prevTs, prevKwh, p);
+      state.energy_kwh = r.kwh;
+      state.energy_ts = r.ts;
+      return { ...head, ...r.metrics };
+    }
+  }
+}

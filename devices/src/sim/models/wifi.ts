@@ -1,0 +1,76 @@
+import type { HotspotProperties } from '@cityhub/contracts';
+import { athensTime, dayType, dayWindow, hm, type DayType } from './local-time.js';
+import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
+
+/*
+ * Public Wi-Fi model of one hotspot (Europe/Athens local time).
+ *
+ * - Occupancy f(t) in [0, 1] is the highest of the venue category's windows for the day type, each a
+ *   level over [start, end] with 30-minute ramps, and never below the category's night floor:
+ *   museum   09:00–17:00 open (0.5), 11:00–14:00 busiest (0.7); closed: staff only (0.01).
+ *   square   mornings 08:00–12:00 (0.15), afternoons 12:00–19:00 (0.3), evenings 19:00–23:30 (0.8;
+ *            weekends 0.9 until 01:00); night 0.03.
+ *   sports   training 09:00–17:00 (0.05), evenings 18:00–22:00 (0.45 weekdays); weekend match
+ *            17:00–21:00 (0.7); night 0.01.
+ *   culture  daytime 10:00–18:00 (0.15), performances 19:30–23:00 (0.6); night 0.02.
+ *   port     07:00–21:00 (0.35); night 0.04.
+ *   other    (monuments, market, station) 08:00–21:00 (0.3), 17:00–20:00 (0.45); night 0.03.
+ * - Slow noise (10-minute value noise, ±20 %) scales f; clients = capacity × f ± 1, capped by capacity.
+ * - rx_kbps = clients × per-hotspot rate (60–180 kbps per client, drawn once) × (1 ± 30 %) + 5 kbps of
+ *   management traffic; tx_kbps = rx × per-hotspot uplink share (20–35 %).
+ */
+
+interface Win { start: number; end: number; level: number }
+interface Profile { floor: number; days: Record<DayType, Win[]> }
+const same = (w: Win[]): Record<DayType, Win[]> => ({ weekday: w, saturday: w, sunday: w });
+
+const PROFILES: Record<string, Profile> = {
+  museum: { floor: 0.01, days: same([{ start: hm(9), end: hm(17), level: 0.5 }, { start: hm(11), end: hm(14), level: 0.7 }]) },
+  square: {
+    floor: 0.03,
+    days: {
+      weekday: [{ start: hm(8), end: hm(12), level: 0.15 }, { start: hm(12), end: hm(19), level: 0.3 }, { start: hm(19), end: hm(23, 30), level: 0.8 }],
+      saturday: [{ start: hm(9), end: hm(12), level: 0.2 }, { start: hm(12), end: hm(19), level: 0.4 }, { start: hm(19), end: hm(25), level: 0.9 }],
+      sunday: [{ start: hm(10), end: hm(19), level: 0.35 }, { start: hm(19), end: hm(25), level: 0.9 }],
+    },
+  },
+  sports: {
+    floor: 0.01,
+    days: {
+      weekday: [{ start: hm(9), end: hm(17), level: 0.05 }, { start: hm(18), end: hm(22), level: 0.45 }],
+      saturday: [{ start: hm(9), end: hm(17), level: 0.05 }, { start: hm(17), end: hm(21), level: 0.7 }],
+      sunday: [{ start: hm(9), end: hm(17), level: 0.05 }, { start: hm(17), end: hm(21), level: 0.7 }],
+    },
+  },
+  culture: { floor: 0.02, days: same([{ start: hm(10), end: hm(18), level: 0.15 }, { start: hm(19, 30), end: hm(23), level: 0.6 }]) },
+  port: { floor: 0.04, days: same([{ start: hm(7), end: hm(21), level: 0.35 }]) },
+  other: { floor: 0.03, days: same([{ start: hm(8), end: hm(21), level: 0.3 }, { start: hm(17), end: hm(20), level: 0.45 }]) },
+};
+
+/** The occupancy profile of a venue category (unknown categories use "other"). */
+export function wifiProfile(category: string): Profile {
+  return PROFILES[category] ?? PROFILES.other!;
+}
+
+/** Occupancy f in [0, 1] of a venue category at local minutes `m` of a day type (before noise). */
+export function wifiOccupancy(category: string, day: DayType, m: number): number {
+  const p = wifiProfile(category);
+  let f = p.floor;
+  for (const w of p.days[day]) f = Math.max(f, w.level * dayWindow(m, w.start, w.end));
+  return f;
+}
+
+/** The metrics of one Wi-Fi reading. */
+export interface WifiMetrics { clients: number; rx_kbps: number; tx_kbps: number }
+
+/** One Wi-Fi reading's metrics for `hotspot` at instant `t` (epoch ms). */
+export function wifiAt(hotspot: HotspotProperties, t: number): WifiMetrics {
+  const seed = seedOf(hotspot.id);
+  const lt = athensTime(t);
+  const f = wifiOccupancy(hotspot.category, dayType(lt.weekday), lt.minutes) * (1 + 0.2 * smooth(seed, t, 10 * 60_000));
+  const clients = Math.round(clamp(hotspot.capacity * f + jitter(seed, t), 0, hotspot.capacity));
+  const perClient = param(seed, 1, 60, 180);
+  const rx = clients * perClient * (1 + 0.3 * jitter(seed ^ 1, t)) + 5;
+  const tx = rx * param(seed, 2, 0.2, 0.35);
+  return { clients, rx_kbps: round(rx, 1), tx_kbps: round(tx, 1) };
+}
