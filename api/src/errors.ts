@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { StoreError } from '@cityhub/store';
+import type { z } from 'zod';
+
+/** Coded API errors: clients match on `error.code`, people read `error.message`. */
+export const ERRORS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+export type ApiErrorCode = keyof typeof ERRORS;
+
+export class ApiError extends Error {
+  constructor(readonly code: ApiErrorCode, message: string) {
+    super(message);
+  }
+  get status(): number {
+    return ERRORS[this.code];
+  }
+}
+
+/** Parses a query or body with a zod schema; every problem is named in one 400. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ApiError('BAD_REQUEST', r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+}
+
+/** Every error leaves as `{ "error": { "code", "message" } }` with its status. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError | StoreError | Error, req, reply) => {
+    if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
+    if (err instanceof StoreError) {
+      if (err.code === 'STORE_BAD_INPUT') return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+      req.log.error({ err }, 'store error');
+      return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: `the store is unavailable: ${err.message}` } });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.statusCode === 400) {
+      return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+    }
+    if (fe.statusCode === 413) return reply.status(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: err.message } });
+    if (fe.statusCode === 429) return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: err.message } });
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error; see the hub log for the request id' } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+}

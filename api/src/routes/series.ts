@@ -1,0 +1,73 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { Agg, METRICS, MetricName, parseStep, parseTime, type SeriesResponse } from '@cityhub/contracts';
+import type { ApiDeps } from '../deps.js';
+import { ApiError, parseInput } from '../errors.js';
+
+/** Bounds that keep any one request's work finite (documented in the README). */
+export const SERIES_LIMITS = {
+  maxAssets: 50,
+  /** Raw points are served for ranges up to this long. */
+  maxRawRangeMs: 7 * 86_400_000,
+  /** Buckets per series with a step. */
+  maxBuckets: 10_000,
+  maxRangeMs: 3 * 366 * 86_400_000,
+} as const;
+
+const time = (name: string) => z.string().transform((v, ctx) => {
+  const t = parseTime(v);
+  if (t === null) {
+    ctx.addIssue({ code: 'custom', message: `${name} must be ISO 8601 (2026-01-31T08:00:00Z) or epoch milliseconds` });
+    return z.NEVER;
+  }
+  return t;
+});
+
+const Query = z.strictObject({
+  asset: z.string().min(1).transform((s) => [...new Set(s.split(',').map((a) => a.trim()).filter(Boolean))]),
+  metric: MetricName,
+  from: time('from').optional(),
+  to: time('to').optional(),
+  step: z.string().transform((v, ctx) => {
+    const s = parseStep(v);
+    if (s === null) {
+      ctx.addIssue({ code: 'custom', message: 'step must be like 60s, 15m, 1h, 1d or a number of seconds' });
+      return z.NEVER;
+    }
+    return s;
+  }).optional(),
+  agg: Agg.optional(),
+});
+
+/** `GET /series`: history of one metric for one or more assets, raw or per step with an aggregate. */
+export const seriesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const assets = new Map(deps.catalogue.features.map((f) => [f.id, f.properties.kind]));
+  app.get('/series', async (req): Promise<SeriesResponse> => {
+    const q = parseInput(Query, req.query);
+    if (q.asset.length > SERIES_LIMITS.maxAssets) throw new ApiError('BAD_REQUEST', `at most ${SERIES_LIMITS.maxAssets} assets per request`);
+    for (const a of q.asset) {
+      const kind = assets.get(a);
+      if (!kind) throw new ApiError('NOT_FOUND', `no asset ${a}`);
+      if (!(METRICS[kind] as readonly string[]).includes(q.metric)) throw new ApiError('BAD_REQUEST', `asset ${a} is ${kind}; its metrics are ${METRICS[kind].join(', ')}`);
+    }
+    const to = q.to ?? Date.now();
+    const from = q.from ?? to - 3_600_000;
+    if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
+    if (to - from > SERIES_LIMITS.maxRangeMs) throw new ApiError('BAD_REQUEST', 'the range is longer than 3 years');
+    if (q.agg && !q.step) throw new ApiError('BAD_REQUEST', 'agg needs a step');
+    if (!q.step && to - from > SERIES_LIMITS.maxRawRangeMs) throw new ApiError('BAD_REQUEST', 'raw points are served for at most 7 days; give a step');
+    if (q.step && (to - from) / (q.step * 1000) > SERIES_LIMITS.maxBuckets) {
+      throw new ApiError('BAD_REQUEST', `that step makes more than ${SERIES_LIMITS.maxBuckets} buckets; use a larger step`);
+    }
+    const agg = q.step ? (q.agg ?? 'mean') : null;
+    const rows = await deps.store.series({ assets: q.asset, metric: q.metric, from, to, ...(q.step && { stepS: q.step, agg: agg ?? 'mean' }) });
+    return {
+      metric: q.metric,
+      agg,
+      step_s: q.step ?? null,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      series: rows.map((r) => ({ asset: r.asset, points: r.points.map(([t, v]) => [new Date(t).toISOString(), v] as [string, number]) })),
+    };
+  });
+};

@@ -1,0 +1,72 @@
+import { parseConfig, ConfigError } from '@cityhub/contracts';
+import { devicesCommand } from '@cityhub/devices';
+import { startHub } from './hub.js';
+import { createLogger } from './logger.js';
+
+export const HELP = `cityhub: the City Hub smart-city data hub
+
+Usage:
+  cityhub start                     broker, ingest, API + dashboard and the simulated fleet, in one process
+  cityhub devices add --kind K --asset A [--id ID] [--json]
+                                    create a device; prints its id and secret (shown only once)
+  cityhub devices list [--json]     list devices
+  cityhub devices disable ID        refuse a device's connections and readings (enable ID undoes it)
+  cityhub --help                    this text
+
+Configuration is read from the environment (see README.md, "Configuration"):
+  CITYHUB_DATA_DIR (./.data)  CITYHUB_HTTP_HOST/PORT (127.0.0.1/8080)  CITYHUB_MQTT_HOST/PORT (127.0.0.1/1883)
+  CITYHUB_STORE (duckdb)  CITYHUB_SIMULATE (one device per asset; 0 = off)  CITYHUB_SIMULATE_INTERVAL_MS (5000)
+  CITYHUB_RETENTION_RAW_DAYS (30)  CITYHUB_LOG_LEVEL (info)
+`;
+
+const out = { log: (s: string) => console.log(s), error: (s: string) => console.error(s) };
+
+/** The `cityhub` command. Resolves with an exit code; `start` resolves only when the hub has stopped. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(HELP);
+    return cmd ? 0 : 2;
+  }
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  switch (cmd) {
+    case 'start':
+      return start(config);
+    case 'devices':
+      return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
+    default:
+      console.error(`cityhub: unknown command "${cmd}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+async function start(config: ReturnType<typeof parseConfig>): Promise<number> {
+  const log = createLogger(config);
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  const hub = await startHub(config, log);
+  console.log(`\nCity Hub is running.\n  Dashboard:  ${hub.httpUrl}/\n  API:        ${hub.httpUrl}/api/v1/assets\n  MQTT:       ${hub.mqttUrl}\n  Data:       ${hub.dataDir}\nPress Ctrl+C to stop.\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal: sig }, 'stopping');
+      hub.stop().then(resolve, (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return 0;
+}

@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '@cityhub/api';
+import { createBroker } from '@cityhub/broker';
+import type { Config } from '@cityhub/contracts';
+import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
+import { openRegistry, startSimulation } from '@cityhub/devices';
+import { Ingest } from '@cityhub/ingest';
+import { createDuckDbStore, type Store } from '@cityhub/store';
+import type { Logger } from './logger.js';
+
+/** Where the built dashboard is, relative to the compiled `dist/hub.js`. */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/dist/', import.meta.url));
+
+export interface RunningHub {
+  httpUrl: string;
+  mqttUrl: string;
+  dataDir: string;
+  /** Stops every part in reverse start order. */
+  stop(): Promise<void>;
+}
+
+async function openStore(config: Config, dataDir: string): Promise<Store> {
+  if (config.CITYHUB_STORE !== 'duckdb') throw new Error('CITYHUB_STORE=influxdb is not available in this build yet; use duckdb');
+  const store = createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
+  await store.init();
+  return store;
+}
+
+/**
+ * `cityhub start`: broker, ingest (spool and writer), API with the dashboard, and the simulated fleet in one
+ * process on the embedded store. Each part is stopped in reverse order by `stop()`.
+ */
+export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
+  const dataDir = resolve(config.CITYHUB_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const stops: Array<[string, () => Promise<void>]> = [];
+  const stop = async () => {
+    for (const [name, fn] of stops.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err, part: name }, 'error while stopping');
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    const catalogue = loadCatalogue();
+    const registry = await openRegistry(dataDir);
+    stops.push(['registry', () => registry.close()]);
+    const store = await openStore(config, dataDir);
+    stops.push(['store', () => store.close()]);
+
+    const ingest = await Ingest.open({
+      store, registry, dataDir, logger: log.child({ name: 'ingest' }),
+      maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
+    });
+    ingest.start();
+    stops.push(['ingest', () => ingest.close()]);
+    const retention = setInterval(() => {
+      store.deleteBefore(Date.now() - config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000).catch((err: unknown) => log.warn({ err }, 'retention pass failed'));
+    }, 3_600_000);
+    stops.push(['retention', async () => clearInterval(retention)]);
+
+    const broker = await createBroker({
+      logger: log.child({ name: 'broker' }),
+      hooks: {
+        async authenticate(id, secret) {
+          const d = registry.get(id);
+          return d && (await registry.verify(id, secret)) ? { id: d.id, kind: d.kind } : null;
+        },
+        telemetry: async (device, topic, payload) => { await ingest.accept(device.id, topic, payload); },
+        denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
+        status: (device, s) => ingest.stats.status(device.id, s),
+      },
+    });
+    stops.push(['broker', () => broker.close()]);
+    const mqttPort = await broker.listen(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_PORT);
+    const mqttUrl = `mqtt://${config.CITYHUB_MQTT_HOST}:${mqttPort}`;
+
+    const app = await buildApp({
+      store, catalogue, boundary: loadBoundary(), live: ingest, dashboardDir: DASHBOARD_DIR,
+      readiness: () => ({
+        broker: { ok: true },
+        store: { ok: ingest.writer.stats.lastError === null, ...(ingest.writer.stats.lastError && { detail: ingest.writer.stats.lastError }) },
+        spool: { ok: !ingest.spool.isFull(), detail: `${ingest.spool.backlogBytes()} bytes waiting` },
+      }),
+    }, { logger: log.child({ name: 'api' }) });
+    stops.push(['api', () => app.close()]);
+    await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
+    const addr = app.server.address();
+    const httpPort = typeof addr === 'object' && addr ? addr.port : config.CITYHUB_HTTP_PORT;
+    const httpUrl = `http://${config.CITYHUB_HTTP_HOST}:${httpPort}`;
+
+    const count = config.CITYHUB_SIMULATE ?? catalogue.features.length;
+    if (count > 0) {
+      // The fleet starts in the background: provisioning it the first time takes a few seconds of scrypt.
+      const simLog = log.child({ name: 'simulator' });
+      const sim = startSimulation({ mqttUrl, registry, dataDir, count, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, logger: simLog });
+      sim.then((s) => simLog.info({ devices: s.stats().devices }, 'simulated fleet publishing'), (err: unknown) => simLog.error({ err }, 'simulator failed to start'));
+      stops.push(['simulator', async () => { await (await sim.catch(() => null))?.stop(); }]);
+    }
+    return { httpUrl, mqttUrl, dataDir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
