@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { apiUrl, lastMinutesQuery, liveUrl, seriesUrl } from './api.js';
+
+describe('API URLs', () => {
+  it('puts paths under /api/v1 of the page origin', () => {
+    expect(apiUrl('http://127.0.0.1:8080', '/assets', { kind: 'traffic' })).toBe('http://127.0.0.1:8080/api/v1/assets?kind=traffic');
+    expect(apiUrl('https://hub.example.org', '/boundary')).toBe('https://hub.example.org/api/v1/boundary');
+  });
+
+  it('builds a series URL with ISO times, step and aggregate', () => {
+    const url = new URL(seriesUrl('http://h:1', {
+      asset: 'link-7', metric: 'speed_kmh', from: new Date(Date.UTC(2025, 0, 2, 10)), to: new Date(Date.UTC(2025, 0, 2, 11)), step: '60s', agg: 'mean',
+    }));
+    expect(url.pathname).toBe('/api/v1/series');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      asset: 'link-7', metric: 'speed_kmh', from: '2025-01-02T10:00:00.000Z', to: '2025-01-02T11:00:00.000Z', step: '60s', agg: 'mean',
+    });
+  });
+
+  it('encodes asset ids that need it', () => {
+    const url = new URL(apiUrl('http://h:1', '/series', { asset: 'a&b c' }));
+    expect(url.searchParams.get('asset')).toBe('a&b c');
+  });
+
+  it('asks for the last hour in 1-minute means ending now', () => {
+    const now = Date.UTC(2025, 5, 1, 12, 30);
+    const q = lastMinutesQuery('hotspot-x', 'clients', now);
+    expect(q.to.getTime()).toBe(now);
+    expect(q.to.getTime() - q.from.getTime()).toBe(3_600_000);
+    expect(q).toMatchObject({ asset: 'hotspot-x', metric: 'clients', step: '60s', agg: 'mean' });
+  });
+
+  it('opens the live socket with the page scheme', () => {
+    expect(liveUrl({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/api/v1/live');
+    expect(liveUrl({ protocol: 'https:', host: 'hub.example.org' }, ['traffic', 'wifi'])).toBe('wss://hub.example.org/api/v1/live?kind=traffic%2Cwifi');
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Colour ramps shared by the map paint expressions, the legend and the tooltips, so that one ratio always
+ * means one colour everywhere. Pure: no DOM, no MapLibre.
+ */
+
+/** A ramp: ascending stops of `[value, '#rrggbb']`, interpolated linearly in RGB like MapLibre's `interpolate`. */
+export type Ramp = readonly (readonly [number, string])[];
+
+/**
+ * Road speed as a share of free-flow speed. Blue (flowing) through orange to dark red (stopped): it stays
+ * readable with red-green colour blindness because lightness and the blue-orange axis carry the meaning.
+ */
+export const SPEED_RAMP: Ramp = [
+  [0, '#67001f'],
+  [0.25, '#c2373a'],
+  [0.5, '#f08c3a'],
+  [0.75, '#8fb8dc'],
+  [1, '#2166ac'],
+];
+
+/** Building power as a share of its power limit: a single-hue purple ramp, light (idle) to dark (at limit). */
+export const LOAD_RAMP: Ramp = [
+  [0, '#f2f0f7'],
+  [0.5, '#9e9ac8'],
+  [1, '#3f007d'],
+];
+
+/** Colour of an asset that has had no reading yet. */
+export const NO_DATA_COLOUR = '#9aa0a6';
+/** Fill colour of Wi-Fi hotspots: their size, not their hue, carries the number of clients. */
+export const HOTSPOT_COLOUR = '#1b9e77';
+
+export type Rgb = readonly [number, number, number];
+
+/** Parses `#rgb` or `#rrggbb`. */
+export function hexToRgb(hex: string): Rgb {
+  const m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(hex);
+  if (!m) throw new RangeError(`not a hex colour: ${hex}`);
+  let h = m[1]!;
+  if (h.length === 3) h = [...h].map((c) => c + c).join('');
+  const n = Number.parseInt(h, 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** Formats an RGB triple (rounded, clamped) as `#rrggbb`. */
+export function rgbToHex([r, g, b]: Rgb): string {
+  const part = (v: number) => Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0');
+  return `#${part(r)}${part(g)}${part(b)}`;
+}
+
+/** The ramp's colour at `t`, clamped to the ramp's ends. */
+export function rampColour(ramp: Ramp, t: number): string {
+  const first = ramp[0];
+  const last = ramp[ramp.length - 1];
+  if (!first || !last) throw new RangeError('empty ramp');
+  if (!Number.isFinite(t) || t <= first[0]) return first[1];
+  if (t >= last[0]) return last[1];
+  for (let i = 1; i < ramp.length; i++) {
+    const [v1, c1] = ramp[i]!;
+    if (t <= v1) {
+      const [v0, c0] = ramp[i - 1]!;
+      const f = (t - v0) / (v1 - v0);
+      const a = hexToRgb(c0);
+      const b = hexToRgb(c1);
+      return rgbToHex([a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f]);
+    }
+  }
+  return last[1];
+}
+
+/**
+ * A MapLibre paint expression colouring a feature by the number in its feature-state `key` along `ramp`,
+ * or `noData` while the feature has no such state yet.
+ */
+export function rampExpression(ramp: Ramp, key: string, noData: string = NO_DATA_COLOUR): unknown[] {
+  return [
+    'case',
+    ['==', ['typeof', ['feature-state', key]], 'number'],
+    ['interpolate', ['linear'], ['number', ['feature-state', key]], ...ramp.flat()],
+    noData,
+  ];
+}
+
+/** A CSS `linear-gradient` showing the ramp left to right, for legends. */
+export function rampGradientCss(ramp: Ramp): string {
+  const first = ramp[0]?.[0] ?? 0;
+  const span = (ramp[ramp.length - 1]?.[0] ?? 1) - first || 1;
+  const stops = ramp.map(([v, c]) => `${c} ${Math.round(((v - first) / span) * 100)}%`);
+  return `linear-gradient(to right, ${stops.join(', ')})`;
+}
+
+/** Distance between two colours in RGB space (0–441): how tests decide a pixel "is" a colour. */
+export function colourDistance(a: string | Rgb, b: string | Rgb): number {
+  const x = typeof a === 'string' ? hexToRgb(a) : a;
+  const y = typeof b === 'string' ? hexToRgb(b) : b;
+  return Math.hypot(x[0] - y[0], x[1] - y[1], x[2] - y[2]);
+}

@@ -1,0 +1,59 @@
+/**
+ * Debian's Chromium driven by playwright-core, as FACTS.md measured it: headless, WebGL2 on SwiftShader, a
+ * throwaway profile directory (given to launchPersistentContext: `--user-data-dir` in args throws).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
+];
+
+export interface Browser { context: BrowserContext; page: Page; close(): Promise<void> }
+
+/** Opens Chromium at 1280×800 with a fresh profile; `close()` also removes the profile. */
+export async function openBrowser(): Promise<Browser> {
+  const profile = await mkdtemp(join(tmpdir(), 'cityhub-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The RGB of every pixel in a square of `radius` around page point (x, y), read from a real screenshot of
+ * that square (decoded by the page itself: no PNG library needed).
+ */
+export async function pixelsAround(page: Page, x: number, y: number, radius: number): Promise<[number, number, number][]> {
+  const size = radius * 2 + 1;
+  const png = await page.screenshot({ clip: { x: Math.round(x) - radius, y: Math.round(y) - radius, width: size, height: size } });
+  const data = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2d context');
+    ctx.drawImage(img, 0, 0);
+    return Array.from(ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data);
+  }, png.toString('base64'));
+  const out: [number, number, number][] = [];
+  for (let i = 0; i + 3 < data.length; i += 4) out.push([data[i]!, data[i + 1]!, data[i + 2]!]);
+  return out;
+}
