@@ -13,6 +13,8 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: ['source'] } },
   test: {
     pool: 'forks',
+    // CI also writes a JSON report, from which .ci/run prints a plain pass/fail line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       project('contracts', ['contracts/src/**/*.test.ts']),
       project('store', ['store/src/**/*.test.ts', 'store/test/**/*.test.ts'], 60_000),

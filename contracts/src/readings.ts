@@ -116,7 +116,7 @@ export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions,
  * Validates a telemetry payload (bytes or already-parsed JSON) of `kind`: one reading or an array.
  * Good readings are kept even when others in the same array are rejected.
  */
-export function validateTelemetry(kind: Kind, payload: Uint8Array | string | unknown, opts: ValidateOptions):
+export function validateTelemetry(kind: Kind, payload: unknown, opts: ValidateOptions):
   { accepted: ValidReading[]; rejected: Rejection[] } {
   let data: unknown = payload;
   if (typeof payload === 'string' || payload instanceof Uint8Array) {

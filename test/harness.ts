@@ -1,0 +1,129 @@
+/**
+ * End-to-end harness: runs the built `cityhub start` as its own process on free ports with a temporary
+ * data directory, provisions devices with the real `cityhub devices add`, and publishes over real MQTT.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import type { Kind } from '@cityhub/contracts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = join(ROOT, 'bin', 'cityhub.js');
+const run = promisify(execFile);
+
+export interface Credentials { id: string; secret: string; kind: Kind; asset: string }
+
+export interface TestHub {
+  httpUrl: string;
+  mqttUrl: string;
+  mqttPort: number;
+  dataDir: string;
+  proc: ChildProcess;
+  /** Everything the hub printed so far. */
+  output(): string;
+  provision(kind: Kind, asset: string): Promise<Credentials>;
+  /** Publishes with mqtt.js at QoS 1 and resolves after the PUBACK. */
+  publish(device: Credentials, payload: unknown, topic?: string): Promise<void>;
+  get<T = unknown>(path: string): Promise<{ status: number; body: T }>;
+  /** Stops the hub (SIGTERM, then SIGKILL after a grace period); keeps the data dir when `keepData`. */
+  stop(opts?: { keepData?: boolean; signal?: NodeJS.Signals }): Promise<number | null>;
+}
+
+export interface StartOptions {
+  simulate?: number;
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** How long to wait for the banner. */
+  timeoutMs?: number;
+}
+
+/** Starts `cityhub start` and resolves once it printed its dashboard and MQTT addresses. */
+export async function startHub(opts: StartOptions = {}): Promise<TestHub> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'cityhub-e2e-')));
+  const env = {
+    ...process.env,
+    CITYHUB_DATA_DIR: dataDir,
+    CITYHUB_HTTP_PORT: '0',
+    CITYHUB_MQTT_PORT: '0',
+    CITYHUB_SIMULATE: String(opts.simulate ?? 0),
+    CITYHUB_LOG_LEVEL: 'warn',
+    ...opts.env,
+  };
+  const proc = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  proc.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let httpUrl = '';
+  let mqttUrl = '';
+  while (Date.now() < deadline) {
+    const h = /Dashboard:\s+(http:\/\/\S+?)\/?\s/.exec(out);
+    const m = /MQTT:\s+(mqtt:\/\/\S+)/.exec(out);
+    if (h?.[1] && m?.[1]) {
+      httpUrl = h[1];
+      mqttUrl = m[1];
+      break;
+    }
+    if (proc.exitCode !== null) throw new Error(`cityhub exited with ${proc.exitCode}:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!httpUrl) {
+    proc.kill('SIGKILL');
+    throw new Error(`cityhub did not print its addresses in time:\n${out}`);
+  }
+  const mqttPort = Number(new URL(mqttUrl).port);
+
+  const hub: TestHub = {
+    httpUrl, mqttUrl, mqttPort, dataDir, proc,
+    output: () => out,
+    async provision(kind, asset) {
+      const { stdout } = await run(process.execPath, [CLI, 'devices', 'add', '--kind', kind, '--asset', asset, '--json'], { env });
+      return JSON.parse(stdout) as Credentials;
+    },
+    async publish(device, payload, topic) {
+      const c = await mqtt.connectAsync(mqttUrl, { clientId: device.id, username: device.id, password: device.secret, protocolVersion: 4, reconnectPeriod: 0 });
+      try {
+        await c.publishAsync(topic ?? `city/${device.kind}/${device.id}/telemetry`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1 });
+      } finally {
+        await c.endAsync();
+      }
+    },
+    async get<T>(path: string) {
+      const res = await fetch(httpUrl + path);
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    async stop(o = {}) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill(o.signal ?? 'SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (!o.keepData && !opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+      return proc.exitCode;
+    },
+  };
+  return hub;
+}
+
+/** Polls `fn` until it returns a value that is not undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
