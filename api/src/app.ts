@@ -24,7 +24,6 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: true,
   });
   installErrorHandler(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });

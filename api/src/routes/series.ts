@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { Agg, METRICS, MetricName, parseStep, parseTime, type SeriesResponse } from '@cityhub/contracts';
+import { Agg, Kind, METRICS, MetricName, parseStep, parseTime, type SeriesResponse } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, parseInput } from '../errors.js';
 
@@ -12,6 +12,8 @@ export const SERIES_LIMITS = {
   /** Buckets per series with a step. */
   maxBuckets: 10_000,
   maxRangeMs: 3 * 366 * 86_400_000,
+  /** Points in one answer, over all its series (assets × buckets). */
+  maxPoints: 500_000,
 } as const;
 
 const time = (name: string) => z.string().transform((v, ctx) => {
@@ -24,7 +26,9 @@ const time = (name: string) => z.string().transform((v, ctx) => {
 });
 
 const Query = z.strictObject({
-  asset: z.string().min(1).transform((s) => [...new Set(s.split(',').map((a) => a.trim()).filter(Boolean))]),
+  asset: z.string().min(1).transform((s) => [...new Set(s.split(',').map((a) => a.trim()).filter(Boolean))]).optional(),
+  /** Every asset of a kind (the whole city), instead of `asset`; needs a step. */
+  kind: Kind.optional(),
   metric: MetricName,
   from: time('from').optional(),
   to: time('to').optional(),
@@ -39,13 +43,20 @@ const Query = z.strictObject({
   agg: Agg.optional(),
 });
 
-/** `GET /series`: history of one metric for one or more assets, raw or per step with an aggregate. */
+/**
+ * `GET /series`: history of one metric for one or more assets (`asset=`), or for every asset of a kind
+ * (`kind=`, with a step), raw or per step with an aggregate.
+ */
 export const seriesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const assets = new Map(deps.catalogue.features.map((f) => [f.id, f.properties.kind]));
+  const idsOfKind = (k: Kind) => deps.catalogue.features.filter((f) => f.properties.kind === k).map((f) => f.id);
   app.get('/series', async (req): Promise<SeriesResponse> => {
     const q = parseInput(Query, req.query);
-    if (q.asset.length > SERIES_LIMITS.maxAssets) throw new ApiError('BAD_REQUEST', `at most ${SERIES_LIMITS.maxAssets} assets per request`);
-    for (const a of q.asset) {
+    if (!q.asset === !q.kind) throw new ApiError('BAD_REQUEST', 'give either asset (one or more ids) or kind (every asset of a kind)');
+    if (q.kind && !q.step) throw new ApiError('BAD_REQUEST', 'a whole kind is served per step: give step');
+    const ids = q.asset ?? idsOfKind(q.kind!);
+    if (q.asset && ids.length > SERIES_LIMITS.maxAssets) throw new ApiError('BAD_REQUEST', `at most ${SERIES_LIMITS.maxAssets} assets per request; use kind= for a whole kind`);
+    for (const a of ids) {
       const kind = assets.get(a);
       if (!kind) throw new ApiError('NOT_FOUND', `no asset ${a}`);
       if (!(METRICS[kind] as readonly string[]).includes(q.metric)) throw new ApiError('BAD_REQUEST', `asset ${a} is ${kind}; its metrics are ${METRICS[kind].join(', ')}`);
@@ -59,8 +70,11 @@ export const seriesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     if (q.step && (to - from) / (q.step * 1000) > SERIES_LIMITS.maxBuckets) {
       throw new ApiError('BAD_REQUEST', `that step makes more than ${SERIES_LIMITS.maxBuckets} buckets; use a larger step`);
     }
+    if (q.step && ids.length * Math.ceil((to - from) / (q.step * 1000)) > SERIES_LIMITS.maxPoints) {
+      throw new ApiError('BAD_REQUEST', `${ids.length} assets at that step make more than ${SERIES_LIMITS.maxPoints} points; use a larger step or a shorter range`);
+    }
     const agg = q.step ? (q.agg ?? 'mean') : null;
-    const rows = await deps.store.series({ assets: q.asset, metric: q.metric, from, to, ...(q.step && { stepS: q.step, agg: agg ?? 'mean' }) });
+    const rows = await deps.store.series({ assets: ids, metric: q.metric, from, to, ...(q.step && { stepS: q.step, agg: agg ?? 'mean' }) });
     return {
       metric: q.metric,
       agg,
