@@ -47,8 +47,27 @@ export interface DeadLetter {
 }
 export interface DeadLetterQuery { device?: string; reason?: string; from?: number; to?: number; limit?: number }
 
-/** Retention per resolution, in days; `null` keeps forever. */
-export interface Retention { raw: number | null }
+/** The stored resolutions: raw points and three rollups. */
+export type Resolution = 'raw' | '1m' | '15m' | '1h';
+/** Rollup resolutions, finest first, with their bucket width in ms. Each is built from the one before. */
+export const ROLLUPS = [
+  { name: '1m', ms: 60_000 },
+  { name: '15m', ms: 900_000 },
+  { name: '1h', ms: 3_600_000 },
+] as const satisfies ReadonlyArray<{ name: Exclude<Resolution, 'raw'>; ms: number }>;
+
+/**
+ * The rollup a bucketed query can be answered from: the coarsest whose width divides the step and to
+ * which the range is aligned; `raw` when none fits.
+ */
+export function resolutionFor(q: Pick<SeriesQuery, 'from' | 'to' | 'stepS'>): Resolution {
+  if (q.stepS === undefined) return 'raw';
+  const stepMs = q.stepS * 1000;
+  for (const r of [...ROLLUPS].reverse()) {
+    if (stepMs % r.ms === 0 && q.from % r.ms === 0 && q.to % r.ms === 0) return r.name;
+  }
+  return 'raw';
+}
 
 /**
  * The store: the one interface both adapters (DuckDB, InfluxDB) implement and the conformance suite checks.
@@ -58,14 +77,23 @@ export interface Store {
   readonly name: string;
   /** Creates tables / databases as needed. */
   init(): Promise<void>;
-  /** Writes points in one batch; idempotent per key. */
+  /**
+   * Writes points in one batch; idempotent per key. Brings every rollup bucket the points fall in up to
+   * date (1 min, 15 min, 1 h: count, sum, min, max, last), late and out-of-order points included.
+   */
   write(points: readonly Point[]): Promise<void>;
   /** The latest reading of every asset of a kind (across its devices, the newest by ts). */
   latest(kind: Kind): Promise<LatestPoint[]>;
-  /** History of one metric for some assets over [from, to), raw or per step with an aggregate. */
+  /**
+   * History of one metric for some assets over [from, to), raw or per step with an aggregate; a bucketed
+   * query is answered from the coarsest rollup that fits (`resolutionFor`), with the same result as from raw.
+   */
   series(q: SeriesQuery): Promise<SeriesResult[]>;
-  /** Deletes raw points older than `before` (epoch ms); returns how many went, where the store can tell. */
-  deleteBefore(before: number): Promise<number | null>;
+  /**
+   * Retention: deletes the data of one resolution (default raw) older than `before` (epoch ms; a rollup
+   * bucket goes when it starts before it). Returns how many rows went, where the store can tell.
+   */
+  deleteBefore(before: number, resolution?: Resolution): Promise<number | null>;
   writeDeadLetters(rows: readonly DeadLetter[]): Promise<void>;
   listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]>;
   close(): Promise<void>;

@@ -3,13 +3,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { KINDS, type Kind } from '@cityhub/contracts';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from '../errors.js';
-import type { DeadLetter, DeadLetterQuery, LatestPoint, Point, SeriesQuery, SeriesResult, Store } from '../types.js';
+import type { DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
 import { checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
 import { Pool, SerialQueue } from './concurrency.js';
 import { DeadLetterTable } from './dead-letters.js';
 import { openError, openHereError, queryError } from './duckdb-errors.js';
 import { readLatest, readSeries } from './read-queries.js';
-import { createStagingTables, createTables, SCHEMA_VERSION, schemaVersion } from './schema.js';
+import { buildAllRollups } from './rollups.js';
+import { createStagingTables, createTables, migrate, ROLLUP_TABLES, SCHEMA_VERSION, schemaVersion } from './schema.js';
 import { writePoints } from './write-points.js';
 
 /** Options of the DuckDB store. */
@@ -54,6 +55,7 @@ async function openDatabase(path: string, readConnections: number): Promise<Open
     const [writer, ...readers] = conns as [DuckDBConnection, ...DuckDBConnection[]];
     await createTables(writer);
     const version = await schemaVersion(writer);
+    if (version !== null && version < SCHEMA_VERSION) await migrate(writer, version, buildAllRollups);
     if (version !== null && version > SCHEMA_VERSION) {
       throw new StoreError('STORE_FAILED', `${path} has schema version ${version}, newer than this City Hub knows (${SCHEMA_VERSION}): upgrade City Hub`);
     }
@@ -157,8 +159,13 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
       return read('series', (conn) => readSeries(conn, q));
     },
 
-    async deleteBefore(before: number): Promise<number | null> {
+    async deleteBefore(before: number, resolution: Resolution = 'raw'): Promise<number | null> {
       checkBefore(before);
+      if (resolution !== 'raw') {
+        const table = ROLLUP_TABLES[resolution];
+        if (!table) throw new StoreError('STORE_BAD_INPUT', `unknown resolution ${JSON.stringify(resolution)}`);
+        return change('deleteBefore', async ({ writer }) => (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged);
+      }
       return change('deleteBefore', async ({ writer }) => {
         await writer.run('BEGIN TRANSACTION');
         try {

@@ -1,6 +1,7 @@
 import type { Agg, Kind } from '@cityhub/contracts';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import type { LatestPoint, SeriesQuery, SeriesResult } from '../types.js';
+import { resolutionFor, type LatestPoint, type SeriesQuery, type SeriesResult } from '../types.js';
+import { ROLLUP_TABLES } from './schema.js';
 import { num, str } from './values.js';
 
 /** The newest reading of every asset of `kind`, from the `latest` table the writer keeps. */
@@ -36,6 +37,16 @@ const AGG_SQL: Record<Agg, string> = {
   last: 'arg_max(value, (ts, device))',
 };
 
+/** The same aggregates over rollup rows: exact, since a rollup keeps count, sum, min, max and last. */
+const ROLLUP_AGG_SQL: Record<Agg, string> = {
+  mean: 'sum(sum) / sum(count)',
+  min: 'min(min)',
+  max: 'max(max)',
+  sum: 'sum(sum)',
+  count: 'sum(count)::DOUBLE',
+  last: 'arg_max(last, (last_ts, device))',
+};
+
 /** History of one metric for several assets over [from, to), raw or bucketed; `q` is already checked. */
 export async function readSeries(conn: DuckDBConnection, q: SeriesQuery): Promise<SeriesResult[]> {
   const assets = [...new Set(q.assets)];
@@ -47,6 +58,12 @@ export async function readSeries(conn: DuckDBConnection, q: SeriesQuery): Promis
   let sql: string;
   if (q.stepS === undefined || q.agg === undefined) {
     sql = `SELECT asset, ts, value FROM raw WHERE ${where} ORDER BY asset, ts, device`;
+  } else if (resolutionFor(q) !== 'raw') {
+    const table = ROLLUP_TABLES[resolutionFor(q) as keyof typeof ROLLUP_TABLES];
+    const stepMs = q.stepS * 1000;
+    sql = `SELECT asset, (bucket // ${stepMs}) * ${stepMs} AS b, ${ROLLUP_AGG_SQL[q.agg]} AS v
+      FROM ${table} WHERE metric = $metric AND asset IN (${assetList}) AND bucket >= ${q.from} AND bucket < ${q.to}
+      GROUP BY asset, b ORDER BY asset, b`;
   } else {
     const stepMs = q.stepS * 1000;
     // `//` floors, so buckets start at multiples of the step from the epoch, before 1970 as after.

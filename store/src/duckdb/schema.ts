@@ -12,7 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  */
 
 /** Bumped when a table changes shape; stored in `meta` so that a later version can migrate. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** One row per metric value: any metric of any kind, and any resolution, fits one shape. */
 const POINT_COLUMNS = `
@@ -28,6 +28,16 @@ const POINT_COLUMNS = `
  */
 export const POINT_TABLES = { raw: 'raw', latest: 'latest' } as const;
 
+/**
+ * Rollup tables, one per resolution, keyed by (kind, asset, device, metric, bucket): enough to answer
+ * every aggregate exactly (mean = sum / count) and to build the next coarser resolution from this one.
+ */
+export const ROLLUP_TABLES = { '1m': 'rollup_1m', '15m': 'rollup_15m', '1h': 'rollup_1h' } as const;
+const ROLLUP_COLUMNS = `
+  kind VARCHAR NOT NULL, asset VARCHAR NOT NULL, device VARCHAR NOT NULL, metric VARCHAR NOT NULL,
+  bucket BIGINT NOT NULL, count BIGINT NOT NULL, sum DOUBLE NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL,
+  last DOUBLE NOT NULL, last_ts BIGINT NOT NULL`;
+
 const DEAD_LETTER_COLUMNS = `
   id VARCHAR NOT NULL, n BIGINT NOT NULL, received BIGINT NOT NULL, device VARCHAR, topic VARCHAR NOT NULL,
   reason VARCHAR NOT NULL, message VARCHAR NOT NULL, payload VARCHAR NOT NULL`;
@@ -40,6 +50,26 @@ export async function createTables(conn: DuckDBConnection): Promise<void> {
     await conn.run(`CREATE TABLE IF NOT EXISTS ${table} (${POINT_COLUMNS})`);
   }
   await conn.run(`CREATE TABLE IF NOT EXISTS dead_letters (${DEAD_LETTER_COLUMNS})`);
+  for (const table of Object.values(ROLLUP_TABLES)) {
+    await conn.run(`CREATE TABLE IF NOT EXISTS ${table} (${ROLLUP_COLUMNS})`);
+  }
+}
+
+/**
+ * Brings a file of an older schema up to this one. Version 1 had no rollups: they are built from raw.
+ * Runs before the version is read for the newer-than-us check, inside one transaction.
+ */
+export async function migrate(conn: DuckDBConnection, from: number, build: (conn: DuckDBConnection) => Promise<void>): Promise<void> {
+  if (from >= SCHEMA_VERSION) return;
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    if (from < 2) await build(conn);
+    await conn.run(`UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`);
+    await conn.run('COMMIT');
+  } catch (e) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
 }
 
 /**
@@ -50,6 +80,10 @@ export async function createStagingTables(conn: DuckDBConnection): Promise<void>
   await conn.run(`CREATE TEMP TABLE IF NOT EXISTS staging (${POINT_COLUMNS})`);
   await conn.run(`CREATE TEMP TABLE IF NOT EXISTS staging_latest (
     kind VARCHAR NOT NULL, asset VARCHAR NOT NULL, device VARCHAR NOT NULL, ts BIGINT NOT NULL)`);
+  await conn.run(`CREATE TEMP TABLE IF NOT EXISTS delta (${ROLLUP_COLUMNS})`);
+  await conn.run(`CREATE TEMP TABLE IF NOT EXISTS merged (${ROLLUP_COLUMNS})`);
+  await conn.run(`CREATE TEMP TABLE IF NOT EXISTS touched (
+    kind VARCHAR NOT NULL, asset VARCHAR NOT NULL, device VARCHAR NOT NULL, metric VARCHAR NOT NULL, bucket BIGINT NOT NULL)`);
 }
 
 /** Reads the stored schema version (null in a file made before versions were kept). */

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Point } from '../types.js';
+import { refreshRollups } from './rollups.js';
 
 /** Folds readings that share a key (kind, asset, device, ts) into one, later values winning per metric. */
 function mergeDuplicates(points: readonly Point[]): readonly Point[] {
@@ -16,7 +17,7 @@ function mergeDuplicates(points: readonly Point[]): readonly Point[] {
 /**
  * Writes checked points in one transaction: the batch goes into the TEMP `staging` table through the
  * Appender, rows of `raw` with the same keys are deleted, the batch is inserted, and `latest` is brought
- * up to date. Keys are (kind, asset, device, metric, ts): a re-write overwrites per metric, like InfluxDB's
+ * up to date, and so are the rollup buckets the batch falls in. Keys are (kind, asset, device, metric, ts): a re-write overwrites per metric, like InfluxDB's
  * fields. `staging` lives on `conn`, so calls on one connection must not overlap (the store queues them).
  */
 export async function writePoints(conn: DuckDBConnection, input: readonly Point[]): Promise<void> {
@@ -51,10 +52,11 @@ export async function writePoints(conn: DuckDBConnection, input: readonly Point[
     // The time bounds are literals (checked safe integers), so that DuckDB prunes row groups by their
     // zone maps: a batch of recent readings touches only the newest part of the table.
     const inRange = (col: string): string => `${col} BETWEEN ${minTs} AND ${maxTs}`;
-    await conn.run(`DELETE FROM raw USING staging s WHERE ${inRange('raw.ts')} AND raw.ts = s.ts
+    const replaced = await conn.run(`DELETE FROM raw USING staging s WHERE ${inRange('raw.ts')} AND raw.ts = s.ts
       AND raw.asset = s.asset AND raw.metric = s.metric AND raw.device = s.device AND raw.kind = s.kind`);
     await conn.run('INSERT INTO raw SELECT kind, asset, device, metric, ts, value, seq FROM staging');
     await updateLatest(conn, inRange('r.ts'));
+    await refreshRollups(conn, minTs, maxTs, replaced.rowsChanged > 0);
     await conn.run('DELETE FROM staging');
     await conn.run('COMMIT');
   } catch (e) {
