@@ -1,16 +1,18 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Workspaces import each other's TypeScript sources in tests through the `source` export condition,
 // so unit tests need no build; end-to-end tests run the built `cityhub` (npm test builds first).
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+// Only `source` is added to Vite's own lists: a generic condition such as `import` would reach Node as
+// --conditions and make CommonJS `require('ws')` load ws's ESM wrapper.
 const project = (name: string, include: string[], testTimeout = 20_000) => ({
   extends: true as const,
   test: { name, include, testTimeout, hookTimeout: 60_000 },
 });
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
   test: {
     pool: 'forks',
     // CI also writes a JSON report, from which .ci/run prints a plain pass/fail line.
@@ -23,7 +25,7 @@ export default defineConfig({
       project('api', ['api/src/**/*.test.ts']),
       project('devices', ['devices/src/**/*.test.ts']),
       project('dashboard', ['dashboard/src/**/*.test.ts', 'dashboard/test/**/*.test.ts'], 90_000),
-      project('e2e', ['test/**/*.test.ts'], 90_000),
+      project('e2e', ['test/**/*.test.ts', 'src/**/*.test.ts'], 90_000),
     ],
   },
 });

@@ -1,5 +1,5 @@
 import { parseConfig, ConfigError } from '@cityhub/contracts';
-import { devicesCommand } from '@cityhub/devices';
+import { devicesCommand, tokensCommand } from '@cityhub/devices';
 import { startHub } from './hub.js';
 import { createLogger } from './logger.js';
 
@@ -11,12 +11,17 @@ Usage:
                                     create a device; prints its id and secret (shown only once)
   cityhub devices list [--json]     list devices
   cityhub devices disable ID        refuse a device's connections and readings (enable ID undoes it)
+  cityhub tokens add --role operator|admin [--name N] [--json]
+                                    create an API token for the protected routes (shown only once)
+  cityhub tokens list | revoke ID   list or revoke API tokens
   cityhub --help                    this text
 
 Configuration is read from the environment (see README.md, "Configuration"):
   CITYHUB_DATA_DIR (./.data)  CITYHUB_HTTP_HOST/PORT (127.0.0.1/8080)  CITYHUB_MQTT_HOST/PORT (127.0.0.1/1883)
   CITYHUB_STORE (duckdb)  CITYHUB_SIMULATE (one device per asset; 0 = off)  CITYHUB_SIMULATE_INTERVAL_MS (5000)
-  CITYHUB_RETENTION_RAW_DAYS (30)  CITYHUB_LOG_LEVEL (info)
+  CITYHUB_RETENTION_RAW_DAYS (30)  CITYHUB_RETENTION_1M_DAYS (90)  CITYHUB_RETENTION_15M_DAYS (730)
+  CITYHUB_RETENTION_1H_DAYS (forever)  CITYHUB_SPOOL_CAP_MB (1024)  CITYHUB_PUBLIC_READ (true)
+  CITYHUB_LOG_LEVEL (info)
 `;
 
 const out = { log: (s: string) => console.log(s), error: (s: string) => console.error(s) };
@@ -43,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       return start(config);
     case 'devices':
       return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
+    case 'tokens':
+      return tokensCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
     default:
       console.error(`cityhub: unknown command "${cmd}"\n\n${HELP}`);
       return 2;

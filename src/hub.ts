@@ -5,10 +5,11 @@ import { buildApp } from '@cityhub/api';
 import { createBroker } from '@cityhub/broker';
 import type { Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
-import { openRegistry, startSimulation } from '@cityhub/devices';
+import { openRegistry, startSimulation, TokenStore } from '@cityhub/devices';
 import { Ingest } from '@cityhub/ingest';
 import { createDuckDbStore, type Store } from '@cityhub/store';
 import type { Logger } from './logger.js';
+import { startRetention } from './retention.js';
 
 /** Where the built dashboard is, relative to the compiled `dist/hub.js`. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/dist/', import.meta.url));
@@ -50,19 +51,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const catalogue = loadCatalogue();
     const registry = await openRegistry(dataDir);
     stops.push(['registry', () => registry.close()]);
+    const tokens = await TokenStore.open(dataDir);
     const store = await openStore(config, dataDir);
     stops.push(['store', () => store.close()]);
 
     const ingest = await Ingest.open({
       store, registry, dataDir, logger: log.child({ name: 'ingest' }),
       maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
+      spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
     });
     ingest.start();
     stops.push(['ingest', () => ingest.close()]);
-    const retention = setInterval(() => {
-      store.deleteBefore(Date.now() - config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000).catch((err: unknown) => log.warn({ err }, 'retention pass failed'));
-    }, 3_600_000);
-    stops.push(['retention', async () => clearInterval(retention)]);
+    const stopRetention = startRetention(store, config, log.child({ name: 'retention' }));
+    stops.push(['retention', async () => stopRetention()]);
 
     const broker = await createBroker({
       logger: log.child({ name: 'broker' }),
@@ -82,6 +83,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
 
     const app = await buildApp({
       store, catalogue, boundary: loadBoundary(), live: ingest, dashboardDir: DASHBOARD_DIR,
+      auth: tokens, publicRead: config.CITYHUB_PUBLIC_READ, registry,
+      deviceStats: (id) => ingest.stats.peek(id),
+      replay: (letters) => ingest.replay(letters),
       readiness: () => ({
         broker: { ok: true },
         store: { ok: ingest.writer.stats.lastError === null, ...(ingest.writer.stats.lastError && { detail: ingest.writer.stats.lastError }) },

@@ -46,6 +46,39 @@ export const LiveMessage = z.discriminatedUnion('type', [LiveReading, LiveHello]
 export type LiveReading = z.infer<typeof LiveReading>;
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
+/** A device as the API shows it: registry record (never its secret) with its live accounting. */
+export const DeviceView = z.object({
+  id: z.string(),
+  kind: Kind,
+  asset: z.string(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  simulated: z.boolean(),
+  /** From the retained status and the last will; `unknown` before the hub heard either. */
+  status: z.enum(['online', 'offline', 'unknown']),
+  last_seen: z.string().nullable(),
+  last_reading_ts: z.string().nullable(),
+  readings: z.number(),
+  /** Sequence numbers skipped: readings lost before they reached the hub. */
+  gaps: z.number(),
+  /** Readings whose seq was not above the highest seen (re-deliveries, late flushes). */
+  repeats: z.number(),
+  rejected: z.record(z.string(), z.number()),
+});
+export type DeviceView = z.infer<typeof DeviceView>;
+
+/** A dead letter as the API shows it. */
+export const DeadLetterView = z.object({
+  id: z.string(),
+  received: z.string(),
+  device: z.string().nullable(),
+  topic: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  payload: z.string(),
+});
+export type DeadLetterView = z.infer<typeof DeadLetterView>;
+
 /** Parses a time query parameter: ISO 8601 or epoch milliseconds. */
 export function parseTime(v: string): number | null {
   if (/^\d{10,}$/.test(v)) return Number(v);

@@ -29,6 +29,12 @@ export const Config = z
     CITYHUB_PUBLIC_READ: bool.default(true),
     /** Raw retention in days (readings older than this are refused and deleted). */
     CITYHUB_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
+    /** Retention of the 1 min, 15 min and 1 h rollups in days; the 1 h rollup is kept forever when unset. */
+    CITYHUB_RETENTION_1M_DAYS: z.coerce.number().positive().max(36_500).default(90),
+    CITYHUB_RETENTION_15M_DAYS: z.coerce.number().positive().max(36_500).default(730),
+    CITYHUB_RETENTION_1H_DAYS: z.coerce.number().positive().max(36_500).optional(),
+    /** Spool bytes not yet in the store at which the hub stops acknowledging readings, in MiB. */
+    CITYHUB_SPOOL_CAP_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
   });
 export type Config = z.infer<typeof Config>;
 
@@ -48,6 +54,19 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const r = Config.safeParse(relevant);
   // Checks across variables run on the raw input too, so they are reported even when another variable failed.
   const problems = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+  // A coarser resolution is built from the finer one, so it must be kept at least as long.
+  if (r.success) {
+    const c = r.data;
+    const chain: Array<[string, number | undefined]> = [
+      ['CITYHUB_RETENTION_RAW_DAYS', c.CITYHUB_RETENTION_RAW_DAYS], ['CITYHUB_RETENTION_1M_DAYS', c.CITYHUB_RETENTION_1M_DAYS],
+      ['CITYHUB_RETENTION_15M_DAYS', c.CITYHUB_RETENTION_15M_DAYS], ['CITYHUB_RETENTION_1H_DAYS', c.CITYHUB_RETENTION_1H_DAYS ?? Infinity],
+    ];
+    for (let i = 1; i < chain.length; i++) {
+      const [fine, fineDays] = chain[i - 1]!;
+      const [coarse, coarseDays] = chain[i]!;
+      if ((coarseDays ?? Infinity) < (fineDays ?? 0)) problems.push(`${coarse}: must be at least ${fine} (${fineDays} days): coarser data is built from finer`);
+    }
+  }
   if (relevant.CITYHUB_STORE === 'influxdb') {
     for (const k of ['INFLUX_URL', 'INFLUX_BUCKET']) if (!relevant[k]) problems.push(`${k}: required when CITYHUB_STORE=influxdb`);
   }

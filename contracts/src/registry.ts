@@ -20,6 +20,20 @@ export type DeviceRecord = z.infer<typeof DeviceRecord>;
 export const NewDevice = z.object({ id: z.string(), secret: z.string(), kind: Kind, asset: z.string() });
 export type NewDevice = z.infer<typeof NewDevice>;
 
+/** Roles of API tokens: an operator manages dead letters and reads devices; an admin may also change them. */
+export const Role = z.enum(['operator', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+/** An API token as kept on disk: only a SHA-256 of the (high-entropy) token. */
+export const TokenRecord = z.object({
+  id: z.string().regex(/^[0-9a-f]{8}$/),
+  role: Role,
+  name: z.string().max(200).optional(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  created_at: z.string(),
+});
+export type TokenRecord = z.infer<typeof TokenRecord>;
+
 /** The device registry, shared by the broker (authentication), ingest (binding), the API and the CLI. */
 export interface DeviceRegistry {
   /** The device, or undefined if unknown. Sees devices added by other processes. */

@@ -9,6 +9,8 @@ export const DEVICE_ERRORS = {
   BAD_ID: { usage: true },
   BAD_KIND: { usage: true },
   UNKNOWN_DEVICE: { usage: true },
+  BAD_ROLE: { usage: true },
+  UNKNOWN_TOKEN: { usage: true },
   REGISTRY_LOCKED: { usage: false },
   REGISTRY_CORRUPT: { usage: false },
   REGISTRY_CLOSED: { usage: false },

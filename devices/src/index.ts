@@ -16,3 +16,5 @@ export { wifiAt, type WifiMetrics } from './sim/models/wifi.js';
 export { powerAt, energyBetween, energyAt, buildingParams, meterBaselineKwh, type EnergyMetrics } from './sim/models/energy.js';
 export { athensTime, athensInstant } from './sim/models/local-time.js';
 export { devicesCommand, type CliOutput } from './cli.js';
+export { TokenStore } from './tokens/token-store.js';
+export { tokensCommand } from './tokens/cli.js';

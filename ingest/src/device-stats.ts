@@ -39,6 +39,11 @@ export class DeviceStatsBook {
     } else s.repeats++;
   }
 
+  /** The device's accounting if the hub has heard of it since it started. */
+  peek(id: string): DeviceStats | undefined {
+    return this.byDevice.get(id);
+  }
+
   rejected(id: string, reason: string, now: number): void {
     const s = this.get(id);
     s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;

@@ -1,4 +1,4 @@
-export { Ingest, type IngestOptions, type AcceptResult, type Logger } from './ingest.js';
+export { Ingest, type IngestOptions, type AcceptResult, type Logger, type ReplayResult } from './ingest.js';
 export { Writer, type WriterOptions, type WriterStats } from './writer.js';
 export { Spool, type Position, type SpoolOptions, type SpoolEvent } from './spool/spool.js';
 export { DeviceStatsBook, type DeviceStats } from './device-stats.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   COUNTER_METRICS, DEFAULT_MAX_AGE_MS, parseTopic, validateTelemetry,
-  type DeviceRegistry, type Kind, type RejectReason, type Rejection,
+  type DeviceRegistry, type Kind, type RejectReason,
 } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import { DeviceStatsBook } from './device-stats.js';
@@ -30,6 +30,14 @@ export interface IngestOptions {
   spoolCapBytes?: number;
   spoolSegmentBytes?: number;
   writer?: Partial<WriterOptions>;
+}
+
+/** What a replay of dead letters did, by dead letter id. */
+export interface ReplayResult {
+  replayed: string[];
+  stillRejected: Array<{ id: string; reason: string; message: string }>;
+  /** Refused publishes to another device's topic: never replayed. */
+  notReplayable: string[];
 }
 
 /** The outcome of one telemetry message. */
@@ -98,12 +106,21 @@ export class Ingest extends EventEmitter<IngestEvents> {
    */
   async accept(deviceId: string, topic: string, payload: Buffer): Promise<AcceptResult> {
     const now = this.now();
+    const { points, dead } = this.evaluate(deviceId, topic, payload, now);
+    for (const d of dead) this.stats.rejected(deviceId, d.reason, now);
+    await this.spool.append(encodeRecord({ points, dead }));
+    for (const p of points) this.stats.reading(deviceId, p.seq, p.ts, now);
+    if (points.length) this.emit('points', points);
+    return { accepted: points.length, rejected: dead.map((d) => ({ reason: d.reason, message: d.message })) };
+  }
+
+  /** Validates and binds one message: the points it yields and the dead letters of what it refused. */
+  private evaluate(deviceId: string, topic: string, payload: Buffer, now: number): { points: Point[]; dead: DeadLetter[] } {
     const t = parseTopic(topic);
     const device = this.opts.registry.get(deviceId);
     const dead: DeadLetter[] = [];
     const reject = (reason: RejectReason, message: string, raw: unknown) => {
       dead.push({ id: randomUUID(), received: now, device: deviceId, topic, reason, message, payload: typeof raw === 'string' ? raw : JSON.stringify(raw) ?? '' });
-      this.stats.rejected(deviceId, reason, now);
     };
     const points: Point[] = [];
     if (!device || !device.enabled) {
@@ -117,17 +134,44 @@ export class Ingest extends EventEmitter<IngestEvents> {
       for (const r of accepted) {
         const bad = this.counterCheck(deviceId, r.ts, r.values);
         if (bad) {
-          const rej: Rejection = { index: null, reason: 'counter_decrease', message: bad, raw: r };
-          reject(rej.reason, rej.message, { ts: r.ts, seq: r.seq, ...r.values });
+          reject('counter_decrease', bad, { ts: r.ts, seq: r.seq, ...r.values });
           continue;
         }
         points.push({ kind, asset: device.asset, device: deviceId, ts: r.ts, seq: r.seq, values: r.values });
       }
     }
-    await this.spool.append(encodeRecord({ points, dead }));
-    for (const p of points) this.stats.reading(deviceId, p.seq, p.ts, now);
-    if (points.length) this.emit('points', points);
-    return { accepted: points.length, rejected: dead.map((d) => ({ reason: d.reason, message: d.message })) };
+    return { points, dead };
+  }
+
+  /**
+   * Re-validates dead letters (for example after their device was registered, or a validation bug was
+   * fixed) and ingests those that pass now; returns the ids that passed, which the caller removes from the
+   * dead letters once this resolved (their readings are then durable in the spool). A refused publish to
+   * another device's topic is never replayed. Re-ingesting a reading that was already stored overwrites
+   * itself (the store key is series + device time), so a replay never duplicates.
+   */
+  async replay(letters: readonly DeadLetter[]): Promise<ReplayResult> {
+    const now = this.now();
+    const result: ReplayResult = { replayed: [], stillRejected: [], notReplayable: [] };
+    const points: Point[] = [];
+    for (const dl of letters) {
+      if (dl.reason === 'topic_denied' || !dl.device || !dl.id) {
+        if (dl.id) result.notReplayable.push(dl.id);
+        continue;
+      }
+      const r = this.evaluate(dl.device, dl.topic, Buffer.from(dl.payload, 'utf8'), now);
+      if (r.dead.length > 0 || r.points.length === 0) {
+        result.stillRejected.push({ id: dl.id, reason: r.dead[0]?.reason ?? dl.reason, message: r.dead[0]?.message ?? dl.message });
+        continue;
+      }
+      points.push(...r.points);
+      result.replayed.push(dl.id);
+    }
+    if (points.length) {
+      await this.spool.append(encodeRecord({ points, dead: [] }));
+      this.emit('points', points);
+    }
+    return result;
   }
 
   /** Spools a dead letter for a publish the broker refused (a topic outside the device's own). */

@@ -398,6 +398,14 @@ export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderT
     });
 
     describe('dead letters', () => {
+      it('deletes dead letters by id, and only those', async () => {
+        const dl = (id: string, received: number): DeadLetter => ({ id, received, device: 'd1', topic: 'city/traffic/d1/telemetry', reason: 'schema', message: 'm', payload: '{}' });
+        await store.writeDeadLetters([dl('a', T0), dl('b', T0 + 1), dl('c', T0 + 2)]);
+        expect(await store.deleteDeadLetters(['a', 'c', 'zzz'])).toBe(2);
+        expect((await store.listDeadLetters({})).map((d) => d.id)).toEqual(['b']);
+        expect(await store.deleteDeadLetters([])).toBe(0);
+      });
+
       const letter = (received: number, over: Partial<DeadLetter> = {}): DeadLetter => ({
         received,
         device: 'd1',

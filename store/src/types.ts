@@ -96,5 +96,7 @@ export interface Store {
   deleteBefore(before: number, resolution?: Resolution): Promise<number | null>;
   writeDeadLetters(rows: readonly DeadLetter[]): Promise<void>;
   listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]>;
+  /** Removes dead letters by id (after a successful replay); returns how many there were. */
+  deleteDeadLetters(ids: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }

@@ -61,8 +61,15 @@ export const seriesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       if (!kind) throw new ApiError('NOT_FOUND', `no asset ${a}`);
       if (!(METRICS[kind] as readonly string[]).includes(q.metric)) throw new ApiError('BAD_REQUEST', `asset ${a} is ${kind}; its metrics are ${METRICS[kind].join(', ')}`);
     }
-    const to = q.to ?? Date.now();
-    const from = q.from ?? to - 3_600_000;
+    let to = q.to ?? Date.now();
+    let from = q.from ?? to - 3_600_000;
+    if (q.step) {
+      // Whole buckets: the range widens to the step's epoch-aligned edges, so that the first and last
+      // buckets are complete and the store can answer from its rollups.
+      const ms = q.step * 1000;
+      from = Math.floor(from / ms) * ms;
+      to = Math.ceil(to / ms) * ms;
+    }
     if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
     if (to - from > SERIES_LIMITS.maxRangeMs) throw new ApiError('BAD_REQUEST', 'the range is longer than 3 years');
     if (q.agg && !q.step) throw new ApiError('BAD_REQUEST', 'agg needs a step');

@@ -16,6 +16,17 @@ export class DeadLetterTable {
     return new DeadLetterTable(num(reader.getRows()[0]?.[0] ?? 0));
   }
 
+  /** Deletes rows by id; returns how many went. */
+  async delete(conn: DuckDBConnection, ids: readonly string[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const chunk = ids.slice(i, i + 1_000);
+      const list = chunk.map((_, k) => `$i${k}`).join(', ');
+      n += (await conn.run(`DELETE FROM dead_letters WHERE id IN (${list})`, Object.fromEntries(chunk.map((id, k) => [`i${k}`, id])))).rowsChanged;
+    }
+    return n;
+  }
+
   /** Appends checked rows in one transaction; a row with a given id replaces the row of that id. */
   async write(conn: DuckDBConnection, rows: readonly DeadLetter[]): Promise<void> {
     if (rows.length === 0) return;

@@ -187,6 +187,12 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
       await change('writeDeadLetters', (db) => db.deadLetters.write(db.writer, rows));
     },
 
+    async deleteDeadLetters(ids: readonly string[]): Promise<number> {
+      if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new StoreError('STORE_BAD_INPUT', 'dead letter ids must be strings');
+      if (ids.length === 0) return 0;
+      return change('deleteDeadLetters', (db) => db.deadLetters.delete(db.writer, ids));
+    },
+
     async listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]> {
       const limit = deadLetterLimit(q);
       return read('listDeadLetters', (conn, db) => db.deadLetters.list(conn, q, limit));
