@@ -202,8 +202,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
     return null;
   }
 
-  /** Stops the writer after it drained what it can, then closes the spool. */
-  async close(): Promise<void> {
+  /**
+   * Stops: lets the writer drain the spool into the store (for at most `drainMs`; what is left stays in the
+   * spool, durable, and is written at the next start), then closes the spool. Call it after the broker
+   * stopped taking readings.
+   */
+  async close(drainMs = 15_000): Promise<void> {
+    if (this.writer.isRunning() && !this.writer.stats.lastError) await this.writer.drained(drainMs);
     await this.writer.stop();
     await this.spool.close();
   }

@@ -58,6 +58,11 @@ export class Writer {
     this.loop = this.run();
   }
 
+  /** True while the drain loop runs. */
+  isRunning(): boolean {
+    return this.running;
+  }
+
   /** True when everything durable has been written to the store. */
   caughtUp(): boolean {
     const end = this.spool.durableEnd();

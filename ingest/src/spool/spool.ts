@@ -122,7 +122,8 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     if (this.closed) throw new IngestError('SPOOL_CLOSED', 'the spool is closed');
     if (payload.length > MAX_RECORD_BYTES) throw new IngestError('SPOOL_IO', `record of ${payload.length} bytes is over the ${MAX_RECORD_BYTES}-byte limit`);
     const frame = encodeFrame(payload);
-    while (this.backlogBytes() + this.queuedBytes + frame.length > this.capBytes && this.backlogBytes() > 0) {
+    // At the cap, wait; a lone record larger than the cap still goes when nothing else is pending.
+    while (this.backlogBytes() + this.queuedBytes + frame.length > this.capBytes && this.backlogBytes() + this.queuedBytes > 0) {
       if (!this.full) {
         this.full = true;
         this.opts.onEvent?.({ type: 'full', backlogBytes: this.backlogBytes(), capBytes: this.capBytes });

@@ -1,0 +1,91 @@
+import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCatalogue } from '@cityhub/contracts/catalogue';
+import { openRegistry } from '@cityhub/devices';
+import { createDuckDbStore } from '@cityhub/store';
+import { startHub, type Credentials, type TestHub } from './harness.js';
+import { startLoad } from './load.js';
+
+/** `npm run soak` runs the full size; `npm test` a shorter one. */
+const SOAK = process.env.CITYHUB_SOAK === '1';
+const TOTAL = Number(process.env.CITYHUB_CRASH_TOTAL ?? (SOAK ? 50_000 : 12_000));
+const KILLS = SOAK ? 5 : 3;
+const DEVICES = 100;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe(`kill -9 of the hub under QoS 1 load (${TOTAL} readings, ${DEVICES} devices, ${KILLS} kills)`, () => {
+  let dir: string;
+  let hub: TestHub | undefined;
+  afterAll(async () => {
+    await hub?.stop({ keepData: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores every acknowledged reading exactly once', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cityhub-crash-'));
+    const links = loadCatalogue().features.filter((f) => f.properties.kind === 'traffic').slice(0, DEVICES);
+    const registry = await openRegistry(dir);
+    const created = await registry.addMany(links.map((l) => ({ kind: 'traffic' as const, asset: l.id })));
+    await registry.close();
+    const devices: Credentials[] = created.map((c) => ({ ...c }));
+    const env = { CITYHUB_MQTT_PORT: String(await freePort()) };
+
+    hub = await startHub({ dataDir: dir, env });
+    const load = startLoad(hub.mqttUrl, devices, { total: TOTAL, baseTs: Date.now() - 3_600_000, window: 8 });
+    const kills: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      // A random moment in the k-th share of the run.
+      const at = Math.floor((TOTAL * (k + Math.random() * 0.8 + 0.1)) / (KILLS + 1));
+      await load.until(at, 60_000);
+      kills.push(load.acked.size);
+      hub.proc.kill('SIGKILL');
+      await hub.stop({ keepData: true });
+      hub = await startHub({ dataDir: dir, env });
+    }
+    await load.until(Math.ceil(TOTAL / DEVICES) * DEVICES, 60_000);
+    await load.stop();
+    expect(await hub.stop({ keepData: true })).toBe(0);
+    hub = undefined;
+
+    const store = createDuckDbStore({ path: join(dir, 'cityhub.duckdb') });
+    await store.init();
+    try {
+      const from = Math.min(...[...load.acked.values()].map((a) => a.ts));
+      const rows = await store.series({ assets: links.map((l) => l.id), metric: 'speed_kmh', from, to: Date.now() + 60_000 });
+      const stored = new Map<string, number>();
+      let duplicates = 0;
+      for (const r of rows) {
+        const seen = new Set<number>();
+        for (const [ts, v] of r.points) {
+          if (seen.has(ts)) duplicates++;
+          seen.add(ts);
+          stored.set(`${r.asset}|${ts}`, v);
+        }
+      }
+      const acked = [...load.acked.values()];
+      const missing = acked.filter((a) => stored.get(`${a.asset}|${a.ts}`) !== a.value);
+      const ackedSum = acked.reduce((s, a) => s + a.value, 0);
+      const storedSum = acked.reduce((s, a) => s + (stored.get(`${a.asset}|${a.ts}`) ?? 0), 0);
+      console.log(`crash test: ${acked.length} acknowledged of ${load.sent()} sent, kills after ${kills.join(', ')} acks; stored ${stored.size}; missing ${missing.length}; duplicates ${duplicates}`);
+      if (missing.length) console.log('missing', JSON.stringify(missing.slice(0, 30).map((m) => [m.device, m.seq, stored.get(`${m.asset}|${m.ts}`) ?? null, m.value])));
+      expect(missing).toEqual([]);
+      expect(duplicates).toBe(0);
+      expect(storedSum).toBe(ackedSum);
+      expect(acked.length).toBe(Math.ceil(TOTAL / DEVICES) * DEVICES);
+      // Nothing else was stored: every stored reading is one that was published.
+      expect(stored.size).toBe(acked.length);
+    } finally {
+      await store.close();
+    }
+  }, SOAK ? 900_000 : 240_000);
+});
