@@ -9,6 +9,7 @@ import { openRegistry, startSimulation, TokenStore } from '@cityhub/devices';
 import { Ingest } from '@cityhub/ingest';
 import { createDuckDbStore, type Store } from '@cityhub/store';
 import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { startRetention } from './retention.js';
 
 /** Where the built dashboard is, relative to the compiled `dist/hub.js`. */
@@ -52,6 +53,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const registry = await openRegistry(dataDir);
     stops.push(['registry', () => registry.close()]);
     const tokens = await TokenStore.open(dataDir);
+    const metrics = createMetrics();
     const store = await openStore(config, dataDir);
     stops.push(['store', () => store.close()]);
 
@@ -59,6 +61,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       store, registry, dataDir, logger: log.child({ name: 'ingest' }),
       maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
       spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
+      writer: { onWrite: metrics.storeWrite },
     });
     ingest.start();
     stops.push(['ingest', () => ingest.close()]);
@@ -79,11 +82,12 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     });
     stops.push(['broker', () => broker.close()]);
     const mqttPort = await broker.listen(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_PORT);
+    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
     const mqttUrl = `mqtt://${config.CITYHUB_MQTT_HOST}:${mqttPort}`;
 
     const app = await buildApp({
       store, catalogue, boundary: loadBoundary(), live: ingest, dashboardDir: DASHBOARD_DIR,
-      auth: tokens, publicRead: config.CITYHUB_PUBLIC_READ, registry,
+      auth: tokens, publicRead: config.CITYHUB_PUBLIC_READ, registry, metrics: metrics.api,
       deviceStats: (id) => ingest.stats.peek(id),
       replay: (letters) => ingest.replay(letters),
       readiness: () => ({

@@ -127,6 +127,22 @@ describe('cityhub start, end to end on real MQTT and DuckDB', () => {
     expect(s.body.series[0]!.points.map((p) => p[1])).toEqual([51, 49]);
   });
 
+  it('counts readings, rejects by reason, the spool and the store in /metrics', async () => {
+    const res = await fetch(hub.httpUrl + '/metrics');
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    // link-1: 2, hotspot: 1, link-3: 1, link-4: 2 accepted readings.
+    expect(value('cityhub_readings_accepted_total')).toBe(6);
+    expect(value('cityhub_readings_rejected_total{reason="out_of_range"}')).toBe(2);
+    expect(value('cityhub_readings_rejected_total{reason="malformed_json"}')).toBe(1);
+    expect(value('cityhub_readings_rejected_total{reason="topic_denied"}')).toBe(1);
+    expect(value('cityhub_store_points_written_total')).toBe(6);
+    expect(value('cityhub_spool_full')).toBe(0);
+    expect(text).toMatch(/^cityhub_store_write_seconds_count \d+$/m);
+    expect(text).toMatch(/^cityhub_http_request_seconds_count\{route="\/api\/v1\/latest",method="GET",status="200"\} \d+$/m);
+  });
+
   it('kept every dead letter with its reason in the store (read after the hub stopped)', async () => {
     expect(await hub.stop({ keepData: true })).toBe(0);
     const store = createDuckDbStore({ path: join(hub.dataDir, 'cityhub.duckdb') });

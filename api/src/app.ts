@@ -31,6 +31,13 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     requestIdHeader: 'x-request-id',
   });
   installErrorHandler(app);
+  if (deps.metrics) {
+    const m = deps.metrics;
+    // Timed per route pattern (never the raw URL: label values stay bounded).
+    app.addHook('onResponse', async (req, reply) => {
+      m.httpRequest(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(healthRoutes, deps);
   await app.register(async (v1) => {

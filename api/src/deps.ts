@@ -25,8 +25,17 @@ export interface ApiDeps {
   registry?: Pick<DeviceRegistry, 'list' | 'get' | 'add' | 'setEnabled'>;
   /** Live accounting of a device (status, last seen, readings, gaps). */
   deviceStats?: (id: string) => DeviceAccounting | undefined;
+  /** Metrics: `/metrics` and request timing; none when absent. */
+  metrics?: ApiMetrics;
   /** Re-ingests dead letters that pass validation now. */
   replay?: (letters: readonly DeadLetter[]) => Promise<{ replayed: string[]; stillRejected: Array<{ id: string; reason: string; message: string }>; notReplayable: string[] }>;
+}
+
+/** Where the API reports its own measurements and finds the metrics page (Prometheus text format). */
+export interface ApiMetrics {
+  render(): Promise<{ contentType: string; body: string }>;
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  liveClients(delta: 1 | -1): void;
 }
 
 /** What ingest counts per device. */

@@ -14,6 +14,8 @@ export interface WriterOptions {
   /** Backoff bounds after a failed store write. */
   minBackoffMs: number;
   maxBackoffMs: number;
+  /** Told of every confirmed store write: its duration and size (for metrics). */
+  onWrite?: (seconds: number, points: number) => void;
 }
 
 /** Counters and gauges of the writer, for metrics and readiness. */
@@ -103,6 +105,7 @@ export class Writer {
           for (let i = 0; i < points.length; i += this.o.batchPoints) await this.store.write(points.slice(i, i + this.o.batchPoints));
           if (dead.length) await this.store.writeDeadLetters(dead);
           this.stats.lastWriteMs = performance.now() - t0;
+          this.o.onWrite?.(this.stats.lastWriteMs / 1000, points.length);
           await this.spool.commit(next);
           this.pos = next;
           this.stats.pointsWritten += points.length;

@@ -34,6 +34,7 @@ export const liveRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const assets = q.asset ? new Set(q.asset) : null;
     const hello: LiveMessage = { type: 'hello', kinds: [...kinds], assets: assets ? [...assets] : null };
     socket.send(JSON.stringify(hello));
+    deps.metrics?.liveClients(1);
 
     // When the client falls behind, keep only the newest reading per asset until it catches up.
     const pending = new Map<string, string>();
@@ -66,6 +67,7 @@ export const liveRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     };
     deps.live.on('points', onPoints);
     socket.on('close', () => {
+      deps.metrics?.liveClients(-1);
       clearInterval(timer);
       deps.live.off('points', onPoints);
     });
