@@ -1,12 +1,14 @@
 import { parseConfig, ConfigError } from '@cityhub/contracts';
 import { devicesCommand, tokensCommand } from '@cityhub/devices';
 import { startHub } from './hub.js';
+import { startIngestNode } from './ingest-node.js';
 import { createLogger } from './logger.js';
 
 export const HELP = `cityhub: the City Hub smart-city data hub
 
 Usage:
   cityhub start                     broker, ingest, API + dashboard and the simulated fleet, in one process
+  cityhub ingest                    take readings from any MQTT broker (CITYHUB_INGEST_MQTT_URL) into the store
   cityhub devices add --kind K --asset A [--id ID] [--json]
                                     create a device; prints its id and secret (shown only once)
   cityhub devices list [--json]     list devices
@@ -46,6 +48,12 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start':
       return start(config);
+    case 'ingest':
+      return runUntilSignal(config, async (log) => {
+        const node = await startIngestNode(config, log);
+        console.log(`City Hub ingest is running: ${node.connections} connection(s) to ${config.CITYHUB_INGEST_MQTT_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`}. Press Ctrl+C to stop.`);
+        return () => node.stop();
+      });
     case 'devices':
       return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
     case 'tokens':
@@ -57,23 +65,30 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function start(config: ReturnType<typeof parseConfig>): Promise<number> {
+  return runUntilSignal(config, async (log) => {
+    const hub = await startHub(config, log);
+    console.log(`\nCity Hub is running.\n  Dashboard:  ${hub.httpUrl}/\n  API:        ${hub.httpUrl}/api/v1/assets\n  MQTT:       ${hub.mqttUrl}\n  Data:       ${hub.dataDir}\nPress Ctrl+C to stop.\n`);
+    return () => hub.stop();
+  });
+}
+
+/** Runs a long-lived command until SIGINT or SIGTERM, then its stop function; exit status 0 after a clean stop. */
+async function runUntilSignal(config: ReturnType<typeof parseConfig>, run: (log: ReturnType<typeof createLogger>) => Promise<() => Promise<void>>): Promise<number> {
   const log = createLogger(config);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-  const hub = await startHub(config, log);
-  console.log(`\nCity Hub is running.\n  Dashboard:  ${hub.httpUrl}/\n  API:        ${hub.httpUrl}/api/v1/assets\n  MQTT:       ${hub.mqttUrl}\n  Data:       ${hub.dataDir}\nPress Ctrl+C to stop.\n`);
-  await new Promise<void>((resolve) => {
+  const stop = await run(log);
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
       log.info({ signal: sig }, 'stopping');
-      hub.stop().then(resolve, (err: unknown) => {
+      stop().then(() => resolve(0), (err: unknown) => {
         log.error({ err }, 'stop failed');
-        resolve();
+        resolve(1);
       });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  return 0;
 }

@@ -25,6 +25,13 @@ export const Config = z
     /** How often each simulated device publishes, in milliseconds. */
     CITYHUB_SIMULATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     CITYHUB_REDIS_URL: z.string().optional(),
+    /** `cityhub ingest`: the broker to take readings from (default: the hub's own MQTT address). */
+    CITYHUB_INGEST_MQTT_URL: z.string().regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL').optional(),
+    CITYHUB_INGEST_MQTT_USERNAME: z.string().optional(),
+    CITYHUB_INGEST_MQTT_PASSWORD: z.string().optional(),
+    CITYHUB_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('cityhub-ingest'),
+    /** Parallel connections on a shared subscription ($share/…), for brokers that support it. */
+    CITYHUB_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(1),
     CITYHUB_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CITYHUB_PUBLIC_READ: bool.default(true),
     /** Raw retention in days (readings older than this are refused and deleted). */

@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { parseTopic, STATUS_FILTER, TELEMETRY_FILTER, type Config } from '@cityhub/contracts';
+import { openRegistry } from '@cityhub/devices';
+import { Ingest } from '@cityhub/ingest';
+import { createDuckDbStore } from '@cityhub/store';
+import type { Logger } from './logger.js';
+import { startRetention } from './retention.js';
+
+export interface RunningIngestNode { connections: number; stop(): Promise<void> }
+
+/**
+ * `cityhub ingest`: takes readings from any MQTT broker (which authenticates devices and holds them to
+ * their topics) on a QoS 1 persistent session, and acknowledges each message to that broker only once it
+ * is in the spool: mqtt.js sends the PUBACK when `handleMessage` calls back. A connection handles one
+ * message at a time, so several connections on a shared subscription (`$share/<client id>/…`, which
+ * mosquitto, EMQX and HiveMQ support and aedes does not) let the spool's group commit share fsyncs.
+ */
+export async function startIngestNode(config: Config, log: Logger): Promise<RunningIngestNode> {
+  if (config.CITYHUB_STORE !== 'duckdb') throw new Error('CITYHUB_STORE=influxdb is not available in this build yet; use duckdb');
+  const dataDir = resolve(config.CITYHUB_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const url = config.CITYHUB_INGEST_MQTT_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
+  const registry = await openRegistry(dataDir);
+  const store = createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
+  await store.init();
+  const ingest = await Ingest.open({
+    store, registry, dataDir, logger: log.child({ name: 'ingest' }),
+    maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000, spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
+  });
+  ingest.start();
+  const stopRetention = startRetention(store, config, log.child({ name: 'retention' }));
+
+  const n = config.CITYHUB_INGEST_CONNECTIONS;
+  const shared = (filter: string) => (n > 1 ? `$share/${config.CITYHUB_INGEST_CLIENT_ID}/${filter}` : filter);
+  const clients: MqttClient[] = [];
+  const subscribed: Array<Promise<void>> = [];
+  for (let i = 0; i < n; i++) {
+    const clientId = n > 1 ? `${config.CITYHUB_INGEST_CLIENT_ID}-${i}` : config.CITYHUB_INGEST_CLIENT_ID;
+    const client = mqtt.connect(url, {
+      clientId, clean: false, protocolVersion: 4, reconnectPeriod: 1_000,
+      ...(config.CITYHUB_INGEST_MQTT_USERNAME && { username: config.CITYHUB_INGEST_MQTT_USERNAME }),
+      ...(config.CITYHUB_INGEST_MQTT_PASSWORD && { password: config.CITYHUB_INGEST_MQTT_PASSWORD }),
+    });
+    // The PUBACK (and the next message) wait for this callback: it is called once the reading is durable.
+    client.handleMessage = (packet, callback) => {
+      const topic = packet.topic;
+      const t = parseTopic(topic);
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      if (t?.channel === 'status') {
+        const s = payload.toString('utf8');
+        if (s === 'online' || s === 'offline') ingest.stats.status(t.deviceId, s);
+        return callback();
+      }
+      const done = t ? ingest.accept(t.deviceId, topic, payload) : ingest.denied(null, topic, payload, 'not a device telemetry topic');
+      done.then(() => callback(), (err: Error) => {
+        // Not durable: no PUBACK; the broker re-delivers on the next connection of this session.
+        log.error({ err: err.message, topic }, 'reading not spooled; closing the connection so the broker re-delivers it');
+        client.stream.destroy();
+        callback(err);
+      });
+    };
+    let first: () => void = () => undefined;
+    subscribed.push(new Promise<void>((r) => { first = r; }));
+    client.on('connect', (ack) => {
+      log.info({ url, clientId, sessionPresent: ack.sessionPresent }, 'ingest connected');
+      client.subscribe([shared(TELEMETRY_FILTER), shared(STATUS_FILTER)], { qos: 1 }, (err, granted) => {
+        if (err || granted?.some((g) => g.qos === 128)) log.error({ err: err?.message, granted }, 'the broker refused the ingest subscriptions');
+        else first();
+      });
+    });
+    client.on('error', (err) => log.warn({ err: err.message, clientId }, 'ingest connection error'));
+    clients.push(client);
+  }
+  // Readings published before a subscription exists are not kept by any broker: report ready only once
+  // every connection holds its subscription (or after 15 s, still retrying, with the log saying why).
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000).unref());
+  if ((await Promise.race([Promise.all(subscribed), timeout])) === 'timeout') log.warn({ url }, 'not yet subscribed on every connection; retrying');
+  log.info({ url, connections: n }, 'ingest node started');
+  return {
+    connections: n,
+    async stop() {
+      await Promise.all(clients.map((c) => c.endAsync()));
+      stopRetention();
+      await ingest.close();
+      await store.close();
+      await registry.close();
+    },
+  };
+}
