@@ -9,3 +9,4 @@ export * from './assets.js';
 export * from './api.js';
 export * from './config.js';
 export * from './registry.js';
+export * from './rules.js';

@@ -1,4 +1,4 @@
-import type { Kind } from '@cityhub/contracts';
+import type { AlertEvent, Kind } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
 import type { DeadLetter, Point, SeriesQuery, Store } from './types.js';
@@ -453,6 +453,28 @@ export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderT
         expect(byDefault).toHaveLength(100);
         expect(byDefault[0]?.received).toBe(T0 + 1_049);
         expect(await store.listDeadLetters({ limit: 5_000 })).toHaveLength(1_000);
+      });
+    });
+
+    describe('alert log', () => {
+      const ev = (id: string, alert: string, state: 'opened' | 'acknowledged' | 'cleared', at: number, extra: Partial<AlertEvent> = {}): AlertEvent => ({
+        id, alert, rule: 'congestion', kind: 'traffic', asset: 'L1', severity: 'warning', state, at, value: state === 'acknowledged' ? null : 12.5,
+        message: `speed 12.5 km/h "low"\non L1`, by: state === 'acknowledged' ? 'op-1' : null, ...extra,
+      });
+      it('keeps events newest first, filters them, and replaces an event written again', async () => {
+        await store.writeAlertEvents([ev('e1', 'a1', 'opened', T0), ev('e2', 'a1', 'acknowledged', T0 + MIN), ev('e3', 'a2', 'opened', T0 + 2 * MIN, { asset: 'L2' })]);
+        await store.writeAlertEvents([ev('e4', 'a1', 'cleared', T0 + 3 * MIN), ev('e1', 'a1', 'opened', T0)]);
+        const all = await store.listAlertEvents({});
+        expect(all.map((e) => e.id)).toEqual(['e4', 'e3', 'e2', 'e1']);
+        expect(all[3]).toEqual(ev('e1', 'a1', 'opened', T0));
+        expect(all[2]!.by).toBe('op-1');
+        expect(all[2]!.value).toBeNull();
+        expect((await store.listAlertEvents({ alert: 'a1' })).map((e) => e.state)).toEqual(['cleared', 'acknowledged', 'opened']);
+        expect((await store.listAlertEvents({ asset: 'L2' })).map((e) => e.id)).toEqual(['e3']);
+        expect((await store.listAlertEvents({ from: T0 + MIN, to: T0 + 3 * MIN })).map((e) => e.id)).toEqual(['e3', 'e2']);
+        expect((await store.listAlertEvents({ limit: 1 })).map((e) => e.id)).toEqual(['e4']);
+        expect(await code(store.writeAlertEvents([{ ...ev('x', 'a', 'opened', T0), at: Number.NaN }]))).toBe('STORE_BAD_INPUT');
+        expect(await code(store.listAlertEvents({ limit: 0 }))).toBe('STORE_BAD_INPUT');
       });
     });
 

@@ -1,4 +1,4 @@
-import type { Agg, Kind, RejectReason } from '@cityhub/contracts';
+import type { AlertEvent, Agg, Kind, RejectReason } from '@cityhub/contracts';
 
 /**
  * One stored reading. Its key is (kind, asset, device, ts): writing the same key again overwrites it,
@@ -45,6 +45,7 @@ export interface DeadLetter {
   /** The rejected payload (or the rejected element of an array), as text. */
   payload: string;
 }
+export interface AlertEventQuery { alert?: string; asset?: string; rule?: string; from?: number; to?: number; limit?: number }
 export interface DeadLetterQuery { device?: string; reason?: string; from?: number; to?: number; limit?: number }
 
 /** The stored resolutions: raw points and three rollups. */
@@ -98,5 +99,9 @@ export interface Store {
   listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]>;
   /** Removes dead letters by id (after a successful replay); returns how many there were. */
   deleteDeadLetters(ids: readonly string[]): Promise<number>;
+  /** Appends to the alert log; an event written again with the same id replaces itself. */
+  writeAlertEvents(events: readonly AlertEvent[]): Promise<void>;
+  /** The alert log, newest first (by `at`, then id). */
+  listAlertEvents(q: AlertEventQuery): Promise<AlertEvent[]>;
   close(): Promise<void>;
 }

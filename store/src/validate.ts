@@ -1,6 +1,6 @@
-import { Agg, KINDS } from '@cityhub/contracts';
+import { AlertEvent, Agg, KINDS } from '@cityhub/contracts';
 import { StoreError } from './errors.js';
-import type { DeadLetter, DeadLetterQuery, Point, SeriesQuery } from './types.js';
+import type { AlertEventQuery, DeadLetter, DeadLetterQuery, Point, SeriesQuery } from './types.js';
 
 /**
  * Input checks every adapter runs before it touches its database, so that both refuse the same inputs
@@ -79,4 +79,22 @@ export function deadLetterLimit(q: DeadLetterQuery): number {
 /** Throws STORE_BAD_INPUT unless `before` is an integer epoch ms. */
 export function checkBefore(before: number): void {
   if (!Number.isSafeInteger(before)) throw bad(`before must be integer epoch milliseconds, got ${String(before)}`);
+}
+
+/** Checks alert events before they are written (shared by every adapter). */
+export function checkAlertEvents(events: readonly AlertEvent[]): void {
+  if (!Array.isArray(events)) throw new StoreError('STORE_BAD_INPUT', 'alert events must be an array');
+  for (const e of events) {
+    const r = AlertEvent.safeParse(e);
+    if (!r.success || !Number.isSafeInteger(e.at) || (e.value !== null && !Number.isFinite(e.value))) {
+      throw new StoreError('STORE_BAD_INPUT', `bad alert event ${JSON.stringify(e?.id)}: ${r.success ? 'non-finite time or value' : r.error.issues[0]?.message}`);
+    }
+  }
+}
+
+/** How many alert events a listing returns: 200 by default, at most 5,000. */
+export function alertLimit(q: AlertEventQuery): number {
+  const l = q.limit ?? 200;
+  if (!Number.isInteger(l) || l < 1 || l > 5_000) throw new StoreError('STORE_BAD_INPUT', 'limit must be an integer from 1 to 5000');
+  return l;
 }

@@ -3,12 +3,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { KINDS, type Kind } from '@cityhub/contracts';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from '../errors.js';
-import type { DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
-import { checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
+import type { AlertEventQuery, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
+import type { AlertEvent } from '@cityhub/contracts';
+import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
 import { Pool, SerialQueue } from './concurrency.js';
 import { DeadLetterTable } from './dead-letters.js';
 import { openError, openHereError, queryError } from './duckdb-errors.js';
 import { readLatest, readSeries } from './read-queries.js';
+import { listAlertEvents, writeAlertEvents } from './alert-log.js';
 import { buildAllRollups } from './rollups.js';
 import { createStagingTables, createTables, migrate, ROLLUP_TABLES, SCHEMA_VERSION, schemaVersion } from './schema.js';
 import { writePoints } from './write-points.js';
@@ -191,6 +193,17 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
       if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new StoreError('STORE_BAD_INPUT', 'dead letter ids must be strings');
       if (ids.length === 0) return 0;
       return change('deleteDeadLetters', (db) => db.deadLetters.delete(db.writer, ids));
+    },
+
+    async writeAlertEvents(events: readonly AlertEvent[]): Promise<void> {
+      checkAlertEvents(events);
+      if (events.length === 0) return;
+      await change('writeAlertEvents', (db) => writeAlertEvents(db.writer, events));
+    },
+
+    async listAlertEvents(q: AlertEventQuery): Promise<AlertEvent[]> {
+      const limit = alertLimit(q);
+      return read('listAlertEvents', (conn) => listAlertEvents(conn, q, limit));
     },
 
     async listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]> {

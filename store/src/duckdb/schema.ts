@@ -50,6 +50,9 @@ export async function createTables(conn: DuckDBConnection): Promise<void> {
     await conn.run(`CREATE TABLE IF NOT EXISTS ${table} (${POINT_COLUMNS})`);
   }
   await conn.run(`CREATE TABLE IF NOT EXISTS dead_letters (${DEAD_LETTER_COLUMNS})`);
+  await conn.run(`CREATE TABLE IF NOT EXISTS alert_log (id VARCHAR NOT NULL, alert VARCHAR NOT NULL, rule VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL, asset VARCHAR NOT NULL, severity VARCHAR NOT NULL, state VARCHAR NOT NULL, ts BIGINT NOT NULL,
+    value DOUBLE, message VARCHAR NOT NULL, by_id VARCHAR)`);
   for (const table of Object.values(ROLLUP_TABLES)) {
     await conn.run(`CREATE TABLE IF NOT EXISTS ${table} (${ROLLUP_COLUMNS})`);
   }
