@@ -1,7 +1,12 @@
-import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { isStatusPayload, maySubscribe, publishRight, type DeviceIdentity } from './acl.js';
+import { ConnectionsPerIp, guarded, PublishRate } from './limits.js';
 
 export interface BrokerLogger {
   info(obj: object, msg?: string): void;
@@ -26,9 +31,30 @@ export interface BrokerHooks {
   connections?(count: number): void;
 }
 
+/** Limits that keep one client from taking the broker down. */
+export interface BrokerLimits {
+  /** Largest MQTT packet accepted, in bytes (the connection closes on a larger one). */
+  maxPacketBytes: number;
+  maxConnectionsPerIp: number;
+  /** Telemetry publishes per second per device, with bursts of `publishBurst`. */
+  publishPerSecond: number;
+  publishBurst: number;
+  /** A device this far behind its rate is disconnected (its readings wait on the device, unacknowledged). */
+  maxThrottleMs: number;
+  /** Largest keep-alive a client may ask for, in seconds. */
+  keepaliveMaxS: number;
+}
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxPacketBytes: 1024 * 1024, maxConnectionsPerIp: 20_000, publishPerSecond: 50, publishBurst: 200, maxThrottleMs: 10_000, keepaliveMaxS: 1_200,
+};
+
+/** What the limits did, for logs and metrics. */
+export interface LimitStats { throttled: number; rateDisconnects: number; oversize: number; ipRefused: number }
+
 export interface BrokerOptions {
   hooks: BrokerHooks;
   logger: BrokerLogger;
+  limits?: Partial<BrokerLimits>;
   /** Extra aedes options (persistence, mq for several nodes, limits). */
   aedes?: Partial<AedesOptions>;
 }
@@ -37,6 +63,11 @@ export interface RunningBroker {
   readonly aedes: Aedes;
   /** Listens for MQTT over TCP; resolves with the bound port. */
   listen(host: string, port: number): Promise<number>;
+  /** MQTT over TLS (mqtts). */
+  listenTls(host: string, port: number, tls: TlsOptions): Promise<number>;
+  /** MQTT over WebSocket (path /mqtt), for browser clients; over TLS when `tls` is given. */
+  listenWs(host: string, port: number, tls?: TlsOptions): Promise<number>;
+  limitStats(): LimitStats;
   connectedDevices(): number;
   close(): Promise<void>;
 }
@@ -54,10 +85,15 @@ class AuthError extends Error {
  */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const { hooks, logger } = opts;
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const identities = new WeakMap<Client, DeviceIdentity>();
   let connected = 0;
+  const perIp = new ConnectionsPerIp(limits.maxConnectionsPerIp);
+  const rate = new PublishRate(limits.publishPerSecond, limits.publishBurst);
+  const limitStats: LimitStats = { throttled: 0, rateDisconnects: 0, oversize: 0, ipRefused: 0 };
 
   const aedes = await Aedes.createBroker({
+    keepaliveLimit: limits.keepaliveMaxS,
     ...opts.aedes,
     preConnect(_client, packet, callback) {
       // [MQTT-3.1.3-8] an empty client id with CleanSession=0 must be refused with CONNACK 0x02.
@@ -98,13 +134,24 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
         return;
       }
       if (right === 'status') return callback(null);
-      hooks.telemetry(device, packet.topic, payload).then(
+      // Over its rate, a device waits for its PUBACK (throttled, nothing dropped); far over it, it is
+      // disconnected with the reason in the log, and publishes again when it reconnects.
+      const wait = rate.delayFor(device.id);
+      if (wait > limits.maxThrottleMs) {
+        limitStats.rateDisconnects++;
+        logger.warn({ device: device.id, rate: limits.publishPerSecond, behindMs: wait }, 'disconnected: publishing far over its rate');
+        return callback(new Error('publish rate exceeded'));
+      }
+      if (wait > 0) limitStats.throttled++;
+      const go = () => hooks.telemetry(device, packet.topic, payload).then(
         () => callback(null),
         (err: Error) => {
           logger.warn({ device: device.id, err: err.message }, 'telemetry not acknowledged: not durable');
           callback(err);
         },
       );
+      if (wait > 0) setTimeout(go, wait);
+      else go();
     },
     authorizeSubscribe(client, sub: Subscription, callback) {
       const device = client ? identities.get(client) : undefined;
@@ -125,23 +172,51 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     if (s === 'online' || s === 'offline') hooks.status(device, s);
   });
   aedes.on('client', () => hooks.connections?.(++connected));
+  // Rate buckets outlive connections, so reconnecting does not refill one.
   aedes.on('clientDisconnect', () => hooks.connections?.(--connected));
   aedes.on('clientError', (client: Client, err: Error) => logger.debug({ client: client.id, err: err.message }, 'client error'));
 
-  const servers: Server[] = [];
+  /** Every transport ends here: per-IP limit, packet-size guard, then aedes. */
+  const accept = (stream: Duplex, ip: string) => {
+    if (!perIp.take(ip)) {
+      limitStats.ipRefused++;
+      logger.warn({ ip, max: limits.maxConnectionsPerIp }, 'connection refused: too many from this address');
+      stream.destroy();
+      return;
+    }
+    stream.once('close', () => perIp.release(ip));
+    aedes.handle(guarded(stream, limits.maxPacketBytes, (err) => {
+      limitStats.oversize++;
+      logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');
+    }) as never);
+  };
+  const onSocket = (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown');
+
+  const servers: Array<Server | ReturnType<typeof createHttpServer>> = [];
+  const bind = async (server: Server | ReturnType<typeof createHttpServer>, host: string, port: number) => {
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  };
+  const wsServers: WebSocketServer[] = [];
   return {
     aedes,
-    async listen(host, port) {
-      const server = createServer(aedes.handle);
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve());
-      });
-      return (server.address() as AddressInfo).port;
+    listen: (host, port) => bind(createServer(onSocket), host, port),
+    listenTls: (host, port, tls) => bind(createTlsServer(tls, onSocket), host, port),
+    async listenWs(host, port, tls) {
+      const http = tls ? (await import('node:https')).createServer(tls) : createHttpServer();
+      const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketBytes + 8 });
+      wsServers.push(wss);
+      wss.on('connection', (ws, req) => accept(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown'));
+      return bind(http as ReturnType<typeof createHttpServer>, host, port);
     },
+    limitStats: () => ({ ...limitStats }),
     connectedDevices: () => connected,
     async close() {
+      for (const w of wsServers) w.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await new Promise<void>((r) => aedes.close(() => r()));
     },

@@ -1,2 +1,3 @@
-export { createBroker, type BrokerHooks, type BrokerOptions, type BrokerLogger, type RunningBroker } from './broker.js';
+export { createBroker, DEFAULT_LIMITS, type BrokerHooks, type BrokerLimits, type BrokerOptions, type BrokerLogger, type LimitStats, type RunningBroker } from './broker.js';
+export { PacketSizeGuard, ConnectionsPerIp, PublishRate } from './limits.js';
 export { publishRight, maySubscribe, isStatusPayload, type DeviceIdentity } from './acl.js';
