@@ -150,8 +150,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
           callback(err);
         },
       );
-      if (wait > 0) setTimeout(go, wait);
-      else go();
+      if (wait > 0) setTimeout(() => void go(), wait);
+      else void go();
     },
     authorizeSubscribe(client, sub: Subscription, callback) {
       const device = client ? identities.get(client) : undefined;
@@ -188,7 +188,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     aedes.handle(guarded(stream, limits.maxPacketBytes, (err) => {
       limitStats.oversize++;
       logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');
-    }) as never);
+    }));
   };
   const onSocket = (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown');
 
@@ -211,7 +211,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketBytes + 8 });
       wsServers.push(wss);
       wss.on('connection', (ws, req) => accept(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown'));
-      return bind(http as ReturnType<typeof createHttpServer>, host, port);
+      return bind(http, host, port);
     },
     limitStats: () => ({ ...limitStats }),
     connectedDevices: () => connected,
