@@ -83,7 +83,8 @@ export function checkBefore(before: number): void {
 
 /** Checks alert events before they are written (shared by every adapter). */
 export function checkAlertEvents(events: readonly AlertEvent[]): void {
-  if (!Array.isArray(events)) throw new StoreError('STORE_BAD_INPUT', 'alert events must be an array');
+  const list: unknown = events;
+  if (!Array.isArray(list)) throw new StoreError('STORE_BAD_INPUT', 'alert events must be an array');
   for (const e of events) {
     const r = AlertEvent.safeParse(e);
     if (!r.success || !Number.isSafeInteger(e.at) || (e.value !== null && !Number.isFinite(e.value))) {
