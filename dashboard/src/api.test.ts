@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiUrl, lastMinutesQuery, liveUrl, seriesUrl } from './api.js';
+import { apiUrl, liveUrl, seriesUrl } from './api.js';
 
 describe('API URLs', () => {
   it('puts paths under /api/v1 of the page origin', () => {
@@ -9,7 +9,7 @@ describe('API URLs', () => {
 
   it('builds a series URL with ISO times, step and aggregate', () => {
     const url = new URL(seriesUrl('http://h:1', {
-      asset: 'link-7', metric: 'speed_kmh', from: new Date(Date.UTC(2025, 0, 2, 10)), to: new Date(Date.UTC(2025, 0, 2, 11)), step: '60s', agg: 'mean',
+      asset: ['link-7'], metric: 'speed_kmh', from: Date.UTC(2025, 0, 2, 10), to: Date.UTC(2025, 0, 2, 11), step: '60s', agg: 'mean',
     }));
     expect(url.pathname).toBe('/api/v1/series');
     expect(Object.fromEntries(url.searchParams)).toEqual({
@@ -22,12 +22,11 @@ describe('API URLs', () => {
     expect(url.searchParams.get('asset')).toBe('a&b c');
   });
 
-  it('asks for the last hour in 1-minute means ending now', () => {
-    const now = Date.UTC(2025, 5, 1, 12, 30);
-    const q = lastMinutesQuery('hotspot-x', 'clients', now);
-    expect(q.to.getTime()).toBe(now);
-    expect(q.to.getTime() - q.from.getTime()).toBe(3_600_000);
-    expect(q).toMatchObject({ asset: 'hotspot-x', metric: 'clients', step: '60s', agg: 'mean' });
+  it('asks for several assets or a whole kind', () => {
+    const q = { metric: 'clients', from: 0, to: 3_600_000, step: '15m', agg: 'count' } as const;
+    expect(seriesUrl('http://h:1', { ...q, asset: ['a', 'b'] })).toBe(
+      'http://h:1/api/v1/series?asset=a%2Cb&metric=clients&from=1970-01-01T00%3A00%3A00.000Z&to=1970-01-01T01%3A00%3A00.000Z&step=15m&agg=count');
+    expect(new URL(seriesUrl('http://h:1', { ...q, kind: 'wifi' })).searchParams.get('kind')).toBe('wifi');
   });
 
   it('opens the live socket with the page scheme', () => {

@@ -1,6 +1,8 @@
 import { AssetCollection, LatestResponse, SeriesResponse } from '@cityhub/contracts';
 import type { Agg, Kind, MetricName } from '@cityhub/contracts';
 import { DashboardError } from './errors.js';
+import { takePrefetched } from './prefetch.js';
+import type { StyleSpecification } from './style.js';
 
 /** Where the HTTP API lives, relative to the page's origin. */
 export const API_PREFIX = '/api/v1';
@@ -12,33 +14,43 @@ export function apiUrl(origin: string, path: string, params: Readonly<Record<str
   return u.href;
 }
 
-/** What a chart asks `/series` for. */
+/**
+ * What a chart or view asks `/series` for: some assets (up to 50) or every asset of a kind, one metric over
+ * [from, to) (epoch ms) at a step (`60s`, `15m`, `1h`, or seconds) with an aggregate.
+ */
 export interface SeriesQuery {
-  asset: string;
+  asset?: readonly string[];
+  kind?: Kind;
   metric: MetricName;
-  from: Date;
-  to: Date;
-  /** e.g. `60s`, `15m`. */
+  from: number;
+  to: number;
   step: string;
   agg: Agg;
 }
 
-/** The `/series` URL of one asset's metric over a range. */
+/** The `/series` URL of a query; parameters in a fixed order, so equal queries have equal URLs (cache keys). */
 export function seriesUrl(origin: string, q: SeriesQuery): string {
   return apiUrl(origin, '/series', {
-    asset: q.asset,
+    ...(q.asset ? { asset: q.asset.join(',') } : {}),
+    ...(q.kind ? { kind: q.kind } : {}),
     metric: q.metric,
-    from: q.from.toISOString(),
-    to: q.to.toISOString(),
+    from: new Date(q.from).toISOString(),
+    to: new Date(q.to).toISOString(),
     step: q.step,
     agg: q.agg,
   });
 }
 
-/** The query for the last `minutes` of an asset's metric, ending at `now`, in 1-minute means. */
-export function lastMinutesQuery(asset: string, metric: MetricName, now: number, minutes = 60): SeriesQuery {
-  return { asset, metric, from: new Date(now - minutes * 60_000), to: new Date(now), step: '60s', agg: 'mean' };
-}
+/** The page's configuration from the hub (`GET /config`): a basemap style URL, or null for the offline map. */
+export interface PageConfig { basemapStyle: string | null }
+const PageConfig: Parser<PageConfig> = {
+  safeParse(v) {
+    const style = (v as { basemapStyle?: unknown } | null)?.basemapStyle;
+    return typeof v === 'object' && v !== null && (style === null || style === undefined || typeof style === 'string')
+      ? { success: true, data: { basemapStyle: typeof style === 'string' && style ? style : null } }
+      : { success: false, error: { message: 'basemapStyle must be a string or null' } };
+  },
+};
 
 /** The live WebSocket URL for a page at `location`: `wss:` under `https:`, `ws:` otherwise. */
 export function liveUrl(location: { protocol: string; host: string }, kinds?: readonly Kind[]): string {
@@ -56,7 +68,7 @@ export interface Parser<T> {
 export async function fetchJson<T>(url: string, schema: Parser<T>, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' }, signal: signal ?? null });
+    res = await (takePrefetched(url) ?? fetch(url, { headers: { accept: 'application/json' }, signal: signal ?? null }));
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new DashboardError('NETWORK', `cannot reach ${url}: ${(e as Error).message}`);
@@ -100,9 +112,27 @@ export class Api {
     return fetchJson(apiUrl(this.origin, '/latest', { kind }), LatestResponse);
   }
 
-  /** History of one asset's metric (`GET /series`). */
+  /** History of a metric (`GET /series`). */
   series(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
     return fetchJson(seriesUrl(this.origin, q), SeriesResponse, signal);
+  }
+
+  /**
+   * The page configuration (`GET /config`). A hub without the route (404) or that cannot answer gives the
+   * default, the offline map: a basemap is an option, never a reason not to start.
+   */
+  async config(): Promise<PageConfig> {
+    try {
+      return await fetchJson(apiUrl(this.origin, '/config'), PageConfig);
+    } catch (e) {
+      if (!(e instanceof DashboardError && e.status === 404)) console.warn(`no page configuration: ${(e as Error).message}`);
+      return { basemapStyle: null };
+    }
+  }
+
+  /** A basemap style document from `url` (any origin), checked only for being a version 8 style. */
+  async basemap(url: string): Promise<StyleSpecification> {
+    return fetchJson(url, StyleDocument);
   }
 
   /** The municipality boundary (`GET /boundary`), GeoJSON. */
@@ -110,3 +140,12 @@ export class Api {
     return fetchJson(apiUrl(this.origin, '/boundary'), GeoJsonObject);
   }
 }
+
+const StyleDocument: Parser<StyleSpecification> = {
+  safeParse(v) {
+    const d = v as { version?: unknown; sources?: unknown; layers?: unknown } | null;
+    return typeof d === 'object' && d !== null && d.version === 8 && typeof d.sources === 'object' && Array.isArray(d.layers)
+      ? { success: true, data: v as StyleSpecification }
+      : { success: false, error: { message: 'not a MapLibre style (version 8, sources, layers)' } };
+  },
+};

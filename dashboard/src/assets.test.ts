@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BUILDING, COLLECTION, HOTSPOT, LINK } from '../test/fixtures/assets.js';
-import { AssetIndex, boundsOf, midpointOf, ratioOf } from './assets.js';
+import { AssetIndex, bboxOfGeoJson, boundsOf, midpointOf, ratioOf } from './assets.js';
 
 describe('ratioOf', () => {
   it('is speed over free-flow speed for a link', () => {
@@ -31,6 +31,13 @@ describe('geometry helpers', () => {
   it('bounds every coordinate of lines and points', () => {
     expect(boundsOf([LINK, HOTSPOT])).toEqual([22.94, 40.63, 22.95, 40.64]);
     expect(boundsOf([])).toBeNull();
+  });
+  it('bounds any GeoJSON, a multipolygon boundary included', () => {
+    const boundary = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'x' }, geometry: {
+      type: 'MultiPolygon', coordinates: [[[[22.9, 40.6], [23.0, 40.6], [22.95, 40.7], [22.9, 40.6]]], [[[22.8, 40.65], [22.85, 40.65], [22.8, 40.66], [22.8, 40.65]]]],
+    } }] };
+    expect(bboxOfGeoJson(boundary)).toEqual([22.8, 40.6, 23.0, 40.7]);
+    expect(bboxOfGeoJson({ type: 'FeatureCollection', features: [] })).toBeNull();
   });
   it('finds the point halfway along a line by length', () => {
     const [x, y] = midpointOf(LINK);

@@ -70,6 +70,25 @@ export function boundsOf(features: readonly AssetFeature[]): [number, number, nu
   return Number.isFinite(w) ? [w, s, e, n] : null;
 }
 
+/** West, south, east, north of every position anywhere in a GeoJSON object (any geometry, any nesting). */
+export function bboxOfGeoJson(obj: unknown): [number, number, number, number] | null {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  const visit = (v: unknown): void => {
+    if (!Array.isArray(v)) {
+      if (v && typeof v === 'object') for (const x of Object.values(v)) visit(x);
+      return;
+    }
+    if (v.length >= 2 && typeof v[0] === 'number' && typeof v[1] === 'number') {
+      const [x, y] = v as [number, number];
+      w = Math.min(w, x); e = Math.max(e, x); s = Math.min(s, y); n = Math.max(n, y);
+      return;
+    }
+    for (const x of v) visit(x);
+  };
+  visit(obj);
+  return Number.isFinite(w) ? [w, s, e, n] : null;
+}
+
 /** The coordinate halfway along a LineString by length (in degrees, fine at city scale), or a Point's own. */
 export function midpointOf(f: AssetFeature): [number, number] {
   if (f.geometry.type === 'Point') return [...f.geometry.coordinates];

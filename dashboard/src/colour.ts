@@ -25,8 +25,43 @@ export const LOAD_RAMP: Ramp = [
   [1, '#3f007d'],
 ];
 
+/**
+ * Building energy per floor area over the last 24 hours (kWh/m²), light to dark orange-brown: one hue, so it
+ * reads by lightness for every kind of colour vision, and distinct from the purple of the load ramp. A typical
+ * public building uses 150–300 kWh/m² a year, 0.4–0.8 a day: the middle of the ramp.
+ */
+export const INTENSITY_RAMP: Ramp = [
+  [0, '#fff5eb'],
+  [0.4, '#fdae6b'],
+  [0.8, '#e6550d'],
+  [1.6, '#7f2704'],
+];
+
+/** Wi-Fi clients as a share of capacity, for the hour-of-day strips: one green hue, light to dark. */
+export const CLIENTS_RAMP: Ramp = [
+  [0, '#f7fcf5'],
+  [0.25, '#a1d99b'],
+  [0.5, '#41ab5d'],
+  [1, '#00441b'],
+];
+
+/**
+ * A speed difference against the usual week (km/h): orange slower, purple faster, white the same (PuOr, a
+ * diverging scheme safe for colour-blind readers).
+ */
+export const DIFF_RAMP: Ramp = [
+  [-20, '#b35806'],
+  [-5, '#fdb863'],
+  [0, '#f7f7f7'],
+  [5, '#b2abd2'],
+  [20, '#542788'],
+];
+
 /** Colour of an asset that has had no reading yet. */
 export const NO_DATA_COLOUR = '#9aa0a6';
+/** An offline asset: pale fill or line, drawn over with dark grey dashes (lines) or a ring and dot (points). */
+export const OFFLINE_FILL = '#eceff1';
+export const OFFLINE_MARK = '#4a5058';
 /** Fill colour of Wi-Fi hotspots: their size, not their hue, carries the number of clients. */
 export const HOTSPOT_COLOUR = '#1b9e77';
 

@@ -1,11 +1,13 @@
 import type { AssetFeature } from '@cityhub/contracts';
-import { HOTSPOT_COLOUR, LOAD_RAMP, NO_DATA_COLOUR, rampGradientCss, SPEED_RAMP } from './colour.js';
+import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampGradientCss, SPEED_RAMP } from './colour.js';
+import { el } from './dom.js';
 import type { LiveStatus } from './live.js';
 import { LAYER_GROUPS } from './style.js';
 import type { LayerGroup } from './style.js';
+import type { BuildingMode } from './urlstate.js';
 
-/** Check boxes, one per layer group, all on; `onToggle` gets the group and its new state. */
-export function renderLayerToggles(box: HTMLElement, onToggle: (group: LayerGroup, on: boolean) => void): void {
+/** Check boxes, one per layer group, on unless `hidden`; `onToggle` gets the group and its new state. */
+export function renderLayerToggles(box: HTMLElement, hidden: readonly LayerGroup[], onToggle: (group: LayerGroup, on: boolean) => void): void {
   const legend = document.createElement('legend');
   legend.textContent = 'Layers';
   box.append(legend);
@@ -14,7 +16,7 @@ export function renderLayerToggles(box: HTMLElement, onToggle: (group: LayerGrou
     const input = document.createElement('input');
     input.type = 'checkbox';
     input.id = id;
-    input.checked = true;
+    input.checked = !hidden.includes(group);
     input.dataset.group = group;
     input.addEventListener('change', () => onToggle(group, input.checked));
     const lab = document.createElement('label');
@@ -27,61 +29,82 @@ export function renderLayerToggles(box: HTMLElement, onToggle: (group: LayerGrou
   }
 }
 
+const MODE_TEXT: Record<BuildingMode, string> = { load: 'Power ÷ limit', intensity: 'kWh/m², last 24 h' };
+
+/** Radio buttons choosing how buildings are coloured. */
+export function renderBuildingMode(box: HTMLElement, mode: BuildingMode, onPick: (m: BuildingMode) => void): void {
+  const legend = el('legend', undefined, 'Colour buildings by');
+  box.append(legend);
+  for (const m of Object.keys(MODE_TEXT) as BuildingMode[]) {
+    const input = el('input');
+    input.type = 'radio';
+    input.name = 'building-mode';
+    input.id = `buildings-${m}`;
+    input.value = m;
+    input.checked = m === mode;
+    input.addEventListener('change', () => {
+      if (input.checked) onPick(m);
+    });
+    const lab = el('label', undefined, MODE_TEXT[m]);
+    lab.htmlFor = input.id;
+    const row = el('div', 'toggle');
+    row.append(input, lab);
+    box.append(row);
+  }
+}
+
 function legendRow(label: string, swatch: HTMLElement, ticks?: string[]): HTMLElement {
-  const row = document.createElement('div');
-  row.className = 'legend-row';
-  const name = document.createElement('div');
-  name.className = 'legend-label';
-  name.textContent = label;
-  row.append(name, swatch);
+  const row = el('div', 'legend-row');
+  row.append(el('div', 'legend-label', label), swatch);
   if (ticks) {
-    const t = document.createElement('div');
-    t.className = 'legend-ticks';
-    for (const s of ticks) t.append(Object.assign(document.createElement('span'), { textContent: s }));
+    const t = el('div', 'legend-ticks');
+    for (const s of ticks) t.append(el('span', undefined, s));
     row.append(t);
   }
   return row;
 }
 
 function bar(gradient: string): HTMLElement {
-  const b = document.createElement('div');
-  b.className = 'legend-bar';
+  const b = el('div', 'legend-bar');
   b.style.background = gradient;
   return b;
 }
 
-function dots(items: [string, string, number][]): HTMLElement {
-  const d = document.createElement('div');
-  d.className = 'legend-dots';
-  for (const [label, colour, size] of items) {
-    const s = document.createElement('span');
-    s.className = 'legend-dot';
+function dots(items: [string, string, number, string?][]): HTMLElement {
+  const d = el('div', 'legend-dots');
+  for (const [label, colour, size, cls] of items) {
+    const s = el('span', `legend-dot${cls ? ` ${cls}` : ''}`, label);
     s.style.setProperty('--dot', colour);
     s.style.setProperty('--size', `${size}px`);
-    s.textContent = label;
     d.append(s);
   }
   return d;
 }
 
-/** The legend: what colours and sizes mean, from the same ramps the map uses. */
-export function renderLegend(box: HTMLElement): void {
-  const h = document.createElement('h2');
-  h.textContent = 'Legend';
-  box.append(
-    h,
+/** The legend: what colours and sizes mean, from the same ramps the map uses; buildings by the chosen mode. */
+export function renderLegend(box: HTMLElement, mode: BuildingMode): void {
+  const offline = el('div', 'legend-dots');
+  const line = el('span', 'legend-offline-line');
+  line.style.setProperty('--mark', OFFLINE_MARK);
+  line.style.setProperty('--fill', OFFLINE_FILL);
+  offline.append(line, dots([['offline: no reading for 3× its usual interval', OFFLINE_FILL, 12, 'legend-dot-offline']]));
+  box.replaceChildren(
+    el('h2', undefined, 'Legend'),
     legendRow('Road speed, % of free-flow', bar(rampGradientCss(SPEED_RAMP)), ['0', '25', '50', '75', '≥100']),
     legendRow('Wi-Fi clients (circle area)', dots([['10', HOTSPOT_COLOUR, 10], ['100', HOTSPOT_COLOUR, 18], ['400', HOTSPOT_COLOUR, 30]])),
-    legendRow('Building power, % of limit', bar(rampGradientCss(LOAD_RAMP)), ['0', '50', '100']),
+    mode === 'load'
+      ? legendRow('Building power, % of limit', bar(rampGradientCss(LOAD_RAMP)), ['0', '50', '100'])
+      : legendRow('Building energy, kWh/m² in 24 h', bar(rampGradientCss(INTENSITY_RAMP)), ['0', '0.4', '0.8', '1.2', '≥1.6']),
     legendRow('', dots([['no reading yet', NO_DATA_COLOUR, 12]])),
+    legendRow('', offline),
   );
 }
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
   connecting: 'Connecting…',
-  open: 'Live',
+  open: 'Live feed',
   reconnecting: 'Reconnecting…',
-  closed: 'Offline',
+  closed: 'Live feed off',
 };
 
 /** Shows the live connection's state. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HOTSPOT, LINK } from '../test/fixtures/assets.js';
 import { pickedId, optionText } from './controls.js';
 import { detailRows } from './details.js';
-import { formatAge, formatValue, metricLabel } from './format.js';
+import { formatAge, formatChange, formatNumber, formatPct, formatValue, metricLabel } from './format.js';
 import { tooltipContent } from './tooltip.js';
 
 describe('formatValue', () => {
@@ -20,19 +20,35 @@ describe('formatValue', () => {
     expect(formatAge('2025-01-01T11:57:00Z', now)).toBe('3 min ago');
     expect(formatAge('2025-01-01T09:00:00Z', now)).toBe('3 h ago');
   });
+  it('formats shares, changes and plain numbers', () => {
+    expect(formatPct(0.375)).toBe('38%');
+    expect(formatChange(0.1)).toBe('+10%');
+    expect(formatChange(-0.255)).toBe('-25.5%');
+    expect(formatChange(null)).toBe('–');
+    expect(formatNumber(1234.567, 1)).toBe('1,234.6');
+  });
 });
 
 describe('tooltipContent', () => {
   const now = Date.UTC(2025, 0, 1, 12);
   it('shows the name, current values and free-flow speed of a link', () => {
-    const c = tooltipContent(LINK, { asset: 'link-1', kind: 'traffic', device: 'd', ts: '2025-01-01T11:59:30Z', values: { speed_kmh: 5 } }, now);
+    const c = tooltipContent(LINK, { values: { speed_kmh: 5 }, ts: Date.parse('2025-01-01T11:59:30Z'), offline: false }, now);
     expect(c).toEqual({
       title: 'Egnatia (east)',
       rows: [['Speed', '5 km/h'], ['Free-flow speed', '50 km/h (assumed)'], ['Updated', '30 s ago']],
     });
   });
   it('says when there is no reading yet', () => {
-    expect(tooltipContent(HOTSPOT, undefined, now).rows).toEqual([['Reading', 'none yet'], ['Capacity', '400 clients']]);
+    expect(tooltipContent(HOTSPOT, null, now).rows).toEqual([['Reading', 'none yet'], ['Capacity', '400 clients']]);
+  });
+  it('says when a reading of the past was read, not how long ago', () => {
+    expect(tooltipContent(LINK, { values: { speed_kmh: 20 }, ts: Date.parse('2025-01-01T06:15:00Z'), offline: false }, now, false).rows)
+      .toEqual([['Speed', '20 km/h'], ['Free-flow speed', '50 km/h (assumed)'], ['Read at', 'Wed 1 Jan, 08:15']]);
+  });
+  it('flags an offline asset and how old its last reading is', () => {
+    expect(tooltipContent(HOTSPOT, { values: { clients: 12 }, ts: now - 40 * 60_000, offline: true }, now).rows).toEqual([
+      ['Status', 'offline'], ['Clients', '12'], ['Capacity', '400 clients'], ['Last reading', '40 min ago'],
+    ]);
   });
 });
 

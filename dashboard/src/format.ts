@@ -36,10 +36,39 @@ export function metricLabel(metric: string): string {
 /** How long ago `iso` was relative to `now` (ms), coarsely: `12 s ago`, `3 min ago`, `2 h ago`. */
 export function formatAge(iso: string, now: number): string {
   const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return iso;
+  return Number.isFinite(t) ? formatAgeMs(t, now) : iso;
+}
+
+/** How long before `now` the moment `t` (both epoch ms) was, coarsely. */
+export function formatAgeMs(t: number, now: number): string {
   const s = Math.max(0, Math.round((now - t) / 1000));
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
+}
+
+const pct = new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 0 });
+const signedPct = new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+
+/** A share as a percentage (`0.375` → `38%`), or a dash. */
+export function formatPct(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : pct.format(v);
+}
+
+/** A change as a signed percentage (`0.1` → `+10%`), or a dash. */
+export function formatChange(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : signedPct.format(v);
+}
+
+const fixed = new Map<number, Intl.NumberFormat>();
+/** A number with `digits` decimals and grouping, or a dash. */
+export function formatNumber(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  let f = fixed.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    fixed.set(digits, f);
+  }
+  return f.format(v);
 }

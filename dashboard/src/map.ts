@@ -7,20 +7,21 @@ import type { AssetIndex } from './assets.js';
 import { INTERACTIVE_LAYERS, LAYER_GROUPS } from './style.js';
 import type { LayerGroup, StyleSpecification } from './style.js';
 import type { StateUpdate } from './state.js';
+import type { Camera } from './urlstate.js';
 
 // Bundled, maplibre's default worker URL (next to its own module) would not exist: point it at the copy
 // Vite emits. Then start the workers while the catalogue is still being fetched, not after.
 setWorkerUrl(workerUrl);
 prewarm();
 
-/** Creates the map on `container` with the offline style, framed on `bounds`. */
-export function createMap(container: HTMLElement, style: StyleSpecification, bounds: [number, number, number, number]): MapLibreMap {
+/** Creates the map on `container` with `style`, at `camera` or else framed on `bounds`. */
+export function createMap(container: HTMLElement, style: StyleSpecification, bounds: [number, number, number, number],
+  camera: Camera | null = null): MapLibreMap {
   const map = new MapLibreMap({
     container,
     style,
-    bounds,
-    // The layer and legend box covers the map's top-left corner: keep the city clear of it.
-    fitBoundsOptions: { padding: { top: 24, bottom: 24, left: 260, right: 56 } },
+    ...(camera ? { center: [camera.lng, camera.lat] as [number, number], zoom: camera.zoom } : { bounds }),
+    fitBoundsOptions: { padding: framePadding(container) },
     attributionControl: false,
     maplibreLogo: false,
     // Nothing to fetch but the hub: no tile cache to warm, no RTL text plugin, no glyphs.
@@ -41,6 +42,21 @@ export function createMap(container: HTMLElement, style: StyleSpecification, bou
     el?.removeAttribute('open');
   });
   return map;
+}
+
+/**
+ * Room to leave around the city when framing it: the layer and legend box covers the map's top-left corner
+ * (when it is open and the map wide enough to spare its width), the zoom buttons the right.
+ */
+function framePadding(container: HTMLElement): { top: number; bottom: number; left: number; right: number } {
+  const box = container.parentElement?.querySelector<HTMLElement>('.controls-body');
+  const left = container.clientWidth > 700 && box && !box.hidden ? 260 : 24;
+  return { top: 24, bottom: 24, left, right: 56 };
+}
+
+/** Frames the whole city (`bounds`) in the map as it is now sized. */
+export function frameCity(map: MapLibreMap, bounds: [number, number, number, number], animate = true): void {
+  map.fitBounds(bounds, { padding: framePadding(map.getContainer()), duration: animate ? 300 : 0 });
 }
 
 /** Resolves once the map has loaded its style and sources and rendered them. */

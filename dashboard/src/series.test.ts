@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeriesResponse } from '@cityhub/contracts';
-import { toChartData } from './series.js';
+import { alignSeries, shifted, toChartData } from './series.js';
 
 const res = SeriesResponse.parse({
   metric: 'speed_kmh', agg: 'mean', step_s: 60, from: '2025-01-01T00:00:00Z', to: '2025-01-01T01:00:00Z',
@@ -20,5 +20,19 @@ describe('toChartData', () => {
   });
   it('does not invent gaps without a step', () => {
     expect(toChartData({ ...res, step_s: null }, 'link-1')[1]).toEqual([40, 38, 12]);
+  });
+});
+
+describe('alignSeries', () => {
+  it('lays last week over this week on one axis, bridging where only one has a value', () => {
+    const m = (min: number) => Date.UTC(2025, 0, 8, 0, min);
+    const week = 7 * 86_400_000;
+    const now = [[m(0), 10], [m(1), 11], [m(3), 13]] as const;
+    const before = shifted([[m(1) - week, 20], [m(2) - week, 22]], week);
+    expect(before).toEqual([[m(1), 20], [m(2), 22]]);
+    expect(alignSeries([now, before], 60_000)).toEqual({
+      x: [m(0), m(1), m(2), m(3)].map((t) => t / 1000),
+      ys: [[10, 11, undefined, 13], [undefined, 20, 22, undefined]],
+    });
   });
 });

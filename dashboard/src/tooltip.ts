@@ -1,25 +1,34 @@
 import type { AssetFeature } from '@cityhub/contracts';
-import { formatAge, formatValue, metricLabel } from './format.js';
-import type { AssetReading } from './state.js';
+import type { Shown } from './display.js';
+import { formatLocal } from './athens.js';
+import { formatAgeMs, formatValue, metricLabel } from './format.js';
 
 /** The text of an asset's tooltip: a title and label/value rows. */
 export interface TooltipContent { title: string; rows: [string, string][] }
 
-/** What the tooltip says about an asset and its newest reading (if any), at time `now` (ms). */
-export function tooltipContent(asset: AssetFeature, reading: AssetReading | undefined, now: number): TooltipContent {
-  const p = asset.properties;
+/**
+ * Rows for what an asset shows at moment `at` (ms): its values, "offline", and how old the reading is (live)
+ * or when it was read (in the past, where "ago" would mislead).
+ */
+export function shownRows(shown: Shown | null, at: number, live = true): [string, string][] {
+  if (!shown) return [['Reading', live ? 'none yet' : 'none at this moment']];
   const rows: [string, string][] = [];
-  if (reading) {
-    for (const [m, v] of Object.entries(reading.values)) rows.push([metricLabel(m), formatValue(m, v)]);
-  } else {
-    rows.push(['Reading', 'none yet']);
+  if (shown.offline) rows.push(['Status', 'offline']);
+  for (const [m, v] of Object.entries(shown.values)) rows.push([metricLabel(m), formatValue(m, v)]);
+  if (shown.ts !== null) {
+    rows.push(live ? [shown.offline ? 'Last reading' : 'Updated', formatAgeMs(shown.ts, at)] : [shown.offline ? 'Last reading' : 'Read at', formatLocal(shown.ts)]);
   }
-  switch (p.kind) {
-    case 'traffic': rows.push(['Free-flow speed', `${formatValue('speed_kmh', p.free_flow_kmh)} (assumed)`]); break;
-    case 'wifi': rows.push(['Capacity', `${p.capacity} clients`]); break;
-    case 'energy': rows.push(['Power limit', formatValue('power_kw', p.power_limit_kw)]); break;
-  }
-  if (reading) rows.push(['Updated', formatAge(reading.ts, now)]);
+  return rows;
+}
+
+/** What the tooltip says about an asset and what it shows (if anything) at moment `at` (ms). */
+export function tooltipContent(asset: AssetFeature, shown: Shown | null, at: number, live = true): TooltipContent {
+  const p = asset.properties;
+  const rows = shownRows(shown, at, live);
+  const age = rows.findIndex(([k]) => k === 'Updated' || k === 'Last reading' || k === 'Read at');
+  const ref: [string, string] = p.kind === 'traffic' ? ['Free-flow speed', `${formatValue('speed_kmh', p.free_flow_kmh)} (assumed)`]
+    : p.kind === 'wifi' ? ['Capacity', `${p.capacity} clients`] : ['Power limit', formatValue('power_kw', p.power_limit_kw)];
+  rows.splice(age >= 0 ? age : rows.length, 0, ref);
   return { title: p.name, rows };
 }
 
@@ -30,6 +39,7 @@ export function renderRows(el: HTMLElement, content: TooltipContent): void {
   const table = document.createElement('table');
   for (const [k, v] of content.rows) {
     const tr = table.insertRow();
+    if (k === 'Status') tr.className = 'row-offline';
     const th = document.createElement('th');
     th.scope = 'row';
     th.textContent = k;

@@ -1,0 +1,165 @@
+import type { BuildingProperties } from '@cityhub/contracts';
+import { seriesUrl } from '../api.js';
+import type { SeriesQuery } from '../api.js';
+import { formatLocal } from '../athens.js';
+import { byHourOfDay } from '../binning.js';
+import { Chart } from '../chart.js';
+import { toCsv } from '../csv.js';
+import { button, el } from '../dom.js';
+import { formatChange, formatNumber } from '../format.js';
+import { pointsByAsset, pointsIn } from '../points.js';
+import { buildingRows, sortRows } from '../ranking.js';
+import type { BuildingRow, EnergyInputs, RankKey } from '../ranking.js';
+import { HOUR_MS, PERIODS, spanEndingAt, STEP_1H, WEEK_MS } from '../timeq.js';
+import { SortableTable } from './table.js';
+import type { Column } from './table.js';
+import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
+
+/** What the energy view computed last, for the test hook. */
+export interface EnergyData {
+  from: number;
+  to: number;
+  urls: { counter: string; meanPower: string; maxPower: string };
+  rows: BuildingRow[];
+  profile: { asset: string; kw: (number | null)[] } | null;
+}
+
+const HOURS = Array.from({ length: 24 }, (_, h) => h);
+
+/** The CSV of the ranking, one building per line, numbers unrounded beyond what the meter gives. */
+export function rankingCsv(rows: readonly BuildingRow[], from: number, to: number): string {
+  const iso = (t: number) => new Date(t).toISOString();
+  return toCsv(
+    ['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source'],
+    rows.map((r) => [r.id, r.name, r.use, r.floorAreaM2, iso(from), iso(to), r.kwh, r.kwhPerM2, r.baseloadKw, r.peakKw, r.weekOnWeek, r.partial ? 'yes' : 'no', r.source]),
+  );
+}
+
+/** Energy: buildings ranked by energy, energy per m², night baseload, peak and week-on-week; a daily profile; CSV. */
+export class EnergyView implements AnalysisView {
+  readonly root = el('div', 'view view-energy');
+  private readonly status = el('p', 'status-line');
+  private readonly table: SortableTable<BuildingRow, RankKey>;
+  private readonly profileTitle = el('h3');
+  private readonly profileStatus = el('p', 'status-line');
+  private readonly chart: Chart;
+  private readonly buildings: BuildingProperties[] = [];
+  private sort: { key: RankKey; ascending: boolean } = { key: 'kwh', ascending: false };
+  private result: EnergyData | null = null;
+  private inputs: EnergyInputs | null = null;
+  private key = '';
+  private profileAsset: string | null = null;
+  /** The CSV button, for the drawer's toolbar. */
+  readonly download = button('Download CSV', 'action', () => this.saveCsv());
+
+  constructor(private readonly deps: ViewDeps) {
+    for (const f of deps.assets.all()) if (f.properties.kind === 'energy') this.buildings.push(f.properties);
+    const cols: Column<BuildingRow, RankKey>[] = [
+      { header: 'Building', key: 'name', cell: (r) => `${r.name}${r.partial ? ' *' : ''}` },
+      { header: 'kWh', key: 'kwh', numeric: true, cell: (r) => formatNumber(r.kwh), title: 'Energy over the period' },
+      { header: 'kWh/m²', key: 'kwhPerM2', numeric: true, cell: (r) => formatNumber(r.kwhPerM2, 3), title: 'Energy over the period per m² of floor area' },
+      { header: 'Baseload kW', key: 'baseloadKw', numeric: true, cell: (r) => formatNumber(r.baseloadKw, 1), title: 'Lowest hourly mean power between 00:00 and 05:00' },
+      { header: 'Peak kW', key: 'peakKw', numeric: true, cell: (r) => formatNumber(r.peakKw, 1), title: 'Highest power in the period' },
+      { header: 'Week on week', key: 'weekOnWeek', numeric: true, cell: (r) => formatChange(r.weekOnWeek), title: 'Energy in the last 7 days against the 7 days before' },
+    ];
+    this.table = new SortableTable('Buildings ranked by energy', cols, this.sort, (key, ascending) => {
+      this.sort = { key, ascending };
+      this.renderTable();
+    }, {
+      label: (r) => `${r.name}: show its daily profile and details`,
+      run: (r) => {
+        this.profileAsset = r.id;
+        this.drawProfile();
+        deps.openAsset(r.id);
+      },
+    });
+    const left = el('section', 'card card-wide');
+    const scroll = el('div', 'table-scroll');
+    scroll.append(this.table.root);
+    left.append(el('h3', undefined, 'Buildings ranked'), this.status, scroll,
+      el('p', 'note', '* part of the period has no data. Baseload: lowest hourly mean power 00:00–05:00, Thessaloniki time.'));
+    const right = el('section', 'card');
+    const chartBox = el('div', 'view-chart');
+    right.append(this.profileTitle, this.profileStatus, chartBox);
+    this.chart = new Chart(chartBox, 170);
+    this.root.append(left, right);
+  }
+
+  data(): EnergyData | null {
+    return this.result;
+  }
+
+  async update(ctx: ViewContext): Promise<void> {
+    const spanMs = PERIODS[ctx.period].spanMs;
+    const { to } = spanEndingAt(ctx.t, spanMs, STEP_1H);
+    const from = to - spanMs;
+    // Week on week needs two weeks; the counter needs the hour before the earliest period as its baseline.
+    const earliest = to - Math.max(spanMs, 2 * WEEK_MS);
+    const base = { kind: 'energy', step: '1h', to } as const;
+    const qs: Record<'counter' | 'meanPower' | 'maxPower', SeriesQuery> = {
+      counter: { ...base, metric: 'energy_kwh', agg: 'last', from: earliest - HOUR_MS },
+      meanPower: { ...base, metric: 'power_kw', agg: 'mean', from: earliest },
+      maxPower: { ...base, metric: 'power_kw', agg: 'max', from },
+    };
+    const urls = { counter: seriesUrl(this.deps.origin, qs.counter), meanPower: seriesUrl(this.deps.origin, qs.meanPower), maxPower: seriesUrl(this.deps.origin, qs.maxPower) };
+    const key = `${urls.counter} ${from}`;
+    if (ctx.selected?.startsWith('building-') && ctx.selected !== this.profileAsset) this.profileAsset = ctx.selected;
+    if (key === this.key && this.result) {
+      this.drawProfile();
+      return;
+    }
+    this.key = key;
+    this.status.textContent = 'Loading…';
+    try {
+      const [counter, meanPower, maxPower] = await this.deps.busy.track(Promise.all([qs.counter, qs.meanPower, qs.maxPower].map((q) => this.deps.cache.get(q))));
+      if (this.key !== key) return;
+      this.inputs = { counter: pointsByAsset(counter!), meanPower: pointsByAsset(meanPower!), maxPower: pointsByAsset(maxPower!) };
+      this.result = { from, to, urls, rows: buildingRows(this.buildings, this.inputs, from, to), profile: null };
+      const reporting = this.result.rows.filter((r) => r.kwh !== null).length;
+      const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${formatLocal(to)}`;
+      this.status.textContent = `${reporting} of ${this.buildings.length} buildings reported in ${span} (whole hours, Thessaloniki time).`;
+      this.renderTable();
+      this.drawProfile();
+    } catch (e) {
+      if (this.key === key) this.status.textContent = `Could not load the meters: ${(e as Error).message}`;
+      this.key = '';
+    }
+  }
+
+  private renderTable(): void {
+    if (!this.result) return;
+    this.table.render(sortRows(this.result.rows, this.sort.key, this.sort.ascending), (r) => r.id);
+  }
+
+  private drawProfile(): void {
+    const r = this.result;
+    if (!r || !this.inputs) return;
+    const ranked = sortRows(r.rows, 'kwh');
+    const id = this.profileAsset && r.rows.some((x) => x.id === this.profileAsset) ? this.profileAsset : ranked[0]?.id;
+    const row = r.rows.find((x) => x.id === id);
+    if (!id || !row) return;
+    for (const tr of this.table.root.querySelectorAll('tbody tr')) tr.classList.toggle('selected-row', (tr as HTMLElement).dataset.id === id);
+    const kw = byHourOfDay(pointsIn(this.inputs.meanPower.get(id) ?? [], r.from, r.to)).mean;
+    r.profile = { asset: id, kw };
+    this.profileTitle.textContent = `Daily profile: ${row.name}`;
+    this.profileStatus.textContent = kw.some((v) => v !== null) ? 'Mean power by hour of day over the period (Thessaloniki time).' : 'No power readings in this period.';
+    this.chart.show({
+      x: HOURS, time: false, bars: true, unit: 'kW', xTicks: (h) => `${String(h).padStart(2, '0')}h`, xSplits: [0, 3, 6, 9, 12, 15, 18, 21],
+      format: (v) => `${formatNumber(v, 1)} kW`,
+      series: [{ label: 'Mean power', values: kw, colour: '#6a51a3', fill: 'rgba(106, 81, 163, 0.75)' }],
+    });
+  }
+
+  private saveCsv(): void {
+    const r = this.result;
+    if (!r) return;
+    const blob = new Blob([rankingCsv(sortRows(r.rows, this.sort.key, this.sort.ascending), r.from, r.to)], { type: 'text/csv;charset=utf-8' });
+    const a = el('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `cityhub-energy-${new Date(r.from).toISOString().slice(0, 10)}-to-${new Date(r.to).toISOString().slice(0, 10)}.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+}

@@ -1,0 +1,36 @@
+import type { AssetIndex } from '../assets.js';
+import type { Busy } from '../busy.js';
+import type { Shown } from '../display.js';
+import type { SeriesCache } from '../seriescache.js';
+import type { Period } from '../timeq.js';
+
+/** The moment and choices every analysis view follows. */
+export interface ViewContext {
+  /** The dashboard's moment (now when live), epoch ms. */
+  t: number;
+  live: boolean;
+  period: Period;
+  /** The asset selected on the map, if any. */
+  selected: string | null;
+}
+
+/** What the views share: the API (through the cache), the catalogue and the map's current values. */
+export interface ViewDeps {
+  cache: SeriesCache;
+  origin: string;
+  assets: AssetIndex;
+  busy: Busy;
+  /** What an asset shows at the dashboard's moment (live or history). */
+  shownOf: (id: string) => Shown | null;
+  /** Opens an asset's details panel (and selects it on the map). */
+  openAsset: (id: string) => void;
+}
+
+/** One analysis drawer: built once into its root, then updated whenever the context changes. */
+export interface AnalysisView {
+  readonly root: HTMLElement;
+  /** Loads and draws for `ctx`; cheap when nothing it depends on changed. */
+  update(ctx: ViewContext): Promise<void>;
+  /** What it last computed and the URLs it read, for the test hook. */
+  data(): unknown;
+}
