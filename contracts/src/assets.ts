@@ -15,6 +15,8 @@ export const LinkProperties = z.object({
   free_flow_assumed: z.literal(true),
   origin_detector: z.number().int(),
   destination_detector: z.number().int(),
+  /** A synthetic copy of a real asset (load tests): same geometry, its own id and readings. */
+  synthetic: z.literal(true).optional(),
 });
 /** A public Wi-Fi hotspot at a real venue; that the venue has a hotspot, and its capacity, are simulated. */
 export const HotspotProperties = z.object({
@@ -26,6 +28,8 @@ export const HotspotProperties = z.object({
   capacity: z.number().int(),
   simulated: z.literal(true),
   simulated_fields: z.array(z.string()),
+  /** A synthetic copy of a real asset (load tests): same geometry, its own id and readings. */
+  synthetic: z.literal(true).optional(),
 });
 /** A building with an energy meter at a real venue; use, floor area and power limit are simulated. */
 export const BuildingProperties = z.object({
@@ -38,6 +42,8 @@ export const BuildingProperties = z.object({
   power_limit_kw: z.number(),
   simulated: z.literal(true),
   simulated_fields: z.array(z.string()),
+  /** A synthetic copy of a real asset (load tests): same geometry, its own id and readings. */
+  synthetic: z.literal(true).optional(),
 });
 export type LinkProperties = z.infer<typeof LinkProperties>;
 export type HotspotProperties = z.infer<typeof HotspotProperties>;

@@ -62,8 +62,45 @@ const HOTSPOT_CAPACITY: Record<string, number> = { square: 400, museum: 150, cul
 
 let cached: AssetCollection | undefined;
 
-/** The Thessaloniki catalogue: 178 road links, Wi-Fi hotspots at the 20 venues, 14 buildings. */
-export function loadCatalogue(): AssetCollection {
+/** Options of {@link loadCatalogue}, {@link assetsOfKind} and {@link findAsset}. */
+export interface CatalogueOptions {
+  /**
+   * Synthetic assets to add after the real ones, for load tests with more devices than Thessaloniki has
+   * assets (default 0: the real catalogue only). See {@link syntheticAssets}.
+   */
+  synthetic?: number;
+}
+
+/** The most synthetic assets a catalogue may hold (the simulator's own device limit). */
+export const MAX_SYNTHETIC_ASSETS = 100_000;
+/** Every synthetic asset id starts with this. */
+export const SYNTHETIC_PREFIX = 'syn-';
+
+/** The Thessaloniki catalogue: 178 road links, Wi-Fi hotspots at the 20 venues, 14 buildings; plus synthetic assets if asked. */
+export function loadCatalogue(opts: CatalogueOptions = {}): AssetCollection {
+  const n = syntheticCount(opts);
+  if (n === 0) return realCatalogue();
+  let c = withSynthetic.get(n);
+  if (!c) {
+    const real = realCatalogue();
+    c = { type: 'FeatureCollection', features: [...real.features, ...syntheticAssets(n)], attribution: real.attribution };
+    // A process uses one or two counts; keep a few without letting a caller grow the cache without bound.
+    if (withSynthetic.size >= 4) withSynthetic.clear();
+    withSynthetic.set(n, c);
+  }
+  return c;
+}
+const withSynthetic = new Map<number, AssetCollection>();
+
+function syntheticCount(opts: CatalogueOptions): number {
+  const n = opts.synthetic ?? 0;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_SYNTHETIC_ASSETS) {
+    throw new RangeError(`synthetic must be an integer from 0 to ${MAX_SYNTHETIC_ASSETS}, not ${String(opts.synthetic)}`);
+  }
+  return n;
+}
+
+function realCatalogue(): AssetCollection {
   if (cached) return cached;
   const features: AssetFeature[] = [];
   for (const f of readCollection<RawPath, { coordinates: Pos[] }>('imet_itravel_paths_thessaloniki.geojson')) {
@@ -118,17 +155,85 @@ export function loadCatalogue(): AssetCollection {
   return cached;
 }
 
-/** The catalogue's assets of one kind. */
-export function assetsOfKind(kind: Kind): AssetFeature[] {
-  return loadCatalogue().features.filter((f) => f.properties.kind === kind);
+/** The catalogue's assets of one kind (synthetic ones too, if asked). */
+export function assetsOfKind(kind: Kind, opts: CatalogueOptions = {}): AssetFeature[] {
+  return loadCatalogue(opts).features.filter((f) => f.properties.kind === kind);
 }
 
-/** Looks an asset up by id. */
-export function findAsset(id: string): AssetFeature | undefined {
-  if (!index) index = new Map(loadCatalogue().features.map((f) => [f.id, f]));
-  return index.get(id);
+/** Looks an asset up by id; a synthetic id is found only when `opts.synthetic` covers it. */
+export function findAsset(id: string, opts: CatalogueOptions = {}): AssetFeature | undefined {
+  if (!index) index = new Map(realCatalogue().features.map((f) => [f.id, f]));
+  const real = index.get(id);
+  if (real || !id.startsWith(SYNTHETIC_PREFIX)) return real;
+  const n = syntheticCount(opts);
+  const k = syntheticIndex(id);
+  return k !== null && k < n ? syntheticAsset(k) : undefined;
 }
 let index: Map<string, AssetFeature> | undefined;
+
+/**
+ * The real assets in the order synthetic copies are made of them: the kinds interleaved in proportion to
+ * their sizes (each kind's i-th asset at (i + ½) / size of the way through), so that any number of
+ * synthetic assets has about the kinds' shares of the real catalogue (178 : 20 : 14).
+ */
+function templates(): AssetFeature[] {
+  if (templateOrder) return templateOrder;
+  const byKind = new Map<Kind, AssetFeature[]>();
+  for (const f of realCatalogue().features) {
+    const list = byKind.get(f.properties.kind) ?? [];
+    list.push(f);
+    byKind.set(f.properties.kind, list);
+  }
+  const keyed = [...byKind.values()].flatMap((list, k) => list.map((f, i) => ({ f, key: (i + 0.5) / list.length, k })));
+  templateOrder = keyed.sort((a, b) => a.key - b.key || a.k - b.k).map((x) => x.f);
+  return templateOrder;
+}
+let templateOrder: AssetFeature[] | undefined;
+
+/**
+ * The id of synthetic asset `k` (0-based): `syn-<copy>-<real asset id>`, copy 1 for the first pass over the
+ * real catalogue, 2 for the second, and so on. Stable: it depends on `k` only, never on how many are made.
+ */
+export function syntheticAssetId(k: number): string {
+  const t = templates();
+  return `${SYNTHETIC_PREFIX}${Math.floor(k / t.length) + 1}-${t[k % t.length]!.id}`;
+}
+
+/** The index `k` of a synthetic asset id, or null if `id` is not one. */
+export function syntheticIndex(id: string): number | null {
+  const m = /^syn-([1-9][0-9]{0,5})-(.+)$/.exec(id);
+  if (!m) return null;
+  const t = templates();
+  const pos = templatePos ??= new Map(t.map((f, i) => [f.id, i]));
+  const i = pos.get(m[2]!);
+  if (i === undefined) return null;
+  const k = (Number(m[1]) - 1) * t.length + i;
+  return k < MAX_SYNTHETIC_ASSETS ? k : null;
+}
+let templatePos: Map<string, number> | undefined;
+
+/**
+ * Synthetic asset `k`: a copy of a real asset with its own id and name and `synthetic: true`. Its geometry
+ * is the real asset's (never an invented coordinate), so it draws on the map where its template is; its
+ * simulated readings differ because the models draw their constants from the asset id.
+ */
+export function syntheticAsset(k: number): AssetFeature {
+  const t = templates();
+  const template = t[k % t.length]!;
+  const copy = Math.floor(k / t.length) + 1;
+  const id = syntheticAssetId(k);
+  const p = template.properties;
+  const name = `${p.name} (synthetic ${copy})`;
+  const properties: AssetFeature['properties'] = p.kind === 'traffic'
+    ? { ...p, id, name, synthetic: true }
+    : { ...p, id, name, synthetic: true, simulated_fields: [...new Set(['existence', ...p.simulated_fields])] };
+  return { type: 'Feature', id, properties, geometry: template.geometry };
+}
+
+/** The first `n` synthetic assets (see {@link syntheticAsset}). */
+export function syntheticAssets(n: number): AssetFeature[] {
+  return Array.from({ length: syntheticCount({ synthetic: n }) }, (_, k) => syntheticAsset(k));
+}
 
 /** The municipality boundary (geodata.gov.gr, simplified) as GeoJSON. */
 export function loadBoundary(): unknown {

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KINDS, type DeviceRecord, type Kind } from '@cityhub/contracts';
 import { DeviceError } from './errors.js';
 import { openRegistry, type FileRegistry } from './registry/file-registry.js';
+import { simulateCommand, SIMULATE_HELP, type SimulateEnv } from './simulate-cli.js';
 
 /** Where `cityhub devices` writes: results to `log`, problems to `error`. */
 export interface CliOutput { log(s: string): void; error(s: string): void }
@@ -14,6 +15,7 @@ Commands:
   list [--json]                               list the devices (never their secrets)
   disable ID                                  refuse the device's connections from now on
   enable ID                                   accept the device again
+  simulate [--count N] [--backfill-days D]    run the simulated fleet against a broker until stopped
 
 Every command works while the hub runs. "cityhub devices <command> --help" shows a command's options.`,
   add: `Usage: cityhub devices add --kind K --asset A [--id ID] [--json]
@@ -40,6 +42,7 @@ Disables a device: its connections are refused from now on (its history is kept)
   enable: `Usage: cityhub devices enable ID
 
 Enables a disabled device again.`,
+  simulate: SIMULATE_HELP,
 } as const;
 
 type Command = keyof typeof HELP;
@@ -125,13 +128,14 @@ function help(command: Command, out: CliOutput): number {
 
 /**
  * `cityhub devices …`: add, list, disable and enable devices in the registry of `env.dataDir`. Safe while
- * the hub runs (it only touches the registry file, under its lock). Returns the exit status: 0 done,
+ * the hub runs (it only touches the registry file, under its lock). `simulate` runs the simulated fleet
+ * until stopped (see {@link simulateCommand}; the rest of `env` is for it). Returns the exit status: 0 done,
  * 2 bad input (the message names the problem), 1 anything else.
  */
-export async function devicesCommand(args: string[], env: { dataDir: string }, out: CliOutput): Promise<number> {
+export async function devicesCommand(args: string[], env: SimulateEnv, out: CliOutput): Promise<number> {
   const [command, ...rest] = args;
   let registry: FileRegistry | undefined;
-  const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir));
+  const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir, { syntheticAssets: env.syntheticAssets ?? 0 }));
   try {
     switch (command) {
       case 'add':
@@ -141,6 +145,8 @@ export async function devicesCommand(args: string[], env: { dataDir: string }, o
       case 'disable':
       case 'enable':
         return await setEnabled(command, reg, rest, out);
+      case 'simulate':
+        return await simulateCommand(rest, env, out);
       case '--help':
       case '-h':
       case 'help':

@@ -2,14 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kind, type DeviceRecord, type DeviceRegistry, type NewDevice } from '@cityhub/contracts';
-import { findAsset } from '@cityhub/contracts/catalogue';
+import { findAsset, SYNTHETIC_PREFIX } from '@cityhub/contracts/catalogue';
 import { DeviceError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { withFileLock } from '../files/file-lock.js';
 import { mapLimit } from '../util/map-limit.js';
 import { generateDeviceId, isValidDeviceId } from './ids.js';
 import { readRegistrySync, serializeRegistry, statStamp } from './registry-file.js';
-import { generateSecret, hashSecret, secretDigest, verifySecret } from './secret.js';
+import { generateSecret, hashSecret, secretDigest, verifySecret, type ScryptParams } from './secret.js';
 
 /** What `add` accepts: the kind, the catalogue asset the device is installed on, an optional explicit id. */
 export interface AddDeviceInput { kind: Kind; asset: string; id?: string; simulated?: boolean }
@@ -24,6 +24,17 @@ export interface RegistryOptions {
   lockTimeoutMs?: number;
   /** Age after which a lock whose process is gone is taken over (ms). Default 10000. */
   staleLockMs?: number;
+  /**
+   * Synthetic catalogue assets devices may be installed on (`syn-…` ids, see `loadCatalogue` in
+   * contracts; default 0). The hub's CITYHUB_SYNTHETIC_ASSETS.
+   */
+  syntheticAssets?: number;
+  /**
+   * scrypt cost of the hashes this registry makes (default SCRYPT_PARAMS). Only load tests lower it, to
+   * provision and authenticate thousands of devices quickly; each hash keeps its own parameters, so every
+   * process verifies it whatever its own setting.
+   */
+  hashParams?: ScryptParams;
 }
 
 /** Parallel scrypt hashes: libuv runs four at once by default, more would only queue. */
@@ -134,7 +145,7 @@ export class FileRegistry implements DeviceRegistry {
     // scrypt runs before the lock is taken, so other writers never wait for it.
     const prepared = await mapLimit(checked, HASH_CONCURRENCY, async (c) => {
       const secret = generateSecret();
-      return { ...c, secret, hash: await hashSecret(secret) };
+      return { ...c, secret, hash: await hashSecret(secret, this.opts.hashParams) };
     });
     return this.mutate((records) => {
       for (const id of explicit) {
@@ -167,7 +178,7 @@ export class FileRegistry implements DeviceRegistry {
     for (const id of ids) if (!this.get(id)) throw new DeviceError('UNKNOWN_DEVICE', `no device with id ${id}`);
     const prepared = await mapLimit(ids, HASH_CONCURRENCY, async (id) => {
       const secret = generateSecret();
-      return { id, secret, hash: await hashSecret(secret) };
+      return { id, secret, hash: await hashSecret(secret, this.opts.hashParams) };
     });
     return this.mutate((records) => {
       const reset: NewDevice[] = [];
@@ -206,8 +217,13 @@ export class FileRegistry implements DeviceRegistry {
     if (input.id !== undefined && !isValidDeviceId(input.id)) {
       throw new DeviceError('BAD_ID', `bad device id "${input.id}": 3 to 64 lower-case letters, digits and dashes, starting with a letter or digit`);
     }
-    const asset = findAsset(input.asset);
-    if (!asset) throw new DeviceError('UNKNOWN_ASSET', `no asset "${input.asset}" in the catalogue`);
+    const asset = findAsset(input.asset, { synthetic: this.opts.syntheticAssets ?? 0 });
+    if (!asset) {
+      const hint = input.asset.startsWith(SYNTHETIC_PREFIX)
+        ? ` (it holds ${this.opts.syntheticAssets ?? 0} synthetic assets: CITYHUB_SYNTHETIC_ASSETS sets how many)`
+        : '';
+      throw new DeviceError('UNKNOWN_ASSET', `no asset "${input.asset}" in the catalogue${hint}`);
+    }
     if (asset.properties.kind !== kind.data) {
       throw new DeviceError('WRONG_KIND', `asset ${input.asset} is a ${asset.properties.kind} asset, not ${kind.data}`);
     }

@@ -18,9 +18,15 @@ function scryptAsync(secret: string, salt: Buffer, keylen: number, N: number, r:
   });
 }
 
-/** Hashes a secret as `scrypt$N$r$p$saltB64$hashB64`. */
-export async function hashSecret(secret: string): Promise<string> {
-  const { N, r, p } = SCRYPT_PARAMS;
+/** scrypt cost parameters, as stored in each hash. */
+export interface ScryptParams { N: number; r: number; p: number }
+
+/**
+ * Hashes a secret as `scrypt$N$r$p$saltB64$hashB64`. Each hash carries its parameters, so hashes of other
+ * costs verify too; `params` other than the default are for load tests (see RegistryOptions.hashParams).
+ */
+export async function hashSecret(secret: string, params: ScryptParams = SCRYPT_PARAMS): Promise<string> {
+  const { N, r, p } = params;
   const salt = randomBytes(SALT_BYTES);
   const key = await scryptAsync(secret, salt, KEY_BYTES, N, r, p);
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;

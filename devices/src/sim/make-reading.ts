@@ -1,6 +1,7 @@
 import type { AssetFeature } from '@cityhub/contracts';
+import type { FleetModels } from './fleet-models.js';
 import { buildingParams, energyAt, meterBaselineKwh } from './models/energy.js';
-import { trafficAt } from './models/traffic.js';
+import { linkParams, trafficAt } from './models/traffic.js';
 import { wifiAt } from './models/wifi.js';
 import type { SimDeviceState } from './sim-state.js';
 
@@ -11,17 +12,19 @@ const MAX_ENERGY_GAP_MS = 90 * 86_400_000;
 export type SimReading = { ts: number; seq: number } & Record<string, number>;
 
 /**
- * The next reading of a simulated device at instant `t`: takes the next sequence number and, for an
- * energy meter, advances its counter in `state`.
+ * The next reading of a simulated device at instant `t`: takes the next sequence number, records `t` as
+ * the device's last reading time and, for an energy meter, advances its counter in `state`. Without
+ * `models`, traffic has no incidents and Wi-Fi its default events.
  */
-export function makeReading(asset: AssetFeature, state: SimDeviceState, t: number): SimReading {
+export function makeReading(asset: AssetFeature, state: SimDeviceState, t: number, models?: FleetModels): SimReading {
   const props = asset.properties;
   const head = { ts: t, seq: state.next_seq++ };
+  state.last_ts = Math.max(state.last_ts ?? t, t);
   switch (props.kind) {
     case 'traffic':
-      return { ...head, ...trafficAt(props, t) };
+      return { ...head, ...trafficAt(props, t, linkParams(props), models?.incidents.cut(props.id, t) ?? 0) };
     case 'wifi':
-      return { ...head, ...wifiAt(props, t) };
+      return { ...head, ...wifiAt(props, t, models?.wifi) };
     case 'energy': {
       const b = props;
       const p = buildingParams(b);

@@ -5,10 +5,10 @@ import { assetsOfKind } from '@cityhub/contracts/catalogue';
  * The catalogue assets the simulator gives a device: all of them by default; for a smaller `count`, the
  * first assets of each kind, with the count shared among the kinds in proportion to their sizes (largest
  * remainder), and at least one of each kind when the count allows. A count above the catalogue is capped
- * (`capped` says so).
+ * (`capped` says so). With `synthetic` assets the catalogue holds that many more (real ones come first).
  */
-export function selectAssets(count?: number): { assets: AssetFeature[]; capped: boolean; available: number } {
-  const byKind = new Map<Kind, AssetFeature[]>(KINDS.map((k) => [k, assetsOfKind(k)]));
+export function selectAssets(count?: number, synthetic = 0): { assets: AssetFeature[]; capped: boolean; available: number } {
+  const byKind = new Map<Kind, AssetFeature[]>(KINDS.map((k) => [k, assetsOfKind(k, { synthetic })]));
   const available = [...byKind.values()].reduce((n, a) => n + a.length, 0);
   const wanted = count === undefined ? available : Math.max(0, Math.floor(count));
   if (wanted >= available) return { assets: [...byKind.values()].flat(), capped: wanted > available, available };

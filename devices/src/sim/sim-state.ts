@@ -16,6 +16,8 @@ export interface SimDeviceState {
   secret_hash: string;
   /** The sequence number of the next reading. */
   next_seq: number;
+  /** The device time of its last reading (epoch ms): a backfill starts after it, never rewriting history. */
+  last_ts?: number;
   /** Meter counter (kWh) and the instant it was integrated up to (energy devices only). */
   energy_kwh?: number;
   energy_ts?: number;
@@ -44,7 +46,7 @@ function validDevice(d: unknown): d is SimDeviceState {
     typeof x === 'object' && x !== null &&
     (KINDS as readonly unknown[]).includes(x.kind) &&
     typeof x.asset === 'string' && typeof x.secret === 'string' && typeof x.secret_hash === 'string' &&
-    isNum(x.next_seq) && x.next_seq >= 0 &&
+    isNum(x.next_seq) && x.next_seq >= 0 && (x.last_ts === undefined || isNum(x.last_ts)) &&
     (x.energy_kwh === undefined || isNum(x.energy_kwh)) && (x.energy_ts === undefined || isNum(x.energy_ts))
   );
 }

@@ -1,9 +1,12 @@
 import type { FileRegistry } from '../registry/file-registry.js';
+import { runBackfill, type BackfillOptions, type BackfillReport } from './backfill.js';
+import { createFleetModels, type FleetModelOptions } from './fleet-models.js';
+import { createOutages, type OutageOptions } from './outages.js';
 import { provisionFleet } from './provision.js';
 import { selectAssets } from './select-assets.js';
 import { SimDevice, type FleetCounters, type SimLogger } from './sim-device.js';
 import { loadSimState, saveSimState } from './sim-state.js';
-import { startWheel } from './wheel.js';
+import { startWheel, type Wheel } from './wheel.js';
 
 /** Options of {@link startSimulation}. */
 export interface SimulationOptions {
@@ -13,8 +16,13 @@ export interface SimulationOptions {
   registry: FileRegistry;
   /** The hub's data directory: the simulator keeps its devices' credentials and counters in `simulator/`. */
   dataDir: string;
-  /** How many devices (default: one per catalogue asset; capped at the number of assets). */
+  /** How many devices (default: one per catalogue asset; capped at the number of assets, synthetic ones included). */
   count?: number;
+  /**
+   * Synthetic assets in the catalogue (default 0), for fleets larger than the 212 real assets. The registry
+   * must be opened with the same `syntheticAssets`, and the hub must know them (CITYHUB_SYNTHETIC_ASSETS).
+   */
+  synthetic?: number;
   /** How often each device publishes (ms). */
   intervalMs: number;
   /** Device clock for reading timestamps (epoch ms). Default `Date.now`. */
@@ -24,6 +32,14 @@ export interface SimulationOptions {
   bufferLimit?: number;
   /** How often sequence numbers and counters are saved (ms, default 10,000). */
   persistMs?: number;
+  /** Devices connecting at the same time while the fleet comes up (default 100): a ramp, not a stampede. */
+  connectConcurrency?: number;
+  /** Incidents and events (seed, rates). */
+  models?: FleetModelOptions;
+  /** Simulated network outages; `{ perHour: 0 }` turns them off. */
+  outages?: OutageOptions;
+  /** History to publish before live readings start (see {@link BackfillOptions}); none by default. */
+  backfill?: BackfillOptions;
 }
 
 /** What a running simulation reports. Counts are readings (an array message counts each element). */
@@ -36,6 +52,14 @@ export interface SimulationStats {
   buffered: number;
   /** Readings dropped from full buffers (the oldest go first). */
   dropped: number;
+  /** Devices cut off by a simulated outage now, and outages since the start. */
+  offline: number;
+  outages: number;
+  /** Time to first connection per device (ms): median, 95th percentile, slowest; over those connected so far. */
+  connectMs: { count: number; p50: number; p95: number; max: number };
+  /** Readings of the backfill acknowledged so far, and whether live publishing has started. */
+  backfilled: number;
+  live: boolean;
 }
 
 /** A running simulation. */
@@ -43,6 +67,8 @@ export interface Simulation {
   /** Sends every device's retained `offline`, disconnects cleanly and saves sequence numbers and counters. */
   stop(): Promise<void>;
   stats(): SimulationStats;
+  /** Resolves when the backfill is done and live publishing has started (null report without a backfill). */
+  readonly backfilled: Promise<BackfillReport | null>;
 }
 
 const quiet: SimLogger = { info() {}, warn() {} };
@@ -57,7 +83,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   const logger = opts.logger ?? quiet;
   const clock = opts.clock ?? Date.now;
   const persistMs = opts.persistMs ?? 10_000;
-  const { assets, capped, available } = selectAssets(opts.count);
+  const { assets, capped, available } = selectAssets(opts.count, opts.synthetic ?? 0);
   if (capped) logger.warn({ requested: opts.count, simulated: available }, 'more simulated devices requested than catalogue assets; capped');
 
   const state = await loadSimState(opts.dataDir, (o, m) => logger.warn(o, m));
@@ -76,6 +102,8 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   await saveSimState(opts.dataDir, state);
   logger.info({ devices: members.length, created, renewed, skipped, ms: Date.now() - t0 }, 'simulated fleet provisioned');
 
+  const models = createFleetModels(opts.models, assets.filter((a) => a.properties.kind === 'traffic' && a.properties.synthetic));
+  const outages = createOutages(opts.outages, clock());
   const counters: FleetCounters = { published: 0, acked: 0, dropped: 0 };
   const devices = members.map((m) => new SimDevice({
     id: m.id,
@@ -85,9 +113,30 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     counters,
     logger,
     bufferLimit: opts.bufferLimit ?? 1_000,
+    models,
+    outages,
   }));
-  for (const d of devices) d.connect();
-  const wheel = startWheel(devices.length, opts.intervalMs, (i) => devices[i]!.tick(clock()));
+  rampConnections(devices, opts.connectConcurrency ?? 100);
+
+  let stopped: Promise<void> | undefined;
+  let wheel: Wheel | undefined;
+  let backfilledReadings = 0;
+  const startLive = () => {
+    if (!stopped && !wheel) wheel = startWheel(devices.length, opts.intervalMs, (i) => devices[i]!.tick(clock()));
+  };
+  const backfilled: Promise<BackfillReport | null> = opts.backfill
+    ? runBackfill(members.map((m, i) => ({ asset: m.asset, state: state.devices[m.id]!, waitConnected: (ms: number) => devices[i]!.waitConnected(ms), publishBatch: (r) => devices[i]!.publishBatch(r) })),
+      opts.backfill, clock, models, (n) => { backfilledReadings = n; }).then((report) => {
+      logger.info({ ...report }, 'backfill done; live readings start');
+      startLive();
+      return report;
+    }, (err: unknown) => {
+      logger.warn({ err }, 'backfill failed; live readings start');
+      startLive();
+      return null;
+    })
+    : Promise.resolve(null);
+  if (!opts.backfill) startLive();
 
   let saving: Promise<void> = Promise.resolve();
   const save = (clean: boolean): Promise<void> => {
@@ -100,11 +149,10 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   const persistTimer = setInterval(() => void save(false), persistMs);
   persistTimer.unref();
 
-  let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= (async () => {
-        wheel.stop();
+        wheel?.stop();
         clearInterval(persistTimer);
         await Promise.all(devices.map((d) => d.stop()));
         await save(true);
@@ -113,15 +161,42 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
       return stopped;
     },
     stats,
+    backfilled,
   };
 
   function stats(): SimulationStats {
     let connected = 0;
     let buffered = 0;
+    let offline = 0;
+    let outageCount = 0;
+    const connectTimes: number[] = [];
     for (const d of devices) {
       if (d.connected) connected++;
+      if (d.offline) offline++;
+      outageCount += d.outages;
       buffered += d.buffered;
+      if (d.firstConnectMs !== undefined) connectTimes.push(d.firstConnectMs);
     }
-    return { devices: devices.length, connected, ...counters, buffered };
+    connectTimes.sort((a, b) => a - b);
+    const q = (p: number) => (connectTimes.length ? connectTimes[Math.min(connectTimes.length - 1, Math.floor(p * connectTimes.length))]! : 0);
+    return {
+      devices: devices.length, connected, ...counters, buffered, offline, outages: outageCount,
+      connectMs: { count: connectTimes.length, p50: q(0.5), p95: q(0.95), max: connectTimes.at(-1) ?? 0 },
+      backfilled: backfilledReadings,
+      live: wheel !== undefined,
+    };
   }
+}
+
+/**
+ * Connects the devices with at most `concurrency` first attempts under way: each device that connects (or
+ * fails its first attempt, after which mqtt.js retries it by itself) lets the next one start.
+ */
+function rampConnections(devices: readonly SimDevice[], concurrency: number): void {
+  let next = 0;
+  const startNext = (): void => {
+    const d = devices[next++];
+    if (d) d.connect(startNext);
+  };
+  for (let i = 0; i < Math.max(1, concurrency); i++) startNext();
 }

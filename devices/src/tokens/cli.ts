@@ -32,7 +32,8 @@ export async function tokensCommand(args: string[], env: { dataDir: string }, ou
   const { values, positionals } = parsed;
   const [cmd, ...rest] = positionals;
   if (values.help || !cmd) {
-    (cmd || values.help ? out.log : out.error)(HELP);
+    if (cmd || values.help) out.log(HELP);
+    else out.error(HELP);
     return values.help ? 0 : 2;
   }
   try {

@@ -40,6 +40,19 @@ export function athensTime(t: number): LocalTime {
   };
 }
 
+/** The local calendar day of an instant in Athens, as days since 1970-01-01 (a key for per-day draws). */
+export function athensDay(t: number): number {
+  return Math.floor((t + offsetMs(t)) / 86_400_000);
+}
+
+/** The instant (epoch ms) of local midnight starting Athens day `day` (see {@link athensDay}). */
+export function athensMidnight(day: number): number {
+  const guess = day * 86_400_000;
+  let t = guess - offsetMs(guess);
+  t = guess - offsetMs(t);
+  return t;
+}
+
 /** The instant (epoch ms) of a local wall-clock time in Athens, e.g. `athensInstant(2025, 3, 3, 8, 30)`. */
 export function athensInstant(year: number, month: number, day: number, hour: number, minute = 0): number {
   const guess = Date.UTC(year, month - 1, day, hour, minute);

@@ -23,7 +23,10 @@ import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
  *   has a small non-zero flow instead of none.
  * - occupancy_pct = density per lane × 7 m effective vehicle length (5 m car + 2 m detection zone) / 1 km.
  *
- * Every value is a pure function of (link, time): per-link draws are seeded by the link id.
+ * - Incidents (incidents.ts) cut the speed further: with an incident cut x, the speed is
+ *   free_flow × (1 − c) × (1 − x), and density, flow and occupancy follow from that speed as above.
+ *
+ * Every value is a pure function of (link, time[, incident cut]): per-link draws are seeded by the link id.
  */
 
 const JAM_DENSITY_PER_LANE = 120; // veh/km/lane
@@ -75,10 +78,14 @@ export function congestion(link: LinkProperties, t: number, p: LinkParams = link
 /** The metrics of one traffic reading. */
 export interface TrafficMetrics { speed_kmh: number; travel_time_s: number; flow_veh_h: number; occupancy_pct: number }
 
-/** One traffic reading's metrics for `link` at instant `t` (epoch ms). */
-export function trafficAt(link: LinkProperties, t: number, p: LinkParams = linkParams(link)): TrafficMetrics {
+/**
+ * One traffic reading's metrics for `link` at instant `t` (epoch ms). `incidentCut` is the share of speed
+ * lost to incidents at `t` (see incidents.ts; default 0, no incident).
+ */
+export function trafficAt(link: LinkProperties, t: number, p: LinkParams = linkParams(link), incidentCut = 0): TrafficMetrics {
   const vf = link.free_flow_kmh;
-  const c = congestion(link, t, p);
+  const c0 = congestion(link, t, p);
+  const c = incidentCut > 0 ? 1 - (1 - c0) * (1 - Math.min(incidentCut, 0.95)) : c0;
   const speed = clamp(vf * (1 - c) * (1 + 0.03 * jitter(p.seed, t)), 5, vf * 1.05);
   const vModel = vf * (1 - Math.max(c, 0.02));
   const densityPerLane = JAM_DENSITY_PER_LANE * (1 - vModel / vf);

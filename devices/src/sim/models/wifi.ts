@@ -1,6 +1,6 @@
 import type { HotspotProperties } from '@cityhub/contracts';
-import { athensTime, dayType, dayWindow, hm, type DayType } from './local-time.js';
-import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
+import { athensDay, athensMidnight, athensTime, dayType, dayWindow, hm, type DayType } from './local-time.js';
+import { clamp, hash01, jitter, param, round, seedOf, smooth } from './noise.js';
 
 /*
  * Public Wi-Fi model of one hotspot (Europe/Athens local time).
@@ -18,6 +18,11 @@ import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
  * - Slow noise (10-minute value noise, ±20 %) scales f; clients = capacity × f ± 1, capped by capacity.
  * - rx_kbps = clients × per-hotspot rate (60–180 kbps per client, drawn once) × (1 ± 30 %) + 5 kbps of
  *   management traffic; tx_kbps = rx × per-hotspot uplink share (20–35 %).
+ * - Evening events (matches, concerts, performances, festivals) at sports, culture and square venues: on
+ *   some days (sports 20 % of weekdays and 45 % of weekend days, culture 30 %, squares 8 % and 20 %) an
+ *   event starts between 18:30 and 20:30 local time, lasts 2–3 h and draws 70–100 % of capacity. The crowd
+ *   arrives over the hour before the start and leaves over the half hour after the end; clients are the
+ *   higher of the event crowd and the usual occupancy. Drawn per venue and local day from the hotspot id.
  */
 
 interface Win { start: number; end: number; level: number }
@@ -60,14 +65,68 @@ export function wifiOccupancy(category: string, day: DayType, m: number): number
   return f;
 }
 
+/** Chance of an evening event per local day, by venue category: [weekday, weekend]. */
+const EVENT_CHANCE: Record<string, [number, number]> = { sports: [0.2, 0.45], culture: [0.3, 0.3], square: [0.08, 0.2] };
+const MIN_MS = 60_000;
+const ARRIVAL_MS = 60 * MIN_MS;
+const LEAVING_MS = 30 * MIN_MS;
+const EVENT_SALT = 0x6e7e47;
+
+/** An evening event at a venue: the crowd is there at `attendance` × capacity from `start` to `end`. */
+export interface WifiEvent { start: number; end: number; attendance: number }
+
+/** Options of the Wi-Fi model. */
+export interface WifiOptions {
+  /** Evening events at sports, culture and square venues (default true). */
+  events?: boolean;
+  /** Mixed into the event draws: another seed, other event days (default 0). */
+  seed?: number;
+}
+
+/** The event at `hotspot` on Athens day `day` (see athensDay), or null if there is none that day. */
+export function wifiEventOn(hotspot: HotspotProperties, day: number, seed = 0): WifiEvent | null {
+  const chance = EVENT_CHANCE[hotspot.category];
+  if (!chance) return null;
+  const s = seedOf(hotspot.id) ^ EVENT_SALT ^ (seed >>> 0);
+  const midnight = athensMidnight(day);
+  const weekend = dayType(athensTime(midnight + 12 * 3_600_000).weekday) !== 'weekday';
+  if (hash01(s, day * 4) >= chance[weekend ? 1 : 0]) return null;
+  const start = midnight + (hm(18, 30) + 30 * Math.floor(hash01(s, day * 4 + 1) * 5)) * MIN_MS;
+  const end = start + (120 + Math.floor(hash01(s, day * 4 + 2) * 61)) * MIN_MS;
+  return { start, end, attendance: 0.7 + 0.3 * hash01(s, day * 4 + 3) };
+}
+
+/** The share of capacity an event crowd fills at `t`: ramps up before the start and down after the end. */
+export function eventCrowd(e: WifiEvent, t: number): number {
+  if (t <= e.start - ARRIVAL_MS || t >= e.end + LEAVING_MS) return 0;
+  if (t < e.start) return e.attendance * (1 - (e.start - t) / ARRIVAL_MS);
+  if (t <= e.end) return e.attendance;
+  return e.attendance * (1 - (t - e.end) / LEAVING_MS);
+}
+
+/** The event whose crowd is at `hotspot` at instant `t`, or null. */
+export function wifiEventAt(hotspot: HotspotProperties, t: number, seed = 0): WifiEvent | null {
+  if (!EVENT_CHANCE[hotspot.category]) return null;
+  const day = athensDay(t);
+  // An event of the day before can run past midnight.
+  for (const d of [day, day - 1]) {
+    const e = wifiEventOn(hotspot, d, seed);
+    if (e && eventCrowd(e, t) > 0) return e;
+  }
+  return null;
+}
+
 /** The metrics of one Wi-Fi reading. */
 export interface WifiMetrics { clients: number; rx_kbps: number; tx_kbps: number }
 
 /** One Wi-Fi reading's metrics for `hotspot` at instant `t` (epoch ms). */
-export function wifiAt(hotspot: HotspotProperties, t: number): WifiMetrics {
+export function wifiAt(hotspot: HotspotProperties, t: number, opts: WifiOptions = {}): WifiMetrics {
   const seed = seedOf(hotspot.id);
   const lt = athensTime(t);
-  const f = wifiOccupancy(hotspot.category, dayType(lt.weekday), lt.minutes) * (1 + 0.2 * smooth(seed, t, 10 * 60_000));
+  let f = wifiOccupancy(hotspot.category, dayType(lt.weekday), lt.minutes);
+  const event = opts.events === false ? null : wifiEventAt(hotspot, t, opts.seed);
+  if (event) f = Math.max(f, eventCrowd(event, t));
+  f *= 1 + 0.2 * smooth(seed, t, 10 * 60_000);
   const clients = Math.round(clamp(hotspot.capacity * f + jitter(seed, t), 0, hotspot.capacity));
   const perClient = param(seed, 1, 60, 180);
   const rx = clients * perClient * (1 + 0.3 * jitter(seed ^ 1, t)) + 5;

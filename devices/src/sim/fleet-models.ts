@@ -1,0 +1,32 @@
+import type { AssetFeature, LinkProperties } from '@cityhub/contracts';
+import { assetsOfKind } from '@cityhub/contracts/catalogue';
+import { createIncidentModel, type IncidentModel, type IncidentOptions } from './models/incidents.js';
+import type { WifiOptions } from './models/wifi.js';
+
+/** What the models of a fleet share: the road network's incidents and the Wi-Fi event draws. */
+export interface FleetModels {
+  incidents: IncidentModel;
+  wifi: WifiOptions;
+}
+
+/** Options of {@link createFleetModels}. */
+export interface FleetModelOptions {
+  /** Seeds the incidents and events: the same seed, the same history (default 0). */
+  seed?: number;
+  /** Incident options (rate, spill-back share); `{ ratePerDay: 0 }` turns incidents off. */
+  incidents?: Omit<IncidentOptions, 'seed'>;
+  /** Evening events at Wi-Fi venues (default true). */
+  events?: boolean;
+}
+
+/**
+ * The shared models of a fleet. Incidents spread over the real road network (every catalogue link, so
+ * spill-back reaches links that have no simulated device too); `extraLinks` adds links of their own.
+ */
+export function createFleetModels(opts: FleetModelOptions = {}, extraLinks: readonly AssetFeature[] = []): FleetModels {
+  const links = [...assetsOfKind('traffic'), ...extraLinks].map((f) => f.properties as LinkProperties);
+  return {
+    incidents: createIncidentModel(links, { ...opts.incidents, seed: opts.seed ?? 0 }),
+    wifi: { events: opts.events ?? true, seed: opts.seed ?? 0 },
+  };
+}
