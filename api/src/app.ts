@@ -2,22 +2,35 @@ import { existsSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
 import { requireRole } from './auth.js';
 import { installErrorHandler } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { registerCors, registerRateLimit } from './protection.js';
+import { requestIdOf } from './request-id.js';
+import { serializerCompiler } from './serializer.js';
+import { docsRoutes } from './routes/docs.js';
+import { exportRoutes } from './routes/export.js';
 import { assetsRoutes } from './routes/assets.js';
+import { alertsRoutes } from './routes/alerts.js';
 import { deadLettersRoutes } from './routes/deadletters.js';
+import { configRoutes } from './routes/config.js';
+import { kpisRoutes } from './routes/kpis.js';
+import { rulesRoutes } from './routes/rules.js';
 import { devicesRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { latestRoutes } from './routes/latest.js';
 import { liveRoutes } from './routes/live.js';
 import { seriesRoutes } from './routes/series.js';
 
-const PUBLIC = new Set(['/api/v1/assets', '/api/v1/boundary', '/api/v1/latest', '/api/v1/series', '/api/v1/live']);
+const PUBLIC = new Set(['/api/v1/assets', '/api/v1/boundary', '/api/v1/latest', '/api/v1/series', '/api/v1/live', '/api/v1/export']);
 
 export interface BuildOptions {
   /** A pino logger for requests; none when absent. */
   logger?: FastifyBaseLogger;
+  /** Serve HTTPS with this certificate and key. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -27,10 +40,22 @@ export interface BuildOptions {
 export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    ...(opts.https && { https: opts.https }),
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
+    // The caller's x-request-id when it is plain, else a UUID; echoed back, and in every log line as reqId.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    ...(deps.trustProxy !== undefined && { trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : deps.trustProxy }),
   });
   installErrorHandler(app);
+  // Routes declare zod schemas: they validate input, encode answers and make the OpenAPI document.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await registerCors(app, deps);
+  await registerOpenApi(app);
   if (deps.metrics) {
     const m = deps.metrics;
     // Timed per route pattern (never the raw URL: label values stay bounded).
@@ -41,21 +66,29 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(healthRoutes, deps);
   await app.register(async (v1) => {
-    v1.addHook('preHandler', async (req) => {
+    // Before the input is validated: a caller without the right token learns nothing about the route.
+    v1.addHook('onRequest', async (req) => {
       // Public read routes: open unless the city turned public reading off; the rest check their own role.
       if (PUBLIC.has(req.routeOptions.url ?? '') && deps.publicRead === false) requireRole(deps, req, 'operator');
     });
+    await registerRateLimit(v1, deps);
     await v1.register(assetsRoutes, deps);
     await v1.register(latestRoutes, deps);
     await v1.register(seriesRoutes, deps);
     await v1.register(liveRoutes, deps);
     await v1.register(devicesRoutes, deps);
     await v1.register(deadLettersRoutes, deps);
+    await v1.register(exportRoutes, deps);
+    await v1.register(alertsRoutes, deps);
+    await v1.register(rulesRoutes, deps);
+    await v1.register(kpisRoutes, deps);
+    await v1.register(configRoutes, deps);
   }, { prefix: '/api/v1' });
+  await app.register(docsRoutes, deps);
   if (deps.dashboardDir && existsSync(deps.dashboardDir)) {
     await app.register(fastifyStatic, { root: deps.dashboardDir, prefix: '/', wildcard: false });
   } else {
-    app.get('/', async (_req, reply) =>
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
       reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'the dashboard is not built: run `npm run build`' } }));
   }
   return app;

@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events';
-import type { AssetCollection, DeviceRegistry, Role } from '@cityhub/contracts';
+import type { AlertEvent, AssetCollection, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
+import type { ExportLimits } from './export/plan.js';
+import type { LiveLimits } from './live-connection.js';
 
 /** A readiness check: `ok` false makes `/readyz` answer 503 with the reason. */
-export interface ReadyCheck { ok: boolean; detail?: string }
+export type { ReadyCheck } from '@cityhub/contracts';
 
 /** What the composition root hands the API. */
 export interface ApiDeps {
@@ -25,10 +27,42 @@ export interface ApiDeps {
   registry?: Pick<DeviceRegistry, 'list' | 'get' | 'add' | 'setEnabled'>;
   /** Live accounting of a device (status, last seen, readings, gaps). */
   deviceStats?: (id: string) => DeviceAccounting | undefined;
+  /** Alerts: their live events, acknowledgement, and notification deliveries. */
+  alerts?: {
+    events: EventEmitter<{ event: [AlertEvent] }>;
+    acknowledge(alert: string, by: string): Promise<AlertEvent | null>;
+    deliveries(): readonly object[];
+  };
+  /** A MapLibre style URL drawn under the city layers (`CITYHUB_BASEMAP_STYLE`); the offline style when absent. */
+  basemapStyle?: string;
+  /** Raw retention in days, so the dashboard's time slider spans what is kept. */
+  retentionDays?: number;
+  /** The alert rules and notification targets. */
+  rules?: { get(): RuleSet; put(input: unknown): Promise<RuleSet> };
   /** Metrics: `/metrics` and request timing; none when absent. */
   metrics?: ApiMetrics;
   /** Re-ingests dead letters that pass validation now. */
   replay?: (letters: readonly DeadLetter[]) => Promise<{ replayed: string[]; stillRejected: Array<{ id: string; reason: string; message: string }>; notReplayable: string[] }>;
+  /**
+   * Requests per minute per client address on the public read routes (`CITYHUB_RATE_LIMIT_PER_MIN`);
+   * default 600, 0 turns the limit off. Behind a proxy, set `trustProxy` so that the address is the client's.
+   */
+  rateLimitPerMin?: number;
+  /**
+   * Origins allowed to call the API from a browser (`CITYHUB_CORS_ORIGINS`): a list, or `'*'` for any.
+   * Default: none, so no CORS header is sent and only the hub's own pages (same origin) can call it.
+   */
+  corsOrigins?: readonly string[] | '*';
+  /** Trust `X-Forwarded-For` from these proxies (`CITYHUB_TRUST_PROXY`): true (any), or addresses/CIDRs. */
+  trustProxy?: boolean | string | readonly string[];
+  /** The MQTT address devices use, for `/asyncapi.json` (default `mqtt://localhost:1883`). */
+  mqttUrl?: string;
+  /** The licence exports are published under (`CITYHUB_EXPORT_LICENCE`, `CITYHUB_EXPORT_LICENCE_URL`); default CC BY 4.0. */
+  exportLicence?: ExportLicence;
+  /** Bounds of `/export` (rows, range, concurrency); `maxRows` from `CITYHUB_EXPORT_MAX_ROWS`. */
+  exportLimits?: Partial<ExportLimits>;
+  /** How slow `/live` clients are treated; the defaults are `LIVE_LIMITS`. */
+  liveLimits?: Partial<LiveLimits>;
 }
 
 /** Where the API reports its own measurements and finds the metrics page (Prometheus text format). */

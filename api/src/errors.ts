@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { StoreError } from '@cityhub/store';
 import type { z } from 'zod';
 
@@ -10,6 +11,7 @@ export const ERRORS = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -32,6 +34,15 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   throw new ApiError('BAD_REQUEST', r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
 }
 
+/**
+ * The message of a failed route schema: every problem, each named by its field (`from: …; step: …`), or by
+ * the part of the request (`querystring: Unrecognized key: "x"`) when it concerns the whole of it.
+ */
+function validationMessage(err: FastifyError & { validation: Array<{ instancePath: string; message?: string }> }): string {
+  const where = (err as { validationContext?: string }).validationContext ?? 'request';
+  return err.validation.map((v) => `${v.instancePath.slice(1).replaceAll('/', '.') || where}: ${v.message ?? 'invalid'}`).join('; ');
+}
+
 /** Every error leaves as `{ "error": { "code", "message" } }` with its status. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError | StoreError | Error, req, reply) => {
@@ -41,6 +52,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       req.log.error({ err }, 'store error');
       return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: `the store is unavailable: ${err.message}` } });
     }
+    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: validationMessage(err) } });
     const fe = err as FastifyError;
     if (fe.validation || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.statusCode === 400) {
       return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
@@ -51,7 +63,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(fe.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
     }
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error; see the hub log for the request id' } });
+    return reply.status(500).send({ error: { code: 'INTERNAL', message: `internal error; the hub log has it under request id ${req.id}` } });
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });

@@ -3,3 +3,9 @@ export type { ApiDeps, ApiMetrics, DeviceAccounting, ReadyCheck } from './deps.j
 export { ApiError, ERRORS, type ApiErrorCode } from './errors.js';
 export { SERIES_LIMITS } from './routes/series.js';
 export { LIVE_LIMITS } from './routes/live.js';
+export type { LiveLimits } from './live-connection.js';
+export { EXPORT_LIMITS, type ExportLimits } from './export/plan.js';
+export { DEFAULT_EXPORT_LICENCE } from './routes/export.js';
+export { DEFAULT_RATE_LIMIT_PER_MIN } from './protection.js';
+export { buildAsyncApi } from './asyncapi.js';
+export { API_VERSION } from './version.js';

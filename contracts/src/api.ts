@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { LineStringGeometry, PointGeometry } from './assets.js';
 import { Kind, MetricName } from './kinds.js';
+import { AlertEvent } from './rules.js';
 
 /** Errors of the HTTP API: `{ "error": { "code", "message" } }`. */
 export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -42,7 +44,9 @@ export const LiveReading = z.object({
   values: z.record(z.string(), z.number()),
 });
 export const LiveHello = z.object({ type: z.literal('hello'), kinds: z.array(Kind), assets: z.array(z.string()).nullable() });
-export const LiveMessage = z.discriminatedUnion('type', [LiveReading, LiveHello]);
+/** An alert opened, acknowledged or cleared, on `/api/v1/live` for clients that asked for alerts. */
+export const LiveAlert = z.object({ type: z.literal('alert'), event: AlertEvent });
+export const LiveMessage = z.discriminatedUnion('type', [LiveReading, LiveHello, LiveAlert]);
 export type LiveReading = z.infer<typeof LiveReading>;
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
@@ -93,3 +97,69 @@ export function parseStep(v: string): number | null {
   const mult = { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
   return n > 0 ? n * mult : null;
 }
+
+/** `GET /api/v1/devices`. */
+export const DeviceList = z.object({ items: z.array(DeviceView) });
+export type DeviceList = z.infer<typeof DeviceList>;
+/** `GET /api/v1/deadletters`. */
+export const DeadLetterList = z.object({ items: z.array(DeadLetterView) });
+export type DeadLetterList = z.infer<typeof DeadLetterList>;
+/** `POST /api/v1/deadletters/replay`: what was examined, re-ingested, rejected again or cannot be replayed. */
+export const ReplayResult = z.object({
+  examined: z.number().int(),
+  replayed: z.number().int(),
+  still_rejected: z.array(z.object({ id: z.string(), reason: z.string(), message: z.string() })),
+  not_replayable: z.number().int(),
+});
+export type ReplayResult = z.infer<typeof ReplayResult>;
+
+/** `GET /healthz`: the process answers. */
+export const Health = z.object({ status: z.literal('ok') });
+/** One part the API depends on (broker, store, spool…). */
+export const ReadyCheck = z.object({ ok: z.boolean(), detail: z.string().nullish() });
+export type ReadyCheck = z.infer<typeof ReadyCheck>;
+/** `GET /readyz`: 200 when every check is ok, 503 otherwise, with every check and its detail. */
+export const Readiness = z.object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), ReadyCheck) });
+export type Readiness = z.infer<typeof Readiness>;
+
+/** Open-data export formats of `GET /api/v1/export`. */
+export const ExportFormat = z.enum(['csv', 'geojson', 'parquet']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+/** The licence an export is published under. */
+export const ExportLicence = z.object({ name: z.string(), url: z.string() });
+export type ExportLicence = z.infer<typeof ExportLicence>;
+/** One bucket of one asset: its start (ISO 8601, UTC) and every metric of the kind (null where none). */
+export const ExportBucket = z.object({ ts: z.string() }).catchall(z.number().nullable());
+export type ExportBucket = z.infer<typeof ExportBucket>;
+/**
+ * One asset in a GeoJSON export: its catalogue geometry once, its attributes, and its buckets in time order.
+ * `asset_simulated`: the asset or some of its attributes are simulated, or it is a synthetic copy;
+ * `readings_simulated`: every device now registered on the asset is simulated (null: none is registered).
+ */
+export const ExportFeature = z.object({
+  type: z.literal('Feature'),
+  id: z.string(),
+  geometry: z.union([LineStringGeometry, PointGeometry]),
+  properties: z.looseObject({
+    asset: z.string(),
+    name: z.string(),
+    asset_simulated: z.boolean(),
+    readings_simulated: z.boolean().nullable(),
+    buckets: z.array(ExportBucket),
+  }),
+});
+export type ExportFeature = z.infer<typeof ExportFeature>;
+/** A GeoJSON export (RFC 7946): one Feature per asset of the kind, with licence and attribution as foreign members. */
+export const ExportCollection = z.object({
+  type: z.literal('FeatureCollection'),
+  kind: Kind,
+  from: z.string(),
+  to: z.string(),
+  step_s: z.number().int(),
+  agg: Agg,
+  metrics: z.array(MetricName),
+  licence: ExportLicence,
+  attribution: z.string(),
+  features: z.array(ExportFeature),
+});
+export type ExportCollection = z.infer<typeof ExportCollection>;

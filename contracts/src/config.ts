@@ -20,11 +20,29 @@ export const Config = z
     INFLUX_TOKEN: z.string().optional(),
     INFLUX_ORG: z.string().optional(),
     INFLUX_BUCKET: z.string().optional(),
+    /** InfluxDB 1.x user and password (instead of a token). */
+    INFLUX_USERNAME: z.string().optional(),
+    INFLUX_PASSWORD: z.string().optional(),
     /** Simulated devices: a count, 0 = off; unset = one per catalogue asset (`cityhub start`). */
     CITYHUB_SIMULATE: z.coerce.number().int().min(0).max(100_000).optional(),
     /** How often each simulated device publishes, in milliseconds. */
     CITYHUB_SIMULATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     CITYHUB_REDIS_URL: z.string().optional(),
+    /** Broker limits. */
+    CITYHUB_MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(1024 * 1024),
+    CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    CITYHUB_MQTT_PUBLISH_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(50),
+    CITYHUB_MQTT_PUBLISH_BURST: z.coerce.number().int().min(1).max(10_000_000).default(200),
+    CITYHUB_MQTT_KEEPALIVE_MAX_S: z.coerce.number().int().min(10).max(65_535).default(1_200),
+    /** TLS: with a certificate and key, MQTT is also served over TLS and the API over HTTPS. */
+    CITYHUB_TLS_CERT: z.string().optional(),
+    CITYHUB_TLS_KEY: z.string().optional(),
+    CITYHUB_MQTTS_PORT: port.default(8883),
+    /** MQTT over WebSocket (path /mqtt) for browser clients; off unless set (0 = any free port). */
+    CITYHUB_MQTT_WS_PORT: port.optional(),
+    /** Alert e-mail: the SMTP server (smtp://host:port, smtps://user:pass@host) and the sender. */
+    CITYHUB_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
+    CITYHUB_ALERT_EMAIL_FROM: z.string().optional(),
     /** `cityhub ingest`: the broker to take readings from (default: the hub's own MQTT address). */
     CITYHUB_INGEST_MQTT_URL: z.string().regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL').optional(),
     CITYHUB_INGEST_MQTT_USERNAME: z.string().optional(),
@@ -34,6 +52,10 @@ export const Config = z
     CITYHUB_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(1),
     CITYHUB_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CITYHUB_PUBLIC_READ: bool.default(true),
+    /** A MapLibre style URL for a basemap under the city layers (the offline style when unset). */
+    CITYHUB_BASEMAP_STYLE: z.url().optional(),
+    /** Requests per minute per client address on the public read routes; 0 turns the limit off. */
+    CITYHUB_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(600),
     /** Raw retention in days (readings older than this are refused and deleted). */
     CITYHUB_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
     /** Retention of the 1 min, 15 min and 1 h rollups in days; the 1 h rollup is kept forever when unset. */
@@ -74,6 +96,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       if ((coarseDays ?? Infinity) < (fineDays ?? 0)) problems.push(`${coarse}: must be at least ${fine} (${fineDays} days): coarser data is built from finer`);
     }
   }
+  if (!relevant.CITYHUB_TLS_CERT !== !relevant.CITYHUB_TLS_KEY) problems.push('CITYHUB_TLS_CERT, CITYHUB_TLS_KEY: give both or neither');
   if (relevant.CITYHUB_STORE === 'influxdb') {
     for (const k of ['INFLUX_URL', 'INFLUX_BUCKET']) if (!relevant[k]) problems.push(`${k}: required when CITYHUB_STORE=influxdb`);
   }

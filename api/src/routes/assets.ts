@@ -1,21 +1,37 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Kind } from '@cityhub/contracts';
+import { AssetCollection, Kind } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
-import { parseInput } from '../errors.js';
+import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
-const Query = z.strictObject({ kind: Kind.optional() });
+const Query = z.strictObject({ kind: Kind.optional().describe('Only assets of this kind; all kinds without it.') });
+/** The boundary is GeoJSON as published (geodata.gov.gr), passed through as it is. */
+const Boundary = z.record(z.string(), z.unknown()).describe('GeoJSON (RFC 7946)');
 
 /** The catalogue: `GET /assets?kind=` as GeoJSON, and `GET /boundary`. */
-export const assetsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const assetsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const byKind = new Map(Kind.options.map((k) => [k, { ...deps.catalogue, features: deps.catalogue.features.filter((f) => f.properties.kind === k) }]));
-  app.get('/assets', async (req, reply) => {
-    const q = parseInput(Query, req.query);
+  app.get('/assets', {
+    schema: {
+      summary: 'The catalogue of assets as GeoJSON',
+      description: 'Road links (LineString), Wi-Fi hotspots and metered buildings (Point) with their attributes and stable ids. ' +
+        'Attributes marked `simulated` (with `simulated_fields`) are not real. Cached for 5 minutes.',
+      tags: ['catalogue'], security: PUBLIC_OR_BEARER, querystring: Query,
+      response: { 200: json('A GeoJSON FeatureCollection with its attribution', AssetCollection), ...errors(400, 401, 429) },
+    },
+  }, async (req, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return q.kind ? byKind.get(q.kind) : deps.catalogue;
+    const kind = req.query.kind;
+    return kind ? byKind.get(kind) ?? deps.catalogue : deps.catalogue;
   });
-  app.get('/boundary', async (_req, reply) => {
+  app.get('/boundary', {
+    schema: {
+      summary: 'The municipality boundary as GeoJSON',
+      tags: ['catalogue'], security: PUBLIC_OR_BEARER,
+      response: { 200: json('The boundary of the Municipality of Thessaloniki (geodata.gov.gr, simplified)', Boundary), ...errors(401, 429) },
+    },
+  }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=3600');
-    return deps.boundary;
+    return deps.boundary as Record<string, unknown>;
   });
 };

@@ -1,26 +1,20 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { parseTime, type DeadLetterView } from '@cityhub/contracts';
+import { DeadLetterList, ReplayResult, type DeadLetterView } from '@cityhub/contracts';
 import type { DeadLetter } from '@cityhub/store';
 import { needs } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, parseInput } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { timeParam } from '../query.js';
+import { BEARER, errors, json } from '../responses.js';
 
-const time = z.string().transform((v, ctx) => {
-  const t = parseTime(v);
-  if (t === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be ISO 8601 or epoch milliseconds' });
-    return z.NEVER;
-  }
-  return t;
-});
 const Filter = {
-  device: z.string().min(1).max(64).optional(),
-  reason: z.string().min(1).max(64).optional(),
-  from: time.optional(),
-  to: time.optional(),
+  device: z.string().min(1).max(64).optional().describe('Only this device id.'),
+  reason: z.string().min(1).max(64).optional().describe('Only this reason (schema, out_of_range, ts_future, unknown_device, topic_denied…).'),
+  from: timeParam('from', 'Received at or after.').optional(),
+  to: timeParam('to', 'Received before.').optional(),
 };
-const ListQuery = z.strictObject({ ...Filter, limit: z.coerce.number().int().min(1).max(1_000).default(100) });
+const ListQuery = z.strictObject({ ...Filter, limit: z.coerce.number().int().min(1).max(1_000).default(100).describe('At most this many, newest first (1–1000).') });
 const ReplayBody = z.strictObject({ ...Filter, limit: z.number().int().min(1).max(1_000).default(1_000) });
 
 const view = (d: DeadLetter): DeadLetterView => ({
@@ -28,17 +22,34 @@ const view = (d: DeadLetter): DeadLetterView => ({
 });
 
 /** `/deadletters`: rejected readings with their reasons (operator), and their replay. */
-export const deadLettersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get('/deadletters', { preHandler: needs(deps, 'operator') }, async (req) => {
-    const q = parseInput(ListQuery, req.query);
+export const deadLettersRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  app.get('/deadletters', {
+    onRequest: needs(deps, 'operator'),
+    schema: {
+      summary: 'Rejected readings with their reasons (operator)',
+      description: 'Every reading the hub refused, with the reason and the payload as received. At most 1000 per request.',
+      tags: ['dead letters'], security: BEARER, querystring: ListQuery,
+      response: { 200: json('Dead letters, newest first', DeadLetterList), ...errors(400, 401, 403, 503) },
+    },
+  }, async (req) => {
+    const q = req.query;
     if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new ApiError('BAD_REQUEST', 'from must be before to');
     return { items: (await deps.store.listDeadLetters(q)).map(view) };
   });
 
-  app.post('/deadletters/replay', { preHandler: needs(deps, 'operator') }, async (req) => {
+  app.post('/deadletters/replay', {
+    onRequest: needs(deps, 'operator'),
+    schema: {
+      summary: 'Re-ingests the dead letters that pass validation now (operator)',
+      description: 'Those that pass are spooled like new readings and their dead letters deleted; the others stay. ' +
+        'A reading stored before is overwritten by itself (the store key is series + device time), never duplicated. At most 1000 per request.',
+      // No body at all (fastify gives null): every dead letter, up to the limit.
+      tags: ['dead letters'], security: BEARER, body: ReplayBody.nullish(),
+      response: { 200: json('What happened to the dead letters examined', ReplayResult), ...errors(400, 401, 403, 413, 503) },
+    },
+  }, async (req) => {
     if (!deps.replay) throw new ApiError('UNAVAILABLE', 'this API node does not ingest: replay on a node that does');
-    const body = parseInput(ReplayBody, req.body ?? {});
-    const letters = await deps.store.listDeadLetters(body);
+    const letters = await deps.store.listDeadLetters(req.body ?? ReplayBody.parse({}));
     const r = await deps.replay(letters);
     // The readings that passed are durable in the spool now; only then do their dead letters go.
     if (r.replayed.length) await deps.store.deleteDeadLetters(r.replayed);

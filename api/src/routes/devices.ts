@@ -1,12 +1,17 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Kind, type DeviceRecord, type DeviceView, type NewDevice } from '@cityhub/contracts';
+import { DeviceList, DeviceView, Kind, NewDevice, type DeviceRecord } from '@cityhub/contracts';
 import { needs } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, parseInput } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { BEARER, errors, json } from '../responses.js';
 
-const NewDeviceBody = z.strictObject({ kind: Kind, asset: z.string().min(1).max(200), id: z.string().min(3).max(64).optional() });
-const PatchBody = z.strictObject({ enabled: z.boolean() });
+const NewDeviceBody = z.strictObject({
+  kind: Kind,
+  asset: z.string().min(1).max(200).describe('The asset the device is installed on; of the same kind.'),
+  id: z.string().min(3).max(64).optional().describe('Lower-case letters, digits and dashes; generated when absent.'),
+});
+const PatchBody = z.strictObject({ enabled: z.boolean().describe('A disabled device can no longer connect.') });
 const Params = z.strictObject({ id: z.string().min(1).max(64) });
 const ListQuery = z.strictObject({ kind: Kind.optional(), status: z.enum(['online', 'offline', 'unknown']).optional() });
 
@@ -23,7 +28,7 @@ function registryError(err: unknown): never {
 }
 
 /** `/devices`: the registry with each device's status, last seen, readings and gaps (operator); changes (admin). */
-export const devicesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const devicesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const registry = () => {
     if (!deps.registry) throw new ApiError('UNAVAILABLE', 'this API node has no device registry');
     return deps.registry;
@@ -38,29 +43,54 @@ export const devicesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     };
   };
 
-  app.get('/devices', { preHandler: needs(deps, 'operator') }, async (req) => {
-    const q = parseInput(ListQuery, req.query);
+  app.get('/devices', {
+    onRequest: needs(deps, 'operator'),
+    schema: {
+      summary: 'Devices with their status, last seen, readings and gaps (operator)',
+      description: 'Never shows a secret. `gaps` counts skipped sequence numbers (readings lost before the hub).',
+      tags: ['devices'], security: BEARER, querystring: ListQuery,
+      response: { 200: json('Every device that matches', DeviceList), ...errors(400, 401, 403, 503) },
+    },
+  }, async (req) => {
+    const q = req.query;
     const items = registry().list().filter((d) => !q.kind || d.kind === q.kind).map(view).filter((d) => !q.status || d.status === q.status);
     return { items };
   });
 
-  app.get('/devices/:id', { preHandler: needs(deps, 'operator') }, async (req) => {
-    const { id } = parseInput(Params, req.params);
+  app.get('/devices/:id', {
+    onRequest: needs(deps, 'operator'),
+    schema: {
+      summary: 'One device (operator)', tags: ['devices'], security: BEARER, params: Params,
+      response: { 200: json('The device, without its secret', DeviceView), ...errors(400, 401, 403, 404, 503) },
+    },
+  }, async (req) => {
+    const { id } = req.params;
     const d = registry().get(id);
     if (!d) throw new ApiError('NOT_FOUND', `no device ${id}`);
     return view(d);
   });
 
-  app.post('/devices', { preHandler: needs(deps, 'admin') }, async (req, reply): Promise<NewDevice> => {
-    const body = parseInput(NewDeviceBody, req.body);
-    const created = await registry().add(body).catch(registryError);
-    reply.status(201).header('cache-control', 'no-store');
-    return created;
+  app.post('/devices', {
+    onRequest: needs(deps, 'admin'),
+    schema: {
+      summary: 'Creates a device on an asset (admin); its secret is shown in this answer only',
+      description: 'The device connects over MQTT with its id as user name and the secret as password. Only a scrypt hash of ' +
+        'the secret is kept: it cannot be shown again.',
+      tags: ['devices'], security: BEARER, body: NewDeviceBody,
+      response: { 201: json('The new device with its secret', NewDevice), ...errors(400, 401, 403, 409, 413, 503) },
+    },
+  }, async (req, reply) => {
+    const created = await registry().add(req.body).catch(registryError);
+    return reply.status(201).header('cache-control', 'no-store').send(created);
   });
 
-  app.patch('/devices/:id', { preHandler: needs(deps, 'admin') }, async (req) => {
-    const { id } = parseInput(Params, req.params);
-    const { enabled } = parseInput(PatchBody, req.body);
-    return view(await registry().setEnabled(id, enabled).catch(registryError));
+  app.patch('/devices/:id', {
+    onRequest: needs(deps, 'admin'),
+    schema: {
+      summary: 'Enables or disables a device (admin)', tags: ['devices'], security: BEARER, params: Params, body: PatchBody,
+      response: { 200: json('The device as it is now', DeviceView), ...errors(400, 401, 403, 404, 413, 503) },
+    },
+  }, async (req) => {
+    return view(await registry().setEnabled(req.params.id, req.body.enabled).catch(registryError));
   });
 };

@@ -1,15 +1,33 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Health, Readiness } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
+import { errors, json } from '../responses.js';
 
-/** `/healthz`: the process answers. `/readyz`: every part it depends on is ready (503 with reasons if not). */
-export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_req, reply) => {
+const PROMETHEUS = { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } };
+
+/** `/healthz`: the process answers. `/readyz`: every part it depends on is ready (503 with reasons if not). `/metrics`. */
+export const healthRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  app.get('/healthz', {
+    schema: { summary: 'Liveness: the process answers', tags: ['operations'], response: { 200: json('Alive', Health) } },
+  }, async () => ({ status: 'ok' as const }));
+  app.get('/metrics', {
+    schema: {
+      summary: 'Prometheus metrics',
+      description: 'Readings in and out, rejects by reason, spool depth, store write latency, connected devices, live clients, HTTP latency.',
+      tags: ['operations'], response: { 200: PROMETHEUS, ...errors(404) },
+    },
+  }, async (_req, reply) => {
     if (!deps.metrics) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'metrics are off on this node' } });
     const m = await deps.metrics.render();
     return reply.type(m.contentType).send(m.body);
   });
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', {
+    schema: {
+      summary: 'Readiness: every part the API depends on (broker, store, spool) is ready',
+      tags: ['operations'], response: { 200: json('Ready', Readiness), 503: json('Not ready: the failing checks say why', Readiness) },
+    },
+  }, async (_req, reply) => {
     const checks = deps.readiness?.() ?? {};
     const ok = Object.values(checks).every((c) => c.ok);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });

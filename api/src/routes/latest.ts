@@ -1,15 +1,22 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Kind, type LatestResponse } from '@cityhub/contracts';
+import { Kind, LatestResponse } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
-import { parseInput } from '../errors.js';
+import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
-const Query = z.strictObject({ kind: Kind });
+const Query = z.strictObject({ kind: Kind.describe('The kind of asset.') });
 
 /** `GET /latest?kind=`: the latest reading of every asset of a kind that has one. */
-export const latestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get('/latest', async (req): Promise<LatestResponse> => {
-    const { kind } = parseInput(Query, req.query);
+export const latestRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  app.get('/latest', {
+    schema: {
+      summary: 'The latest reading of every asset of a kind',
+      description: 'Assets that never sent a reading are absent. Times are ISO 8601 (UTC).',
+      tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
+      response: { 200: json('One item per asset that has a reading', LatestResponse), ...errors(400, 401, 429, 503) },
+    },
+  }, async (req) => {
+    const { kind } = req.query;
     const rows = await deps.store.latest(kind);
     return {
       kind,

@@ -1,8 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Agg, Kind, METRICS, MetricName, parseStep, parseTime, type SeriesResponse } from '@cityhub/contracts';
+import { Agg, Kind, METRICS, MetricName, SeriesResponse } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, parseInput } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { listParam, stepParam, timeParam } from '../query.js';
+import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
 /** Bounds that keep any one request's work finite (documented in the README). */
 export const SERIES_LIMITS = {
@@ -16,42 +18,36 @@ export const SERIES_LIMITS = {
   maxPoints: 500_000,
 } as const;
 
-const time = (name: string) => z.string().transform((v, ctx) => {
-  const t = parseTime(v);
-  if (t === null) {
-    ctx.addIssue({ code: 'custom', message: `${name} must be ISO 8601 (2026-01-31T08:00:00Z) or epoch milliseconds` });
-    return z.NEVER;
-  }
-  return t;
+const Query = z.strictObject({
+  asset: listParam('One or more asset ids, comma-separated (at most 50); or give `kind` instead.').optional(),
+  kind: Kind.optional().describe('Every asset of a kind (the whole city), instead of `asset`; needs a step.'),
+  metric: MetricName.describe('The metric; it must belong to the assets\' kind.'),
+  from: timeParam('from', 'Start (inclusive); default an hour before `to`.').optional(),
+  to: timeParam('to', 'End (exclusive); default now.').optional(),
+  step: stepParam('Bucket width; absent = raw points. With a step, the range widens to whole, epoch-aligned buckets.').optional(),
+  agg: Agg.optional().describe('Aggregate per bucket (default mean); needs a step.'),
 });
 
-const Query = z.strictObject({
-  asset: z.string().min(1).transform((s) => [...new Set(s.split(',').map((a) => a.trim()).filter(Boolean))]).optional(),
-  /** Every asset of a kind (the whole city), instead of `asset`; needs a step. */
-  kind: Kind.optional(),
-  metric: MetricName,
-  from: time('from').optional(),
-  to: time('to').optional(),
-  step: z.string().transform((v, ctx) => {
-    const s = parseStep(v);
-    if (s === null) {
-      ctx.addIssue({ code: 'custom', message: 'step must be like 60s, 15m, 1h, 1d or a number of seconds' });
-      return z.NEVER;
-    }
-    return s;
-  }).optional(),
-  agg: Agg.optional(),
-});
+const LIMITS_TEXT = `Limits: at most ${SERIES_LIMITS.maxAssets} assets by id; raw points for ranges up to ${SERIES_LIMITS.maxRawRangeMs / 86_400_000} days; ` +
+  `at most ${SERIES_LIMITS.maxBuckets} buckets per series and ${SERIES_LIMITS.maxPoints} points per answer (assets × buckets); ranges up to 3 years.`;
 
 /**
  * `GET /series`: history of one metric for one or more assets (`asset=`), or for every asset of a kind
  * (`kind=`, with a step), raw or per step with an aggregate.
  */
-export const seriesRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const seriesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const assets = new Map(deps.catalogue.features.map((f) => [f.id, f.properties.kind]));
   const idsOfKind = (k: Kind) => deps.catalogue.features.filter((f) => f.properties.kind === k).map((f) => f.id);
-  app.get('/series', async (req): Promise<SeriesResponse> => {
-    const q = parseInput(Query, req.query);
+  app.get('/series', {
+    schema: {
+      summary: 'History of one metric for some assets, or a whole kind',
+      description: 'Raw points, or per `step` with an aggregate, served from the coarsest rollup (1 min, 15 min, 1 h) that fits. ' +
+        'Points are `[ts, value]`, ts ISO 8601 (UTC), ascending; empty buckets are absent. ' + LIMITS_TEXT,
+      tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
+      response: { 200: json('One series per asset', SeriesResponse), ...errors(400, 401, 404, 429, 503) },
+    },
+  }, async (req) => {
+    const q = req.query;
     if (!q.asset === !q.kind) throw new ApiError('BAD_REQUEST', 'give either asset (one or more ids) or kind (every asset of a kind)');
     if (q.kind && !q.step) throw new ApiError('BAD_REQUEST', 'a whole kind is served per step: give step');
     const ids = q.asset ?? idsOfKind(q.kind!);

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { KINDS, MAX_READINGS_PER_MESSAGE, METRICS, STATUS_OFFLINE, STATUS_ONLINE, telemetrySchema, type Kind } from '@cityhub/contracts';
+import { API_VERSION } from './version.js';
+
+const MQTT_BINDING = '0.2.0';
+
+const EXAMPLES: Record<Kind, Record<string, number | string>> = {
+  traffic: { ts: '2026-01-31T08:00:00Z', seq: 1042, speed_kmh: 37.5, travel_time_s: 96, flow_veh_h: 840, occupancy_pct: 22 },
+  wifi: { ts: '2026-01-31T08:00:00Z', seq: 77, clients: 128, rx_kbps: 5400, tx_kbps: 1200 },
+  energy: { ts: '2026-01-31T08:00:00Z', seq: 9001, power_kw: 42.5, energy_kwh: 183_220.4 },
+};
+
+const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+/** A reading schema as JSON Schema (draft 07, what devices send: `ts` as ISO 8601 or epoch ms). */
+function telemetryPayload(kind: Kind): Record<string, unknown> {
+  const { $schema: _drop, ...schema } = z.toJSONSchema(telemetrySchema(kind), { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+  return { schemaFormat: 'application/schema+json;version=draft-07', schema };
+}
+
+/**
+ * The MQTT interface as an AsyncAPI 3.1 document, generated from the same zod schemas that ingest validates
+ * with: one telemetry channel per kind (a reading or an array of readings), and the retained status channel
+ * whose `offline` is the device's last will. The document describes the hub, which receives both.
+ */
+export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, unknown> {
+  const url = new URL(opts.mqttUrl ?? 'mqtt://localhost:1883');
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const messages: Record<string, unknown> = {};
+  const deviceId = { description: 'The device id: 3 to 64 lower-case letters, digits and dashes. A device may publish only under its own id and kind.' };
+
+  for (const kind of KINDS) {
+    const message = `${kind}Telemetry`;
+    messages[message] = {
+      name: message,
+      title: `${cap(kind)} readings`,
+      summary: `One ${kind} reading, or an array of up to ${MAX_READINGS_PER_MESSAGE} (a device that buffered while offline).`,
+      description: `Every reading has \`ts\` (device time: ISO 8601 with an offset, or epoch milliseconds; at most 5 minutes ahead of the hub, ` +
+        `not older than the raw retention) and \`seq\` (per-device sequence number: gaps measure loss). Metrics: ${METRICS[kind].join(', ')} ` +
+        `(the first is required). A reading that fails is kept as a dead letter with its reason; the others of an array are accepted.`,
+      contentType: 'application/json',
+      payload: telemetryPayload(kind),
+      examples: [{ name: 'one', payload: EXAMPLES[kind] }, { name: 'buffered', payload: [EXAMPLES[kind]] }],
+      bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+    };
+    channels[message] = {
+      address: `city/${kind}/{deviceId}/telemetry`,
+      title: `${cap(kind)} telemetry`,
+      parameters: { deviceId },
+      messages: { [message]: { $ref: `#/components/messages/${message}` } },
+    };
+    operations[`receive${cap(kind)}Telemetry`] = {
+      action: 'receive',
+      title: `Receive ${kind} readings`,
+      description: 'Publish with QoS 1: the PUBACK is sent once the reading is on the hub\'s disk (it then survives any crash and is stored exactly once).',
+      channel: { $ref: `#/channels/${message}` },
+      messages: [{ $ref: `#/channels/${message}/messages/${message}` }],
+      bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING } },
+    };
+  }
+
+  messages.status = {
+    name: 'status',
+    title: 'Device status',
+    summary: `\`${STATUS_ONLINE}\` once connected, \`${STATUS_OFFLINE}\` as the last will; both retained.`,
+    contentType: 'text/plain',
+    payload: { type: 'string', enum: [STATUS_ONLINE, STATUS_OFFLINE] },
+    examples: [{ name: 'online', payload: STATUS_ONLINE }, { name: 'lastWill', payload: STATUS_OFFLINE }],
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  channels.status = {
+    address: 'city/{kind}/{deviceId}/status',
+    title: 'Device status',
+    description: 'Retained. A device publishes `online` after it connects and sets `offline` (retained, QoS 1) as its last will, so that the hub learns when it drops.',
+    parameters: { kind: { enum: [...KINDS], description: 'The kind of the device.' }, deviceId },
+    messages: { status: { $ref: '#/components/messages/status' } },
+  };
+  operations.receiveStatus = {
+    action: 'receive',
+    title: 'Receive device status',
+    channel: { $ref: '#/channels/status' },
+    messages: [{ $ref: '#/channels/status/messages/status' }],
+    bindings: { mqtt: { qos: 1, retain: true, bindingVersion: MQTT_BINDING } },
+  };
+
+  return {
+    asyncapi: '3.1.0',
+    info: {
+      title: 'City Hub MQTT interface',
+      version: API_VERSION,
+      description: 'How field devices (road-traffic sensors, public Wi-Fi hotspots, building energy meters) send readings to the hub. ' +
+        'MQTT 3.1.1; a device connects with its id as client id and user name and its secret as password, with a persistent session ' +
+        '(clean session off), and may publish and subscribe only under `city/{its kind}/{its id}/`. Generated from the hub\'s zod schemas.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      hub: {
+        host: url.host,
+        protocol: url.protocol.replace(/:$/, ''),
+        protocolVersion: '3.1.1',
+        description: 'The hub\'s MQTT broker.',
+        security: [{ $ref: '#/components/securitySchemes/device' }],
+        bindings: {
+          mqtt: {
+            cleanSession: false,
+            lastWill: { topic: 'city/{kind}/{deviceId}/status', qos: 1, message: STATUS_OFFLINE, retain: true },
+            bindingVersion: MQTT_BINDING,
+          },
+        },
+      },
+    },
+    channels,
+    operations,
+    components: {
+      messages,
+      securitySchemes: {
+        device: { type: 'userPassword', description: 'User name: the device id. Password: the secret shown once when the device was created (`cityhub devices add`, `POST /api/v1/devices`).' },
+      },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiDeps } from './deps.js';
+import { ApiError } from './errors.js';
+
+export const DEFAULT_RATE_LIMIT_PER_MIN = 600;
+
+/** Headers a browser script on another origin may read. */
+const EXPOSED = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'link', 'x-licence', 'x-attribution', 'content-disposition'];
+
+/**
+ * CORS for the origins the city allows (`'*'` for any). With none, no CORS header is sent: browsers then let
+ * only the hub's own pages (same origin) read the answers.
+ */
+export async function registerCors(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const origins = deps.corsOrigins;
+  if (!origins || (origins !== '*' && origins.length === 0)) return;
+  await app.register(fastifyCors, {
+    origin: origins === '*' ? '*' : [...origins],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: EXPOSED,
+    maxAge: 600,
+  });
+}
+
+/** True when the request carries a token the hub accepts. */
+function hasValidToken(deps: ApiDeps, req: FastifyRequest): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return !!m?.[1] && !!deps.auth?.verify(m[1]);
+}
+
+/**
+ * A per-address limit on the routes of `scope` (per minute, a fixed window). Anonymous callers are limited;
+ * holders of a valid API token are not. Off when `rateLimitPerMin` is 0.
+ */
+export async function registerRateLimit(scope: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const max = deps.rateLimitPerMin ?? DEFAULT_RATE_LIMIT_PER_MIN;
+  if (max <= 0) return;
+  await scope.register(fastifyRateLimit, {
+    max,
+    timeWindow: 60_000,
+    allowList: (req) => hasValidToken(deps, req),
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError('RATE_LIMITED', `more than ${ctx.max} requests a minute from this address; retry in ${ctx.after}`),
+  });
+}

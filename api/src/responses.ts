@@ -1,0 +1,29 @@
+import { ApiError as ApiErrorBody } from '@cityhub/contracts';
+import type { z } from 'zod';
+
+/** A JSON response of a route for the OpenAPI document and the serializer: what it means and its schema. */
+export function json<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+const WHY = {
+  400: 'Bad input: the message names every problem',
+  401: 'No API token, or one that is not valid',
+  403: "The token's role is below the one this route needs",
+  404: 'No such thing',
+  409: 'It exists already',
+  413: 'The body is larger than 1 MiB',
+  426: 'A WebSocket route called without `Upgrade: websocket`',
+  429: 'Too many requests from this address: wait for `retry-after` seconds',
+  503: 'A part this route needs is unavailable or busy (store, registry, export capacity)',
+} as const;
+export type ErrorStatus = keyof typeof WHY;
+
+/** The error responses a route can give, all `{ "error": { "code", "message" } }`. */
+export function errors<C extends ErrorStatus>(...codes: C[]): Record<C, ReturnType<typeof json<typeof ApiErrorBody>>> {
+  return Object.fromEntries(codes.map((c) => [c, json(WHY[c], ApiErrorBody)])) as Record<C, ReturnType<typeof json<typeof ApiErrorBody>>>;
+}
+
+/** OpenAPI security of a route: `bearer` for protected ones; public reads also work anonymously. */
+export const BEARER: ReadonlyArray<Record<string, readonly string[]>> = [{ bearer: [] }];
+export const PUBLIC_OR_BEARER: ReadonlyArray<Record<string, readonly string[]>> = [{}, { bearer: [] }];
