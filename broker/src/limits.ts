@@ -53,8 +53,9 @@ export class PacketSizeGuard extends Transform {
 /** A duplex that reads through a PacketSizeGuard and writes to `socket` directly. */
 export function guarded(socket: Duplex, maxBytes: number, onViolation: (err: Error) => void): Duplex {
   const guard = new PacketSizeGuard(maxBytes);
-  guard.on('error', (err) => {
-    onViolation(err);
+  guard.on('error', (err: Error & { code?: string }) => {
+    // Only the guard's own verdicts are violations; an abort is just the connection ending.
+    if (err.code === 'MQTT_PACKET_TOO_LARGE' || err.code === 'MQTT_BAD_LENGTH') onViolation(err);
     socket.destroy();
   });
   socket.pipe(guard);

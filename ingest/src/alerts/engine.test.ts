@@ -145,3 +145,21 @@ describe('AlertEngine with the built-in rules, on the real DuckDB alert log', ()
     expect((await store.listAlertEvents({ alert: a!.alert })).map((x) => x.state)).toEqual(['acknowledged', 'opened']);
   });
 });
+
+describe('AlertEngine saving', () => {
+  it('still saves its state after a flush that had nothing to do', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cityhub-alerts-save-'));
+    const store = createDuckDbStore({ path: ':memory:' });
+    await store.init();
+    const statePath = join(dir, 'state.json');
+    const e = await AlertEngine.open({ store, rules: () => DEFAULT_RULES, statePath, logger: quiet, asset: (id) => findAsset(id)?.properties });
+    await e.flush(); // nothing to do
+    e.onPoints([{ kind: 'traffic', asset: 'link-1', device: 'd', ts: Date.now() - 60_000, seq: 0, values: { speed_kmh: 10 } }]);
+    await e.close();
+    const { readFile } = await import('node:fs/promises');
+    const saved = JSON.parse(await readFile(statePath, 'utf8')) as { keys: Record<string, { since?: number }> };
+    expect(typeof saved.keys['congestion|link-1']?.since).toBe('number');
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});

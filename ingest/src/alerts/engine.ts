@@ -47,6 +47,7 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   private dirty = false;
   private saving: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   private constructor(private readonly o: AlertEngineOptions) {
@@ -222,41 +223,50 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
     this.state.unsaved.push(ev);
     this.dirty = true;
     this.emit('event', ev);
+    // The log is read by the API: write it soon, a few events together.
+    this.soon ??= setTimeout(() => {
+      this.soon = undefined;
+      void this.flush();
+    }, 50);
     return ev;
   }
 
   /** Writes new events to the store and the state to disk; events stay queued while the store is down. */
   async flush(): Promise<void> {
-    if (this.saving) return this.saving;
-    this.saving = (async () => {
+    // One flush at a time; a call that arrives during one waits for it, then runs its own.
+    while (this.saving) await this.saving;
+    const run = this.writeOut();
+    this.saving = run;
+    try {
+      await run;
+    } finally {
+      if (this.saving === run) this.saving = undefined;
+    }
+  }
+
+  private async writeOut(): Promise<void> {
+    if (this.state.unsaved.length) {
+      const batch = this.state.unsaved.slice();
       try {
-        if (this.state.unsaved.length) {
-          const batch = this.state.unsaved.slice();
-          try {
-            await this.o.store.writeAlertEvents(batch);
-            this.state.unsaved.splice(0, batch.length);
-            this.dirty = true;
-          } catch (err) {
-            this.o.logger.warn({ err: (err as Error).message, queued: batch.length }, 'alert log write failed; kept for the next try');
-          }
-        }
-        if (this.dirty) {
-          this.dirty = false;
-          await mkdir(dirname(this.o.statePath), { recursive: true });
-          const tmp = `${this.o.statePath}.tmp`;
-          await writeFile(tmp, JSON.stringify(this.state));
-          await rename(tmp, this.o.statePath);
-        }
-      } finally {
-        this.saving = undefined;
+        await this.o.store.writeAlertEvents(batch);
+        this.state.unsaved.splice(0, batch.length);
+        this.dirty = true;
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message, queued: batch.length }, 'alert log write failed; kept for the next try');
       }
-    })();
-    return this.saving;
+    }
+    if (this.dirty) {
+      this.dirty = false;
+      await mkdir(dirname(this.o.statePath), { recursive: true });
+      const tmp = `${this.o.statePath}.tmp`;
+      await writeFile(tmp, JSON.stringify(this.state));
+      await rename(tmp, this.o.statePath);
+    }
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     await this.flush();
-    if (this.dirty) await this.flush();
   }
 }
