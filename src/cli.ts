@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
 async function start(config: ReturnType<typeof parseConfig>): Promise<number> {
   return runUntilSignal(config, async (log) => {
     const hub = await startHub(config, log);
-    console.log(`\nCity Hub is running.\n  Dashboard:  ${hub.httpUrl}/\n  API:        ${hub.httpUrl}/api/v1/assets\n  MQTT:       ${hub.mqttUrl}\n  Data:       ${hub.dataDir}\nPress Ctrl+C to stop.\n`);
+    console.log(`\nCity Hub is running.\n  Dashboard:  ${hub.httpUrl}/\n  API:        ${hub.httpUrl}/api/v1/assets\n  MQTT:       ${[hub.mqttUrl, ...hub.mqttExtra].join('  ')}\n  Data:       ${hub.dataDir}\nPress Ctrl+C to stop.\n`);
     return () => hub.stop();
   });
 }

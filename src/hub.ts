@@ -1,16 +1,16 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '@cityhub/api';
 import { createBroker } from '@cityhub/broker';
 import type { Config } from '@cityhub/contracts';
-import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
+import { findAsset, loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import { openRegistry, startSimulation, TokenStore } from '@cityhub/devices';
-import { Ingest } from '@cityhub/ingest';
-import { createDuckDbStore, type Store } from '@cityhub/store';
+import { AlertEngine, Ingest, Notifier, RuleFile } from '@cityhub/ingest';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startRetention } from './retention.js';
+import { openStore } from './store.js';
 
 /** Where the built dashboard is, relative to the compiled `dist/hub.js`. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/dist/', import.meta.url));
@@ -18,16 +18,11 @@ export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/dist/', import.
 export interface RunningHub {
   httpUrl: string;
   mqttUrl: string;
+  /** The other MQTT listeners (mqtts://, ws(s)://…/mqtt). */
+  mqttExtra: string[];
   dataDir: string;
   /** Stops every part in reverse start order. */
   stop(): Promise<void>;
-}
-
-async function openStore(config: Config, dataDir: string): Promise<Store> {
-  if (config.CITYHUB_STORE !== 'duckdb') throw new Error('CITYHUB_STORE=influxdb is not available in this build yet; use duckdb');
-  const store = createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
-  await store.init();
-  return store;
 }
 
 /**
@@ -68,8 +63,28 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const stopRetention = startRetention(store, config, log.child({ name: 'retention' }));
     stops.push(['retention', async () => stopRetention()]);
 
+    // Alerts: rules evaluated on durable readings, the log in the store, notifications out.
+    const rules = new RuleFile(join(dataDir, 'rules.json'));
+    const alerts = await AlertEngine.open({
+      store, rules: () => rules.get().rules, statePath: join(dataDir, 'alerts', 'state.json'), logger: log.child({ name: 'alerts' }),
+      asset: (id) => findAsset(id)?.properties,
+    });
+    stops.push(['alerts', () => alerts.close()]);
+    const notifier = new Notifier({
+      notify: () => rules.get().notify, logger: log.child({ name: 'notify' }),
+      ...(config.CITYHUB_SMTP_URL && { smtpUrl: config.CITYHUB_SMTP_URL }),
+      ...(config.CITYHUB_ALERT_EMAIL_FROM && { from: config.CITYHUB_ALERT_EMAIL_FROM }),
+    });
+    stops.push(['notifications', () => notifier.close()]);
+    ingest.on('points', (points) => alerts.onPoints(points));
+    alerts.on('event', (ev) => notifier.send(ev));
+
     const broker = await createBroker({
       logger: log.child({ name: 'broker' }),
+      limits: {
+        maxPacketBytes: config.CITYHUB_MQTT_MAX_PACKET_BYTES, maxConnectionsPerIp: config.CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP,
+        publishPerSecond: config.CITYHUB_MQTT_PUBLISH_PER_SECOND, publishBurst: config.CITYHUB_MQTT_PUBLISH_BURST, keepaliveMaxS: config.CITYHUB_MQTT_KEEPALIVE_MAX_S,
+      },
       hooks: {
         async authenticate(id, secret) {
           const d = registry.get(id);
@@ -77,30 +92,46 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         },
         telemetry: async (device, topic, payload) => { await ingest.accept(device.id, topic, payload); },
         denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
-        status: (device, s) => ingest.stats.status(device.id, s),
+        status: (device, s) => {
+          ingest.stats.status(device.id, s);
+          const d = registry.get(device.id);
+          if (d) alerts.onStatus(d.asset, d.kind, s);
+        },
       },
     });
     stops.push(['broker', () => broker.close()]);
     const mqttPort = await broker.listen(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_PORT);
     metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
     const mqttUrl = `mqtt://${config.CITYHUB_MQTT_HOST}:${mqttPort}`;
+    const tls = config.CITYHUB_TLS_CERT && config.CITYHUB_TLS_KEY
+      ? { cert: await readFile(config.CITYHUB_TLS_CERT), key: await readFile(config.CITYHUB_TLS_KEY) }
+      : undefined;
+    const extra: string[] = [];
+    if (tls) extra.push(`mqtts://${config.CITYHUB_MQTT_HOST}:${await broker.listenTls(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTTS_PORT, tls)}`);
+    if (config.CITYHUB_MQTT_WS_PORT !== undefined) {
+      extra.push(`${tls ? 'wss' : 'ws'}://${config.CITYHUB_MQTT_HOST}:${await broker.listenWs(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_WS_PORT, tls)}/mqtt`);
+    }
 
     const app = await buildApp({
       store, catalogue, boundary: loadBoundary(), live: ingest, dashboardDir: DASHBOARD_DIR,
       auth: tokens, publicRead: config.CITYHUB_PUBLIC_READ, registry, metrics: metrics.api,
+      rateLimitPerMin: config.CITYHUB_RATE_LIMIT_PER_MIN, mqttUrl, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+      ...(config.CITYHUB_BASEMAP_STYLE && { basemapStyle: config.CITYHUB_BASEMAP_STYLE }),
       deviceStats: (id) => ingest.stats.peek(id),
       replay: (letters) => ingest.replay(letters),
+      alerts: { events: alerts, acknowledge: (id, by) => alerts.acknowledge(id, by), deliveries: () => notifier.deliveries() },
+      rules,
       readiness: () => ({
         broker: { ok: true },
         store: { ok: ingest.writer.stats.lastError === null, ...(ingest.writer.stats.lastError && { detail: ingest.writer.stats.lastError }) },
         spool: { ok: !ingest.spool.isFull(), detail: `${ingest.spool.backlogBytes()} bytes waiting` },
       }),
-    }, { logger: log.child({ name: 'api' }) });
+    }, { logger: log.child({ name: 'api' }), ...(tls && { https: tls }) });
     stops.push(['api', () => app.close()]);
     await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
     const addr = app.server.address();
     const httpPort = typeof addr === 'object' && addr ? addr.port : config.CITYHUB_HTTP_PORT;
-    const httpUrl = `http://${config.CITYHUB_HTTP_HOST}:${httpPort}`;
+    const httpUrl = `${tls ? 'https' : 'http'}://${config.CITYHUB_HTTP_HOST}:${httpPort}`;
 
     const count = config.CITYHUB_SIMULATE ?? catalogue.features.length;
     if (count > 0) {
@@ -110,7 +141,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       sim.then((s) => simLog.info({ devices: s.stats().devices }, 'simulated fleet publishing'), (err: unknown) => simLog.error({ err }, 'simulator failed to start'));
       stops.push(['simulator', async () => { await (await sim.catch(() => null))?.stop(); }]);
     }
-    return { httpUrl, mqttUrl, dataDir, stop };
+    return { httpUrl, mqttUrl, mqttExtra: extra, dataDir, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseTopic, STATUS_FILTER, TELEMETRY_FILTER, type Config } from '@cityhub/contracts';
 import { openRegistry } from '@cityhub/devices';
 import { Ingest } from '@cityhub/ingest';
-import { createDuckDbStore } from '@cityhub/store';
 import type { Logger } from './logger.js';
 import { startRetention } from './retention.js';
+import { openStore } from './store.js';
 
 export interface RunningIngestNode { connections: number; stop(): Promise<void> }
 
@@ -18,13 +18,11 @@ export interface RunningIngestNode { connections: number; stop(): Promise<void> 
  * mosquitto, EMQX and HiveMQ support and aedes does not) let the spool's group commit share fsyncs.
  */
 export async function startIngestNode(config: Config, log: Logger): Promise<RunningIngestNode> {
-  if (config.CITYHUB_STORE !== 'duckdb') throw new Error('CITYHUB_STORE=influxdb is not available in this build yet; use duckdb');
   const dataDir = resolve(config.CITYHUB_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const url = config.CITYHUB_INGEST_MQTT_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
   const registry = await openRegistry(dataDir);
-  const store = createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
-  await store.init();
+  const store = await openStore(config, dataDir);
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000, spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,

@@ -51,6 +51,8 @@ export async function startHub(opts: StartOptions = {}): Promise<TestHub> {
     CITYHUB_MQTT_PORT: '0',
     CITYHUB_SIMULATE: String(opts.simulate ?? 0),
     CITYHUB_LOG_LEVEL: 'warn',
+    // Tests poll from one address far faster than a person; the limit itself is tested in the API's tests.
+    CITYHUB_RATE_LIMIT_PER_MIN: '0',
     ...opts.env,
   };
   const proc = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -101,7 +103,8 @@ export async function startHub(opts: StartOptions = {}): Promise<TestHub> {
     async stop(o = {}) {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill(o.signal ?? 'SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        // A graceful stop may drain the spool for up to 15 s: give it more before SIGKILL.
+        const t = setTimeout(() => proc.kill('SIGKILL'), 40_000);
         await exited;
         clearTimeout(t);
       }

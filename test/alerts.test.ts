@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULES } from '@cityhub/contracts';
+import { findAsset } from '@cityhub/contracts/catalogue';
+import { signature } from '@cityhub/ingest';
+import { CLI, startHub, waitFor, type Credentials, type TestHub } from './harness.js';
+import { freePort } from './mosquitto.js';
+
+const run = promisify(execFile);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const SECRET = 'an-alert-webhook-secret-for-tests';
+
+interface AlertView { id: string; rule: string; asset: string; status: string }
+
+/** The most recent Athens night (00:00–05:00) that has ended, as a UTC instant of its 00:00. */
+function lastNight(now: number): number {
+  const athensOffset = (t: number) => {
+    const p = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Athens', hour: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(t));
+    const g = (k: string) => Number(p.find((x) => x.type === k)!.value);
+    return Date.UTC(g('year'), g('month') - 1, g('day'), g('hour')) - Math.floor(t / HOUR) * HOUR;
+  };
+  let m = Math.floor((now + athensOffset(now)) / (24 * HOUR)) * 24 * HOUR; // local midnight, as if UTC
+  if (now + athensOffset(now) - m < 5 * HOUR + 10 * MIN) m -= 24 * HOUR;
+  return m - athensOffset(m);
+}
+
+describe('the built-in alert rules, driven by real MQTT readings through cityhub start', () => {
+  let dir: string;
+  let hub: TestHub;
+  let env: Record<string, string>;
+  let admin: string;
+  let operator: string;
+  const hooks: Array<{ body: string; sig: string }> = [];
+  let receiver: Server;
+  const devices: Record<string, Credentials> = {};
+  const now = Date.now();
+
+  const alerts = async (state = 'all') => (await hub.get<{ items: AlertView[] }>(`/api/v1/alerts?state=${state}`)).body.items;
+  const alertOf = async (rule: string, asset: string, status: string) =>
+    waitFor(async () => (await alerts()).find((a) => a.rule === rule && a.asset === asset && a.status === status), 5_000, `${rule} ${status} on ${asset}`)
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}; alerts: ${JSON.stringify(await alerts())}; state: ${await readFile(join(dir, 'alerts', 'state.json'), 'utf8').catch(() => 'none')}; log: ${hub.output().slice(-1500)}`);
+      });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cityhub-alerts-e2e-'));
+    env = { CITYHUB_MQTT_PORT: String(await freePort()), CITYHUB_DATA_DIR: dir };
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => { hooks.push({ body, sig: String(req.headers['x-cityhub-signature']) }); res.end(); });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    hub = await startHub({ dataDir: dir, env });
+    const tok = async (role: string) => (JSON.parse((await run(process.execPath, [CLI, 'tokens', 'add', '--role', role, '--json'], { env: { ...process.env, ...env } })).stdout) as { token: string }).token;
+    admin = await tok('admin');
+    operator = await tok('operator');
+    const put = await fetch(`${hub.httpUrl}/api/v1/rules`, {
+      method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: DEFAULT_RULES, notify: { webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, secret: SECRET }] } }),
+    });
+    expect(put.status).toBe(200);
+    devices.link = await hub.provision('traffic', 'link-1');
+    devices.hotspot = await hub.provision('wifi', 'hotspot-rotunda');
+    devices.building = await hub.provision('energy', 'building-rotunda');
+  });
+  afterAll(async () => {
+    await hub?.stop({ keepData: true });
+    await new Promise((r) => receiver?.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('congestion: four minutes before a restart and one after open it; a free-flowing reading clears it', async () => {
+    const t0 = now - 30 * MIN;
+    await hub.publish(devices.link!, [0, 1, 2, 3, 4].map((m) => ({ ts: t0 + m * MIN, seq: m, speed_kmh: 12 })));
+    expect((await alerts()).filter((a) => a.rule === 'congestion')).toEqual([]);
+    expect(await hub.stop({ keepData: true })).toBe(0);
+    hub = await startHub({ dataDir: dir, env });
+    await hub.publish(devices.link!, { ts: t0 + 5 * MIN, seq: 5, speed_kmh: 12 });
+    const opened = await alertOf('congestion', 'link-1', 'open');
+    const ack = await fetch(`${hub.httpUrl}/api/v1/alerts/${encodeURIComponent(opened.id)}/ack`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
+    expect(ack.status).toBe(200);
+    await alertOf('congestion', 'link-1', 'acknowledged');
+    await hub.publish(devices.link!, { ts: t0 + 6 * MIN, seq: 6, speed_kmh: 40 });
+    await alertOf('congestion', 'link-1', 'cleared');
+  });
+
+  it('hotspot-offline: the last will opens it, the next reading clears it', async () => {
+    await hub.publish(devices.hotspot!, { ts: now - MIN, seq: 1, clients: 12 });
+    const c = await mqtt.connectAsync(hub.mqttUrl, {
+      clientId: devices.hotspot!.id, username: devices.hotspot!.id, password: devices.hotspot!.secret, protocolVersion: 4, reconnectPeriod: 0,
+      will: { topic: `city/wifi/${devices.hotspot!.id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    await c.publishAsync(`city/wifi/${devices.hotspot!.id}/status`, 'online', { qos: 1, retain: true });
+    c.stream.destroy();
+    await alertOf('hotspot-offline', 'hotspot-rotunda', 'open');
+    await hub.publish(devices.hotspot!, { ts: now, seq: 2, clients: 14 });
+    await alertOf('hotspot-offline', 'hotspot-rotunda', 'cleared');
+  });
+
+  it('building-power: five minutes above the limit open it, below 90 % clears it', async () => {
+    const limit = (findAsset('building-rotunda')!.properties as { power_limit_kw: number }).power_limit_kw;
+    const t0 = now - 20 * MIN;
+    await hub.publish(devices.building!, [0, 2, 5].map((m) => ({ ts: t0 + m * MIN, seq: m, power_kw: limit * 1.3 })));
+    await alertOf('building-power', 'building-rotunda', 'open');
+    await hub.publish(devices.building!, { ts: t0 + 6 * MIN, seq: 6, power_kw: limit * 0.5 });
+    await alertOf('building-power', 'building-rotunda', 'cleared');
+  });
+
+  it('night-baseload: last night above half of the day before\'s peak opens it, a low night reading clears it', async () => {
+    const night = lastNight(now);
+    const meter = await hub.provision('energy', 'building-white-tower');
+    await hub.publish(meter, [
+      { ts: night - 12 * HOUR, seq: 1, power_kw: 200 },
+      ...[0, 10, 20, 31].map((m, i) => ({ ts: night + HOUR + m * MIN, seq: 2 + i, power_kw: 150 })),
+    ]);
+    await alertOf('night-baseload', 'building-white-tower', 'open');
+    await hub.publish(meter, { ts: night + HOUR + 40 * MIN, seq: 9, power_kw: 40 });
+    await alertOf('night-baseload', 'building-white-tower', 'cleared');
+  });
+
+  it('sent every event to the webhook, signed', async () => {
+    await waitFor(async () => (hooks.length >= 9 ? true : undefined), 10_000, 'webhook deliveries');
+    for (const h of hooks) expect(h.sig).toBe(signature(SECRET, h.body));
+    const states = hooks.map((h) => (JSON.parse(h.body) as { event: { rule: string; state: string } }).event).map((e) => `${e.rule}:${e.state}`);
+    for (const r of ['congestion', 'hotspot-offline', 'building-power', 'night-baseload']) {
+      expect(states).toContain(`${r}:opened`);
+      expect(states).toContain(`${r}:cleared`);
+    }
+    const d = await hub.get<{ items: Array<{ status: string }> }>('/api/v1/alerts/deliveries');
+    expect(d.status).toBe(401);
+  });
+
+  it('serves the KPIs', async () => {
+    const k = await hub.get<{ items: Array<{ id: string }> }>('/api/v1/kpis');
+    expect(k.status).toBe(200);
+    expect(k.body.items.map((i) => i.id)).toEqual(['congestion_index', 'corridor_speed', 'wifi_client_hours', 'wifi_availability', 'energy_per_m2']);
+  });
+});
