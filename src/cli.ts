@@ -1,5 +1,5 @@
 import { parseConfig, ConfigError } from '@cityhub/contracts';
-import { devicesCommand, tokensCommand } from '@cityhub/devices';
+import { devicesCommand, simulateCommand, tokensCommand } from '@cityhub/devices';
 import { startHub } from './hub.js';
 import { startIngestNode } from './ingest-node.js';
 import { createLogger } from './logger.js';
@@ -13,6 +13,8 @@ Usage:
                                     create a device; prints its id and secret (shown only once)
   cityhub devices list [--json]     list devices
   cityhub devices disable ID        refuse a device's connections and readings (enable ID undoes it)
+  cityhub devices simulate [--count N] [--interval-ms MS] [--backfill-days D] [--mqtt URL]
+                                    the simulated fleet as its own process, against any broker
   cityhub tokens add --role operator|admin [--name N] [--json]
                                     create an API token for the protected routes (shown only once)
   cityhub tokens list | revoke ID   list or revoke API tokens
@@ -23,7 +25,8 @@ Configuration is read from the environment (see README.md, "Configuration"):
   CITYHUB_STORE (duckdb)  CITYHUB_SIMULATE (one device per asset; 0 = off)  CITYHUB_SIMULATE_INTERVAL_MS (5000)
   CITYHUB_RETENTION_RAW_DAYS (30)  CITYHUB_RETENTION_1M_DAYS (90)  CITYHUB_RETENTION_15M_DAYS (730)
   CITYHUB_RETENTION_1H_DAYS (forever)  CITYHUB_SPOOL_CAP_MB (1024)  CITYHUB_PUBLIC_READ (true)
-  CITYHUB_LOG_LEVEL (info)
+  CITYHUB_SYNTHETIC_ASSETS (0)  CITYHUB_TLS_CERT/KEY  CITYHUB_MQTT_WS_PORT  CITYHUB_LOG_LEVEL (info)
+  … and more: see README.md.
 `;
 
 const out = { log: (s: string) => console.log(s), error: (s: string) => console.error(s) };
@@ -55,6 +58,12 @@ export async function main(argv: string[]): Promise<number> {
         return () => node.stop();
       });
     case 'devices':
+      if (rest[0] === 'simulate') {
+        return simulateCommand(rest.slice(1), {
+          dataDir: config.CITYHUB_DATA_DIR, mqttHost: config.CITYHUB_MQTT_HOST, mqttPort: config.CITYHUB_MQTT_PORT,
+          syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+        }, out);
+      }
       return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
     case 'tokens':
       return tokensCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);

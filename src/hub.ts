@@ -1,11 +1,11 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '@cityhub/api';
 import { createBroker } from '@cityhub/broker';
 import type { Config } from '@cityhub/contracts';
 import { findAsset, loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
-import { openRegistry, startSimulation, TokenStore } from '@cityhub/devices';
+import { openRegistry, simStatePath, startSimulation, TokenStore } from '@cityhub/devices';
 import { AlertEngine, Ingest, Notifier, RuleFile } from '@cityhub/ingest';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -44,8 +44,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     stops.length = 0;
   };
   try {
-    const catalogue = loadCatalogue();
-    const registry = await openRegistry(dataDir);
+    const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
+    const catalogue = loadCatalogue({ synthetic });
+    const registry = await openRegistry(dataDir, { syntheticAssets: synthetic });
     stops.push(['registry', () => registry.close()]);
     const tokens = await TokenStore.open(dataDir);
     const metrics = createMetrics();
@@ -67,7 +68,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const rules = new RuleFile(join(dataDir, 'rules.json'));
     const alerts = await AlertEngine.open({
       store, rules: () => rules.get().rules, statePath: join(dataDir, 'alerts', 'state.json'), logger: log.child({ name: 'alerts' }),
-      asset: (id) => findAsset(id)?.properties,
+      asset: (id) => findAsset(id, { synthetic })?.properties,
     });
     stops.push(['alerts', () => alerts.close()]);
     const notifier = new Notifier({
@@ -99,7 +100,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         },
       },
     });
-    stops.push(['broker', () => broker.close()]);
+    let brokerClosed = false;
+    stops.push(['broker', () => { brokerClosed = true; return broker.close(); }]);
     const mqttPort = await broker.listen(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_PORT);
     metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
     const mqttUrl = `mqtt://${config.CITYHUB_MQTT_HOST}:${mqttPort}`;
@@ -115,14 +117,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const app = await buildApp({
       store, catalogue, boundary: loadBoundary(), live: ingest, dashboardDir: DASHBOARD_DIR,
       auth: tokens, publicRead: config.CITYHUB_PUBLIC_READ, registry, metrics: metrics.api,
-      rateLimitPerMin: config.CITYHUB_RATE_LIMIT_PER_MIN, mqttUrl, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+      rateLimitPerMin: config.CITYHUB_RATE_LIMIT_PER_MIN, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+      mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? mqttUrl,
+      ...(config.CITYHUB_CORS_ORIGINS && { corsOrigins: config.CITYHUB_CORS_ORIGINS.trim() === '*' ? '*' as const : config.CITYHUB_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) }),
+      ...(config.CITYHUB_TRUST_PROXY && { trustProxy: config.CITYHUB_TRUST_PROXY === 'true' ? true : config.CITYHUB_TRUST_PROXY === 'false' ? false : config.CITYHUB_TRUST_PROXY.split(',').map((a) => a.trim()) }),
+      ...(config.CITYHUB_EXPORT_MAX_ROWS && { exportLimits: { maxRows: config.CITYHUB_EXPORT_MAX_ROWS } }),
+      ...(config.CITYHUB_EXPORT_LICENCE && { exportLicence: { name: config.CITYHUB_EXPORT_LICENCE, url: config.CITYHUB_EXPORT_LICENCE_URL ?? '' } }),
       ...(config.CITYHUB_BASEMAP_STYLE && { basemapStyle: config.CITYHUB_BASEMAP_STYLE }),
       deviceStats: (id) => ingest.stats.peek(id),
       replay: (letters) => ingest.replay(letters),
       alerts: { events: alerts, acknowledge: (id, by) => alerts.acknowledge(id, by), deliveries: () => notifier.deliveries() },
       rules,
       readiness: () => ({
-        broker: { ok: true },
+        broker: brokerClosed ? { ok: false, detail: 'stopping' } : { ok: true },
         store: { ok: ingest.writer.stats.lastError === null, ...(ingest.writer.stats.lastError && { detail: ingest.writer.stats.lastError }) },
         spool: { ok: !ingest.spool.isFull(), detail: `${ingest.spool.backlogBytes()} bytes waiting` },
       }),
@@ -137,7 +144,13 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     if (count > 0) {
       // The fleet starts in the background: provisioning it the first time takes a few seconds of scrypt.
       const simLog = log.child({ name: 'simulator' });
-      const sim = startSimulation({ mqttUrl, registry, dataDir, count, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, logger: simLog });
+      // A fleet provisioned for the first time first publishes a week of history, so the dashboard's time
+      // slider and weekly views have something to show on a new hub.
+      const firstRun = await access(simStatePath(dataDir)).then(() => false, () => true);
+      const days = firstRun ? config.CITYHUB_BACKFILL_DAYS : 0;
+      const backfill = days > 0 ? { backfill: { days, stepMs: 300_000, maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000 } } : {};
+      if (days > 0) simLog.info({ days }, 'first start: publishing simulated history before live readings');
+      const sim = startSimulation({ mqttUrl, registry, dataDir, count, synthetic, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, logger: simLog, ...backfill });
       sim.then((s) => simLog.info({ devices: s.stats().devices }, 'simulated fleet publishing'), (err: unknown) => simLog.error({ err }, 'simulator failed to start'));
       stops.push(['simulator', async () => { await (await sim.catch(() => null))?.stop(); }]);
     }

@@ -21,7 +21,7 @@ export async function startIngestNode(config: Config, log: Logger): Promise<Runn
   const dataDir = resolve(config.CITYHUB_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const url = config.CITYHUB_INGEST_MQTT_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
-  const registry = await openRegistry(dataDir);
+  const registry = await openRegistry(dataDir, { syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS });
   const store = await openStore(config, dataDir);
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),

@@ -24,7 +24,8 @@ import { latestRoutes } from './routes/latest.js';
 import { liveRoutes } from './routes/live.js';
 import { seriesRoutes } from './routes/series.js';
 
-const PUBLIC = new Set(['/api/v1/assets', '/api/v1/boundary', '/api/v1/latest', '/api/v1/series', '/api/v1/live', '/api/v1/export']);
+const PUBLIC = new Set(['/api/v1/assets', '/api/v1/boundary', '/api/v1/latest', '/api/v1/series', '/api/v1/live', '/api/v1/export',
+  '/api/v1/alerts', '/api/v1/rules', '/api/v1/kpis', '/api/v1/config']);
 
 export interface BuildOptions {
   /** A pino logger for requests; none when absent. */

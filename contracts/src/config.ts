@@ -25,6 +25,10 @@ export const Config = z
     INFLUX_PASSWORD: z.string().optional(),
     /** Simulated devices: a count, 0 = off; unset = one per catalogue asset (`cityhub start`). */
     CITYHUB_SIMULATE: z.coerce.number().int().min(0).max(100_000).optional(),
+    /** Extra synthetic assets (copies of real geometry, marked synthetic) for fleets larger than the city. */
+    CITYHUB_SYNTHETIC_ASSETS: z.coerce.number().int().min(0).max(100_000).default(0),
+    /** `cityhub start`: days of simulated history published when the fleet is first provisioned (0 = none). */
+    CITYHUB_BACKFILL_DAYS: z.coerce.number().min(0).max(30).default(7),
     /** How often each simulated device publishes, in milliseconds. */
     CITYHUB_SIMULATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     CITYHUB_REDIS_URL: z.string().optional(),
@@ -54,6 +58,17 @@ export const Config = z
     CITYHUB_PUBLIC_READ: bool.default(true),
     /** A MapLibre style URL for a basemap under the city layers (the offline style when unset). */
     CITYHUB_BASEMAP_STYLE: z.url().optional(),
+    /** Origins allowed to call the API from a browser: a comma-separated list, or `*`; none by default. */
+    CITYHUB_CORS_ORIGINS: z.string().optional(),
+    /** Trust X-Forwarded-For from these proxies: `true`, or comma-separated addresses/CIDRs. */
+    CITYHUB_TRUST_PROXY: z.string().optional(),
+    /** Most rows one export may stream (assets × buckets). */
+    CITYHUB_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(100_000_000).optional(),
+    /** The licence open-data exports are published under (default CC BY 4.0). */
+    CITYHUB_EXPORT_LICENCE: z.string().optional(),
+    CITYHUB_EXPORT_LICENCE_URL: z.url().optional(),
+    /** The MQTT address devices should use, as published in /asyncapi.json (default: the listener's). */
+    CITYHUB_MQTT_PUBLIC_URL: z.string().regex(/^(mqtts?|wss?):\/\//).optional(),
     /** Requests per minute per client address on the public read routes; 0 turns the limit off. */
     CITYHUB_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(600),
     /** Raw retention in days (readings older than this are refused and deleted). */
