@@ -1,9 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { parseTime, type AlertEvent } from '@cityhub/contracts';
+import { AlertEvent, Kind, parseTime, Severity } from '@cityhub/contracts';
 import { needs, requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, parseInput } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { BEARER, errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
 const time = z.string().transform((v, ctx) => {
   const t = parseTime(v);
@@ -14,20 +15,25 @@ const time = z.string().transform((v, ctx) => {
   return t;
 });
 const Query = z.strictObject({
-  state: z.enum(['open', 'cleared', 'all']).default('open'),
+  state: z.enum(['open', 'cleared', 'all']).default('open').describe('open (opened or acknowledged), cleared, or all'),
   asset: z.string().min(1).max(200).optional(),
   rule: z.string().min(1).max(64).optional(),
-  from: time.optional(),
-  to: time.optional(),
+  from: time.optional().describe('ISO 8601 or epoch ms; default 30 days before `to`'),
+  to: time.optional().describe('ISO 8601 or epoch ms; default now'),
 });
 
 /** An alert as the API shows it: its events folded into one record. */
-export interface AlertView {
-  id: string; rule: string; kind: string; asset: string; severity: string;
-  status: 'open' | 'acknowledged' | 'cleared';
-  opened_at: string; acknowledged_at: string | null; acknowledged_by: string | null; cleared_at: string | null;
-  message: string; value: number | null;
-}
+export const AlertView = z.object({
+  id: z.string(), rule: z.string(), kind: Kind, asset: z.string(), severity: Severity,
+  status: z.enum(['open', 'acknowledged', 'cleared']),
+  opened_at: z.string(), acknowledged_at: z.string().nullable(), acknowledged_by: z.string().nullable(), cleared_at: z.string().nullable(),
+  message: z.string(), value: z.number().nullable(),
+});
+export type AlertView = z.infer<typeof AlertView>;
+const Delivery = z.object({
+  id: z.string(), event: z.string(), target: z.string(), channel: z.enum(['webhook', 'email']),
+  status: z.enum(['pending', 'delivered', 'failed']), attempts: z.number(), last_error: z.string().nullable(), updated: z.number(),
+});
 
 /** Folds the alert log (newest first) into alerts. */
 export function foldAlerts(events: readonly AlertEvent[]): AlertView[] {
@@ -51,9 +57,15 @@ export function foldAlerts(events: readonly AlertEvent[]): AlertView[] {
 }
 
 /** `/alerts`: open and past alerts from the alert log; acknowledgement (operator); notification deliveries (operator). */
-export const alertsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get('/alerts', async (req) => {
-    const q = parseInput(Query, req.query);
+export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  app.get('/alerts', {
+    schema: {
+      summary: 'Alerts from the alert log', tags: ['alerts'], security: PUBLIC_OR_BEARER, querystring: Query,
+      description: 'Alerts opened in [from, to), folded from their events (opened, acknowledged, cleared); newest first. At most 5,000 events are read per request.',
+      response: { 200: json('Alerts', z.object({ items: z.array(AlertView) })), ...errors(400, 401, 429, 503) },
+    },
+  }, async (req) => {
+    const q = req.query;
     const to = q.to ?? Date.now() + 60_000;
     const from = q.from ?? to - 30 * 86_400_000;
     if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
@@ -62,16 +74,27 @@ export const alertsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     return { items: alerts };
   });
 
-  app.post('/alerts/:id/ack', { preHandler: needs(deps, 'operator') }, async (req) => {
+  app.post('/alerts/:id/ack', {
+    preHandler: needs(deps, 'operator'),
+    schema: {
+      summary: 'Acknowledge an open alert (operator)', tags: ['alerts'], security: BEARER,
+      params: z.strictObject({ id: z.string().min(1).max(300) }),
+      response: { 200: json('The acknowledgement event', AlertEvent), ...errors(400, 401, 403, 404, 429, 503) },
+    },
+  }, async (req) => {
     const who = requireRole(deps, req, 'operator');
-    const { id } = parseInput(z.strictObject({ id: z.string().min(1).max(300) }), req.params);
     if (!deps.alerts) throw new ApiError('UNAVAILABLE', 'this API node does not evaluate alerts');
-    const ev = await deps.alerts.acknowledge(id, who.id);
-    if (!ev) throw new ApiError('NOT_FOUND', `no open alert ${id}`);
+    const ev = await deps.alerts.acknowledge(req.params.id, who.id);
+    if (!ev) throw new ApiError('NOT_FOUND', `no open alert ${req.params.id}`);
     return ev;
   });
 
-  app.get('/alerts/deliveries', { preHandler: needs(deps, 'operator') }, async () => {
-    return { items: [...(deps.alerts?.deliveries() ?? [])].reverse() };
-  });
+  app.get('/alerts/deliveries', {
+    preHandler: needs(deps, 'operator'),
+    schema: {
+      summary: 'Alert notification deliveries, newest first (operator)', tags: ['alerts'], security: BEARER,
+      description: 'The newest 500 deliveries to webhooks and e-mail, with their attempts and last error.',
+      response: { 200: json('Deliveries', z.object({ items: z.array(Delivery) })), ...errors(401, 403, 429) },
+    },
+  }, async () => ({ items: [...(deps.alerts?.deliveries() ?? [])].reverse() as Array<z.infer<typeof Delivery>> }));
 };

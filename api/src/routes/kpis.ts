@@ -1,9 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseTime } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, parseInput } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { computeKpis } from '../kpis/compute.js';
+import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
 const HOUR = 3_600_000;
 const time = z.string().transform((v, ctx) => {
@@ -15,11 +16,21 @@ const time = z.string().transform((v, ctx) => {
   return t;
 });
 const Query = z.strictObject({ from: time.optional(), to: time.optional() });
+const Kpi = z.object({
+  id: z.string(), name: z.string(), unit: z.string(), value: z.number().nullable(), target: z.number(),
+  direction: z.enum(['below', 'above']), met: z.boolean().nullable(), previous: z.number().nullable(), change: z.number().nullable(), compared_with: z.string(),
+});
 
 /** `GET /kpis?from=&to=`: the city's KPIs with targets and trends over whole hours (default the last 24 h, at most 366 days). */
-export const kpisRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get('/kpis', async (req) => {
-    const q = parseInput(Query, req.query);
+export const kpisRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  app.get('/kpis', {
+    schema: {
+      summary: 'City KPIs with targets and trends', tags: ['kpis'], security: PUBLIC_OR_BEARER, querystring: Query,
+      description: 'From the hourly rollups over whole hours (default the last 24 h; at most 366 days): congestion index, corridor speed, Wi-Fi client-hours and availability against the period before; energy per m² against the same period a year earlier, or the first recorded period.',
+      response: { 200: json('KPIs', z.object({ from: z.string(), to: z.string(), items: z.array(Kpi) })), ...errors(400, 401, 429, 503) },
+    },
+  }, async (req) => {
+    const q = req.query;
     const to = Math.ceil((q.to ?? Date.now()) / HOUR) * HOUR;
     const from = Math.floor((q.from ?? to - 24 * HOUR) / HOUR) * HOUR;
     if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
