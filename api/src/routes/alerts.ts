@@ -1,25 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AlertEvent, Kind, parseTime, Severity } from '@cityhub/contracts';
+import { AlertEvent, Kind, Severity } from '@cityhub/contracts';
 import { needs, requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { timeParam } from '../query.js';
 import { BEARER, errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
-const time = z.string().transform((v, ctx) => {
-  const t = parseTime(v);
-  if (t === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be ISO 8601 or epoch milliseconds' });
-    return z.NEVER;
-  }
-  return t;
-});
 const Query = z.strictObject({
   state: z.enum(['open', 'cleared', 'all']).default('open').describe('open (opened or acknowledged), cleared, or all'),
   asset: z.string().min(1).max(200).optional(),
   rule: z.string().min(1).max(64).optional(),
-  from: time.optional().describe('ISO 8601 or epoch ms; default 30 days before `to`'),
-  to: time.optional().describe('ISO 8601 or epoch ms; default now'),
+  from: timeParam('from', 'ISO 8601 or epoch ms; default 30 days before `to`').optional(),
+  to: timeParam('to', 'ISO 8601 or epoch ms; default now').optional(),
 });
 
 /** An alert as the API shows it: its events folded into one record. */

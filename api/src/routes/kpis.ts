@@ -1,21 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { parseTime } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { computeKpis } from '../kpis/compute.js';
+import { timeParam } from '../query.js';
 import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
 const HOUR = 3_600_000;
-const time = z.string().transform((v, ctx) => {
-  const t = parseTime(v);
-  if (t === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be ISO 8601 or epoch milliseconds' });
-    return z.NEVER;
-  }
-  return t;
-});
-const Query = z.strictObject({ from: time.optional(), to: time.optional() });
+const Query = z.strictObject({ from: timeParam('from', 'ISO 8601 or epoch ms; default 24 h before `to`').optional(), to: timeParam('to', 'ISO 8601 or epoch ms; default now').optional() });
 const Kpi = z.object({
   id: z.string(), name: z.string(), unit: z.string(), value: z.number().nullable(), target: z.number(),
   direction: z.enum(['below', 'above']), met: z.boolean().nullable(), previous: z.number().nullable(), change: z.number().nullable(), compared_with: z.string(),
