@@ -1,0 +1,144 @@
+/** The bench's results file and its Markdown rendering, with the targets next to the measured figures. */
+import type { ConnectionResults } from '../steps/connections.js';
+import type { DashboardResults } from '../steps/dashboard.js';
+import type { HistoryResults } from '../steps/history.js';
+import type { LatencyResults } from '../steps/latency.js';
+import type { RelayResults } from '../steps/relay.js';
+import type { ProfileSummary } from './cpuprofile.js';
+import { fmt } from './stats.js';
+
+export interface BenchResults {
+  date: string;
+  machine: { cpus: number; cpu: string; memGb: number; freeGb: number; os: string; node: string; loadAtStart: number; loadAtEnd?: number };
+  runs: number;
+  steps: {
+    relay?: RelayResults;
+    latency?: LatencyResults;
+    history?: HistoryResults;
+    connections?: ConnectionResults;
+    dashboard?: DashboardResults;
+  };
+  profiles?: ProfileSummary[];
+  notes: string[];
+  totalS?: number;
+}
+
+export interface Target { name: string; target: string; measured: string; met: boolean | null }
+
+/** The README's targets, each with the figure it is judged on. */
+export function targets(r: BenchResults): Target[] {
+  const out: Target[] = [];
+  const relay = r.steps.relay;
+  if (relay) {
+    const ratio = relay.ingest.ratioToAedesQos1.median;
+    out.push({ name: 'Durable ingest vs raw aedes QoS 1 relay', target: '≥ 0.8×', measured: `${fmt(relay.ingest.ratioToAedesQos1, 2)}× (${fmt(relay.ingest.rate)} vs ${fmt(relay.aedes.qos1)} msg/s)`, met: ratio >= 0.8 });
+  }
+  const at2k = r.steps.latency?.rates.find((x) => x.rate === 2_000);
+  if (at2k) out.push({ name: 'p99 publish → /live at 2,000 readings/s', target: '≤ 50 ms', measured: `${fmt(at2k.p99, 1)} ms`, met: at2k.p99.median <= 50 });
+  const week = r.steps.history?.http.find((q) => q.name.startsWith('whole city'));
+  if (week) out.push({ name: 'Whole-city 7-day history (HTTP, median)', target: '≤ 20 ms', measured: `${fmt(week.ms, 1)} ms`, met: week.ms.median <= 20 });
+  const conn = r.steps.connections;
+  if (conn && conn.runs.length > 0) {
+    const hub = conn.hubRssMb.median;
+    const sim = conn.simRssMb.median;
+    out.push({ name: `${conn.runs[0]!.devices.toLocaleString('en-US')} devices: hub RSS`, target: '≤ 400 MB', measured: `${fmt(conn.hubRssMb)} MB`, met: hub <= 400 });
+    out.push({ name: `${conn.runs[0]!.devices.toLocaleString('en-US')} devices: simulator RSS`, target: '≤ 400 MB', measured: `${fmt(conn.simRssMb)} MB`, met: sim <= 400 });
+  }
+  return out;
+}
+
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+
+export function renderMarkdown(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(`# City Hub benchmark, ${r.date}`, '');
+  lines.push(`${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memGb.toFixed(0)} GB, ${r.machine.os}, Node ${r.machine.node}. ` +
+    `Loopback only. Each figure: median of ${r.runs} runs (min–max in brackets) unless it says otherwise; ratios are of runs made side by side. ` +
+    `1-minute load average ${r.machine.loadAtStart.toFixed(1)} at the start, ${r.machine.loadAtEnd?.toFixed(1) ?? '?'} at the end ` +
+    '(other work on the machine slows every figure; the side-by-side ratios are the ones to compare).', '');
+
+  lines.push('## Targets', '', row(['', 'target', 'measured', 'met']), row(['---', '---', '---', '---']));
+  for (const t of targets(r)) lines.push(row([t.name, t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']));
+  lines.push('');
+
+  const relay = r.steps.relay;
+  if (relay) {
+    lines.push('## 1–2. MQTT relay and durable ingest', '',
+      `${relay.load.publishers} publisher connections, ≤ ${relay.load.window} unacknowledged messages each, 149-byte JSON readings, ` +
+      `${relay.load.durationMs / 1000} s runs counted after a ${relay.load.warmupMs / 1000} s warm-up; the generator runs in its own process. ` +
+      'Relay: one subscriber on `city/#` (a process of its own) counts what the broker delivers. Hub: PUBACKs/s, each a reading fsynced to the spool, ' +
+      'then counted in the store; its per-device publish limit (50/s by default) is lifted for steps 2 and 3.', '',
+      row(['', 'QoS 0 msg/s', 'QoS 1 msg/s', 'lost']), row(['---', '---', '---', '---']));
+    lines.push(row([`aedes ${relay.aedes.version} alone`, fmt(relay.aedes.qos0), fmt(relay.aedes.qos1), `${relay.aedes.lost0.join('/')} · ${relay.aedes.lost1.join('/')}`]));
+    if ('skipped' in relay.mosquitto) lines.push(row(['mosquitto', relay.mosquitto.skipped, '', '']));
+    else lines.push(row([`mosquitto ${relay.mosquitto.version}`, fmt(relay.mosquitto.qos0), fmt(relay.mosquitto.qos1), `${relay.mosquitto.lost0.join('/')} · ${relay.mosquitto.lost1.join('/')}`]));
+    lines.push(row(['City Hub durable ingest', '–', fmt(relay.ingest.rate), `missing from store: ${relay.ingest.missing.join('/')}`]));
+    lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
+      `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB.`, '');
+  }
+
+  const lat = r.steps.latency;
+  if (lat) {
+    lines.push('## 3. Publish → /api/v1/live latency', '',
+      'QoS 1 readings at a fixed rate over 20 devices; the reading\'s `ts` is its send time; a WebSocket client in another process takes arrival − ts.', '',
+      row(['rate (readings/s)', 'p50 ms', 'p95 ms', 'p99 ms', 'seen / sent']), row(['---', '---', '---', '---', '---']));
+    for (const x of lat.rates) lines.push(row([x.rate.toLocaleString('en-US'), fmt(x.p50, 1), fmt(x.p95, 1), fmt(x.p99, 1), x.seen.map((s, i) => `${s}/${x.sent[i]}`).join(', ')]));
+    lines.push('');
+  }
+
+  const h = r.steps.history;
+  if (h) {
+    const b = h.backfill;
+    lines.push('## 4. History queries', '',
+      `${b.readings.toLocaleString('en-US')} readings (${b.devices} assets, ${b.days} days at ${b.stepMin} min), written via ${h.path}: ` +
+      `published in ${(b.publishMs / 1000).toFixed(1)} s, all ${b.stored.toLocaleString('en-US')} in the store ${(b.storedMs / 1000).toFixed(1)} s after the simulator started ` +
+      `(${b.readingsPerS.toFixed(0)} readings/s end to end). Each query: median of 20 after 3 warm-ups (min–max).`, '');
+    const backends = h.store.filter((s) => s.queries.length > 0);
+    lines.push(row(['query', 'points', 'HTTP API (DuckDB)', ...backends.map((s) => `store: ${s.backend}${s.version ? ` ${s.version}` : ''}`)]),
+      row(['---', '---', '---', ...backends.map(() => '---')]));
+    for (const q of h.http) {
+      lines.push(row([q.name, q.points.toLocaleString('en-US'), `${fmt(q.ms, 1)} ms`, ...backends.map((s) => {
+        const t = s.queries.find((x) => x.name === q.name);
+        return t ? `${fmt(t.ms, 1)} ms` : 'n/a';
+      })]));
+    }
+    for (const s of h.store) if (s.note) lines.push('', `${s.backend}: ${s.note}`);
+    const influx = h.store.find((s) => s.backend === 'influxdb' && s.loadMs);
+    if (influx?.loadMs) lines.push('', `InfluxDB load through its Store adapter: ${(influx.loadMs / 1000).toFixed(1)} s.`);
+    lines.push('');
+  }
+
+  const c = r.steps.connections;
+  if (c && c.runs.length > 0) {
+    lines.push(`## 5. ${c.runs[0]!.devices.toLocaleString('en-US')} concurrent device connections`, '',
+      `One simulator process (one mqtt.js client per device, ${c.runs[0]!.devices - 212} synthetic assets), connecting 200 at a time, then publishing every 5 s. ` +
+      `Secrets hashed at scrypt N = ${c.hashN} for this step (see below for the default cost). Median of ${c.runs.length} run(s).`, '',
+      row(['all connected', 'per connection p50', 'hub RSS', 'simulator RSS', 'readings/s']), row(['---', '---', '---', '---', '---']),
+      row([`${fmt(c.allConnectedMs)} ms`, `${fmt(c.perConnectionP50Ms, 1)} ms`, `${fmt(c.hubRssMb)} MB`, `${fmt(c.simRssMb)} MB`, c.runs.map((x) => x.readingsPerS.toFixed(0)).join('/')]), '');
+    const d = c.defaultCost;
+    if (d.devices > 0) {
+      lines.push(`At the registry's default scrypt N = ${d.n}, ${d.devices} cold connections took ${d.totalMs.toFixed(0)} ms (${d.connectionsPerS.toFixed(0)}/s, ` +
+        `p50 ${d.perConnectionP50Ms.toFixed(0)} ms each): 10,000 devices reconnecting to a freshly started hub would need about ${d.extrapolated10kS.toFixed(0)} s of scrypt.`, '');
+    }
+  }
+
+  const dash = r.steps.dashboard;
+  if (dash) {
+    lines.push('## 6. Dashboard in Chromium (SwiftShader)', '',
+      `${dash.viewport}, ${dash.links} links; times from navigation start.`, '',
+      row(['first full render (map load)', 'ready (latest applied, idle)', `recolour ${dash.links} links`]), row(['---', '---', '---']),
+      row([`${fmt(dash.firstRenderMs)} ms`, `${fmt(dash.readyMs)} ms`, `${fmt(dash.recolourMs)} ms`]), '');
+  }
+
+  if (r.profiles?.length) {
+    lines.push('## CPU profiles (node --cpu-prof of the hub)', '');
+    for (const p of r.profiles) {
+      lines.push(`${p.file}: ${(p.totalMs / 1000).toFixed(1)} s sampled, top self time:`, '');
+      for (const f of p.top) lines.push(`- ${f.pct.toFixed(1)} % ${f.name} (${f.where})`);
+      lines.push('');
+    }
+  }
+  if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n.replace(/\n/g, ' ')}`), '');
+  if (r.totalS) lines.push(`Bench wall time: ${r.totalS.toFixed(0)} s.`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+/**
+ * Step 6: the dashboard in Debian's Chromium (playwright-core, FACTS.md flags, WebGL on SwiftShader), on
+ * the hub of step 4 with its month of data. First render is the page's own mark of MapLibre's `load` (the
+ * first full render), ready is `/latest` applied and the map idle, both from navigation start; recolour is
+ * every link given a new reading through the live path, until the map is idle again.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BenchContext } from '../lib/context.js';
+import type { BenchHub } from '../lib/hub.js';
+import { figure, type Figure } from '../lib/stats.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
+];
+
+export interface DashboardResults {
+  /** MapLibre `load`: the first full render, from navigation start. */
+  firstRenderMs: Figure;
+  /** `/latest` applied and the map idle, from navigation start. */
+  readyMs: Figure;
+  /** All links recoloured by feature-state, to idle. */
+  recolourMs: Figure;
+  links: number;
+  viewport: string;
+}
+
+interface Timings { data?: number; load?: number; ready?: number }
+interface Hook { ready: Promise<void>; timings: Timings; map: { querySourceFeatures(s: string): Array<{ properties: Record<string, unknown> }> }; apply(r: unknown[]): Promise<void> }
+
+export async function dashboard(ctx: BenchContext, hub: BenchHub): Promise<DashboardResults> {
+  if (!existsSync(CHROMIUM)) throw new Error('Chromium is not installed: apt-get install -y chromium');
+  const first: number[] = [], ready: number[] = [], recolour: number[] = [];
+  let links = 0;
+  for (let r = 0; r < ctx.runs; r++) {
+    const profile = await mkdtemp(join(tmpdir(), 'cityhub-bench-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 } });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(hub.httpUrl + '/', { waitUntil: 'load', timeout: 60_000 });
+      await page.waitForFunction(() => (window as unknown as { __cityhub?: unknown }).__cityhub !== undefined, undefined, { timeout: 60_000 });
+      const t = await page.evaluate(async () => {
+        const hook = (window as unknown as { __cityhub: Hook }).__cityhub;
+        await hook.ready;
+        return hook.timings;
+      });
+      first.push(t.load ?? NaN);
+      ready.push(t.ready ?? NaN);
+      const rc = await page.evaluate(async () => {
+        const hook = (window as unknown as { __cityhub: Hook }).__cityhub;
+        const ids = [...new Set(hook.map.querySourceFeatures('links').map((f) => String(f.properties.id)))];
+        const ts = new Date().toISOString();
+        const readings = ids.map((asset, i) => ({ asset, kind: 'traffic', device: 'bench', ts, values: { speed_kmh: (i * 7) % 90 } }));
+        const t0 = performance.now();
+        await hook.apply(readings);
+        return { ms: performance.now() - t0, n: ids.length };
+      });
+      recolour.push(rc.ms);
+      links = rc.n;
+      ctx.log(`dashboard run ${r + 1}: first render ${t.load?.toFixed(0)} ms, ready ${t.ready?.toFixed(0)} ms, recolour ${rc.n} links ${rc.ms.toFixed(0)} ms`);
+    } finally {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  }
+  return { firstRenderMs: figure(first), readyMs: figure(ready), recolourMs: figure(recolour), links, viewport: '1280×800' };
+}

@@ -1,0 +1,172 @@
+/**
+ * Step 1 and 2 side by side: the raw MQTT relay rate of aedes alone and of mosquitto (QoS 0 and 1, one
+ * subscriber on city/# counting), and the hub's durable ingest rate (QoS 1 PUBACKs/s, each a reading on
+ * disk), measured in alternation in the same run so that their ratio compares like with like.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { findMosquitto, startAedes, startMosquitto, type RunningBroker } from '../lib/brokers.js';
+import { left, type BenchContext } from '../lib/context.js';
+import type { GenJob, GenResult, SubscriberStop } from '../lib/gen-protocol.js';
+import { assetIds, getJson, NO_PUBLISH_LIMIT, provision, startBenchHub } from '../lib/hub.js';
+import { ask, forkTs, waitMessage } from '../lib/procs.js';
+import { figure, type Figure } from '../lib/stats.js';
+
+/**
+ * The load: publisher connections, unacknowledged messages per connection, run length. BENCH_PUBLISHERS
+ * and BENCH_WINDOW change the first two (for exploring what limits a rate; the results record them).
+ */
+export const LOAD = {
+  publishers: Number(process.env.BENCH_PUBLISHERS ?? 20),
+  window: Number(process.env.BENCH_WINDOW ?? 50),
+  durationMs: 6_000,
+  warmupMs: 1_500,
+} as const;
+
+export async function generate(job: GenJob): Promise<GenResult> {
+  const child: ChildProcess = forkTs('gen/generator.ts');
+  return ask<GenResult>(child, job, job.durationMs + job.drainMs + 120_000);
+}
+
+/**
+ * One relay run: a subscriber process on city/# and a publisher process, both against `broker`. The rate
+ * is what the subscriber received within the publishers' counted window; lost is what was published
+ * (QoS 0) or acknowledged (QoS 1) and never arrived.
+ */
+async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: number; lost: number; result: GenResult }> {
+  const base = { host: '127.0.0.1', port: broker.port, qos, window: LOAD.window, durationMs: LOAD.durationMs, warmupMs: LOAD.warmupMs, tsMode: 'seq', drainMs: 10_000 } as const;
+  const subProc = forkTs('gen/generator.ts');
+  const subResult = ask<GenResult>(subProc, { ...base, publishers: [], subscriber: { clientId: 'bench-sub', filter: 'city/#', qos } }, 180_000);
+  await waitMessage(subProc, 'ready', 30_000);
+  const result = await generate({
+    ...base,
+    publishers: Array.from({ length: LOAD.publishers }, (_, i) => ({ clientId: `bench-pub-${i + 1}`, topic: `city/traffic/bench-pub-${i + 1}/telemetry` })),
+  });
+  const sent = qos === 1 ? result.acked : result.published;
+  subProc.send({ type: 'stop', expect: sent, timeoutMs: 30_000 } satisfies SubscriberStop);
+  const sub = await subResult;
+  const { start, end } = result.windowEpoch;
+  let inWindow = 0;
+  sub.buckets.forEach((n, i) => {
+    const t = sub.bucketBase + i * 100;
+    if (t >= start && t + 100 <= end) inWindow += n;
+  });
+  const seconds = (Math.floor((end - sub.bucketBase) / 100) - Math.ceil((start - sub.bucketBase) / 100)) / 10;
+  return { rate: inWindow / seconds, lost: sent - sub.received, result };
+}
+
+export interface IngestRun {
+  /** PUBACKs per second (each a durable reading). */
+  rate: number;
+  acked: number;
+  /** Readings found in the store afterwards (through /api/v1/series, agg=count). */
+  stored: number;
+  hubRssMb: number;
+  verifyMs: number;
+}
+
+/** One run of the hub's durable ingest: a fresh hub and data dir, QoS 1 readings as 20 provisioned devices. */
+async function ingestOnce(ctx: BenchContext): Promise<IngestRun> {
+  const links = assetIds('traffic', LOAD.publishers);
+  const hub = await startBenchHub({ env: { ...NO_PUBLISH_LIMIT }, ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }) });
+  try {
+    const creds = await provision(hub.dataDir, 'traffic', links);
+    const result = await generate({
+      host: hub.mqttHost, port: hub.mqttPort, qos: 1, window: LOAD.window, durationMs: LOAD.durationMs, warmupMs: LOAD.warmupMs,
+      tsMode: 'seq', drainMs: 15_000,
+      publishers: creds.map((c) => ({ clientId: c.id, username: c.id, password: c.secret, topic: `city/traffic/${c.id}/telemetry` })),
+    });
+    const rss = hub.rss();
+    // Every acknowledged reading must reach the store: count them through the API until the writer is done.
+    const t0 = Date.now();
+    const from = Date.now() - 3 * 3_600_000;
+    const to = Date.now() + 3_600_000;
+    let stored = 0;
+    let lastChange = Date.now();
+    const unique = [...new Set(links)];
+    while (Date.now() - t0 < 120_000) {
+      let n = 0;
+      // The API serves at most 50 assets per request.
+      for (let i = 0; i < unique.length; i += 50) {
+        const res = await getJson<{ series: Array<{ points: Array<[string, number]> }> }>(
+          `${hub.httpUrl}/api/v1/series?asset=${unique.slice(i, i + 50).join(',')}&metric=speed_kmh&from=${from}&to=${to}&step=1h&agg=count`);
+        n += res.series.reduce((s, x) => s + x.points.reduce((a, p) => a + p[1], 0), 0);
+      }
+      if (n !== stored) lastChange = Date.now();
+      stored = n;
+      if (stored >= result.acked || Date.now() - lastChange > 20_000) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return { rate: result.window.acked / result.window.seconds, acked: result.acked, stored, hubRssMb: rss.peak / 1048576, verifyMs: Date.now() - t0 };
+  } finally {
+    await hub.stop();
+  }
+}
+
+export interface RelayResults {
+  aedes: { version: string; qos0: Figure; qos1: Figure; lost0: number[]; lost1: number[] };
+  mosquitto: { version: string; qos0: Figure; qos1: Figure; lost0: number[]; lost1: number[] } | { skipped: string };
+  ingest: { rate: Figure; runs: IngestRun[]; ratioToAedesQos1: Figure; missing: number[] };
+  load: typeof LOAD;
+}
+
+export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
+  const mosquittoBin = findMosquitto();
+  const a0: number[] = [], a1: number[] = [], al0: number[] = [], al1: number[] = [];
+  const m0: number[] = [], m1: number[] = [], ml0: number[] = [], ml1: number[] = [];
+  const ingest: IngestRun[] = [];
+  const ratios: number[] = [];
+  let aedesVersion = 'unknown';
+  let mosqVersion = 'unknown';
+  for (let r = 0; r < ctx.runs; r++) {
+    if (r > 0 && left(ctx) < 300_000) {
+      ctx.log(`relay/ingest: stopping after ${r} runs to stay within the time budget`);
+      break;
+    }
+    const aedes = await startAedes();
+    aedesVersion = aedes.version;
+    try {
+      const q0 = await relayOnce(aedes, 0);
+      a0.push(q0.rate);
+      al0.push(q0.lost);
+    } finally {
+      await aedes.stop();
+    }
+    const aedes1 = await startAedes();
+    let q1rate: number;
+    try {
+      const q1 = await relayOnce(aedes1, 1);
+      q1rate = q1.rate;
+      a1.push(q1.rate);
+      al1.push(q1.lost);
+    } finally {
+      await aedes1.stop();
+    }
+    const run = await ingestOnce(ctx);
+    ingest.push(run);
+    ratios.push(run.rate / q1rate);
+    ctx.log(`run ${r + 1}: aedes q0 ${a0.at(-1)!.toFixed(0)}/s, q1 ${q1rate.toFixed(0)}/s; hub durable ${run.rate.toFixed(0)}/s ` +
+      `(${(run.rate / q1rate).toFixed(2)}×), stored ${run.stored}/${run.acked}`);
+    if (mosquittoBin) {
+      for (const qos of [0, 1] as const) {
+        const m = await startMosquitto(mosquittoBin);
+        mosqVersion = m.version;
+        try {
+          const res = await relayOnce(m, qos);
+          (qos ? m1 : m0).push(res.rate);
+          (qos ? ml1 : ml0).push(res.lost);
+        } finally {
+          await m.stop();
+        }
+      }
+      ctx.log(`run ${r + 1}: mosquitto q0 ${m0.at(-1)!.toFixed(0)}/s, q1 ${m1.at(-1)!.toFixed(0)}/s`);
+    }
+  }
+  return {
+    aedes: { version: aedesVersion, qos0: figure(a0), qos1: figure(a1), lost0: al0, lost1: al1 },
+    mosquitto: mosquittoBin
+      ? { version: mosqVersion, qos0: figure(m0), qos1: figure(m1), lost0: ml0, lost1: ml1 }
+      : { skipped: 'mosquitto is not installed: apt-get install -y mosquitto' },
+    ingest: { rate: figure(ingest.map((i) => i.rate)), runs: ingest, ratioToAedesQos1: figure(ratios), missing: ingest.map((i) => i.acked - i.stored) },
+    load: LOAD,
+  };
+}
