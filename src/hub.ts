@@ -144,8 +144,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     if (count > 0) {
       // The fleet starts in the background: provisioning it the first time takes a few seconds of scrypt.
       const simLog = log.child({ name: 'simulator' });
-      // A fleet provisioned for the first time first publishes a week of history, so the dashboard's time
-      // slider and weekly views have something to show on a new hub.
+      // A fleet provisioned for the first time first publishes two weeks of history, so the dashboard's time
+      // slider and week-on-week views have something to show on a new hub.
       const firstRun = await access(simStatePath(dataDir)).then(() => false, () => true);
       const days = firstRun ? config.CITYHUB_BACKFILL_DAYS : 0;
       const backfill = days > 0 ? { backfill: { days, stepMs: 300_000, maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000 } } : {};

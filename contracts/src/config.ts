@@ -28,7 +28,7 @@ export const Config = z
     /** Extra synthetic assets (copies of real geometry, marked synthetic) for fleets larger than the city. */
     CITYHUB_SYNTHETIC_ASSETS: z.coerce.number().int().min(0).max(100_000).default(0),
     /** `cityhub start`: days of simulated history published when the fleet is first provisioned (0 = none). */
-    CITYHUB_BACKFILL_DAYS: z.coerce.number().min(0).max(30).default(7),
+    CITYHUB_BACKFILL_DAYS: z.coerce.number().min(0).max(30).default(14),
     /** How often each simulated device publishes, in milliseconds. */
     CITYHUB_SIMULATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
     CITYHUB_REDIS_URL: z.string().optional(),
