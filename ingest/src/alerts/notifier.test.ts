@@ -48,7 +48,8 @@ describe('Notifier', () => {
     const n = new Notifier({ notify: () => notify, logger: quiet, backoffMs: 20 });
     closers.push(() => n.close());
     n.send(ev);
-    await until(() => rx.got.length === 1);
+    // The receiver has the body before the notifier has read its answer: wait for the recorded outcome.
+    await until(() => rx.got.length === 1 && n.deliveries()[0]?.status === 'delivered');
     expect(rx.calls()).toBe(3);
     const { body, sig } = rx.got[0]!;
     expect(JSON.parse(body)).toEqual({ type: 'alert', event: ev });
@@ -92,7 +93,7 @@ describe('Notifier', () => {
     const n = new Notifier({ notify: () => ({ webhooks: [], email: { to: ['energy@thessaloniki.example'], min_severity: 'warning' } }), logger: quiet, smtpUrl: `smtp://127.0.0.1:${port}`, from: 'City Hub <hub@thessaloniki.example>' });
     closers.push(() => n.close());
     n.send(ev);
-    await until(() => mails.length === 1);
+    await until(() => mails.length === 1 && n.deliveries()[0]?.status === 'delivered');
     expect(mails[0]).toMatch(/Subject: \[City Hub\] warning: congestion opened on link-1/);
     expect(mails[0]).toMatch(/To: energy@thessaloniki.example/);
     expect(mails[0]).toMatch(/speed_kmh 12 below 20/);
