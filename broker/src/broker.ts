@@ -177,7 +177,11 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   aedes.on('clientError', (client: Client, err: Error) => logger.debug({ client: client.id, err: err.message }, 'client error'));
 
   /** Every transport ends here: per-IP limit, packet-size guard, then aedes. */
+  // Every accepted connection, so that close() can end them: a server's close() waits for its connections.
+  const open = new Set<Duplex>();
   const accept = (stream: Duplex, ip: string) => {
+    open.add(stream);
+    stream.once('close', () => open.delete(stream));
     if (!perIp.take(ip)) {
       limitStats.ipRefused++;
       logger.warn({ ip, max: limits.maxConnectionsPerIp }, 'connection refused: too many from this address');
@@ -217,6 +221,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     connectedDevices: () => connected,
     async close() {
       for (const w of wsServers) w.close();
+      for (const s of open) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await new Promise<void>((r) => aedes.close(() => r()));
     },
