@@ -29,6 +29,7 @@ describe('broker hooks on a real aedes', () => {
         telemetry: (d, t, p) => telemetry(d, t, p),
         denied: async (d, topic) => { events.push(`denied ${d?.id} ${topic}`); },
         status: (d, s) => events.push(`status ${d.id} ${s}`),
+        service: (username, secret) => (username === 'watcher' && secret === 'watcher-secret' ? { name: 'watcher' } : null),
       },
     });
     url = `mqtt://127.0.0.1:${await broker.listen('127.0.0.1', 0)}`;
@@ -49,6 +50,25 @@ describe('broker hooks on a real aedes', () => {
     await expect(connect('tr-9999', 'x')).rejects.toThrow(/bad user ?name or password/i);
     await expect(mqtt.connectAsync(url, { clientId: 'someone-else', username: 'tr-0001', password: 's3cret-one', protocolVersion: 4, reconnectPeriod: 0 }))
       .rejects.toThrow(/identifier rejected/i);
+  });
+
+  it('lets a service client subscribe to every device\'s readings, never publish nor reach $SYS', async () => {
+    const w = await mqtt.connectAsync(url, { clientId: 'any-client-id', username: 'watcher', password: 'watcher-secret', protocolVersion: 4, reconnectPeriod: 0 });
+    clients.push(w);
+    const granted = await w.subscribeAsync(['city/+/+/telemetry', 'cityhub/alerts'], { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1, 1]);
+    await expect(w.subscribeAsync('$SYS/#', { qos: 1 })).rejects.toThrow(/subscribe error/i);
+    await expect(w.subscribeAsync('#', { qos: 1 })).rejects.toThrow(/subscribe error/i);
+    const got = new Promise<string>((r) => w.once('message', (topic, payload) => r(`${topic} ${payload.toString()}`)));
+    const d = await connect('tr-0002', 's3cret-two');
+    await d.publishAsync('city/traffic/tr-0002/telemetry', '{"n":1}', { qos: 1 });
+    expect(await got).toBe('city/traffic/tr-0002/telemetry {"n":1}');
+    const closed = new Promise<void>((r) => w.once('close', () => r()));
+    w.publish('city/traffic/tr-0001/telemetry', '{}', { qos: 1 });
+    await closed;
+    expect(events).toContain('denied undefined city/traffic/tr-0001/telemetry');
+    // A wrong service secret is checked as a device's credentials, and refused.
+    await expect(mqtt.connectAsync(url, { clientId: 'watcher', username: 'watcher', password: 'nope', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(/bad user ?name or password/i);
   });
 
   it('sends the PUBACK only after the telemetry hook resolved', async () => {

@@ -5,7 +5,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { isStatusPayload, maySubscribe, publishRight, type DeviceIdentity } from './acl.js';
+import { isStatusPayload, maySubscribe, mayServiceSubscribe, publishRight, type DeviceIdentity, type ServiceIdentity } from './acl.js';
 import { ConnectionsPerIp, guarded, PublishRate } from './limits.js';
 
 export interface BrokerLogger {
@@ -23,6 +23,12 @@ export interface BrokerHooks {
    * not at all if it rejects (the connection then closes, and the device publishes it again).
    */
   telemetry(device: DeviceIdentity, topic: string, payload: Buffer): Promise<void>;
+  /**
+   * A read-only service client (an api node, a city system): the identity if `username`/`secret` name one,
+   * else null, and the credentials are then checked as a device's. Services may subscribe to every
+   * reading and to the hub's own topics, never publish.
+   */
+  service?(username: string, secret: string): Promise<ServiceIdentity | null> | ServiceIdentity | null;
   /** A publish outside the device's own topics; the broker refuses it and closes the connection. */
   denied(device: DeviceIdentity | null, topic: string, payload: Buffer, why: string): Promise<void>;
   /** A device's status changed (its own `online`, or `offline` from itself or its last will). */
@@ -87,6 +93,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   const { hooks, logger } = opts;
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const identities = new WeakMap<Client, DeviceIdentity>();
+  const services = new WeakMap<Client, ServiceIdentity>();
   let connected = 0;
   const perIp = new ConnectionsPerIp(limits.maxConnectionsPerIp);
   const rate = new PublishRate(limits.publishPerSecond, limits.publishBurst);
@@ -103,16 +110,24 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     authenticate(client, username, password, callback) {
       const secret = password ? Buffer.from(password).toString('utf8') : '';
       if (!username || !secret) return callback(new AuthError(4, 'username and password are required'), false);
-      if (client.id !== username) return callback(new AuthError(2, 'the client id must be the device id'), false);
-      hooks.authenticate(username, secret).then(
-        (device) => {
-          if (!device) {
-            logger.warn({ device: username }, 'authentication refused');
-            return callback(new AuthError(4, 'bad user name or password'), false);
-          }
-          identities.set(client, device);
-          callback(null, true);
-        },
+      const check = async (): Promise<AuthError | null> => {
+        const svc = hooks.service ? await hooks.service(username, secret) : null;
+        if (svc) {
+          services.set(client, svc);
+          logger.info({ service: svc.name, client: client.id }, 'service client connected');
+          return null;
+        }
+        if (client.id !== username) return new AuthError(2, 'the client id must be the device id');
+        const device = await hooks.authenticate(username, secret);
+        if (!device) {
+          logger.warn({ device: username }, 'authentication refused');
+          return new AuthError(4, 'bad user name or password');
+        }
+        identities.set(client, device);
+        return null;
+      };
+      check().then(
+        (refused) => (refused ? callback(refused, false) : callback(null, true)),
         (err: Error) => callback(new AuthError(3, `authentication unavailable: ${err.message}`), false),
       );
     },
@@ -122,7 +137,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       const right = device ? publishRight(device, packet.topic) : null;
       if (!device || right === null || (right === 'status' && !isStatusPayload(payload))) {
         const why = !device
-          ? 'not a device connection'
+          ? (client && services.has(client) ? 'a service connection may only subscribe' : 'not a device connection')
           : right === null
             ? `device ${device.id} may publish only to city/${device.kind}/${device.id}/telemetry|status`
             : 'a status payload is "online" or "offline"';
@@ -155,8 +170,9 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     },
     authorizeSubscribe(client, sub: Subscription, callback) {
       const device = client ? identities.get(client) : undefined;
-      if (!device || !maySubscribe(device, sub.topic)) {
-        logger.warn({ device: device?.id, topic: sub.topic }, 'subscription refused');
+      const service = client ? services.get(client) : undefined;
+      if (service ? !mayServiceSubscribe(sub.topic) : !device || !maySubscribe(device, sub.topic)) {
+        logger.warn({ device: device?.id, service: service?.name, topic: sub.topic }, 'subscription refused');
         // A null subscription makes aedes answer 0x80, failure, for this filter [MQTT-3.9.3-2].
         return callback(null, null);
       }

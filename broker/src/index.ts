@@ -1,3 +1,3 @@
 export { createBroker, DEFAULT_LIMITS, type BrokerHooks, type BrokerLimits, type BrokerOptions, type BrokerLogger, type LimitStats, type RunningBroker } from './broker.js';
 export { PacketSizeGuard, ConnectionsPerIp, PublishRate } from './limits.js';
-export { publishRight, maySubscribe, isStatusPayload, type DeviceIdentity } from './acl.js';
+export { publishRight, maySubscribe, mayServiceSubscribe, isStatusPayload, type DeviceIdentity, type ServiceIdentity } from './acl.js';

@@ -31,7 +31,20 @@ export const Config = z
     CITYHUB_BACKFILL_DAYS: z.coerce.number().min(0).max(30).default(14),
     /** How often each simulated device publishes, in milliseconds. */
     CITYHUB_SIMULATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
-    CITYHUB_REDIS_URL: z.string().optional(),
+    /**
+     * Several broker nodes: the Redis server (redis://host:port) they share subscriptions, retained messages
+     * and sessions through; the device registry, API tokens and alert rules live there too, so every node and
+     * the CLI see the same ones.
+     */
+    CITYHUB_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+    /**
+     * A secret the hub's own processes share (at least 16 characters): an MQTT client with the user name
+     * `cityhub-node` and this password may subscribe to every reading and alert (never publish). `cityhub api`
+     * takes its live feed this way.
+     */
+    CITYHUB_NODE_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /** `cityhub api`: the broker (or load balancer) it takes the live feed from; default the hub's MQTT address. */
+    CITYHUB_BROKER_URL: z.string().regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL').optional(),
     /** Broker limits. */
     CITYHUB_MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(1024 * 1024),
     CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20_000),

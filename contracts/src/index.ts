@@ -10,3 +10,4 @@ export * from './api.js';
 export * from './config.js';
 export * from './registry.js';
 export * from './rules.js';
+export type * from './shared-doc.js';
