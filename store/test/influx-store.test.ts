@@ -203,4 +203,24 @@ describe('InfluxDB store', () => {
       expect(await store.listDeadLetters({ reason: 'schema' })).toHaveLength(2);
     });
   });
+
+  it('rebuilds touched rollups once more after settleMs, mending one another writer got wrong', async () => {
+    const db = freshDb();
+    const store = createInfluxStore({ url: influxd.url, bucket: db, settleMs: 300 });
+    try {
+      const t0 = Date.UTC(2026, 10, 1, 8, 0, 0);
+      await store.write([0, 10_000, 20_000].map((dt, i) => ({ kind: 'traffic' as const, asset: 'link-1', device: 'd1', ts: t0 + dt, seq: i, values: { speed_kmh: 40 + i } })));
+      // Another writer's rebuild that read before these points landed, written after ours.
+      const res = await fetch(`${influxd.url}/write?db=${db}&precision=ms`, { method: 'POST', body: `traffic_1m,link=link-1,device=d1 speed_kmh_count=1,speed_kmh_sum=99,speed_kmh_min=99,speed_kmh_max=99,speed_kmh_last=99,speed_kmh_last_ts=${t0} ${t0}` });
+      expect(res.status).toBe(204);
+      const sum = async () => (await influxql(db, 'SELECT speed_kmh_sum, speed_kmh_count FROM traffic_1m'))[0]?.values[0];
+      expect(await sum()).toEqual([t0, 99, 1]);
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline && (await sum())?.[1] === 99) await new Promise((r) => setTimeout(r, 100));
+      expect(await sum()).toEqual([t0, 123, 3]);
+    } finally {
+      await store.close();
+      await dropDb(db);
+    }
+  });
 });

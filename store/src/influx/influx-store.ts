@@ -15,6 +15,7 @@ import { v1Writer, v2Writer, type LineWriter } from './line-writer.js';
 import { checkPointsForInflux, pointLine } from './line-protocol.js';
 import { readSeries } from './read-series.js';
 import { rollupLines } from './rollups.js';
+import { RollupSettler } from './settle.js';
 import { measurement } from './schema.js';
 
 /** Options of the InfluxDB store. */
@@ -39,6 +40,11 @@ export interface InfluxStoreOptions {
   gzip?: boolean;
   /** Timeout of each request in ms (default 30,000). A timeout is STORE_UNAVAILABLE. */
   timeoutMs?: number;
+  /**
+   * When several processes write this InfluxDB, rebuild the rollup buckets a write touched once more this
+   * many ms later (see `RollupSettler`); 0, the default, for a single writer.
+   */
+  settleMs?: number;
 }
 
 /** The InfluxDB store: a Store that can also say what it found the server to be. */
@@ -70,6 +76,7 @@ export function createInfluxStore(opts: InfluxStoreOptions): InfluxStore {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new StoreError('STORE_BAD_INPUT', 'batchSize must be a positive integer');
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new StoreError('STORE_BAD_INPUT', 'timeoutMs must be a positive integer of ms');
+  if (opts.settleMs !== undefined && !(Number.isSafeInteger(opts.settleMs) && opts.settleMs >= 0)) throw new StoreError('STORE_BAD_INPUT', 'settleMs must be a whole number of ms, 0 or more');
   if (!opts.bucket) throw new StoreError('STORE_BAD_INPUT', 'bucket (the database on InfluxDB 1.x) must be named');
   let url: URL;
   try {
@@ -132,6 +139,10 @@ export function createInfluxStore(opts: InfluxStoreOptions): InfluxStore {
     return changes.run(() => (closed ? Promise.reject(closedError()) : task(r)));
   }
 
+  const settler = opts.settleMs
+    ? new RollupSettler(opts.settleMs, (points) => change(async ({ writer }) => { await writer.write(await rollupLines(points, run), 'ms'); }))
+    : undefined;
+
   return {
     name: 'influxdb',
 
@@ -149,6 +160,7 @@ export function createInfluxStore(opts: InfluxStoreOptions): InfluxStore {
         await writer.write(points.map(pointLine), 'ms');
         await writer.write(await rollupLines(points, run), 'ms');
       });
+      settler?.add(points);
     },
 
     async latest(kind: Kind): Promise<LatestPoint[]> {
@@ -220,6 +232,7 @@ export function createInfluxStore(opts: InfluxStoreOptions): InfluxStore {
 
     async close(): Promise<void> {
       if (closed) return changes.idle();
+      await settler?.close();
       closed = true;
       // Writes already given finish; later calls find the store closed.
       await changes.idle();
