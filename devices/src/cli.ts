@@ -17,11 +17,15 @@ Commands:
   enable ID                                   accept the device again
   simulate [--count N] [--backfill-days D]    run the simulated fleet against a broker until stopped
 
-Every command works while the hub runs. "cityhub devices <command> --help" shows a command's options.`,
+Every command works while the hub runs. "cityhub devices <command> --help" shows a command's options.
+
+The registry is <data dir>/registry/devices.json, or, when CITYHUB_REDIS_URL is set, that Redis, shared by
+every broker and api node: a device added or disabled there counts on every node at once.`,
   add: `Usage: cityhub devices add --kind K --asset A [--id ID] [--json]
 
 Creates a device installed on a catalogue asset and prints its id and its secret. The secret is shown
-only now: the hub keeps only its hash. A running broker accepts the new device at once.
+only now: the hub keeps only its hash. A running broker accepts the new device at once (every broker
+node, when the registry is in the Redis of CITYHUB_REDIS_URL).
 
 Options:
   --kind K     ${KINDS.join(' | ')}
@@ -38,7 +42,8 @@ Options:
   -h, --help   show this help`,
   disable: `Usage: cityhub devices disable ID
 
-Disables a device: its connections are refused from now on (its history is kept).`,
+Disables a device: its connections are refused from now on (its history is kept), within seconds on
+every node that shares the registry through CITYHUB_REDIS_URL.`,
   enable: `Usage: cityhub devices enable ID
 
 Enables a disabled device again.`,
@@ -127,15 +132,16 @@ function help(command: Command, out: CliOutput): number {
 }
 
 /**
- * `cityhub devices …`: add, list, disable and enable devices in the registry of `env.dataDir`. Safe while
- * the hub runs (it only touches the registry file, under its lock). `simulate` runs the simulated fleet
+ * `cityhub devices …`: add, list, disable and enable devices in the registry of `env.dataDir`, or in the
+ * Redis of `env.redisUrl`. Safe while the hub runs (it only changes the registry, atomically: under the
+ * file's lock, or in a Redis transaction). `simulate` runs the simulated fleet
  * until stopped (see {@link simulateCommand}; the rest of `env` is for it). Returns the exit status: 0 done,
  * 2 bad input (the message names the problem), 1 anything else.
  */
 export async function devicesCommand(args: string[], env: SimulateEnv, out: CliOutput): Promise<number> {
   const [command, ...rest] = args;
   let registry: FileRegistry | undefined;
-  const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir, { syntheticAssets: env.syntheticAssets ?? 0 }));
+  const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir, { syntheticAssets: env.syntheticAssets ?? 0, redisUrl: env.redisUrl }));
   try {
     switch (command) {
       case 'add':

@@ -14,6 +14,8 @@ export const DEVICE_ERRORS = {
   REGISTRY_LOCKED: { usage: false },
   REGISTRY_CORRUPT: { usage: false },
   REGISTRY_CLOSED: { usage: false },
+  /** The Redis of CITYHUB_REDIS_URL did not answer (at open, or while a change was made). */
+  REDIS_UNAVAILABLE: { usage: false },
 } as const;
 
 export type DeviceErrorCode = keyof typeof DEVICE_ERRORS;

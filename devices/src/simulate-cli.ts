@@ -10,8 +10,10 @@ import { startSimulation, type Simulation, type SimulationStats } from './sim/si
 
 /** What `cityhub devices simulate` takes from the hub's configuration. */
 export interface SimulateEnv {
-  /** CITYHUB_DATA_DIR: the registry the devices are provisioned in, and the simulator's own state. */
+  /** CITYHUB_DATA_DIR: the registry the devices are provisioned in (without Redis), and the simulator's own state. */
   dataDir: string;
+  /** CITYHUB_REDIS_URL: the registry is in this Redis, shared by every broker node. */
+  redisUrl?: string | undefined;
   /** CITYHUB_MQTT_HOST / CITYHUB_MQTT_PORT: the broker, unless `--mqtt` names another. */
   mqttHost?: string;
   mqttPort?: number;
@@ -28,8 +30,9 @@ export interface SimulateEnv {
 export const SIMULATE_HELP = `Usage: cityhub devices simulate [--count N] [--interval-ms MS] [--backfill-days D] [--mqtt URL] [options]
 
 Runs the simulated Thessaloniki fleet against any MQTT broker until stopped (Ctrl+C): every device a real
-MQTT client with its own credentials, provisioned in the registry of CITYHUB_DATA_DIR (kept with their
-sequence numbers in <data dir>/simulator/, so a second run continues the same devices).
+MQTT client with its own credentials, provisioned in the registry of CITYHUB_DATA_DIR, or in the Redis of
+CITYHUB_REDIS_URL when it is set (give the same one as the brokers). Their credentials are kept with their
+sequence numbers in <data dir>/simulator/, so a second run continues the same devices.
 
 Options:
   --count N               devices (default: one per catalogue asset). Above the 212 real assets, the
@@ -165,7 +168,7 @@ export async function simulateCommand(args: string[], env: SimulateEnv, out: Cli
     // about twice the live heap (measured: 10,000 devices at ~390 MB and rising, ~260 MB steady with this).
     if (count >= LARGE_FLEET) setFlagsFromString('--optimize-for-size');
     registry = await openRegistry(env.dataDir, {
-      syntheticAssets: synthetic,
+      syntheticAssets: synthetic, redisUrl: env.redisUrl,
       ...(hashN !== undefined && { hashParams: { ...SCRYPT_PARAMS, N: hashN } }),
     });
     const t0 = performance.now();

@@ -1,14 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kind, type DeviceRecord, type DeviceRegistry, type NewDevice } from '@cityhub/contracts';
+import { Kind, type DeviceRecord, type DeviceRegistry, type NewDevice, type SharedDocument } from '@cityhub/contracts';
 import { findAsset, SYNTHETIC_PREFIX } from '@cityhub/contracts/catalogue';
 import { DeviceError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
-import { withFileLock } from '../files/file-lock.js';
+import { openSharedDocument } from '../files/shared-doc.js';
 import { mapLimit } from '../util/map-limit.js';
 import { generateDeviceId, isValidDeviceId } from './ids.js';
-import { readRegistrySync, serializeRegistry, statStamp } from './registry-file.js';
+import { parseRegistry, serializeRegistry } from './registry-file.js';
 import { generateSecret, hashSecret, secretDigest, verifySecret, type ScryptParams } from './secret.js';
 
 /** What `add` accepts: the kind, the catalogue asset the device is installed on, an optional explicit id. */
@@ -16,14 +14,24 @@ export interface AddDeviceInput { kind: Kind; asset: string; id?: string; simula
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
-  /** Where problems that are not the caller's (an unreadable registry file seen by `get`) are reported. */
+  /**
+   * CITYHUB_REDIS_URL: keep the registry in this Redis (key `cityhub:doc:devices`), shared by every broker,
+   * api node and the CLI, instead of `<dataDir>/registry/devices.json`.
+   */
+  redisUrl?: string | undefined;
+  /** Where problems that are not the caller's (an unreadable registry, a Redis outage) are reported. */
   logger?: { warn(...a: unknown[]): void };
-  /** How often `get` of a known id checks the file for changes by other processes (ms). Default 1000. */
+  /**
+   * How often `get` of a known id looks for changes by other processes (ms). Default 1000 for the file (it
+   * costs a `stat`), 0 for Redis (the copy in memory, kept current by a subscription, costs nothing).
+   */
   refreshMs?: number;
-  /** How long a mutation waits for the registry lock (ms). Default 15000. */
+  /** How long a mutation waits for the registry's lock file (ms). Default 15000. */
   lockTimeoutMs?: number;
   /** Age after which a lock whose process is gone is taken over (ms). Default 10000. */
   staleLockMs?: number;
+  /** Redis only: how often to look for a version a lost notification did not announce (ms). Default 2000. */
+  refetchMs?: number;
   /**
    * Synthetic catalogue assets devices may be installed on (`syn-…` ids, see `loadCatalogue` in
    * contracts; default 0). The hub's CITYHUB_SYNTHETIC_ASSETS.
@@ -43,41 +51,53 @@ const HASH_CONCURRENCY = 4;
 interface Verified { hash: string; digest: Buffer }
 
 /**
- * The device registry kept as a JSON file, `<dataDir>/registry/devices.json`, so that the CLI can add a
- * device while the hub runs (DuckDB admits one writer process; a JSON file under a lock admits many).
+ * The device registry, kept in a {@link SharedDocument}: the JSON file `<dataDir>/registry/devices.json`
+ * on one machine (the CLI can add a device while the hub runs: DuckDB admits one writer process, a file
+ * under a lock admits many), or a Redis key shared by several broker and api nodes.
  *
- * Reads are served from memory. An unknown id costs one `stat` to see whether another process changed
- * the file, so a device added by `cityhub devices add` can connect at once; a known id re-checks at most
- * every `refreshMs`, so that disabling a device elsewhere takes effect within a second. Every mutation
- * takes the lock file, re-reads the file, changes it and replaces it atomically: concurrent writers in
- * several processes lose nothing.
+ * Reads are served from memory. An unknown id looks at the document at once (a `stat` of the file; for
+ * Redis, `verify` fetches), so a device added by `cityhub devices add` or on another node can connect at
+ * once; a known id re-checks at most every `refreshMs`, so that disabling a device elsewhere takes effect
+ * within a second or two. Every mutation is an atomic read-change-write of the whole document (under the
+ * lock file, or a Redis transaction): concurrent writers in several processes lose nothing.
  */
 export class FileRegistry implements DeviceRegistry {
-  /** The registry file. */
+  /** Where the registry lives: its file, or `redis://…#cityhub:doc:devices`. */
   readonly path: string;
-  private readonly lockPath: string;
+  private readonly refreshMs: number;
   private records = new Map<string, DeviceRecord>();
   private stamp = '';
+  /** A version that failed to parse: not parsed (nor warned about) again. */
+  private badStamp = '';
   private lastCheck = 0;
   /** Secrets that passed scrypt, by device: a reconnect with the same secret skips scrypt. */
   private readonly verified = new Map<string, Verified>();
   private readonly inflight = new Map<string, Promise<boolean>>();
-  /** In-process serialisation of mutations, in front of the cross-process lock file. */
-  private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(readonly dir: string, private readonly opts: RegistryOptions) {
-    this.path = join(dir, 'devices.json');
-    this.lockPath = join(dir, 'devices.json.lock');
+  /** `dir`: the data directory's registry folder (the file backend's home). */
+  private constructor(private readonly doc: SharedDocument, readonly dir: string, private readonly opts: RegistryOptions) {
+    this.path = doc.location;
+    this.refreshMs = opts.refreshMs ?? (opts.redisUrl ? 0 : 1000);
   }
 
-  /** Opens (creating its folder if needed) the registry of `dataDir`. */
+  /**
+   * Opens the registry of `dataDir`, or the one in Redis when `opts.redisUrl` is given. Fails with
+   * REGISTRY_CORRUPT when the stored registry is not one, REDIS_UNAVAILABLE when Redis does not answer.
+   */
   static async open(dataDir: string, opts: RegistryOptions = {}): Promise<FileRegistry> {
-    const dir = join(dataDir, 'registry');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const reg = new FileRegistry(dir, opts);
-    const { records, stamp } = readRegistrySync(reg.path);
-    reg.apply(records, stamp);
+    const doc = await openSharedDocument('devices', {
+      dataDir, redisUrl: opts.redisUrl, logger: opts.logger, refetchMs: opts.refetchMs,
+      lock: { timeoutMs: opts.lockTimeoutMs, staleMs: opts.staleLockMs },
+    });
+    const reg = new FileRegistry(doc, join(dataDir, 'registry'), opts);
+    try {
+      const { text, stamp } = doc.read();
+      reg.apply(text === null ? [] : parseRegistry(text, doc.location), stamp);
+    } catch (e) {
+      await doc.close();
+      throw e;
+    }
     reg.lastCheck = Date.now();
     return reg;
   }
@@ -102,7 +122,16 @@ export class FileRegistry implements DeviceRegistry {
    */
   async verify(id: string, secret: string): Promise<boolean> {
     if (typeof secret !== 'string' || secret.length === 0 || secret.length > 1024) return false;
-    const rec = this.get(id);
+    let rec = this.get(id);
+    if (!rec && !this.closed) {
+      // A Redis copy may not have heard of a device just added on another node yet: ask before saying no.
+      try {
+        await this.doc.sync();
+      } catch (err) {
+        this.opts.logger?.warn({ err, path: this.path }, 'could not fetch the device registry; answering from the last copy');
+      }
+      rec = this.get(id);
+    }
     if (!rec || !rec.enabled) {
       this.verified.delete(id);
       return false;
@@ -147,11 +176,11 @@ export class FileRegistry implements DeviceRegistry {
       const secret = generateSecret();
       return { ...c, secret, hash: await hashSecret(secret, this.opts.hashParams) };
     });
-    return this.mutate((records) => {
+    const created = await this.mutate((records) => {
       for (const id of explicit) {
         if (records.has(id)) throw new DeviceError('DUPLICATE_ID', `a device with id ${id} already exists`);
       }
-      const created: NewDevice[] = [];
+      const out: Array<NewDevice & { hash: string }> = [];
       const createdAt = new Date().toISOString();
       for (const p of prepared) {
         let id = p.id;
@@ -159,11 +188,14 @@ export class FileRegistry implements DeviceRegistry {
         const rec: DeviceRecord = { id, kind: p.kind, asset: p.asset, secret_hash: p.hash, enabled: true, created_at: createdAt };
         if (p.simulated) rec.simulated = true;
         records.set(id, rec);
-        created.push({ id, secret: p.secret, kind: p.kind, asset: p.asset });
-        // The secret is known here: the device's first connect need not pay for scrypt again.
-        this.verified.set(id, { hash: p.hash, digest: secretDigest(p.secret) });
+        out.push({ id, secret: p.secret, kind: p.kind, asset: p.asset, hash: p.hash });
       }
-      return { result: created, changed: created.length > 0 };
+      return { result: out, changed: out.length > 0 };
+    });
+    return created.map(({ hash, ...d }) => {
+      // The secret is known here: the device's first connect need not pay for scrypt again.
+      this.verified.set(d.id, { hash, digest: secretDigest(d.secret) });
+      return d;
     });
   }
 
@@ -180,17 +212,18 @@ export class FileRegistry implements DeviceRegistry {
       const secret = generateSecret();
       return { id, secret, hash: await hashSecret(secret, this.opts.hashParams) };
     });
-    return this.mutate((records) => {
-      const reset: NewDevice[] = [];
+    const reset = await this.mutate((records) => {
+      const out: NewDevice[] = [];
       for (const p of prepared) {
         const rec = records.get(p.id);
         if (!rec) throw new DeviceError('UNKNOWN_DEVICE', `no device with id ${p.id}`);
         records.set(p.id, { ...rec, secret_hash: p.hash });
-        reset.push({ id: p.id, secret: p.secret, kind: rec.kind, asset: rec.asset });
-        this.verified.set(p.id, { hash: p.hash, digest: secretDigest(p.secret) });
+        out.push({ id: p.id, secret: p.secret, kind: rec.kind, asset: rec.asset });
       }
-      return { result: reset, changed: reset.length > 0 };
+      return { result: out, changed: out.length > 0 };
     });
+    for (const p of prepared) this.verified.set(p.id, { hash: p.hash, digest: secretDigest(p.secret) });
+    return reset;
   }
 
   /** Enables or disables a device; a disabled device fails `verify` (and so cannot connect). */
@@ -204,10 +237,11 @@ export class FileRegistry implements DeviceRegistry {
     });
   }
 
-  /** Stops using the registry: later mutations fail with REGISTRY_CLOSED. Waits for running ones. */
+  /** Stops using the registry: later mutations fail with REGISTRY_CLOSED. Waits for running ones, then closes the document. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    await this.chain.catch(() => undefined);
+    await this.doc.close();
     this.verified.clear();
   }
 
@@ -230,24 +264,32 @@ export class FileRegistry implements DeviceRegistry {
     return { kind: kind.data, asset: input.asset, id: input.id, simulated: input.simulated };
   }
 
-  /** Re-reads the file if its stamp changed; `force` skips the throttle. Keeps the last good state on error. */
+  /** Re-parses the document if its stamp changed; `force` skips the throttle. Keeps the last good state on error. */
   private refresh(force: boolean): void {
     const now = Date.now();
-    if (!force && now - this.lastCheck < (this.opts.refreshMs ?? 1000)) return;
+    if (!force && now - this.lastCheck < this.refreshMs) return;
     this.lastCheck = now;
-    if (statStamp(this.path) === this.stamp) return;
+    let snap: { text: string | null; stamp: string };
     try {
-      const { records, stamp } = readRegistrySync(this.path);
-      this.apply(records, stamp);
-    } catch (e) {
-      // A broker must keep authenticating known devices even if someone broke the file by hand.
-      this.opts.logger?.warn({ err: e, path: this.path }, 'device registry unreadable; keeping the last good copy');
+      snap = this.doc.read();
+    } catch (err) {
+      this.opts.logger?.warn({ err, path: this.path }, 'device registry unreadable; keeping the last good copy');
+      return;
+    }
+    if (snap.stamp === this.stamp || snap.stamp === this.badStamp) return;
+    try {
+      this.apply(snap.text === null ? [] : parseRegistry(snap.text, this.path), snap.stamp);
+    } catch (err) {
+      // A broker must keep authenticating known devices even if someone broke the registry by hand.
+      this.badStamp = snap.stamp;
+      this.opts.logger?.warn({ err, path: this.path }, 'device registry unreadable; keeping the last good copy');
     }
   }
 
   private apply(records: DeviceRecord[], stamp: string): void {
     this.records = new Map(records.map((r) => [r.id, r]));
     this.stamp = stamp;
+    this.badStamp = '';
     for (const [id, v] of this.verified) {
       const r = this.records.get(id);
       if (!r || !r.enabled || r.secret_hash !== v.hash) this.verified.delete(id);
@@ -255,31 +297,42 @@ export class FileRegistry implements DeviceRegistry {
   }
 
   /**
-   * Runs one change: under the lock, re-read the file, apply `fn` to a copy of its records, and write it
-   * back atomically if `fn` changed anything. `fn` may throw to abort without writing.
+   * Runs one change as an atomic update of the document: parse the freshest version, apply `fn` to a copy
+   * of its records, and write it back if `fn` changed anything. `fn` may throw to abort without writing,
+   * and may run more than once (Redis retries when another writer won).
    */
-  private mutate<T>(fn: (records: Map<string, DeviceRecord>) => { result: T; changed: boolean }): Promise<T> {
-    if (this.closed) return Promise.reject(new DeviceError('REGISTRY_CLOSED', 'the device registry is closed'));
-    const run = async (): Promise<T> =>
-      withFileLock(this.lockPath, async () => {
-        const fresh = readRegistrySync(this.path);
-        const records = new Map(fresh.records.map((r) => [r.id, r]));
-        const { result, changed } = fn(records);
-        if (changed) {
-          await writeFileAtomic(this.path, serializeRegistry(records.values()));
-          this.apply([...records.values()], statStamp(this.path));
-        } else {
-          this.apply(fresh.records, fresh.stamp);
-        }
-        return result;
-      }, { timeoutMs: this.opts.lockTimeoutMs, staleMs: this.opts.staleLockMs });
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
+  private async mutate<T>(fn: (records: Map<string, DeviceRecord>) => { result: T; changed: boolean }): Promise<T> {
+    if (this.closed) throw new DeviceError('REGISTRY_CLOSED', 'the device registry is closed');
+    let written: { text: string; records: DeviceRecord[] } | undefined;
+    const result = await this.doc.update((text) => {
+      written = undefined;
+      const records = new Map((text === null ? [] : parseRegistry(text, this.path)).map((r) => [r.id, r]));
+      const out = fn(records);
+      if (!out.changed) return { result: out.result };
+      const next = serializeRegistry(records.values());
+      written = { text: next, records: [...records.values()] };
+      return { text: next, result: out.result };
+    });
+    // What was just written need not be parsed again.
+    let snap: { text: string | null; stamp: string } | undefined;
+    try {
+      snap = this.doc.read();
+    } catch {
+      snap = undefined;
+    }
+    if (written && snap && snap.text === written.text) this.apply(written.records, snap.stamp);
+    else this.refresh(true);
+    return result;
   }
 }
 
-/** Opens the device registry of a data directory (`<dataDir>/registry/devices.json`). */
+/**
+ * Opens the device registry of a data directory (`<dataDir>/registry/devices.json`), or the one in the
+ * Redis of `opts.redisUrl` (CITYHUB_REDIS_URL), shared by every node.
+ */
 export function openRegistry(dataDir: string, opts?: RegistryOptions): Promise<FileRegistry> {
   return FileRegistry.open(dataDir, opts);
 }
+
+/** The registry's name for what it has become: it is kept in a file or in Redis. */
+export { FileRegistry as DeviceRegistryStore };

@@ -1,21 +1,10 @@
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { DeviceRecord } from '@cityhub/contracts';
 import { DeviceError } from '../errors.js';
 
-/** The on-disk format of `<dataDir>/registry/devices.json`. */
+/** The format of the registry document (`<dataDir>/registry/devices.json`, or its Redis key). */
 export const REGISTRY_FILE_VERSION = 1;
 
-/** What identifies one version of the file: every write renames a new file in, so the inode changes too. */
-export function stampOf(st: Stats | undefined): string {
-  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'absent';
-}
-
-/** The current stamp of `path` without reading it (one stat call). */
-export function statStamp(path: string): string {
-  return stampOf(statSync(path, { throwIfNoEntry: false }));
-}
-
-/** Parses the registry file's text; a file that is not a registry is REGISTRY_CORRUPT, never rewritten. */
+/** Parses the registry's text; a document that is not a registry is REGISTRY_CORRUPT, never rewritten. */
 export function parseRegistry(text: string, path: string): DeviceRecord[] {
   let data: unknown;
   try {
@@ -38,24 +27,4 @@ export function parseRegistry(text: string, path: string): DeviceRecord[] {
 /** Serialises the records (indented: operators read this file). */
 export function serializeRegistry(records: Iterable<DeviceRecord>): string {
   return JSON.stringify({ version: REGISTRY_FILE_VERSION, devices: [...records] }, null, 2) + '\n';
-}
-
-/**
- * Reads the file and its stamp from one open file descriptor, so the stamp belongs to the content read
- * even if the file is replaced meanwhile. A missing file is an empty registry.
- */
-export function readRegistrySync(path: string): { records: DeviceRecord[]; stamp: string } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], stamp: 'absent' };
-    throw e;
-  }
-  try {
-    const stamp = stampOf(fstatSync(fd));
-    return { records: parseRegistry(readFileSync(fd, 'utf8'), path), stamp };
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -15,10 +15,21 @@ Commands:
   revoke ID                                       revoke a token
 
 An operator reads devices and lists and replays dead letters; an admin may also create and disable
-devices and change alert rules.`;
+devices and change alert rules.
+
+The tokens are kept in <data dir>/registry/tokens.json, or, when CITYHUB_REDIS_URL is set, in that Redis,
+shared by every api node (a new token works on all of them at once).`;
+
+/** What `cityhub tokens` takes from the hub's configuration. */
+export interface TokensEnv {
+  /** CITYHUB_DATA_DIR: the tokens are `<dataDir>/registry/tokens.json`… */
+  dataDir: string;
+  /** CITYHUB_REDIS_URL: …or in this Redis, shared by every node. */
+  redisUrl?: string | undefined;
+}
 
 /** `cityhub tokens …`: resolves with the exit status (0 done, 2 bad usage, 1 failure). */
-export async function tokensCommand(args: string[], env: { dataDir: string }, out: CliOutput): Promise<number> {
+export async function tokensCommand(args: string[], env: TokensEnv, out: CliOutput): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -36,8 +47,9 @@ export async function tokensCommand(args: string[], env: { dataDir: string }, ou
     else out.error(HELP);
     return values.help ? 0 : 2;
   }
+  let store: TokenStore | undefined;
   try {
-    const store = await TokenStore.open(env.dataDir);
+    store = await TokenStore.open(env.dataDir, { redisUrl: env.redisUrl });
     switch (cmd) {
       case 'add': {
         if (!values.role) {
@@ -74,5 +86,7 @@ export async function tokensCommand(args: string[], env: { dataDir: string }, ou
       return e.usage ? 2 : 1;
     }
     throw e;
+  } finally {
+    await store?.close();
   }
 }

@@ -1,12 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { Role, TokenRecord } from '@cityhub/contracts';
+import { Role, TokenRecord, type SharedDocument } from '@cityhub/contracts';
 import { DeviceError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
-import { withFileLock } from '../files/file-lock.js';
+import { openSharedDocument } from '../files/shared-doc.js';
+import type { DocLogger } from '../files/redis-doc.js';
 
 const TokenFile = z.object({ version: z.literal(1), tokens: z.array(TokenRecord) });
 type TokenFile = z.infer<typeof TokenFile>;
@@ -14,59 +11,93 @@ type TokenFile = z.infer<typeof TokenFile>;
 /** `chk_<id>_<secret>`: the id finds the record, the whole token is hashed. */
 const TOKEN_RE = /^chk_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const empty = (): TokenFile => ({ version: 1, tokens: [] });
+
+/** Options of {@link TokenStore.open}. */
+export interface TokenStoreOptions {
+  /** CITYHUB_REDIS_URL: keep the tokens in this Redis (key `cityhub:doc:tokens`), shared by every api node. */
+  redisUrl?: string | undefined;
+  /** Where a Redis outage is reported. */
+  logger?: DocLogger | undefined;
+}
 
 /**
- * API tokens with roles, in `<dataDir>/registry/tokens.json` beside the device registry, written atomically
- * under a lock. Tokens are 32 random bytes, so a SHA-256 of each is kept rather than a slow KDF: guessing is
- * hopeless either way, and every API request checks one. A running hub sees tokens added by the CLI at once.
+ * API tokens with roles, in a {@link SharedDocument}: `<dataDir>/registry/tokens.json` beside the device
+ * registry, or a Redis key shared by every api node. Tokens are 32 random bytes, so a SHA-256 of each is
+ * kept rather than a slow KDF: guessing is hopeless either way, and every API request checks one. A running
+ * hub sees tokens added by the CLI at once (a Redis node as soon as the change is announced, milliseconds).
  */
 export class TokenStore {
-  private file: TokenFile = { version: 1, tokens: [] };
+  private file: TokenFile = empty();
   private stamp = '';
+  /** A version that failed to parse: not parsed again. */
+  private badStamp = '';
 
-  private constructor(readonly path: string) {}
+  private constructor(private readonly doc: SharedDocument) {}
 
-  static async open(dataDir: string): Promise<TokenStore> {
-    const dir = join(dataDir, 'registry');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const s = new TokenStore(join(dir, 'tokens.json'));
-    await s.load();
+  /** Where the tokens live: the file, or `redis://…#cityhub:doc:tokens`. */
+  get path(): string {
+    return this.doc.location;
+  }
+
+  /**
+   * Opens the tokens of `dataDir`, or those in Redis when `opts.redisUrl` is given. REGISTRY_CORRUPT when
+   * the stored document is not a token file.
+   */
+  static async open(dataDir: string, opts: TokenStoreOptions = {}): Promise<TokenStore> {
+    const doc = await openSharedDocument('tokens', { dataDir, redisUrl: opts.redisUrl, logger: opts.logger });
+    const s = new TokenStore(doc);
+    try {
+      const { text, stamp } = doc.read();
+      s.file = s.parse(text);
+      s.stamp = stamp;
+    } catch (e) {
+      await doc.close();
+      throw e;
+    }
     return s;
   }
 
-  private async load(): Promise<void> {
+  /** Closes the document (a Redis connection). */
+  async close(): Promise<void> {
+    await this.doc.close();
+  }
+
+  private parse(text: string | null): TokenFile {
+    if (text === null) return empty();
     try {
-      const st = await stat(this.path);
-      this.file = TokenFile.parse(JSON.parse(await readFile(this.path, 'utf8')));
-      this.stamp = `${st.mtimeMs}:${st.size}`;
+      return TokenFile.parse(JSON.parse(text));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new DeviceError('REGISTRY_CORRUPT', `${this.path} is not a token file: ${(e as Error).message}`);
+      throw new DeviceError('REGISTRY_CORRUPT', `${this.doc.location} is not a token file: ${(e as Error).message}`);
     }
   }
 
-  /** Re-reads the file when another process changed it (a cheap stat). */
+  /** Picks up another process's change: a cheap `stat` of the file, or the Redis copy in memory. */
   private refreshSync(): void {
+    let snap: { text: string | null; stamp: string };
     try {
-      const st = statSync(this.path);
-      if (`${st.mtimeMs}:${st.size}` !== this.stamp) {
-        const text = readFileSync(this.path, 'utf8');
-        this.file = TokenFile.parse(JSON.parse(text));
-        this.stamp = `${st.mtimeMs}:${st.size}`;
-      }
+      snap = this.doc.read();
     } catch {
-      // A missing or half-replaced file keeps what was known.
+      return; // An unreadable file keeps what was known.
+    }
+    if (snap.stamp === this.stamp || snap.stamp === this.badStamp) return;
+    try {
+      this.file = this.parse(snap.text);
+      this.stamp = snap.stamp;
+    } catch {
+      this.badStamp = snap.stamp;
     }
   }
 
+  /** One atomic change of the freshest version; `fn` may throw to abort, and may run more than once. */
   private async mutate<T>(fn: (f: TokenFile) => T): Promise<T> {
-    return withFileLock(`${this.path}.lock`, async () => {
-      await this.load();
-      const out = fn(this.file);
-      await writeFileAtomic(this.path, JSON.stringify(this.file, null, 2));
-      await this.load();
-      return out;
+    const out = await this.doc.update((text) => {
+      const f = this.parse(text);
+      const result = fn(f);
+      return { text: JSON.stringify(f, null, 2), result };
     });
+    this.refreshSync();
+    return out;
   }
 
   /** Creates a token; the token itself is returned only now. */
