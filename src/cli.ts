@@ -1,5 +1,7 @@
 import { parseConfig, ConfigError } from '@cityhub/contracts';
 import { devicesCommand, simulateCommand, tokensCommand } from '@cityhub/devices';
+import { startApiNode } from './api-node.js';
+import { startBrokerNode } from './broker-node.js';
 import { startHub } from './hub.js';
 import { startIngestNode } from './ingest-node.js';
 import { createLogger } from './logger.js';
@@ -8,6 +10,11 @@ export const HELP = `cityhub: the City Hub smart-city data hub
 
 Usage:
   cityhub start                     broker, ingest, API + dashboard and the simulated fleet, in one process
+  cityhub broker                    one broker node of a split deployment: MQTT, its own spool and writer to
+                                    InfluxDB, alerts; shares state with other nodes through CITYHUB_REDIS_URL;
+                                    /healthz, /readyz and /metrics on the HTTP port
+  cityhub api                       the API and dashboard alone (stateless): reads InfluxDB, takes the live
+                                    feed from the brokers (CITYHUB_BROKER_URL, CITYHUB_NODE_SECRET)
   cityhub ingest                    take readings from any MQTT broker (CITYHUB_INGEST_MQTT_URL) into the store
   cityhub devices add --kind K --asset A [--id ID] [--json]
                                     create a device; prints its id and secret (shown only once)
@@ -26,8 +33,12 @@ Configuration is read from the environment (see README.md, "Configuration"):
   CITYHUB_RETENTION_RAW_DAYS (30)  CITYHUB_RETENTION_1M_DAYS (90)  CITYHUB_RETENTION_15M_DAYS (730)
   CITYHUB_RETENTION_1H_DAYS (forever)  CITYHUB_SPOOL_CAP_MB (1024)  CITYHUB_PUBLIC_READ (true)
   CITYHUB_SYNTHETIC_ASSETS (0)  CITYHUB_TLS_CERT/KEY  CITYHUB_MQTT_WS_PORT  CITYHUB_LOG_LEVEL (info)
+  CITYHUB_REDIS_URL  CITYHUB_NODE_SECRET  CITYHUB_BROKER_URL  INFLUX_URL/TOKEN/ORG/BUCKET
   … and more: see README.md.
 `;
+
+/** The commands `cityhub` knows (deployment files are checked against this list). */
+export const COMMANDS = ['start', 'broker', 'api', 'ingest', 'devices', 'tokens'] as const;
 
 const out = { log: (s: string) => console.log(s), error: (s: string) => console.error(s) };
 
@@ -48,9 +59,23 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // With several nodes, the registry and tokens live in Redis: the CLI changes them there.
+  const redis = config.CITYHUB_REDIS_URL ? { redisUrl: config.CITYHUB_REDIS_URL } : {};
   switch (cmd) {
     case 'start':
       return start(config);
+    case 'broker':
+      return runUntilSignal(config, async (log) => {
+        const node = await startBrokerNode(config, log);
+        console.log(`City Hub broker node is running.\n  MQTT:    ${[node.mqttUrl, ...node.mqttExtra].join('  ')}\n  HTTP:    ${node.httpUrl}  (/healthz, /readyz, /metrics)\nPress Ctrl+C to stop.`);
+        return () => node.stop();
+      });
+    case 'api':
+      return runUntilSignal(config, async (log) => {
+        const node = await startApiNode(config, log);
+        console.log(`City Hub API node is running.\n  Dashboard:  ${node.httpUrl}/\n  API:        ${node.httpUrl}/api/v1/assets\nPress Ctrl+C to stop.`);
+        return () => node.stop();
+      });
     case 'ingest':
       return runUntilSignal(config, async (log) => {
         const node = await startIngestNode(config, log);
@@ -62,11 +87,12 @@ export async function main(argv: string[]): Promise<number> {
         return simulateCommand(rest.slice(1), {
           dataDir: config.CITYHUB_DATA_DIR, mqttHost: config.CITYHUB_MQTT_HOST, mqttPort: config.CITYHUB_MQTT_PORT,
           syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+          ...redis,
         }, out);
       }
-      return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
+      return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, ...redis }, out);
     case 'tokens':
-      return tokensCommand(rest, { dataDir: config.CITYHUB_DATA_DIR }, out);
+      return tokensCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, ...redis }, out);
     default:
       console.error(`cityhub: unknown command "${cmd}"\n\n${HELP}`);
       return 2;

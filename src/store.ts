@@ -6,7 +6,7 @@ import { createDuckDbStore, createInfluxStore, type Store } from '@cityhub/store
  * The store the configuration names: the embedded DuckDB file in the data directory, or an InfluxDB server
  * (the choice for several processes: DuckDB allows one writer process per file).
  */
-export async function openStore(config: Config, dataDir: string): Promise<Store> {
+export async function openStore(config: Config, dataDir: string, opts: { settleMs?: number } = {}): Promise<Store> {
   const store = config.CITYHUB_STORE === 'influxdb'
     ? createInfluxStore({
       url: config.INFLUX_URL!, bucket: config.INFLUX_BUCKET!,
@@ -14,6 +14,7 @@ export async function openStore(config: Config, dataDir: string): Promise<Store>
       ...(config.INFLUX_ORG && { org: config.INFLUX_ORG }),
       ...(config.INFLUX_USERNAME && { username: config.INFLUX_USERNAME }),
       ...(config.INFLUX_PASSWORD && { password: config.INFLUX_PASSWORD }),
+      ...(opts.settleMs && { settleMs: opts.settleMs }),
     })
     : createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
   await store.init();

@@ -22,7 +22,14 @@ export interface Load {
  * Clients keep a persistent session and reconnect by themselves, so readings in flight when the hub dies
  * are sent again: those must not be stored twice.
  */
-export function startLoad(url: string, devices: Credentials[], opts: { total: number; window?: number; baseTs: number }): Load {
+export function startLoad(url: string, devices: Credentials[], opts: {
+  total: number; window?: number; baseTs: number;
+  /**
+   * Brokers device `i` connects to, in order, moving to the next on each reconnect (as behind a TCP load
+   * balancer whose node died); default `url` alone.
+   */
+  servers?: (i: number) => string[];
+}): Load {
   const acked = new Map<string, AckedReading>();
   const window = opts.window ?? 8;
   let sent = 0;
@@ -32,7 +39,9 @@ export function startLoad(url: string, devices: Credentials[], opts: { total: nu
   const idle: Array<() => void> = [];
 
   devices.forEach((d, i) => {
+    const servers = opts.servers?.(i).map((u) => new URL(u)).map((u) => ({ host: u.hostname, port: Number(u.port) }));
     const c = mqtt.connect(url, {
+      ...(servers && { servers }),
       clientId: d.id, username: d.id, password: d.secret, protocolVersion: 4, clean: false,
       reconnectPeriod: 100, connectTimeout: 5_000, keepalive: 10,
     });

@@ -1,0 +1,143 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import mqtt from 'mqtt';
+import { z } from 'zod';
+import { buildApp } from '@cityhub/api';
+import { AlertEvent, Kind, type Config } from '@cityhub/contracts';
+import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
+import { openRegistry, TokenStore } from '@cityhub/devices';
+import type { Point, Store } from '@cityhub/store';
+import { DASHBOARD_DIR } from './hub.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { apiConfig, boundPort, readTls, Stops } from './parts.js';
+import { openRules } from './rules.js';
+import { ALERT_TOPIC, LIVE_TOPIC_PREFIX, NODE_USERNAME } from './service.js';
+import { openStore } from './store.js';
+
+export interface RunningApiNode { httpUrl: string; stop(): Promise<void> }
+
+/** The points a broker node publishes on `cityhub/live/{kind}`. */
+const LivePoints = z.array(z.object({
+  kind: Kind, asset: z.string(), device: z.string(), ts: z.number(), seq: z.number(), values: z.record(z.string(), z.number()),
+}));
+
+/**
+ * `cityhub api`: the HTTP API and the dashboard, with no broker and no ingest of its own, so any number can
+ * run behind a load balancer. It reads the shared store (InfluxDB), the registry, tokens and rules where
+ * every node sees them (Redis with `CITYHUB_REDIS_URL`), and takes its live feed from the broker nodes over
+ * MQTT as the `cityhub-node` service (`CITYHUB_BROKER_URL`, `CITYHUB_NODE_SECRET`).
+ */
+export async function startApiNode(config: Config, log: Logger): Promise<RunningApiNode> {
+  if (config.CITYHUB_STORE !== 'influxdb') {
+    throw new Error('cityhub api reads the store the broker nodes write: set CITYHUB_STORE=influxdb (the embedded DuckDB admits one process; use cityhub start)');
+  }
+  const dataDir = resolve(config.CITYHUB_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const stops = new Stops(log);
+  try {
+    const redisUrl = config.CITYHUB_REDIS_URL;
+    const shared = { dataDir, ...(redisUrl && { redisUrl }) };
+    const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
+    const registry = await openRegistry(dataDir, { syntheticAssets: synthetic, logger: log.child({ name: 'registry' }), ...shared });
+    stops.push('registry', () => registry.close());
+    const tokens = await TokenStore.open(dataDir, { ...shared, logger: log.child({ name: 'tokens' }) });
+    stops.push('tokens', () => tokens.close());
+    const rules = await openRules(shared, log);
+    stops.push('rules', () => rules.close());
+    const metrics = createMetrics();
+    const store = await openStore(config, dataDir);
+    stops.push('store', () => store.close());
+
+    const brokerUrl = config.CITYHUB_BROKER_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
+    const feed = liveFeed(config, brokerUrl, log.child({ name: 'live-feed' }));
+    stops.push('live feed', () => feed.close());
+
+    const tls = await readTls(config);
+    const app = await buildApp({
+      ...apiConfig(config),
+      store, catalogue: loadCatalogue({ synthetic }), boundary: loadBoundary(), live: feed.points, dashboardDir: DASHBOARD_DIR,
+      auth: tokens, registry, metrics: metrics.api,
+      mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? brokerUrl,
+      alerts: { events: feed.alerts, acknowledge: (id, by) => acknowledge(store, id, by), deliveries: () => [] },
+      rules: rules.file,
+      readiness: () => ({
+        live: feed.connected() ? { ok: true } : { ok: false, detail: feed.problem() },
+      }),
+    }, { logger: log.child({ name: 'api' }), ...(tls && { https: tls }) });
+    stops.push('api', () => app.close());
+    await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
+    const httpUrl = `${tls ? 'https' : 'http'}://${config.CITYHUB_HTTP_HOST}:${boundPort(app.server, config.CITYHUB_HTTP_PORT)}`;
+    return { httpUrl, stop: () => stops.run() };
+  } catch (err) {
+    await stops.run();
+    throw err;
+  }
+}
+
+/**
+ * The validated readings and alert events the broker nodes publish, taken over MQTT. Without a node
+ * secret there is no feed: `/api/v1/live` then carries nothing, and readiness says why.
+ */
+function liveFeed(config: Config, url: string, log: Logger) {
+  const points = new EventEmitter<{ points: [Point[]] }>();
+  const alerts = new EventEmitter<{ event: [AlertEvent] }>();
+  const secret = config.CITYHUB_NODE_SECRET;
+  if (!secret) {
+    log.warn('CITYHUB_NODE_SECRET is not set: this api node has no live feed (/api/v1/live stays quiet)');
+    return { points, alerts, connected: () => false, problem: () => 'no CITYHUB_NODE_SECRET: no live feed', close: async () => undefined };
+  }
+  let lastError = 'connecting';
+  const client = mqtt.connect(url, {
+    username: NODE_USERNAME, password: secret, clientId: `cityhub-api-${randomBytes(6).toString('hex')}`,
+    clean: true, protocolVersion: 4, reconnectPeriod: 1_000, connectTimeout: 10_000,
+  });
+  client.on('connect', () => {
+    client.subscribe([`${LIVE_TOPIC_PREFIX}+`, ALERT_TOPIC], { qos: 0 }, (err, granted) => {
+      if (err || granted?.some((g) => g.qos === 128)) {
+        lastError = `subscription refused${err ? `: ${err.message}` : ''}`;
+        log.error({ url }, lastError);
+      } else {
+        log.info({ url }, 'live feed subscribed');
+      }
+    });
+  });
+  client.on('error', (err) => {
+    lastError = err.message;
+    log.warn({ url, err: err.message }, 'live feed connection error');
+  });
+  client.on('message', (topic, payload) => {
+    try {
+      const body: unknown = JSON.parse(payload.toString('utf8'));
+      if (topic === ALERT_TOPIC) alerts.emit('event', AlertEvent.parse(body));
+      else points.emit('points', LivePoints.parse(body));
+    } catch (err) {
+      log.warn({ topic, err: (err as Error).message }, 'live feed message ignored');
+    }
+  });
+  return {
+    points, alerts,
+    connected: () => client.connected,
+    problem: () => `not connected to ${url}: ${lastError}`,
+    close: () => client.endAsync(true).then(() => undefined),
+  };
+}
+
+/**
+ * Acknowledges an alert from the shared alert log: the acknowledgement is an event in the store like the
+ * engine's own, so every api node answers with it.
+ */
+async function acknowledge(store: Store, alert: string, by: string): Promise<AlertEvent | null> {
+  const events = await store.listAlertEvents({ alert, limit: 100 });
+  const opened = events.find((e) => e.state === 'opened');
+  if (!opened || events.some((e) => e.state === 'cleared')) return null;
+  const at = Date.now();
+  const ev: AlertEvent = {
+    id: `${alert}:acknowledged:${at}`, alert, rule: opened.rule, kind: opened.kind, asset: opened.asset, severity: opened.severity,
+    state: 'acknowledged', at, value: null, message: `acknowledged by ${by}`, by,
+  };
+  await store.writeAlertEvents([ev]);
+  return ev;
+}
