@@ -1,4 +1,6 @@
-# City Hub, all in one process (broker, ingest, API + dashboard, simulated fleet) on the embedded store.
+# City Hub: one image for every `cityhub` command. By default all in one process (broker, ingest, API +
+# dashboard, simulated fleet) on the embedded store (docker-compose.single.yml); docker-compose.yml runs
+# `broker`, `api` and `devices simulate` from it as separate services.
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
