@@ -1,5 +1,6 @@
 import { AssetCollection, LatestResponse, SeriesResponse } from '@cityhub/contracts';
 import type { Agg, Kind, MetricName } from '@cityhub/contracts';
+import { AlertList, RuleNames } from './alerts.js';
 import { DashboardError } from './errors.js';
 import { takePrefetched } from './prefetch.js';
 import type { StyleSpecification } from './style.js';
@@ -39,6 +40,11 @@ export function seriesUrl(origin: string, q: SeriesQuery): string {
     step: q.step,
     agg: q.agg,
   });
+}
+
+/** The `/kpis` URL of a period [from, to) (epoch ms; the API widens both to whole hours). */
+export function kpisUrl(origin: string, from: number, to: number): string {
+  return apiUrl(origin, '/kpis', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
 }
 
 /** The page's configuration from the hub (`GET /config`): a basemap style URL, or null for the offline map. */
@@ -133,6 +139,16 @@ export class Api {
   /** A basemap style document from `url` (any origin), checked only for being a version 8 style. */
   async basemap(url: string): Promise<StyleSpecification> {
     return fetchJson(url, StyleDocument);
+  }
+
+  /** Open and past alerts opened in the last 30 days (`GET /alerts?state=all`). */
+  alerts(): Promise<AlertList> {
+    return fetchJson(apiUrl(this.origin, '/alerts', { state: 'all' }), AlertList);
+  }
+
+  /** The alert rules' names by id (`GET /rules`). */
+  ruleNames(): Promise<Map<string, string>> {
+    return fetchJson(apiUrl(this.origin, '/rules'), RuleNames);
   }
 
   /** The municipality boundary (`GET /boundary`), GeoJSON. */

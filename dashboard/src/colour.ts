@@ -65,6 +65,12 @@ export const OFFLINE_MARK = '#4a5058';
 /** Fill colour of Wi-Fi hotspots: their size, not their hue, carries the number of clients. */
 export const HOTSPOT_COLOUR = '#1b9e77';
 
+/**
+ * Rings and halos of open alerts, by severity: magenta, amber and cyan, hues no ramp of the map uses, so an
+ * alert never reads as a speed or a load. Severity is also in the ring's width and, in the list, in words.
+ */
+export const SEVERITY_COLOUR = { critical: '#d01c8b', warning: '#f4a300', info: '#00a3d9' } as const;
+
 export type Rgb = readonly [number, number, number];
 
 /** Parses `#rgb` or `#rrggbb`. */

@@ -1,5 +1,5 @@
 import type { AssetFeature } from '@cityhub/contracts';
-import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampGradientCss, SPEED_RAMP } from './colour.js';
+import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampGradientCss, SEVERITY_COLOUR, SPEED_RAMP } from './colour.js';
 import { el } from './dom.js';
 import type { LiveStatus } from './live.js';
 import { LAYER_GROUPS } from './style.js';
@@ -97,6 +97,10 @@ export function renderLegend(box: HTMLElement, mode: BuildingMode): void {
       : legendRow('Building energy, kWh/m² in 24 h', bar(rampGradientCss(INTENSITY_RAMP)), ['0', '0.4', '0.8', '1.2', '≥1.6']),
     legendRow('', dots([['no reading yet', NO_DATA_COLOUR, 12]])),
     legendRow('', offline),
+    legendRow('Open alerts (ring or halo)', dots([
+      ['critical', SEVERITY_COLOUR.critical, 12, 'legend-dot-ring'], ['warning', SEVERITY_COLOUR.warning, 12, 'legend-dot-ring'],
+      ['info', SEVERITY_COLOUR.info, 12, 'legend-dot-ring'],
+    ])),
   );
 }
 

@@ -21,6 +21,11 @@ describe('parseLiveFrame', () => {
     const frame = JSON.stringify({ type: 'reading', kind: 'traffic', asset: 'link-1', device: 'd1', ts: '2025-01-01T00:00:00.000Z', values: { speed_kmh: 42 } });
     expect(parseLiveFrame(frame)).toEqual(JSON.parse(frame));
   });
+  it('accepts an alert event', () => {
+    const event = { id: 'a:opened', alert: 'a', rule: 'building-power', kind: 'energy', asset: 'building-rotunda', severity: 'critical', state: 'opened', at: 1, value: 374, message: 'm', by: null };
+    expect(parseLiveFrame(JSON.stringify({ type: 'alert', event }))).toEqual({ type: 'alert', event });
+    expect(parseLiveFrame(JSON.stringify({ type: 'alert', event: { ...event, state: 'closed' } }))).toBeNull();
+  });
   it('accepts the hello', () => {
     expect(parseLiveFrame('{"type":"hello","kinds":["wifi"],"assets":null}')).toMatchObject({ type: 'hello' });
   });

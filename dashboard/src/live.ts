@@ -1,5 +1,5 @@
 import { LiveMessage } from '@cityhub/contracts';
-import type { LiveReading } from '@cityhub/contracts';
+import type { AlertEvent, LiveReading } from '@cityhub/contracts';
 
 /** The live connection as the status indicator shows it. */
 export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -33,6 +33,8 @@ export function parseLiveFrame(data: unknown): LiveMessage | null {
 export interface LiveClientOptions {
   url: string;
   onReading: (r: LiveReading) => void;
+  /** An alert opened, was acknowledged or cleared (the socket carries them for every kind it was asked for). */
+  onAlert?: (e: AlertEvent) => void;
   onStatus: (s: LiveStatus) => void;
   /** Called on every successful (re)connection after the first: readings may have been missed meanwhile. */
   onReconnect?: () => void;
@@ -67,6 +69,7 @@ export class LiveClient {
       const msg = parseLiveFrame(ev.data);
       if (!msg) this.ignored++;
       else if (msg.type === 'reading') this.opts.onReading(msg);
+      else if (msg.type === 'alert') this.opts.onAlert?.(msg.event);
     };
     // An error is always followed by close; reconnecting there covers both.
     ws.onclose = () => {

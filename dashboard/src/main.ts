@@ -3,6 +3,9 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { KINDS } from '@cityhub/contracts';
 import type { Kind } from '@cityhub/contracts';
+import { AlertLayer } from './alertlayer.js';
+import { AlertBook } from './alerts.js';
+import type { AlertView } from './alerts.js';
 import { Api, liveUrl, seriesUrl } from './api.js';
 import type { GeoJsonObject } from './api.js';
 import { AssetIndex, bboxOfGeoJson, boundsOf, midpointOf, SOURCE_OF_KIND } from './assets.js';
@@ -53,6 +56,11 @@ async function start(): Promise<void> {
   const api = new Api(window.location.origin);
   const busy = new Busy();
   const cache = new SeriesCache((q) => busy.track(api.series(q)), (q) => seriesUrl(api.origin, q));
+  // Alerts load alongside the map: the list and the map's rings fill in when they come.
+  const alerts = new AlertBook();
+  const loadAlerts = () => busy.track(Promise.all([api.alerts(), api.ruleNames().catch(() => undefined)]))
+    .then(([list, names]) => alerts.load(list.items, names), (e: unknown) => alerts.fail((e as Error).message));
+  void loadAlerts();
   // The map needs the catalogue to exist at all; /latest only colours it, so it runs alongside.
   const latest = Promise.all(KINDS.map((k) => api.latest(k)));
   latest.catch(() => undefined);
@@ -109,6 +117,10 @@ async function start(): Promise<void> {
     reports: (id) => state.readingOf(id) !== undefined,
   });
   const intensity = new IntensityLayer(cache, assets, sink);
+  const alertLayer = new AlertLayer(map, assets);
+  /** Rings and halos of the alerts open at the dashboard's moment. */
+  const drawAlerts = () => void loaded.then(() => alertLayer.show(alerts.activeAt(clock.state.t, clock.state.live)));
+  const alertsOf = (id: string): AlertView[] => alerts.activeAt(clock.state.t, clock.state.live).filter((a) => a.asset === id);
   let buildingMode = initial.buildings;
   const shownOf = (id: string): Shown | null => (clock.state.live ? state.shownOf(id) : history.shownOf(id));
 
@@ -128,11 +140,13 @@ async function start(): Promise<void> {
       if (asset) ensureVisible(map, midpointOf(asset));
     },
     onOptions: (range, compare) => url.set({ range, compare }),
+    alertsOf,
+    ruleName: (r) => alerts.ruleName(r),
   }, { range: initial.range, compare: initial.compare });
   drawer = new Drawer({
     nav: byId('views', HTMLElement),
     root: byId('drawer', HTMLElement),
-    deps: { cache, origin: api.origin, assets, busy, shownOf, openAsset: (id) => panel.open(id) },
+    deps: { cache, origin: api.origin, assets, busy, shownOf, openAsset: (id) => panel.open(id), alerts, reloadAlerts: () => void loadAlerts() },
     view: initial.view,
     period: initial.period,
     context: { t: initial.t ?? Date.now(), live: initial.t === null, selected: initial.asset && assets.find(initial.asset) ? initial.asset : null },
@@ -146,6 +160,13 @@ async function start(): Promise<void> {
       });
     },
   });
+  const alertsChanged = () => {
+    drawAlerts();
+    panel.refreshValues();
+    drawer?.setCount('alerts', alerts.openCount() || null, 'open');
+  };
+  alerts.onChange(alertsChanged);
+  alertsChanged();
   const timebar = new TimeBar(byId('timebar', HTMLElement), clock);
   // The drawer and the time bar now take their room: frame the city in what is left of the map.
   map.resize();
@@ -178,12 +199,13 @@ async function start(): Promise<void> {
     if (ok) timebar.setLoading(false);
     if (buildingMode === 'intensity') await busy.track(intensity.showAt(s.t)).catch(() => undefined);
     panel.setTime(s.t, s.live);
+    drawAlerts();
     drawer?.setContext({ t: s.t, live: s.live });
     if (!s.live && s.playing) void history.prefetch(s.t + PLAY_PREFETCH_STEPS * PLAY_SPEEDS[s.speed].step.ms, s.speed).catch(() => undefined);
   };
   clock.onChange(() => void follow());
 
-  wirePointer(map, { assets, clock, hover, tooltip, shownOf, open: (id) => panel.open(id) });
+  wirePointer(map, { assets, clock, hover, tooltip, shownOf, alertsOf, ruleName: (r) => alerts.ruleName(r), open: (id) => panel.open(id) });
 
   renderLayerToggles(byId('layers', HTMLFieldSetElement), initial.hidden, (group, on) => {
     setGroupVisible(map, group, on);
@@ -220,9 +242,16 @@ async function start(): Promise<void> {
     onReading: (r) => {
       if (state.ingest(r)) intervals.observe(r.asset, Date.parse(r.ts));
     },
+    // An event about an alert the book never saw open (it opened before the list's window): read the list again.
+    onAlert: (e) => {
+      if (!alerts.apply(e)) void loadAlerts();
+    },
     onStatus: (s) => showStatus(status, s),
-    // Readings published while the socket was down are in the store: catch up from /latest.
-    onReconnect: () => void refreshLatest().catch((e: unknown) => showError((e as Error).message)),
+    // Readings and alerts published while the socket was down are in the store: catch up from /latest and /alerts.
+    onReconnect: () => {
+      void refreshLatest().catch((e: unknown) => showError((e as Error).message));
+      void loadAlerts();
+    },
   });
   live.start();
   window.addEventListener('pagehide', () => live.close());
@@ -282,6 +311,7 @@ async function start(): Promise<void> {
     view: () => drawer?.data() ?? { view: 'map', data: null },
     setView: (v) => drawer?.setView(v),
     urlState: () => url.current,
+    alerts: () => alerts.all(),
   });
 }
 

@@ -1,4 +1,5 @@
 import { COUNTER_METRICS, METRICS } from '@cityhub/contracts';
+import type { AlertView } from './alerts.js';
 import type { AssetFeature, MetricName } from '@cityhub/contracts';
 import { seriesUrl } from './api.js';
 import type { SeriesQuery } from './api.js';
@@ -46,6 +47,9 @@ export interface PanelDeps {
   onSelect: (id: string | null) => void;
   /** Called when the range or the comparison changes (for the URL). */
   onOptions: (range: PanelRange, compare: boolean) => void;
+  /** The asset's alerts open at the dashboard's moment, and a rule's name. */
+  alertsOf?: (id: string) => AlertView[];
+  ruleName?: (rule: string) => string;
   now?: () => number;
 }
 
@@ -57,6 +61,7 @@ export class Panel {
   private readonly kind = el('p', 'panel-kind');
   private readonly facts = el('div', 'panel-facts');
   private readonly now = el('div', 'panel-now');
+  private readonly alerts = el('div', 'panel-alerts');
   private readonly metricBox = el('div', 'panel-metric');
   private readonly chartTitle = el('h3', 'panel-chart-title');
   private readonly chartStatus = el('p', 'panel-chart-status');
@@ -102,7 +107,8 @@ export class Panel {
     compareRow.append(this.compareBox, compareLabel);
     const controls = el('div', 'panel-controls');
     controls.append(this.metricBox, this.ranges.root, compareRow);
-    root.append(header, this.kind, this.facts, this.now, controls, this.chartTitle, this.chartStatus, this.chartBox);
+    this.alerts.hidden = true;
+    root.append(header, this.kind, this.alerts, this.facts, this.now, controls, this.chartTitle, this.chartStatus, this.chartBox);
     root.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
@@ -181,6 +187,14 @@ export class Panel {
     if (!this.asset) return;
     const s = this.deps.shownOf(this.asset.id);
     renderRows(this.now, { title: this.time.live ? 'Now' : `At ${formatLocal(this.time.t)}`, rows: shownRows(s, this.time.live ? this.clock() : this.time.t, this.time.live) });
+    const open = this.deps.alertsOf?.(this.asset.id) ?? [];
+    this.alerts.hidden = open.length === 0;
+    if (open.length) {
+      renderRows(this.alerts, {
+        title: this.time.live ? 'Open alerts' : 'Alerts open then',
+        rows: open.map((a) => ['Alert', `${a.severity}: ${this.deps.ruleName?.(a.rule) ?? a.rule}, since ${formatLocal(Date.parse(a.opened_at))}${a.acknowledged_by ? ` (acknowledged by ${a.acknowledged_by})` : ''}`]),
+      });
+    }
   }
 
   private shownSpan = { from: 0, to: 0 };

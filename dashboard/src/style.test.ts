@@ -26,7 +26,7 @@ describe('buildStyle', () => {
     };
     const style = buildStyle(data, { basemap: base });
     expect(style.glyphs).toBe(base.glyphs);
-    expect(Object.keys(style.sources)).toEqual(['osm', 'base-links', 'boundary', 'links', 'hotspots', 'buildings']);
+    expect(Object.keys(style.sources)).toEqual(['osm', 'base-links', 'boundary', 'links', 'hotspots', 'buildings', 'alerts']);
     const ids = style.layers.map((l) => l.id);
     expect(ids.slice(0, 3)).toEqual(['background', 'osm', 'base-links']);
     expect(style.layers[2]).toMatchObject({ source: 'base-links' });
@@ -35,5 +35,12 @@ describe('buildStyle', () => {
     expect(ids).not.toContain('boundary-fill');
     expect(ids.slice(-3)).toEqual(['hotspots-offline', 'buildings', 'buildings-offline']);
     expect(mergeBasemap(base, {}, []).layers).toHaveLength(3);
+  });
+
+  it('puts alert halos under the links\' casing and alert rings under the points, so neither hides an asset', () => {
+    const ids = buildStyle(data).layers.map((l) => l.id);
+    expect(ids.indexOf('alerts-lines')).toBe(ids.indexOf('links-casing') - 1);
+    expect(ids.indexOf('alerts-points')).toBeGreaterThan(ids.indexOf('links-offline'));
+    expect(ids.indexOf('alerts-points')).toBeLessThan(ids.indexOf('hotspots'));
   });
 });

@@ -1,6 +1,6 @@
 import type { MapOptions } from 'maplibre-gl';
 import type { AssetCollection } from '@cityhub/contracts';
-import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampExpression, SPEED_RAMP } from './colour.js';
+import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampExpression, SEVERITY_COLOUR, SPEED_RAMP } from './colour.js';
 import type { GeoJsonObject } from './api.js';
 
 /** A MapLibre style document. */
@@ -19,6 +19,7 @@ export const LAYER_GROUPS = {
   wifi: { label: 'Wi-Fi hotspots', layers: ['hotspots', 'hotspots-offline'] },
   energy: { label: 'Buildings (energy)', layers: ['buildings', 'buildings-offline'] },
   boundary: { label: 'Municipality boundary', layers: ['boundary-fill', 'boundary-line'] },
+  alerts: { label: 'Open alerts', layers: ['alerts-lines', 'alerts-points'] },
 } as const;
 export type LayerGroup = keyof typeof LAYER_GROUPS;
 export const LAYER_GROUP_KEYS = Object.keys(LAYER_GROUPS) as LayerGroup[];
@@ -30,6 +31,11 @@ const hovered = ['boolean', ['feature-state', 'hover'], false];
 const selected = ['boolean', ['feature-state', 'selected'], false];
 const offline = ['boolean', ['feature-state', 'offline'], false];
 const hasClients = ['==', ['typeof', ['feature-state', 'clients']], 'number'];
+
+/** An alert feature's colour by its `severity` property. */
+const severityColour = ['match', ['get', 'severity'], 'critical', SEVERITY_COLOUR.critical, 'warning', SEVERITY_COLOUR.warning, SEVERITY_COLOUR.info];
+/** A halo's width at a zoom: the link's own width and a band each side, wider for a critical alert. */
+const haloWidth = (critical: number, other: number) => ['match', ['get', 'severity'], 'critical', critical, other];
 
 /** Line width by zoom, wider when hovered or selected. */
 function linkWidth(extra: number) {
@@ -87,6 +93,19 @@ function cityLayers(withLand: boolean, buildingMode: 'load' | 'intensity'): Laye
       paint: { 'line-color': BOUNDARY_LINE_COLOUR, 'line-width': 1.5, 'line-dasharray': [3, 2] },
     },
     {
+      // A link with an open alert gets a halo in the severity's colour, under its white casing: the link keeps
+      // its speed colour, the halo says that something is wrong there.
+      id: 'alerts-lines', type: 'line', source: 'alerts', filter: ['==', ['geometry-type'], 'LineString'],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': severityColour,
+        'line-width': ['interpolate', ['linear'], ['zoom'], 10, haloWidth(10, 8), 12, haloWidth(12, 10), 14, haloWidth(16, 13), 17, haloWidth(24, 20)],
+        'line-offset': linkOffset,
+        'line-opacity': 0.75,
+        'line-blur': 1.5,
+      },
+    },
+    {
       id: 'links-casing', type: 'line', source: 'links',
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
@@ -116,6 +135,18 @@ function cityLayers(withLand: boolean, buildingMode: 'load' | 'intensity'): Laye
         'line-offset': linkOffset,
         'line-dasharray': [0.4, 2],
         'line-opacity': ['case', offline, 1, 0],
+      },
+    },
+    {
+      // A hotspot or building with an open alert gets a ring outside its own circle (the radius comes with the
+      // feature: a hotspot's circle grows with its clients). Under the points, so it never hides one.
+      id: 'alerts-points', type: 'circle', source: 'alerts', filter: ['==', ['geometry-type'], 'Point'],
+      paint: {
+        'circle-radius': ['get', 'radius'],
+        'circle-opacity': 0,
+        'circle-stroke-color': severityColour,
+        'circle-stroke-width': ['match', ['get', 'severity'], 'critical', 4, 3],
+        'circle-stroke-opacity': 1,
       },
     },
     {
@@ -159,6 +190,8 @@ export function buildStyle(data: StyleData, opts: StyleOptions = {}): StyleSpeci
     links: geojson(data.links),
     hotspots: geojson(data.hotspots),
     buildings: geojson(data.buildings),
+    // Open alerts, one feature per asset (see alertlayer.ts): a handful, so rewritten whole when one opens or clears.
+    alerts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
   };
   const mode = opts.buildingMode ?? 'load';
   if (opts.basemap) return mergeBasemap(opts.basemap, sources, cityLayers(false, mode));

@@ -1,4 +1,5 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
+import type { AlertView } from './alerts.js';
 import type { ClockState } from './clock.js';
 import type { ShownChart } from './panel.js';
 import type { AssetReading } from './state.js';
@@ -36,6 +37,8 @@ export interface CityHubTestHook {
   setView(view: ViewName): void;
   /** The state the URL holds. */
   urlState(): UrlState;
+  /** Every alert the page knows (loaded and live), newest first. */
+  alerts(): AlertView[];
 }
 
 declare global {

@@ -39,7 +39,7 @@ export function renderRows(el: HTMLElement, content: TooltipContent): void {
   const table = document.createElement('table');
   for (const [k, v] of content.rows) {
     const tr = table.insertRow();
-    if (k === 'Status') tr.className = 'row-offline';
+    if (k === 'Status' || k === 'Alert') tr.className = 'row-offline';
     const th = document.createElement('th');
     th.scope = 'row';
     th.textContent = k;

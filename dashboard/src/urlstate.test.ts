@@ -17,6 +17,12 @@ describe('URL state', () => {
     expect(parseUrlState(text)).toEqual({ ...s, hidden: ['wifi', 'boundary'] });
   });
 
+  it('links to the KPI page and the alerts, and hides the alert rings', () => {
+    expect(parseUrlState('?view=kpis&period=24h')).toMatchObject({ view: 'kpis', period: '24h' });
+    expect(parseUrlState('?view=alerts&off=alerts')).toMatchObject({ view: 'alerts', hidden: ['alerts'] });
+    expect(formatUrlState({ ...DEFAULT_STATE, view: 'kpis', period: '30d' })).toBe('?view=kpis&period=30d');
+  });
+
   it('falls back to defaults on what it does not know', () => {
     expect(parseUrlState('?view=sewers&t=yesterday&off=roads,rivers,roads&speed=9x&range=2y&compare=yes')).toEqual({
       ...DEFAULT_STATE, hidden: ['roads'],

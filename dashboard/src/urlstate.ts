@@ -4,7 +4,7 @@ import { LAYER_GROUP_KEYS } from './style.js';
 import type { LayerGroup } from './style.js';
 
 /** The dashboard's views: the map alone, or the map with one analysis drawer. */
-export const VIEWS = ['map', 'traffic', 'energy', 'wifi'] as const;
+export const VIEWS = ['map', 'traffic', 'energy', 'wifi', 'kpis', 'alerts'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /** How buildings are coloured: power as a share of the limit, or energy per floor area over 24 h. */

@@ -4,11 +4,8 @@
  * gets a plausible day of readings (`city.ts`); the render cases under `test/cases/` publish their own
  * readings to their own assets and check what the page draws and computes.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetCollection, SeriesResponse } from '@cityhub/contracts';
 import { startHub, waitFor } from '../../test/harness.js';
@@ -17,6 +14,7 @@ import { colourDistance, NO_DATA_COLOUR, rampColour, SPEED_RAMP } from '../src/c
 import type {} from '../src/testhook.js';
 import { openBrowser, pixelsAround } from './browser.js';
 import type { Browser } from './browser.js';
+import { DASHBOARD, ensureBuilt } from './build.js';
 import { anchorsAt, kindOf, loadCases, readingsOf } from './cases.js';
 import type { Anchors } from './cases.js';
 import { cityReadings } from './city.js';
@@ -25,7 +23,6 @@ import type { AssetReadings } from './publish.js';
 import { isolatedPoint, settled, stateOf } from './probe.js';
 import { runCase } from './runner.js';
 
-const DASHBOARD = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(DASHBOARD, '..', 'test-results', 'dashboard');
 const DOCS = join(DASHBOARD, '..', 'docs', 'screenshots');
 const LINKS = 178;
@@ -33,23 +30,6 @@ const LINKS = 178;
 const LIVE_LINK = 'link-214';
 /** RGB distance under which a pixel "is" a colour (antialiasing and blending stay well under it). */
 const SAME_COLOUR = 40;
-
-function newest(path: string): number {
-  const s = statSync(path, { throwIfNoEntry: false });
-  if (!s) return 0;
-  if (!s.isDirectory()) return s.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
-}
-
-/** Builds the dashboard when its sources are newer than dist/ (`npm test` has usually done it already). */
-async function ensureBuilt(): Promise<void> {
-  const built = statSync(join(DASHBOARD, 'dist', 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const inputs = Math.max(newest(join(DASHBOARD, 'src')), newest(join(DASHBOARD, 'index.html')), newest(join(DASHBOARD, 'vite.config.ts')),
-    newest(join(DASHBOARD, '..', 'contracts', 'src')));
-  if (built >= inputs) return;
-  const vite = join(DASHBOARD, '..', 'node_modules', '.bin', 'vite');
-  await promisify(execFile)(vite, ['build', '--logLevel', 'warn'], { cwd: DASHBOARD });
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

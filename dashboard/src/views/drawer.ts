@@ -3,12 +3,16 @@ import { PERIOD_KEYS, PERIODS } from '../timeq.js';
 import type { Period } from '../timeq.js';
 import { VIEWS } from '../urlstate.js';
 import type { ViewName } from '../urlstate.js';
+import { AlertsView } from './alerts.js';
 import { EnergyView } from './energy.js';
+import { KpiView } from './kpis.js';
 import { TrafficView } from './traffic.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
 import { WifiView } from './wifi.js';
 
-const TITLES: Record<ViewName, string> = { map: 'Map', traffic: 'Traffic', energy: 'Energy', wifi: 'Wi-Fi' };
+const TITLES: Record<ViewName, string> = { map: 'Map', traffic: 'Traffic', energy: 'Energy', wifi: 'Wi-Fi', kpis: 'KPIs', alerts: 'Alerts' };
+/** What a view's drawer is labelled for assistive technology (the tab says it shorter). */
+const LONG_TITLES: Partial<Record<ViewName, string>> = { kpis: 'Key performance indicators' };
 /** Context changes closer together than this (the player's frames) are drawn once. */
 const UPDATE_EVERY_MS = 200;
 
@@ -49,7 +53,10 @@ export class Drawer {
     this.period = opts.period;
     this.ctx = opts.context;
     this.energy = new EnergyView(opts.deps);
-    this.views = { traffic: new TrafficView(opts.deps), energy: this.energy, wifi: new WifiView(opts.deps) };
+    this.views = {
+      traffic: new TrafficView(opts.deps), energy: this.energy, wifi: new WifiView(opts.deps),
+      kpis: new KpiView(opts.deps), alerts: new AlertsView(opts.deps),
+    };
     this.renderTabs();
     const periods = select('period', 'Period', PERIOD_KEYS.map((k) => ({ key: k, text: PERIODS[k].label })), this.period, (p) => {
       this.period = p;
@@ -92,6 +99,23 @@ export class Drawer {
     this.show();
     this.opts.onChange(this.current, this.period);
     if (focusTab) this.tabs.get(view)?.focus();
+  }
+
+  /**
+   * Shows a count on a view's tab (the open alerts), or none for null: visible while the drawer shows another
+   * view, or none at all.
+   */
+  setCount(view: ViewName, count: number | null, what: string): void {
+    const tab = this.tabs.get(view);
+    if (!tab) return;
+    const parts: Node[] = [document.createTextNode(TITLES[view])];
+    if (count) {
+      const badge = el('span', 'tab-count', String(count));
+      badge.setAttribute('aria-hidden', 'true');
+      parts.push(badge, el('span', 'visually-hidden', `, ${count} ${what}`));
+    }
+    tab.replaceChildren(...parts);
+    tab.dataset.count = String(count ?? 0);
   }
 
   /** Follows a new context (moment, live, selection): updates now when the view changes, else at most every 200 ms. */
@@ -137,8 +161,8 @@ export class Drawer {
     document.body.dataset.view = name;
     if (name === 'map') return;
     const view = this.views[name];
-    this.title.textContent = TITLES[name];
-    this.opts.root.setAttribute('aria-label', `${TITLES[name]} analysis`);
+    this.title.textContent = LONG_TITLES[name] ?? TITLES[name];
+    this.opts.root.setAttribute('aria-label', `${LONG_TITLES[name] ?? TITLES[name]} analysis`);
     this.actions.replaceChildren(...(name === 'energy' ? [this.energy.download] : []));
     this.body.replaceChildren(view.root);
     this.refresh(true);

@@ -23,28 +23,42 @@ export class SortableTable<R, K extends string> {
     private readonly columns: readonly Column<R, K>[],
     private sort: { key: K; ascending: boolean },
     private readonly onSort: (key: K, ascending: boolean) => void,
-    private readonly rowAction?: { label: (row: R) => string; run: (row: R) => void },
+    private readonly rowAction?: {
+      label: (row: R) => string;
+      run: (row: R) => void;
+      /** A click anywhere on the row runs it too (the first cell's button stays the keyboard's way in). */
+      wholeRow?: boolean;
+      /** Rows without the action (no button, no click). */
+      enabled?: (row: R) => boolean;
+    },
   ) {
     const cap = el('caption', 'visually-hidden', caption);
     this.root.append(cap, this.head, this.body);
     this.renderHead();
   }
 
-  /** Shows `rows` (already sorted). */
-  render(rows: readonly R[], idOf: (row: R) => string): void {
+  /** Shows `rows` (already sorted); `classOf` may give a row a class. */
+  render(rows: readonly R[], idOf: (row: R) => string, classOf?: (row: R) => string | undefined): void {
     this.body.replaceChildren(...rows.map((r) => {
-      const tr = el('tr');
+      const tr = el('tr', classOf?.(r));
       tr.dataset.id = idOf(r);
+      const action = this.rowAction && (this.rowAction.enabled?.(r) ?? true) ? this.rowAction : undefined;
+      if (action?.wholeRow) {
+        tr.classList.add('clickable-row');
+        tr.addEventListener('click', (e) => {
+          if (!(e.target instanceof Element && e.target.closest('button, a, input, select'))) action.run(r);
+        });
+      }
       this.columns.forEach((c, i) => {
         const td = el(i === 0 ? 'th' : 'td', c.numeric ? 'num' : undefined);
         if (i === 0) td.scope = 'row';
         const v = c.cell(r);
-        if (i === 0 && this.rowAction) {
+        if (i === 0 && action) {
           const b = el('button', 'link-button');
           b.type = 'button';
           b.append(v);
-          b.setAttribute('aria-label', this.rowAction.label(r));
-          b.addEventListener('click', () => this.rowAction?.run(r));
+          b.setAttribute('aria-label', action.label(r));
+          b.addEventListener('click', () => action.run(r));
           td.append(b);
         } else {
           td.append(v);

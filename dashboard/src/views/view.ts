@@ -1,3 +1,4 @@
+import type { AlertBook } from '../alerts.js';
 import type { AssetIndex } from '../assets.js';
 import type { Busy } from '../busy.js';
 import type { Shown } from '../display.js';
@@ -24,6 +25,10 @@ export interface ViewDeps {
   shownOf: (id: string) => Shown | null;
   /** Opens an asset's details panel (and selects it on the map). */
   openAsset: (id: string) => void;
+  /** The alerts known, kept current by the live socket. */
+  alerts: AlertBook;
+  /** Reads the alert list again (after it failed to load). */
+  reloadAlerts: () => void;
 }
 
 /** One analysis drawer: built once into its root, then updated whenever the context changes. */
