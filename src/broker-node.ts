@@ -1,24 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { RunningBroker, ServiceIdentity } from '@cityhub/broker';
-import type { AlertEvent, Config, Kind } from '@cityhub/contracts';
+import type { Config } from '@cityhub/contracts';
 import { openRegistry, TokenStore } from '@cityhub/devices';
-import type { Point } from '@cityhub/store';
 import { startHealthServer } from './health-server.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { deviceHooks, ingestReadiness, listenBroker, openIngestParts, Stops } from './parts.js';
 import { sharedBrokerState } from './redis.js';
 import { openRules } from './rules.js';
-import { checkNodeSecret, LIVE_TOPIC_PREFIX, ALERT_TOPIC, NODE_USERNAME, TOKEN_USERNAME } from './service.js';
+import { relayLive } from './relay.js';
+import { serviceHook } from './service.js';
 import { openStore } from './store.js';
 
 export interface RunningBrokerNode { mqttUrl: string; mqttExtra: string[]; httpUrl: string; stop(): Promise<void> }
 
 /** How long after a write its rollup buckets are rebuilt once more, in ms. */
 const ROLLUP_SETTLE_MS = 5_000;
-/** How long validated readings are gathered before they go out on the live topics, in ms. */
-const LIVE_BATCH_MS = 25;
 
 /**
  * `cityhub broker`: one broker node of a split deployment. It takes its own connections' readings into its
@@ -49,24 +46,13 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
     const store = await openStore(config, dataDir, { settleMs: ROLLUP_SETTLE_MS });
     stops.push('store', () => store.close());
     const parts = await openIngestParts({ config, dataDir, store, registry, log, stops, metrics, rules: rules.file });
-    const { ingest, alerts } = parts;
+    const { ingest } = parts;
 
     const state = redisUrl ? sharedBrokerState(redisUrl, log.child({ name: 'redis' })) : undefined;
     if (state) stops.push('redis', () => state.close());
-    const service = (username: string, secret: string): ServiceIdentity | null => {
-      if (username === NODE_USERNAME) return checkNodeSecret(config, secret) ? { name: NODE_USERNAME } : null;
-      if (username === TOKEN_USERNAME) {
-        const t = tokens.verify(secret);
-        return t ? { name: `token:${t.id}` } : null;
-      }
-      return null;
-    };
-    const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, parts), service }, stops, state?.aedes);
-    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
-    const relay = relayLive(broker);
-    ingest.on('points', relay.points);
-    alerts.on('event', relay.alert);
-    stops.push('live relay', () => relay.flush());
+    const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, parts), service: serviceHook(config, tokens) }, stops, state?.aedes);
+    metrics.attach({ ingest: parts.ingest, connectedDevices: () => broker.connectedDevices() });
+    relayLive(broker, parts, stops, { always: true });
 
     const health = startHealthServer({
       readiness: () => ({
@@ -83,35 +69,4 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
     await stops.run();
     throw err;
   }
-}
-
-/**
- * Publishes validated readings, gathered for a few ms per kind, and alert events through the broker, so
- * that they reach subscribers on every node (through Redis when nodes share it). QoS 0: the live feed is a
- * view; the store is the record.
- */
-function relayLive(broker: RunningBroker): { points: (points: Point[]) => void; alert: (ev: AlertEvent) => void; flush: () => void } {
-  const pending = new Map<Kind, Point[]>();
-  let timer: NodeJS.Timeout | undefined;
-  const publish = (topic: string, body: unknown) => {
-    broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false }, () => undefined);
-  };
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    for (const [kind, points] of pending) publish(`${LIVE_TOPIC_PREFIX}${kind}`, points);
-    pending.clear();
-  };
-  return {
-    points: (points) => {
-      for (const p of points) {
-        const list = pending.get(p.kind);
-        if (list) list.push(p);
-        else pending.set(p.kind, [p]);
-      }
-      timer ??= setTimeout(flush, LIVE_BATCH_MS);
-    },
-    alert: (ev) => publish(ALERT_TOPIC, ev),
-    flush,
-  };
 }

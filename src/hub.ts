@@ -8,7 +8,9 @@ import { openRegistry, simStatePath, startSimulation, TokenStore } from '@cityhu
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { apiConfig, boundPort, deviceHooks, ingestReadiness, listenBroker, openIngestParts, Stops } from './parts.js';
+import { relayLive } from './relay.js';
 import { openRules } from './rules.js';
+import { serviceHook } from './service.js';
 import { openStore } from './store.js';
 
 /** Where the built dashboard is, relative to the compiled `dist/hub.js`. */
@@ -48,7 +50,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     stops.push('rules', () => rules.close());
     const parts = await openIngestParts({ config, dataDir, store, registry, log, stops, metrics, rules: rules.file });
     const { ingest, alerts, notifier } = parts;
-    const { broker, mqttUrl, extra, tls, closed } = await listenBroker(config, log, deviceHooks(registry, parts), stops);
+    const { broker, mqttUrl, extra, tls, closed } = await listenBroker(config, log, { ...deviceHooks(registry, parts), service: serviceHook(config, tokens) }, stops);
+    relayLive(broker, parts, stops, { always: false });
     metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
 
     const app = await buildApp({

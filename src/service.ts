@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ServiceIdentity } from '@cityhub/broker';
 import type { Config } from '@cityhub/contracts';
 
 /** The MQTT user name of the hub's own processes; the password is `CITYHUB_NODE_SECRET`. */
@@ -16,4 +17,19 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function checkNodeSecret(config: Config, secret: string): boolean {
   const expected = config.CITYHUB_NODE_SECRET;
   return expected !== undefined && timingSafeEqual(digest(secret), digest(expected));
+}
+
+/**
+ * Read-only MQTT clients of the hub: `cityhub-node` with the node secret (api nodes), or `token` with an API
+ * token of any role (a city system that follows the readings). Anything else is checked as a device.
+ */
+export function serviceHook(config: Config, tokens: { verify(token: string): { id: string } | null }): (username: string, secret: string) => ServiceIdentity | null {
+  return (username, secret) => {
+    if (username === NODE_USERNAME) return checkNodeSecret(config, secret) ? { name: NODE_USERNAME } : null;
+    if (username === TOKEN_USERNAME) {
+      const t = tokens.verify(secret);
+      return t ? { name: `token:${t.id}` } : null;
+    }
+    return null;
+  };
 }

@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetCollection, LatestResponse, SeriesResponse } from '@cityhub/contracts';
 import { createDuckDbStore } from '@cityhub/store';
-import { startHub, waitFor, type Credentials, type TestHub } from './harness.js';
+import { CLI, startHub, waitFor, type Credentials, type TestHub } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -80,6 +80,20 @@ describe('cityhub start, end to end on real MQTT and DuckDB', () => {
     expect(ms).toBeLessThan(2_000);
   });
 
+  it('lets a city system with an API token follow validated readings on cityhub/live/{kind}, read-only', async () => {
+    const { stdout } = await run(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
+    const token = (JSON.parse(stdout) as { token: string }).token;
+    await expect(mqtt.connectAsync(hub.mqttUrl, { clientId: 'city-system', username: 'token', password: 'chk_00000000_nope', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();
+    const sys = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'city-system', username: 'token', password: token, protocolVersion: 4, reconnectPeriod: 0 });
+    const got = new Promise<Array<{ asset: string; values: Record<string, number> }>>((r) => sys.on('message', (_t, p) => r(JSON.parse(p.toString()) as Array<{ asset: string; values: Record<string, number> }>)));
+    await sys.subscribeAsync('cityhub/live/energy', { qos: 0 });
+    const dev = await hub.provision('energy', 'building-rotunda');
+    await hub.publish(dev, { ts: Date.now(), seq: 1, power_kw: 12.5 });
+    const points = await got;
+    expect(points).toEqual([expect.objectContaining({ asset: 'building-rotunda', device: dev.id, values: { power_kw: 12.5 } })]);
+    await sys.endAsync();
+  });
+
   it('refuses a wrong secret, over mqtt.js and mosquitto_pub', async () => {
     const dev = await hub.provision('energy', 'building-white-tower');
     await expect(mqtt.connectAsync(hub.mqttUrl, { clientId: dev.id, username: dev.id, password: 'not-the-secret', protocolVersion: 4, reconnectPeriod: 0 }))
@@ -132,12 +146,12 @@ describe('cityhub start, end to end on real MQTT and DuckDB', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
     const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    // link-1: 2, hotspot: 1, link-3: 1, link-4: 2 accepted readings.
-    expect(value('cityhub_readings_accepted_total')).toBe(6);
+    // link-1: 2, hotspot: 1, building: 1, link-3: 1, link-4: 2 accepted readings.
+    expect(value('cityhub_readings_accepted_total')).toBe(7);
     expect(value('cityhub_readings_rejected_total{reason="out_of_range"}')).toBe(2);
     expect(value('cityhub_readings_rejected_total{reason="malformed_json"}')).toBe(1);
     expect(value('cityhub_readings_rejected_total{reason="topic_denied"}')).toBe(1);
-    expect(value('cityhub_store_points_written_total')).toBe(6);
+    expect(value('cityhub_store_points_written_total')).toBe(7);
     expect(value('cityhub_spool_full')).toBe(0);
     expect(text).toMatch(/^cityhub_store_write_seconds_count \d+$/m);
     expect(text).toMatch(/^cityhub_http_request_seconds_count\{route="\/api\/v1\/latest",method="GET",status="200"\} \d+$/m);

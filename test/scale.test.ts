@@ -177,6 +177,16 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     expect(missing).toEqual([]);
     expect(duplicates).toBe(0);
     expect(stored.size).toBe(acked.length);
+    // Rollups written by both nodes for the devices that moved converge on the raw readings (each node
+    // rebuilds the buckets it touched once more a few seconds later).
+    const perAsset = new Map<string, number>();
+    for (const r of acked) perAsset.set(r.asset, (perAsset.get(r.asset) ?? 0) + 1);
+    const counted = await waitFor(async () => {
+      const hourly = await store.series({ assets: fleet.map((l) => l.id), metric: 'speed_kmh', from: from - (from % 3_600_000), to: Date.now(), stepS: 3_600, agg: 'count' });
+      const got = new Map(hourly.map((r) => [r.asset, r.points.reduce((n, [, v]) => n + v, 0)]));
+      return [...perAsset].every(([asset, n]) => got.get(asset) === n) ? got : undefined;
+    }, 30_000, 'the hourly rollups to count every stored reading');
+    expect([...counted.values()].reduce((a, b) => a + b, 0)).toBe(acked.length);
     await store.close();
   }, SOAK ? 600_000 : 240_000);
 });

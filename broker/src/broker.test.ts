@@ -55,6 +55,7 @@ describe('broker hooks on a real aedes', () => {
   it('lets a service client subscribe to every device\'s readings, never publish nor reach $SYS', async () => {
     const w = await mqtt.connectAsync(url, { clientId: 'any-client-id', username: 'watcher', password: 'watcher-secret', protocolVersion: 4, reconnectPeriod: 0 });
     clients.push(w);
+    expect(broker.serviceClients()).toBe(1);
     const granted = await w.subscribeAsync(['city/+/+/telemetry', 'cityhub/alerts'], { qos: 1 });
     expect(granted.map((g) => g.qos)).toEqual([1, 1]);
     await expect(w.subscribeAsync('$SYS/#', { qos: 1 })).rejects.toThrow(/subscribe error/i);
@@ -67,6 +68,8 @@ describe('broker hooks on a real aedes', () => {
     w.publish('city/traffic/tr-0001/telemetry', '{}', { qos: 1 });
     await closed;
     expect(events).toContain('denied undefined city/traffic/tr-0001/telemetry');
+    for (let i = 0; i < 50 && broker.serviceClients() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(broker.serviceClients()).toBe(0);
     // A wrong service secret is checked as a device's credentials, and refused.
     await expect(mqtt.connectAsync(url, { clientId: 'watcher', username: 'watcher', password: 'nope', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(/bad user ?name or password/i);
   });

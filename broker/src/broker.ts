@@ -75,6 +75,8 @@ export interface RunningBroker {
   listenWs(host: string, port: number, tls?: TlsOptions): Promise<number>;
   limitStats(): LimitStats;
   connectedDevices(): number;
+  /** Service clients connected to this node now. */
+  serviceClients(): number;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   const identities = new WeakMap<Client, DeviceIdentity>();
   const services = new WeakMap<Client, ServiceIdentity>();
   let connected = 0;
+  let serviceCount = 0;
   const perIp = new ConnectionsPerIp(limits.maxConnectionsPerIp);
   const rate = new PublishRate(limits.publishPerSecond, limits.publishBurst);
   const limitStats: LimitStats = { throttled: 0, rateDisconnects: 0, oversize: 0, ipRefused: 0 };
@@ -114,6 +117,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
         const svc = hooks.service ? await hooks.service(username, secret) : null;
         if (svc) {
           services.set(client, svc);
+          serviceCount++;
+          client.conn.once('close', () => serviceCount--);
           logger.info({ service: svc.name, client: client.id }, 'service client connected');
           return null;
         }
@@ -235,6 +240,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     },
     limitStats: () => ({ ...limitStats }),
     connectedDevices: () => connected,
+    serviceClients: () => serviceCount,
     async close() {
       for (const w of wsServers) w.close();
       for (const s of open) s.destroy();
