@@ -1,21 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { z } from 'zod';
 import { buildApp } from '@cityhub/api';
 import { AlertEvent, Kind, type Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
-import { openRegistry, TokenStore } from '@cityhub/devices';
 import type { Point, Store } from '@cityhub/store';
 import { DASHBOARD_DIR } from './hub.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { apiConfig, boundPort, readTls, Stops } from './parts.js';
-import { openRules } from './rules.js';
+import { openNodeState } from './node-state.js';
+import { apiConfig, boundPort, readTls } from './parts.js';
 import { ALERT_TOPIC, LIVE_TOPIC_PREFIX, NODE_USERNAME } from './service.js';
-import { openStore } from './store.js';
 
 export interface RunningApiNode { httpUrl: string; stop(): Promise<void> }
 
@@ -31,26 +26,9 @@ const LivePoints = z.array(z.object({
  * MQTT as the `cityhub-node` service (`CITYHUB_BROKER_URL`, `CITYHUB_NODE_SECRET`).
  */
 export async function startApiNode(config: Config, log: Logger): Promise<RunningApiNode> {
-  if (config.CITYHUB_STORE !== 'influxdb') {
-    throw new Error('cityhub api reads the store the broker nodes write: set CITYHUB_STORE=influxdb (the embedded DuckDB admits one process; use cityhub start)');
-  }
-  const dataDir = resolve(config.CITYHUB_DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
-  const stops = new Stops(log);
+  const { stops, registry, tokens, rules, store, metrics } = await openNodeState(config, log, 'api');
   try {
-    const redisUrl = config.CITYHUB_REDIS_URL;
-    const shared = { dataDir, ...(redisUrl && { redisUrl }) };
     const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
-    const registry = await openRegistry(dataDir, { syntheticAssets: synthetic, logger: log.child({ name: 'registry' }), ...shared });
-    stops.push('registry', () => registry.close());
-    const tokens = await TokenStore.open(dataDir, { ...shared, logger: log.child({ name: 'tokens' }) });
-    stops.push('tokens', () => tokens.close());
-    const rules = await openRules(shared, log);
-    stops.push('rules', () => rules.close());
-    const metrics = createMetrics();
-    const store = await openStore(config, dataDir);
-    stops.push('store', () => store.close());
-
     const brokerUrl = config.CITYHUB_BROKER_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
     const feed = liveFeed(config, brokerUrl, log.child({ name: 'live-feed' }));
     stops.push('live feed', () => feed.close());
@@ -62,7 +40,7 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
       auth: tokens, registry, metrics: metrics.api,
       mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? brokerUrl,
       alerts: { events: feed.alerts, acknowledge: (id, by) => acknowledge(store, id, by), deliveries: () => [] },
-      rules: rules.file,
+      rules,
       readiness: () => ({
         live: feed.connected() ? { ok: true } : { ok: false, detail: feed.problem() },
       }),

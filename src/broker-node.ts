@@ -1,16 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Config } from '@cityhub/contracts';
-import { openRegistry, TokenStore } from '@cityhub/devices';
 import { startHealthServer } from './health-server.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { deviceHooks, ingestReadiness, listenBroker, openIngestParts, Stops } from './parts.js';
+import { openNodeState } from './node-state.js';
+import { deviceHooks, ingestReadiness, listenBroker, openIngestParts } from './parts.js';
 import { sharedBrokerState } from './redis.js';
-import { openRules } from './rules.js';
 import { relayLive } from './relay.js';
 import { serviceHook } from './service.js';
-import { openStore } from './store.js';
 
 export interface RunningBrokerNode { mqttUrl: string; mqttExtra: string[]; httpUrl: string; stop(): Promise<void> }
 
@@ -25,27 +20,12 @@ const ROLLUP_SETTLE_MS = 5_000;
  * `cityhub/live/{kind}` and alert events on `cityhub/alerts`, where api nodes take their live feed.
  */
 export async function startBrokerNode(config: Config, log: Logger): Promise<RunningBrokerNode> {
-  if (config.CITYHUB_STORE !== 'influxdb') {
-    throw new Error('cityhub broker writes to a store other processes read: set CITYHUB_STORE=influxdb (the embedded DuckDB admits one process; use cityhub start)');
-  }
-  const dataDir = resolve(config.CITYHUB_DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
-  const stops = new Stops(log);
+  // Other nodes write the same InfluxDB: rollups touched by a device that moved between nodes are rebuilt
+  // once more a few seconds later (see RollupSettler in the store).
+  const { dataDir, stops, registry, tokens, rules, store, metrics } = await openNodeState(config, log, 'broker', { settleMs: ROLLUP_SETTLE_MS });
   try {
     const redisUrl = config.CITYHUB_REDIS_URL;
-    const shared = { dataDir, ...(redisUrl && { redisUrl }) };
-    const registry = await openRegistry(dataDir, { syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, logger: log.child({ name: 'registry' }), ...shared });
-    stops.push('registry', () => registry.close());
-    const tokens = await TokenStore.open(dataDir, { ...shared, logger: log.child({ name: 'tokens' }) });
-    stops.push('tokens', () => tokens.close());
-    const rules = await openRules(shared, log);
-    stops.push('rules', () => rules.close());
-    const metrics = createMetrics();
-    // Other nodes write the same InfluxDB: rollups touched by a device that moved between nodes are rebuilt
-    // once more a few seconds later (see RollupSettler in the store).
-    const store = await openStore(config, dataDir, { settleMs: ROLLUP_SETTLE_MS });
-    stops.push('store', () => store.close());
-    const parts = await openIngestParts({ config, dataDir, store, registry, log, stops, metrics, rules: rules.file });
+    const parts = await openIngestParts({ config, dataDir, store, registry, log, stops, metrics, rules });
     const { ingest } = parts;
 
     const state = redisUrl ? sharedBrokerState(redisUrl, log.child({ name: 'redis' })) : undefined;

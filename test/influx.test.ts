@@ -7,7 +7,7 @@ import { openRegistry } from '@cityhub/devices';
 import { createInfluxStore } from '@cityhub/store';
 import { startInfluxd, type Influxd } from '../store/test/influxd.js';
 import { startHub, waitFor, type TestHub } from './harness.js';
-import { startLoad } from './load.js';
+import { checkStored, startLoad } from './load.js';
 import { freePort } from './mosquitto.js';
 
 const SOAK = process.env.CITYHUB_SOAK === '1';
@@ -56,16 +56,7 @@ describe(`the hub on a real influxd, which is killed for ${OUTAGE_MS / 1000} s u
     const store = createInfluxStore({ url: influxd.url, bucket: 'cityhub' });
     await store.init();
     const acked = [...load.acked.values()];
-    const from = Math.min(...acked.map((a) => a.ts));
-    const rows = await store.series({ assets: links.map((l) => l.id), metric: 'speed_kmh', from, to: Date.now() });
-    const stored = new Map<string, number>();
-    let duplicates = 0;
-    for (const r of rows) for (const [ts, v] of r.points) {
-      const k = `${r.asset}|${ts}`;
-      if (stored.has(k)) duplicates++;
-      stored.set(k, v);
-    }
-    const missing = acked.filter((a) => stored.get(`${a.asset}|${a.ts}`) !== a.value);
+    const { stored, duplicates, missing } = await checkStored(store, links.map((l) => l.id), acked);
     console.log(`influx outage: ${acked.length} acknowledged, ${duringOutage} of them while influxd was down; stored ${stored.size}; missing ${missing.length}; duplicates ${duplicates}`);
     expect(duringOutage).toBeGreaterThan(0);
     expect(missing).toEqual([]);

@@ -100,3 +100,23 @@ export function startLoad(url: string, devices: Credentials[], opts: {
     },
   };
 }
+
+/**
+ * What the store holds of the acknowledged readings: every raw speed point of `assets` since the oldest
+ * acknowledged one, the points stored twice, and the acknowledged readings missing (or with another value).
+ */
+export async function checkStored(
+  store: { series(q: { assets: string[]; metric: string; from: number; to: number }): Promise<Array<{ asset: string; points: Array<[number, number]> }>> },
+  assets: string[], acked: readonly AckedReading[],
+): Promise<{ stored: Map<string, number>; duplicates: number; missing: AckedReading[]; from: number }> {
+  const from = Math.min(...acked.map((r) => r.ts));
+  const rows = await store.series({ assets, metric: 'speed_kmh', from, to: Date.now() });
+  const stored = new Map<string, number>();
+  let duplicates = 0;
+  for (const r of rows) for (const [ts, v] of r.points) {
+    const k = `${r.asset}|${ts}`;
+    if (stored.has(k)) duplicates++;
+    stored.set(k, v);
+  }
+  return { stored, duplicates, missing: acked.filter((r) => stored.get(`${r.asset}|${r.ts}`) !== r.value), from };
+}

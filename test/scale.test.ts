@@ -18,7 +18,7 @@ import { openRegistry } from '@cityhub/devices';
 import { createInfluxStore } from '@cityhub/store';
 import { startInfluxd, type Influxd } from '../store/test/influxd.js';
 import { CLI, waitFor, type Credentials } from './harness.js';
-import { startLoad } from './load.js';
+import { checkStored, startLoad } from './load.js';
 import { freePort } from './mosquitto.js';
 import { startNode, type NodeProcess } from './nodes.js';
 import { startRedis, type Redis } from './redis.js';
@@ -162,16 +162,7 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     const store = createInfluxStore({ url: influxd.url, bucket: 'cityhub' });
     await store.init();
     const acked = [...load.acked.values()];
-    const from = Math.min(...acked.map((r) => r.ts));
-    const rows = await store.series({ assets: fleet.map((l) => l.id), metric: 'speed_kmh', from, to: Date.now() });
-    const stored = new Map<string, number>();
-    let duplicates = 0;
-    for (const r of rows) for (const [ts, v] of r.points) {
-      const k = `${r.asset}|${ts}`;
-      if (stored.has(k)) duplicates++;
-      stored.set(k, v);
-    }
-    const missing = acked.filter((r) => stored.get(`${r.asset}|${r.ts}`) !== r.value);
+    const { stored, duplicates, missing, from } = await checkStored(store, fleet.map((l) => l.id), acked);
     console.log(`two nodes: ${acked.length} acknowledged (${atKill} before node B was killed; devices of node B: ${oddAtKill} before, ${oddAfter - oddAtKill} after, on node A); stored ${stored.size}; missing ${missing.length}; duplicates ${duplicates}`);
     expect(oddAfter - oddAtKill).toBeGreaterThan(0);
     expect(missing).toEqual([]);
