@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LineStringGeometry, PointGeometry } from './assets.js';
 import { Kind, MetricName } from './kinds.js';
-import { AlertEvent } from './rules.js';
+import { AlertEvent, Severity } from './rules.js';
 
 /** Errors of the HTTP API: `{ "error": { "code", "message" } }`. */
 export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -163,3 +163,36 @@ export const ExportCollection = z.object({
   features: z.array(ExportFeature),
 });
 export type ExportCollection = z.infer<typeof ExportCollection>;
+
+/**
+ * One of the city's KPIs as `GET /api/v1/kpis` gives it: its value over the period, its target (met at or
+ * below it, or at or above it), and the comparison period (`previous`, `change` relative to it, and what it is).
+ */
+export const Kpi = z.object({
+  id: z.string(), name: z.string(), unit: z.string(), value: z.number().nullable(), target: z.number(),
+  /** Met when the value is at or below (`below`) or at or above (`above`) the target. */
+  direction: z.enum(['below', 'above']),
+  met: z.boolean().nullable(), previous: z.number().nullable(), change: z.number().nullable(),
+  /** What `previous` is: the period before, or the same period a year earlier (or the first recorded). */
+  compared_with: z.string(),
+});
+export type Kpi = z.infer<typeof Kpi>;
+/** `GET /api/v1/kpis`: the KPIs over [from, to) (ISO 8601, whole hours). */
+export const KpiList = z.object({ from: z.string(), to: z.string(), items: z.array(Kpi) });
+export type KpiList = z.infer<typeof KpiList>;
+
+/**
+ * An alert as `GET /api/v1/alerts` shows it: its events (opened, acknowledged, cleared) folded into one
+ * record. Times are ISO 8601; `opened_at` and `cleared_at` are the device times of the readings that opened
+ * and cleared it.
+ */
+export const AlertView = z.object({
+  id: z.string(), rule: z.string(), kind: Kind, asset: z.string(), severity: Severity,
+  status: z.enum(['open', 'acknowledged', 'cleared']),
+  opened_at: z.string(), acknowledged_at: z.string().nullable(), acknowledged_by: z.string().nullable(), cleared_at: z.string().nullable(),
+  message: z.string(), value: z.number().nullable(),
+});
+export type AlertView = z.infer<typeof AlertView>;
+/** `GET /api/v1/alerts`. */
+export const AlertList = z.object({ items: z.array(AlertView) });
+export type AlertList = z.infer<typeof AlertList>;

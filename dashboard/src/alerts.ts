@@ -1,62 +1,12 @@
-import { Kind, Rule, Severity } from '@cityhub/contracts';
-import type { AlertEvent } from '@cityhub/contracts';
+import { Rule } from '@cityhub/contracts';
+import type { AlertEvent, AlertView, Severity } from '@cityhub/contracts';
 import type { Parser } from './api.js';
 
 /** An alert's state: open, acknowledged by an operator (still open), or cleared. */
-export type AlertStatus = 'open' | 'acknowledged' | 'cleared';
-const STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'cleared'];
+export type AlertStatus = AlertView['status'];
 
-/**
- * An alert as `GET /api/v1/alerts` shows it: its events (opened, acknowledged, cleared) folded into one record.
- * Times are ISO 8601; `opened_at` and `cleared_at` are the device times of the readings that opened and cleared it.
- */
-export interface AlertView {
-  id: string;
-  rule: string;
-  kind: Kind;
-  asset: string;
-  severity: Severity;
-  status: AlertStatus;
-  opened_at: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  cleared_at: string | null;
-  message: string;
-  value: number | null;
-}
-
-/** `GET /api/v1/alerts`. */
-export interface AlertList { items: AlertView[] }
-
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
-const isNumOrNull = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
-
-/** Checks one alert of the list; the reason it is not one, or null. */
-function alertProblem(v: unknown): string | null {
-  if (typeof v !== 'object' || v === null) return 'not an object';
-  const a = v as Record<string, unknown>;
-  for (const k of ['id', 'rule', 'asset', 'opened_at', 'message'] as const) if (!isStr(a[k])) return `${k} must be a string`;
-  if (!Kind.safeParse(a.kind).success) return 'kind is not a kind';
-  if (!Severity.safeParse(a.severity).success) return 'severity is not a severity';
-  if (!STATUSES.includes(a.status as AlertStatus)) return 'status is not open, acknowledged or cleared';
-  for (const k of ['acknowledged_at', 'acknowledged_by', 'cleared_at'] as const) if (!isStrOrNull(a[k])) return `${k} must be a string or null`;
-  if (!isNumOrNull(a.value)) return 'value must be a number or null';
-  return null;
-}
-
-/** The body of `GET /api/v1/alerts`, checked field by field. */
-export const AlertList: Parser<AlertList> = {
-  safeParse(v) {
-    const items = (v as { items?: unknown } | null)?.items;
-    if (!Array.isArray(items)) return { success: false, error: { message: 'items must be an array' } };
-    for (const [i, item] of items.entries()) {
-      const problem = alertProblem(item);
-      if (problem) return { success: false, error: { message: `items[${i}]: ${problem}` } };
-    }
-    return { success: true, data: { items: items as AlertView[] } };
-  },
-};
+/** `GET /api/v1/alerts` and one of its alerts, checked with the API's own schema. */
+export { AlertList, AlertView } from '@cityhub/contracts';
 
 /** `GET /api/v1/rules`, reduced to what the dashboard shows: each valid rule's name by its id. */
 export const RuleNames: Parser<Map<string, string>> = {

@@ -1,54 +1,9 @@
-import type { Parser } from './api.js';
+import type { Kpi } from '@cityhub/contracts';
 import { formatLocal } from './athens.js';
 import { formatNumber } from './format.js';
 
-/**
- * One of the city's KPIs as `GET /api/v1/kpis` gives it: its value over the period, its target (met at or
- * below it, or at or above it), and the comparison period (`previous`, `change` relative to it, and what it is).
- */
-export interface Kpi {
-  id: string;
-  name: string;
-  unit: string;
-  value: number | null;
-  target: number;
-  direction: 'below' | 'above';
-  met: boolean | null;
-  previous: number | null;
-  change: number | null;
-  compared_with: string;
-}
-
-/** `GET /api/v1/kpis`: the KPIs over [from, to) (ISO 8601, whole hours). */
-export interface KpiList { from: string; to: string; items: Kpi[] }
-
-const isNumOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
-
-function kpiProblem(v: unknown): string | null {
-  if (typeof v !== 'object' || v === null) return 'not an object';
-  const k = v as Record<string, unknown>;
-  for (const f of ['id', 'name', 'unit', 'compared_with'] as const) if (typeof k[f] !== 'string') return `${f} must be a string`;
-  if (typeof k.target !== 'number' || !Number.isFinite(k.target)) return 'target must be a number';
-  if (k.direction !== 'below' && k.direction !== 'above') return 'direction must be below or above';
-  if (k.met !== null && typeof k.met !== 'boolean') return 'met must be a boolean or null';
-  for (const f of ['value', 'previous', 'change'] as const) if (!isNumOrNull(k[f])) return `${f} must be a number or null`;
-  return null;
-}
-
-/** The body of `GET /api/v1/kpis`, checked field by field. */
-export const KpiList: Parser<KpiList> = {
-  safeParse(v) {
-    const b = v as { from?: unknown; to?: unknown; items?: unknown } | null;
-    if (typeof b?.from !== 'string' || typeof b.to !== 'string' || !Array.isArray(b.items)) {
-      return { success: false, error: { message: 'from, to (strings) and items (an array) are required' } };
-    }
-    for (const [i, item] of b.items.entries()) {
-      const problem = kpiProblem(item);
-      if (problem) return { success: false, error: { message: `items[${i}]: ${problem}` } };
-    }
-    return { success: true, data: { from: b.from, to: b.to, items: b.items as Kpi[] } };
-  },
-};
+/** `GET /api/v1/kpis` and one of its KPIs, checked with the API's own schema. */
+export { Kpi, KpiList } from '@cityhub/contracts';
 
 /** How many decimals each unit is shown with (a ratio as a percentage). */
 export const KPI_DIGITS: Readonly<Record<string, number>> = { ratio: 1, 'km/h': 1, 'client-h': 0, 'kWh/m²': 3 };

@@ -1,21 +1,8 @@
-import type { AssetFeature, Kind } from '@cityhub/contracts';
+import type { AssetFeature, Kind, Kpi } from '@cityhub/contracts';
 import type { SeriesResult, Store } from '@cityhub/store';
 
 /** One KPI: its value over a period, its target, and the previous period for the trend. */
-export interface Kpi {
-  id: string;
-  name: string;
-  unit: string;
-  value: number | null;
-  target: number;
-  /** Met when the value is at or below (`below`) or at or above (`above`) the target. */
-  direction: 'below' | 'above';
-  met: boolean | null;
-  previous: number | null;
-  change: number | null;
-  /** What `previous` is: the period before, or the same period a year earlier (or the first recorded). */
-  compared_with: string;
-}
+export type { Kpi } from '@cityhub/contracts';
 
 const HOUR = 3_600_000;
 /** The main corridors of the city, by name in the iMET path names. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AlertEvent, Kind, Severity } from '@cityhub/contracts';
+import { AlertEvent, AlertList, AlertView } from '@cityhub/contracts';
 import { needs, requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -15,14 +15,6 @@ const Query = z.strictObject({
   to: timeParam('to', 'ISO 8601 or epoch ms; default now').optional(),
 });
 
-/** An alert as the API shows it: its events folded into one record. */
-export const AlertView = z.object({
-  id: z.string(), rule: z.string(), kind: Kind, asset: z.string(), severity: Severity,
-  status: z.enum(['open', 'acknowledged', 'cleared']),
-  opened_at: z.string(), acknowledged_at: z.string().nullable(), acknowledged_by: z.string().nullable(), cleared_at: z.string().nullable(),
-  message: z.string(), value: z.number().nullable(),
-});
-export type AlertView = z.infer<typeof AlertView>;
 const Delivery = z.object({
   id: z.string(), event: z.string(), target: z.string(), channel: z.enum(['webhook', 'email']),
   status: z.enum(['pending', 'delivered', 'failed']), attempts: z.number(), last_error: z.string().nullable(), updated: z.number(),
@@ -55,7 +47,7 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     schema: {
       summary: 'Alerts from the alert log', tags: ['alerts'], security: PUBLIC_OR_BEARER, querystring: Query,
       description: 'Alerts opened in [from, to), folded from their events (opened, acknowledged, cleared); newest first. At most 5,000 events are read per request.',
-      response: { 200: json('Alerts', z.object({ items: z.array(AlertView) })), ...errors(400, 401, 429, 503) },
+      response: { 200: json('Alerts', AlertList), ...errors(400, 401, 429, 503) },
     },
   }, async (req) => {
     const q = req.query;

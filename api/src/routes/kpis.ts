@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { KpiList } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { computeKpis } from '../kpis/compute.js';
@@ -8,10 +9,6 @@ import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
 const HOUR = 3_600_000;
 const Query = z.strictObject({ from: timeParam('from', 'ISO 8601 or epoch ms; default 24 h before `to`').optional(), to: timeParam('to', 'ISO 8601 or epoch ms; default now').optional() });
-const Kpi = z.object({
-  id: z.string(), name: z.string(), unit: z.string(), value: z.number().nullable(), target: z.number(),
-  direction: z.enum(['below', 'above']), met: z.boolean().nullable(), previous: z.number().nullable(), change: z.number().nullable(), compared_with: z.string(),
-});
 
 /** `GET /kpis?from=&to=`: the city's KPIs with targets and trends over whole hours (default the last 24 h, at most 366 days). */
 export const kpisRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
@@ -19,7 +16,7 @@ export const kpisRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
     schema: {
       summary: 'City KPIs with targets and trends', tags: ['kpis'], security: PUBLIC_OR_BEARER, querystring: Query,
       description: 'From the hourly rollups over whole hours (default the last 24 h; at most 366 days): congestion index, corridor speed, Wi-Fi client-hours and availability against the period before; energy per m² against the same period a year earlier, or the first recorded period.',
-      response: { 200: json('KPIs', z.object({ from: z.string(), to: z.string(), items: z.array(Kpi) })), ...errors(400, 401, 429, 503) },
+      response: { 200: json('KPIs', KpiList), ...errors(400, 401, 429, 503) },
     },
   }, async (req) => {
     const q = req.query;
