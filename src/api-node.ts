@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { z } from 'zod';
 import { buildApp } from '@cityhub/api';
+import { Ingest } from '@cityhub/ingest';
 import { AlertEvent, Kind, type Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import type { Point, Store } from '@cityhub/store';
 import { DASHBOARD_DIR } from './hub.js';
 import type { Logger } from './logger.js';
 import { openNodeState } from './node-state.js';
-import { apiConfig, boundPort, readTls } from './parts.js';
+import { apiConfig, boundPort, ingestReadiness, readTls } from './parts.js';
 import { ALERT_TOPIC, LIVE_TOPIC_PREFIX, NODE_USERNAME } from './service.js';
 
 export interface RunningApiNode { httpUrl: string; stop(): Promise<void> }
@@ -20,15 +21,24 @@ const LivePoints = z.array(z.object({
 }));
 
 /**
- * `cityhub api`: the HTTP API and the dashboard, with no broker and no ingest of its own, so any number can
- * run behind a load balancer. It reads the shared store (InfluxDB), the registry, tokens and rules where
+ * `cityhub api`: the HTTP API and the dashboard, with no broker of its own, so any number can run behind a
+ * load balancer (its only disk state is the spool of dead letters being replayed). It reads the shared store (InfluxDB), the registry, tokens and rules where
  * every node sees them (Redis with `CITYHUB_REDIS_URL`), and takes its live feed from the broker nodes over
  * MQTT as the `cityhub-node` service (`CITYHUB_BROKER_URL`, `CITYHUB_NODE_SECRET`).
  */
 export async function startApiNode(config: Config, log: Logger): Promise<RunningApiNode> {
-  const { stops, registry, tokens, rules, store, metrics } = await openNodeState(config, log, 'api');
+  const { dataDir, stops, registry, tokens, rules, store, metrics } = await openNodeState(config, log, 'api');
   try {
     const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
+    // Dead letters replayed through this node are spooled here and written by its own writer, as a broker
+    // node's readings are: the replay's answer means they are durable.
+    const replays = await Ingest.open({
+      store, registry, dataDir, logger: log.child({ name: 'replay' }),
+      maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000, spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
+    });
+    replays.start();
+    stops.push('replay', () => replays.close());
+    metrics.attach({ ingest: replays, connectedDevices: () => 0 });
     const brokerUrl = config.CITYHUB_BROKER_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
     const feed = liveFeed(config, brokerUrl, log.child({ name: 'live-feed' }));
     stops.push('live feed', () => feed.close());
@@ -41,8 +51,10 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
       mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? brokerUrl,
       alerts: { events: feed.alerts, acknowledge: (id, by) => acknowledge(store, id, by), deliveries: () => [] },
       rules,
+      replay: (letters) => replays.replay(letters),
       readiness: () => ({
         live: feed.connected() ? { ok: true } : { ok: false, detail: feed.problem() },
+        ...ingestReadiness(replays),
       }),
     }, { logger: log.child({ name: 'api' }), ...(tls && { https: tls }) });
     stops.push('api', () => app.close());

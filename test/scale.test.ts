@@ -129,8 +129,48 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
       return got.length === 2 ? got : undefined;
     }, 10_000, 'both readings in /latest');
     expect(latest.map((l) => l.values.speed_kmh).sort()).toEqual([42, 43]);
+    // A reading node B refused is listed, and replayed (still refused), through the api node.
+    await onB.publishAsync(`city/traffic/${device.id}/telemetry`, JSON.stringify({ ts: ts + 1_000, seq: 2, speed_kmh: 900 }), { qos: 1 });
+    const auth = { authorization: `Bearer ${token}` };
+    const letters = await waitFor(async () => {
+      const r = (await (await fetch(`${api.urls.Dashboard}/api/v1/deadletters?device=${device.id}`, { headers: auth })).json()) as { items: Array<{ reason: string }> };
+      return r.items.length ? r.items : undefined;
+    }, 10_000, 'node B\'s dead letter in the shared store');
+    expect(letters.map((l) => l.reason)).toEqual(['out_of_range']);
+    const replay = await fetch(`${api.urls.Dashboard}/api/v1/deadletters/replay`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ device: device.id }) });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ examined: 1, replayed: 0, still_rejected: [expect.objectContaining({ reason: 'out_of_range' })] });
+
+    // An alert opened by node B's engine reaches the api node live, is listed from the shared log and is
+    // acknowledged there.
+    const building = loadCatalogue().features.find((f) => f.id === 'building-rotunda')!;
+    const limit = (building.properties as { power_limit_kw: number }).power_limit_kw;
+    const meter = JSON.parse(await cli(['devices', 'add', '--kind', 'energy', '--asset', building.id, '--json'])) as Credentials;
+    const alertsLive: string[] = [];
+    const liveEnergy = new WebSocket(`${api.urls.Dashboard!.replace('http', 'ws')}/api/v1/live?kind=energy`);
+    liveEnergy.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as LiveMessage;
+      if (m.type === 'alert') alertsLive.push(`${m.event.asset} ${m.event.state}`);
+    });
+    await new Promise((r, j) => { liveEnergy.once('open', r); liveEnergy.once('error', j); });
+    const meterOnB = await connect(b.urls.MQTT!, meter);
+    const t0 = Date.now() - 8 * 60_000;
+    await meterOnB.publishAsync(`city/energy/${meter.id}/telemetry`, JSON.stringify(
+      Array.from({ length: 7 }, (_, i) => ({ ts: t0 + i * 60_000, seq: i + 1, power_kw: limit * 1.3 }))), { qos: 1 });
+    await waitFor(async () => (alertsLive.includes(`${building.id} opened`) ? true : undefined), 10_000, 'the alert on the api node\'s live feed');
+    const open = await waitFor(async () => {
+      const r = (await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ id: string; status: string; severity: string }> };
+      return r.items[0];
+    }, 10_000, 'the alert in the shared log');
+    expect(open).toMatchObject({ status: 'open', severity: 'critical' });
+    const ack = await fetch(`${api.urls.Dashboard}/api/v1/alerts/${encodeURIComponent(open.id)}/ack`, { method: 'POST', headers: auth });
+    expect(ack.status).toBe(200);
+    const acked = (await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ status: string; acknowledged_by: string | null }> };
+    expect(acked.items[0]).toMatchObject({ status: 'acknowledged' });
+    expect(acked.items[0]!.acknowledged_by).toBeTruthy();
+    liveEnergy.close();
     live.close();
-    await Promise.all([onA.endAsync(), onB.endAsync(), watcher.endAsync()]);
+    await Promise.all([onA.endAsync(), onB.endAsync(), meterOnB.endAsync(), watcher.endAsync()]);
   }, 60_000);
 
   it('kills one node under load: its devices move to the other, and every acknowledged reading is stored once', async () => {
