@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { z } from 'zod';
 import { buildApp } from '@cityhub/api';
-import { Ingest } from '@cityhub/ingest';
-import { AlertEvent, Kind, type Config } from '@cityhub/contracts';
+import { DeviceStatsBook, Ingest } from '@cityhub/ingest';
+import { AlertEvent, Kind, parseTopic, STATUS_FILTER, type Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import type { Point, Store } from '@cityhub/store';
 import { DASHBOARD_DIR } from './hub.js';
@@ -52,6 +52,7 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
       alerts: { events: feed.alerts, acknowledge: (id, by) => acknowledge(store, id, by), deliveries: () => [] },
       rules,
       replay: (letters) => replays.replay(letters),
+      deviceStats: (id) => feed.devices.peek(id),
       readiness: () => ({
         live: feed.connected() ? { ok: true } : { ok: false, detail: feed.problem() },
         ...ingestReadiness(replays),
@@ -74,10 +75,16 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
 function liveFeed(config: Config, url: string, log: Logger) {
   const points = new EventEmitter<{ points: [Point[]] }>();
   const alerts = new EventEmitter<{ event: [AlertEvent] }>();
+  // Devices as this node hears of them: readings from the feed, status from the retained status topics.
+  const devices = new DeviceStatsBook();
+  points.on('points', (ps) => {
+    const now = Date.now();
+    for (const p of ps) devices.reading(p.device, p.seq, p.ts, now);
+  });
   const secret = config.CITYHUB_NODE_SECRET;
   if (!secret) {
     log.warn('CITYHUB_NODE_SECRET is not set: this api node has no live feed (/api/v1/live stays quiet)');
-    return { points, alerts, connected: () => false, problem: () => 'no CITYHUB_NODE_SECRET: no live feed', close: async () => undefined };
+    return { points, alerts, devices, connected: () => false, problem: () => 'no CITYHUB_NODE_SECRET: no live feed', close: async () => undefined };
   }
   let lastError = 'connecting';
   const client = mqtt.connect(url, {
@@ -85,7 +92,7 @@ function liveFeed(config: Config, url: string, log: Logger) {
     clean: true, protocolVersion: 4, reconnectPeriod: 1_000, connectTimeout: 10_000,
   });
   client.on('connect', () => {
-    client.subscribe([`${LIVE_TOPIC_PREFIX}+`, ALERT_TOPIC], { qos: 0 }, (err, granted) => {
+    client.subscribe([`${LIVE_TOPIC_PREFIX}+`, ALERT_TOPIC, STATUS_FILTER], { qos: 0 }, (err, granted) => {
       if (err || granted?.some((g) => g.qos === 128)) {
         lastError = `subscription refused${err ? `: ${err.message}` : ''}`;
         log.error({ url }, lastError);
@@ -99,6 +106,12 @@ function liveFeed(config: Config, url: string, log: Logger) {
     log.warn({ url, err: err.message }, 'live feed connection error');
   });
   client.on('message', (topic, payload) => {
+    const status = parseTopic(topic);
+    if (status?.channel === 'status') {
+      const s = payload.toString('utf8');
+      if (s === 'online' || s === 'offline') devices.status(status.deviceId, s);
+      return;
+    }
     try {
       const body: unknown = JSON.parse(payload.toString('utf8'));
       if (topic === ALERT_TOPIC) alerts.emit('event', AlertEvent.parse(body));
@@ -108,7 +121,7 @@ function liveFeed(config: Config, url: string, log: Logger) {
     }
   });
   return {
-    points, alerts,
+    points, alerts, devices,
     connected: () => client.connected,
     problem: () => `not connected to ${url}: ${lastError}`,
     close: () => client.endAsync(true).then(() => undefined),

@@ -129,6 +129,14 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
       return got.length === 2 ? got : undefined;
     }, 10_000, 'both readings in /latest');
     expect(latest.map((l) => l.values.speed_kmh).sort()).toEqual([42, 43]);
+    // The api node accounts devices from the feed and the retained status topics.
+    await onB.publishAsync(`city/traffic/${device.id}/status`, 'online', { qos: 1, retain: true });
+    const view = await waitFor(async () => {
+      const r = (await (await fetch(`${api.urls.Dashboard}/api/v1/devices?kind=traffic`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ id: string; status: string; readings: number }> };
+      const d = r.items.find((i) => i.id === device.id);
+      return d?.status === 'online' ? d : undefined;
+    }, 10_000, 'the device online on the api node');
+    expect(view.readings).toBe(1);
     // A reading node B refused is listed, and replayed (still refused), through the api node.
     await onB.publishAsync(`city/traffic/${device.id}/telemetry`, JSON.stringify({ ts: ts + 1_000, seq: 2, speed_kmh: 900 }), { qos: 1 });
     const auth = { authorization: `Bearer ${token}` };
