@@ -21,7 +21,11 @@ export async function startIngestNode(config: Config, log: Logger): Promise<Runn
   const dataDir = resolve(config.CITYHUB_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const url = config.CITYHUB_INGEST_MQTT_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
-  const registry = await openRegistry(dataDir, { syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS });
+  // With CITYHUB_REDIS_URL the registry is the one the broker nodes and the CLI share.
+  const registry = await openRegistry(dataDir, {
+    syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, logger: log.child({ name: 'registry' }),
+    ...(config.CITYHUB_REDIS_URL && { redisUrl: config.CITYHUB_REDIS_URL }),
+  });
   const store = await openStore(config, dataDir);
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
