@@ -1,24 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
-import { z } from 'zod';
 import { buildApp } from '@cityhub/api';
 import { DeviceStatsBook, Ingest } from '@cityhub/ingest';
-import { AlertEvent, Kind, parseTopic, STATUS_FILTER, type Config } from '@cityhub/contracts';
+import { ALERT_TOPIC, AlertEvent, LIVE_TOPIC_PREFIX, NODE_USERNAME, parseTopic, RelayedReadings, STATUS_FILTER, type Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import type { Point, Store } from '@cityhub/store';
 import { DASHBOARD_DIR } from './hub.js';
 import type { Logger } from './logger.js';
 import { openNodeState } from './node-state.js';
 import { apiConfig, boundPort, ingestReadiness, readTls } from './parts.js';
-import { ALERT_TOPIC, LIVE_TOPIC_PREFIX, NODE_USERNAME } from './service.js';
 
 export interface RunningApiNode { httpUrl: string; stop(): Promise<void> }
 
-/** The points a broker node publishes on `cityhub/live/{kind}`. */
-const LivePoints = z.array(z.object({
-  kind: Kind, asset: z.string(), device: z.string(), ts: z.number(), seq: z.number(), values: z.record(z.string(), z.number()),
-}));
 
 /**
  * `cityhub api`: the HTTP API and the dashboard, with no broker of its own, so any number can run behind a
@@ -115,7 +109,7 @@ function liveFeed(config: Config, url: string, log: Logger) {
     try {
       const body: unknown = JSON.parse(payload.toString('utf8'));
       if (topic === ALERT_TOPIC) alerts.emit('event', AlertEvent.parse(body));
-      else points.emit('points', LivePoints.parse(body));
+      else points.emit('points', RelayedReadings.parse(body));
     } catch (err) {
       log.warn({ topic, err: (err as Error).message }, 'live feed message ignored');
     }

@@ -1,8 +1,7 @@
 import type { RunningBroker } from '@cityhub/broker';
-import type { Kind } from '@cityhub/contracts';
+import { ALERT_TOPIC, liveTopic, type Kind } from '@cityhub/contracts';
 import type { Point } from '@cityhub/store';
 import type { IngestParts, Stops } from './parts.js';
-import { ALERT_TOPIC, LIVE_TOPIC_PREFIX } from './service.js';
 
 /** How long validated readings are gathered before they go out on the live topics, in ms. */
 const LIVE_BATCH_MS = 25;
@@ -22,7 +21,7 @@ export function relayLive(broker: RunningBroker, parts: Pick<IngestParts, 'inges
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    for (const [kind, points] of pending) publish(`${LIVE_TOPIC_PREFIX}${kind}`, points);
+    for (const [kind, points] of pending) publish(liveTopic(kind), points);
     pending.clear();
   };
   parts.ingest.on('points', (points) => {

@@ -1,15 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServiceIdentity } from '@cityhub/broker';
-import type { Config } from '@cityhub/contracts';
+import { NODE_USERNAME, TOKEN_USERNAME, type Config } from '@cityhub/contracts';
 
-/** The MQTT user name of the hub's own processes; the password is `CITYHUB_NODE_SECRET`. */
-export const NODE_USERNAME = 'cityhub-node';
-/** The MQTT user name under which an API token (the password) subscribes read-only. */
-export const TOKEN_USERNAME = 'token';
-/** Validated readings, as JSON arrays of points, one topic per kind: `cityhub/live/traffic`… */
-export const LIVE_TOPIC_PREFIX = 'cityhub/live/';
-/** Alert events (opened, acknowledged, cleared), one JSON event per message. */
-export const ALERT_TOPIC = 'cityhub/alerts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

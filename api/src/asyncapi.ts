@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { KINDS, MAX_READINGS_PER_MESSAGE, METRICS, STATUS_OFFLINE, STATUS_ONLINE, telemetrySchema, type Kind } from '@cityhub/contracts';
+import {
+  ALERT_TOPIC, AlertEvent, KINDS, LIVE_TOPIC_PREFIX, MAX_READINGS_PER_MESSAGE, METRICS, NODE_USERNAME, RelayedReadings, STATUS_OFFLINE, STATUS_ONLINE,
+  TOKEN_USERNAME, telemetrySchema, type Kind,
+} from '@cityhub/contracts';
 import { API_VERSION } from './version.js';
 
 const MQTT_BINDING = '0.2.0';
@@ -12,6 +15,12 @@ const EXAMPLES: Record<Kind, Record<string, number | string>> = {
 
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
+/** A zod schema of what the hub sends, as JSON Schema (draft 07). */
+function outputPayload(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...json } = z.toJSONSchema(schema, { target: 'draft-7', io: 'output' }) as Record<string, unknown>;
+  return { schemaFormat: 'application/schema+json;version=draft-07', schema: json };
+}
+
 /** A reading schema as JSON Schema (draft 07, what devices send: `ts` as ISO 8601 or epoch ms). */
 function telemetryPayload(kind: Kind): Record<string, unknown> {
   const { $schema: _drop, ...schema } = z.toJSONSchema(telemetrySchema(kind), { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
@@ -21,7 +30,8 @@ function telemetryPayload(kind: Kind): Record<string, unknown> {
 /**
  * The MQTT interface as an AsyncAPI 3.1 document, generated from the same zod schemas that ingest validates
  * with: one telemetry channel per kind (a reading or an array of readings), and the retained status channel
- * whose `offline` is the device's last will. The document describes the hub, which receives both.
+ * whose `offline` is the device's last will, which the hub receives; and what it sends to read-only
+ * subscribers: validated readings per kind and alert events.
  */
 export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, unknown> {
   const url = new URL(opts.mqttUrl ?? 'mqtt://localhost:1883');
@@ -84,6 +94,51 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
     bindings: { mqtt: { qos: 1, retain: true, bindingVersion: MQTT_BINDING } },
   };
 
+  messages.relayedReadings = {
+    name: 'relayedReadings',
+    title: 'Validated readings',
+    summary: 'The readings the hub accepted, bound to their assets, a few milliseconds\' worth per message.',
+    description: 'Sent at QoS 0 as a live view: the store is the record (`/api/v1/series`, `/api/v1/export`). `ts` is device time in epoch milliseconds.',
+    contentType: 'application/json',
+    payload: outputPayload(RelayedReadings),
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  channels.relayedReadings = {
+    address: `${LIVE_TOPIC_PREFIX}{kind}`,
+    title: 'Validated readings',
+    parameters: { kind: { enum: [...KINDS], description: 'The kind of the readings.' } },
+    messages: { relayedReadings: { $ref: '#/components/messages/relayedReadings' } },
+  };
+  operations.sendRelayedReadings = {
+    action: 'send',
+    title: 'Relay validated readings to read-only subscribers',
+    channel: { $ref: '#/channels/relayedReadings' },
+    messages: [{ $ref: '#/channels/relayedReadings/messages/relayedReadings' }],
+    security: [{ $ref: '#/components/securitySchemes/service' }],
+    bindings: { mqtt: { qos: 0, retain: false, bindingVersion: MQTT_BINDING } },
+  };
+  messages.alertEvent = {
+    name: 'alertEvent',
+    title: 'Alert event',
+    summary: 'An alert was opened, acknowledged or cleared (the alert log of `/api/v1/alerts`, as it happens).',
+    contentType: 'application/json',
+    payload: outputPayload(AlertEvent),
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  channels.alerts = {
+    address: ALERT_TOPIC,
+    title: 'Alert events',
+    messages: { alertEvent: { $ref: '#/components/messages/alertEvent' } },
+  };
+  operations.sendAlertEvents = {
+    action: 'send',
+    title: 'Send alert events to read-only subscribers',
+    channel: { $ref: '#/channels/alerts' },
+    messages: [{ $ref: '#/channels/alerts/messages/alertEvent' }],
+    security: [{ $ref: '#/components/securitySchemes/service' }],
+    bindings: { mqtt: { qos: 0, retain: false, bindingVersion: MQTT_BINDING } },
+  };
+
   return {
     asyncapi: '3.1.0',
     info: {
@@ -100,7 +155,7 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
         protocol: url.protocol.replace(/:$/, ''),
         protocolVersion: '3.1.1',
         description: 'The hub\'s MQTT broker.',
-        security: [{ $ref: '#/components/securitySchemes/device' }],
+        security: [{ $ref: '#/components/securitySchemes/device' }, { $ref: '#/components/securitySchemes/service' }],
         bindings: {
           mqtt: {
             cleanSession: false,
@@ -116,6 +171,11 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
       messages,
       securitySchemes: {
         device: { type: 'userPassword', description: 'User name: the device id. Password: the secret shown once when the device was created (`cityhub devices add`, `POST /api/v1/devices`).' },
+        service: {
+          type: 'userPassword',
+          description: `A read-only subscriber, with any client id. User name \`${TOKEN_USERNAME}\` and an API token (\`cityhub tokens add\`) as password, ` +
+            `or \`${NODE_USERNAME}\` and the hub's CITYHUB_NODE_SECRET (its own api nodes). It may subscribe to \`city/…\` and \`cityhub/…\`, never publish.`,
+        },
       },
     },
   };

@@ -121,7 +121,7 @@ describe('the generated API documents', () => {
     expect(Object.keys(device.properties as object)).not.toContain('secret_hash');
   });
 
-  it('/asyncapi.json is a valid AsyncAPI 3 document with one telemetry message per kind from the reading schemas', async () => {
+  it('/asyncapi.json is a valid AsyncAPI 3 document with one telemetry message per kind from the reading schemas, and what subscribers receive', async () => {
     const r = await h.app.inject({ url: '/asyncapi.json' });
     expect(r.statusCode).toBe(200);
     const doc = r.json<{
@@ -148,7 +148,14 @@ describe('the generated API documents', () => {
     expect(doc.components.messages.status!.payload).toEqual({ type: 'string', enum: ['online', 'offline'] });
     // The parsed model agrees: the telemetry of a kind refuses a reading of another kind.
     const messages = document!.allMessages().all().map((m) => m.id());
-    expect(messages.sort()).toEqual(['energyTelemetry', 'status', 'trafficTelemetry', 'wifiTelemetry']);
+    expect(messages.sort()).toEqual(['alertEvent', 'energyTelemetry', 'relayedReadings', 'status', 'trafficTelemetry', 'wifiTelemetry']);
+    // What read-only subscribers receive: the relayed readings and alert events, from their zod schemas.
+    expect(doc.channels.relayedReadings!.address).toBe('cityhub/live/{kind}');
+    expect(doc.channels.alerts!.address).toBe('cityhub/alerts');
+    const relayed = (doc.components.messages.relayedReadings!.payload as { schema: { type: string; items: { required: string[] } } }).schema;
+    expect(relayed.type).toBe('array');
+    expect(relayed.items.required.sort()).toEqual(['asset', 'device', 'kind', 'seq', 'ts', 'values']);
+    expect((doc.components.securitySchemes as Record<string, { type: string }>).service!.type).toBe('userPassword');
   });
 
   it('serves Swagger UI from the npm package, with no script or style from another host', async () => {

@@ -196,3 +196,13 @@ export type AlertView = z.infer<typeof AlertView>;
 /** `GET /api/v1/alerts`. */
 export const AlertList = z.object({ items: z.array(AlertView) });
 export type AlertList = z.infer<typeof AlertList>;
+
+/**
+ * One validated reading as the hub relays it on `cityhub/live/{kind}` (a JSON array of these per message):
+ * bound to its asset, device time in epoch ms, only the metrics the reading carried.
+ */
+export const RelayedReading = z.object({
+  kind: Kind, asset: z.string(), device: z.string(), ts: z.number(), seq: z.number(), values: z.record(z.string(), z.number()),
+});
+export type RelayedReading = z.infer<typeof RelayedReading>;
+export const RelayedReadings = z.array(RelayedReading);

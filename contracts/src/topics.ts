@@ -17,6 +17,16 @@ export const deviceSubtree = (kind: Kind, deviceId: string): string => `city/${k
 export const TELEMETRY_FILTER = 'city/+/+/telemetry';
 export const STATUS_FILTER = 'city/+/+/status';
 
+/** Validated readings the hub relays to read-only subscribers, one topic per kind: `cityhub/live/traffic`… */
+export const LIVE_TOPIC_PREFIX = 'cityhub/live/';
+export const liveTopic = (kind: Kind): string => `${LIVE_TOPIC_PREFIX}${kind}`;
+/** Alert events (opened, acknowledged, cleared), one JSON event per message. */
+export const ALERT_TOPIC = 'cityhub/alerts';
+/** The MQTT user name of the hub's own processes (password: `CITYHUB_NODE_SECRET`). */
+export const NODE_USERNAME = 'cityhub-node';
+/** The MQTT user name under which an API token (the password) subscribes read-only. */
+export const TOKEN_USERNAME = 'token';
+
 /** Parses `city/{kind}/{deviceId}/{telemetry|status}`; anything else is `null`. */
 export function parseTopic(topic: string): DeviceTopic | null {
   const parts = topic.split('/');
