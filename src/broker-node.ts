@@ -2,7 +2,8 @@ import type { Config } from '@cityhub/contracts';
 import { startHealthServer } from './health-server.js';
 import type { Logger } from './logger.js';
 import { openNodeState } from './node-state.js';
-import { deviceHooks, ingestReadiness, listenBroker, openIngestParts } from './parts.js';
+import { deviceHooks, ingestReadiness, listenBroker, openIngest } from './parts.js';
+import { startAlertLeader } from './alert-leader.js';
 import { sharedBrokerState } from './redis.js';
 import { relayLive } from './relay.js';
 import { serviceHook } from './service.js';
@@ -17,7 +18,8 @@ const ROLLUP_SETTLE_MS = 5_000;
  * own spool (a QoS 1 PUBACK still means "on this node's disk") and writes them to the shared store; with
  * `CITYHUB_REDIS_URL`, subscriptions, retained status, sessions and wills are shared with the other nodes,
  * and so are the device registry, API tokens and alert rules. It publishes the readings it validated on
- * `cityhub/live/{kind}` and alert events on `cityhub/alerts`, where api nodes take their live feed.
+ * `cityhub/live/{kind}`, where api nodes take their live feed and the node that runs the alert engine for
+ * all of them (one at a time, see `startAlertLeader`) takes its readings.
  */
 export async function startBrokerNode(config: Config, log: Logger): Promise<RunningBrokerNode> {
   // Other nodes write the same InfluxDB: rollups touched by a device that moved between nodes are rebuilt
@@ -25,20 +27,23 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
   const { dataDir, stops, registry, tokens, rules, store, metrics } = await openNodeState(config, log, 'broker', { settleMs: ROLLUP_SETTLE_MS });
   try {
     const redisUrl = config.CITYHUB_REDIS_URL;
-    const parts = await openIngestParts({ config, dataDir, store, registry, log, stops, metrics, rules });
-    const { ingest } = parts;
+    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics });
 
     const state = redisUrl ? sharedBrokerState(redisUrl, log.child({ name: 'redis' })) : undefined;
     if (state) stops.push('redis', () => state.close());
-    const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, parts), service: serviceHook(config, tokens) }, stops, state?.aedes);
-    metrics.attach({ ingest: parts.ingest, connectedDevices: () => broker.connectedDevices() });
-    relayLive(broker, parts, stops, { always: true });
+    // Device status reaches the alert engine over the shared bus (see startAlertLeader), not from here.
+    const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, ingest), service: serviceHook(config, tokens) }, stops, state?.aedes);
+    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
+    relayLive(broker, ingest, stops, { always: true });
+    const alerting = await startAlertLeader({ config, dataDir, store, registry, rules, broker, log: log.child({ name: 'alert-leader' }) });
+    stops.push('alerts', () => alerting.stop());
 
     const health = startHealthServer({
       readiness: () => ({
         broker: closed() ? { ok: false, detail: 'stopping' } : { ok: true },
         ...(state && { redis: state.ok() ? { ok: true } : { ok: false, detail: 'not connected to CITYHUB_REDIS_URL' } }),
         ...ingestReadiness(ingest),
+        alerts: { ok: true, detail: alerting.leading() ? 'this node runs the alert engine' : 'another node runs the alert engine' },
       }),
       metrics: () => metrics.api.render(),
     });

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { buildApp } from '@cityhub/api';
 import type { Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
-import { openRegistry, simStatePath, startSimulation, TokenStore } from '@cityhub/devices';
+import { openRegistry, openSharedDocument, simStatePath, startSimulation, TokenStore } from '@cityhub/devices';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { apiConfig, boundPort, deviceHooks, ingestReadiness, listenBroker, openIngestParts, Stops } from './parts.js';
-import { relayLive } from './relay.js';
+import { apiConfig, boundPort, deviceHooks, ingestReadiness, listenBroker, openAlerting, openIngest, Stops } from './parts.js';
+import { relayAlert, relayLive } from './relay.js';
 import { openRules } from './rules.js';
 import { serviceHook } from './service.js';
 import { openStore } from './store.js';
@@ -48,10 +48,18 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
 
     const rules = await openRules({ dataDir }, log);
     stops.push('rules', () => rules.close());
-    const parts = await openIngestParts({ config, dataDir, store, registry, log, stops, metrics, rules: rules.file });
-    const { ingest, alerts, notifier } = parts;
-    const { broker, mqttUrl, extra, tls, closed } = await listenBroker(config, log, { ...deviceHooks(registry, parts), service: serviceHook(config, tokens) }, stops);
-    relayLive(broker, parts, stops, { always: false });
+    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics });
+    // Alerts are evaluated on readings as they become durable.
+    const stateDoc = await openSharedDocument('alerts', { dataDir });
+    stops.push('alert state', () => stateDoc.close());
+    const alerting = await openAlerting({ config, store, rules: rules.file, stateDoc, log });
+    stops.push('alerts', () => alerting.close());
+    const { alerts, notifier } = alerting;
+    ingest.on('points', (points) => alerts.onPoints(points));
+    const hooks = deviceHooks(registry, ingest, (asset, kind, s) => alerts.onStatus(asset, kind, s));
+    const { broker, mqttUrl, extra, tls, closed } = await listenBroker(config, log, { ...hooks, service: serviceHook(config, tokens) }, stops);
+    relayLive(broker, ingest, stops, { always: false });
+    alerts.on('event', (ev) => relayAlert(broker, ev));
     metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
 
     const app = await buildApp({

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ApiDeps } from '@cityhub/api';
 import { createBroker, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
-import type { Config, DeviceRegistry } from '@cityhub/contracts';
+import type { Config, DeviceRegistry, Kind, SharedDocument } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { AlertEngine, Ingest, Notifier, RuleFile } from '@cityhub/ingest';
 import type { Store } from '@cityhub/store';
@@ -29,19 +28,14 @@ export class Stops {
   }
 }
 
-/** Ingest with its retention, alert engine and notifier, as `cityhub start` and `cityhub broker` run them. */
-export interface IngestParts { ingest: Ingest; alerts: AlertEngine; notifier: Notifier; rules: RuleFile }
-
 /**
- * Opens the spool and writer on `store`, the alert rules, engine and notifications, and retention; each is
- * registered in `stops`. Alerts are evaluated on readings as they become durable.
+ * Opens the spool and writer on `store`, and retention; each is registered in `stops`.
  */
-export async function openIngestParts(o: {
+export async function openIngest(o: {
   config: Config; dataDir: string; store: Store; registry: DeviceRegistry; log: Logger; stops: Stops;
-  metrics: ReturnType<typeof createMetrics>; rules: RuleFile;
-}): Promise<IngestParts> {
-  const { config, dataDir, store, registry, log, stops, rules } = o;
-  const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
+  metrics: ReturnType<typeof createMetrics>;
+}): Promise<Ingest> {
+  const { config, dataDir, store, registry, log, stops } = o;
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
@@ -52,26 +46,43 @@ export async function openIngestParts(o: {
   stops.push('ingest', () => ingest.close());
   const stopRetention = startRetention(store, config, log.child({ name: 'retention' }));
   stops.push('retention', stopRetention);
+  return ingest;
+}
 
+/** The alert engine and the notifications of its events. */
+export interface Alerting { alerts: AlertEngine; notifier: Notifier; close(): Promise<void> }
+
+/**
+ * Opens the alert engine (its state in `stateDoc`: how long each condition has held, which alerts are open)
+ * and the notifier its events go to. The caller feeds it readings and device status, and closes it.
+ */
+export async function openAlerting(o: { config: Config; store: Store; rules: RuleFile; stateDoc: SharedDocument; log: Logger }): Promise<Alerting> {
+  const { config, store, rules, log } = o;
+  const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
   const alerts = await AlertEngine.open({
-    store, rules: () => rules.get().rules, statePath: join(dataDir, 'alerts', 'state.json'), logger: log.child({ name: 'alerts' }),
+    store, rules: () => rules.get().rules, stateDoc: o.stateDoc, logger: log.child({ name: 'alerts' }),
     asset: (id) => findAsset(id, { synthetic })?.properties,
   });
-  stops.push('alerts', () => alerts.close());
   const notifier = new Notifier({
     notify: () => rules.get().notify, logger: log.child({ name: 'notify' }),
     ...(config.CITYHUB_SMTP_URL && { smtpUrl: config.CITYHUB_SMTP_URL }),
     ...(config.CITYHUB_ALERT_EMAIL_FROM && { from: config.CITYHUB_ALERT_EMAIL_FROM }),
   });
-  stops.push('notifications', () => notifier.close());
-  ingest.on('points', (points) => alerts.onPoints(points));
   alerts.on('event', (ev) => notifier.send(ev));
-  return { ingest, alerts, notifier, rules };
+  return {
+    alerts, notifier,
+    async close() {
+      await alerts.close();
+      await notifier.close();
+    },
+  };
 }
 
-/** The broker hooks that bind devices to the registry and their readings to ingest and the alert engine. */
-export function deviceHooks(registry: DeviceRegistry, parts: IngestParts): BrokerHooks {
-  const { ingest, alerts } = parts;
+/**
+ * The broker hooks that bind devices to the registry and their readings to ingest; `onStatus` hears each
+ * device's status by its asset (for the alert engine).
+ */
+export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?: (asset: string, kind: Kind, s: 'online' | 'offline') => void): BrokerHooks {
   return {
     async authenticate(id, secret) {
       // verify first: on a shared registry it fetches a device that another node has just added.
@@ -84,7 +95,7 @@ export function deviceHooks(registry: DeviceRegistry, parts: IngestParts): Broke
     status: (device, s) => {
       ingest.stats.status(device.id, s);
       const d = registry.get(device.id);
-      if (d) alerts.onStatus(d.asset, d.kind, s);
+      if (d) onStatus?.(d.asset, d.kind, s);
     },
   };
 }

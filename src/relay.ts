@@ -1,30 +1,28 @@
 import type { RunningBroker } from '@cityhub/broker';
-import { ALERT_TOPIC, liveTopic, type Kind } from '@cityhub/contracts';
+import { ALERT_TOPIC, liveTopic, type AlertEvent, type Kind } from '@cityhub/contracts';
 import type { Point } from '@cityhub/store';
-import type { IngestParts, Stops } from './parts.js';
+import type { Ingest } from '@cityhub/ingest';
+import type { Stops } from './parts.js';
 
 /** How long validated readings are gathered before they go out on the live topics, in ms. */
 const LIVE_BATCH_MS = 25;
 
 /**
- * Publishes validated readings, gathered for a few ms per kind, and alert events through the broker, so
+ * Publishes validated readings, gathered for a few ms per kind, through the broker, so
  * that they reach subscribers on every node (through Redis when nodes share it). QoS 0: the live feed is a
  * view; the store is the record. With `always` false, readings are relayed only while a service client is
  * connected to this node (serialising them costs the ingest path otherwise).
  */
-export function relayLive(broker: RunningBroker, parts: Pick<IngestParts, 'ingest' | 'alerts'>, stops: Stops, opts: { always: boolean }): void {
+export function relayLive(broker: RunningBroker, ingest: Ingest, stops: Stops, opts: { always: boolean }): void {
   const pending = new Map<Kind, Point[]>();
   let timer: NodeJS.Timeout | undefined;
-  const publish = (topic: string, body: unknown) => {
-    broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false }, () => undefined);
-  };
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    for (const [kind, points] of pending) publish(liveTopic(kind), points);
+    for (const [kind, points] of pending) publishJson(broker, liveTopic(kind), points);
     pending.clear();
   };
-  parts.ingest.on('points', (points) => {
+  ingest.on('points', (points) => {
     // On a lone hub nobody else can be listening unless a service client is connected here; a broker node's
     // subscribers may be on other nodes.
     if (!opts.always && broker.serviceClients() === 0) return;
@@ -35,6 +33,14 @@ export function relayLive(broker: RunningBroker, parts: Pick<IngestParts, 'inges
     }
     timer ??= setTimeout(flush, LIVE_BATCH_MS);
   });
-  parts.alerts.on('event', (ev) => publish(ALERT_TOPIC, ev));
   stops.push('live relay', flush);
+}
+
+/** Publishes an alert event on `cityhub/alerts` for subscribers on every node. */
+export function relayAlert(broker: RunningBroker, ev: AlertEvent): void {
+  publishJson(broker, ALERT_TOPIC, ev);
+}
+
+function publishJson(broker: RunningBroker, topic: string, body: unknown): void {
+  broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false }, () => undefined);
 }

@@ -228,4 +228,39 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     expect([...counted.values()].reduce((a, b) => a + b, 0)).toBe(acked.length);
     await store.close();
   }, SOAK ? 600_000 : 240_000);
+
+  it('runs the alert engine on one node at a time: when it dies, another takes over where it stopped', async () => {
+    const brokers = () => nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null && n.urls.HTTP);
+    const leaderOf = async () => {
+      const live = brokers();
+      const states = await Promise.all(live.map(async (n) => {
+        const r = (await (await fetch(`${n.urls.HTTP}/readyz`)).json()) as { checks: { alerts?: { detail?: string } } };
+        return r.checks.alerts?.detail === 'this node runs the alert engine';
+      }));
+      return states.filter(Boolean).length === 1 ? live[states.indexOf(true)] : undefined;
+    };
+    const leader = await waitFor(leaderOf, 20_000, 'exactly one node to run the alert engine');
+    const follower = brokers().find((n) => n !== leader)!;
+    const building = loadCatalogue().features.find((f) => f.id === 'building-white-tower')!;
+    const limit = (building.properties as { power_limit_kw: number }).power_limit_kw;
+    const meter = JSON.parse(await cli(['devices', 'add', '--kind', 'energy', '--asset', building.id, '--json'])) as Credentials;
+    const t0 = Date.now() - 10 * 60_000;
+    const over = (from: number, n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ ts: t0 + (from + i) * 60_000, seq: from + i + 1, power_kw: limit * 1.2 })));
+    // Three minutes over the limit (five are needed), through the leader, which saves the condition in Redis.
+    const first = await connect(leader.urls.MQTT!, meter);
+    await first.publishAsync(`city/energy/${meter.id}/telemetry`, over(0, 4), { qos: 1 });
+    await first.endAsync();
+    await new Promise((r) => setTimeout(r, 6_000));
+    const alerts = async () => ((await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ rule: string; opened_at: string }> }).items;
+    expect(await alerts()).toEqual([]);
+    await leader.kill();
+    await waitFor(async () => ((await leaderOf()) === follower ? true : undefined), 40_000, 'the other node to take the alert engine over');
+    // Two minutes more, on the other node: the condition continues from the saved state and opens the alert.
+    const second = await connect(follower.urls.MQTT!, meter);
+    await second.publishAsync(`city/energy/${meter.id}/telemetry`, over(4, 3), { qos: 1 });
+    await second.endAsync();
+    const opened = await waitFor(async () => (await alerts())[0], 10_000, 'the alert opened by the new leader');
+    expect(opened.rule).toBe('building-power');
+    expect(Date.parse(opened.opened_at)).toBe(t0 + 5 * 60_000);
+  }, 120_000);
 });

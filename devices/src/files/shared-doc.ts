@@ -6,7 +6,7 @@ import type { LockOptions } from './file-lock.js';
 import { RedisDocument, type DocLogger } from './redis-doc.js';
 
 /** The documents every node of a hub shares. */
-export const SHARED_DOC_NAMES = ['devices', 'tokens', 'rules'] as const;
+export const SHARED_DOC_NAMES = ['devices', 'tokens', 'rules', 'alerts'] as const;
 export type SharedDocName = (typeof SHARED_DOC_NAMES)[number];
 
 /** Where each document lives under the data directory without Redis: where it always has. */
@@ -14,6 +14,8 @@ const FILES: Record<SharedDocName, readonly string[]> = {
   devices: ['registry', 'devices.json'],
   tokens: ['registry', 'tokens.json'],
   rules: ['rules.json'],
+  // The alert engine's state (how long each condition has held, which alerts are open).
+  alerts: ['alerts', 'state.json'],
 };
 
 /** Options of {@link openSharedDocument}. */

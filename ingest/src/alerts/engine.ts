@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AlertEvent, AssetProperties, Kind, Rule } from '@cityhub/contracts';
+import type { AlertEvent, AssetProperties, Kind, Rule, SharedDocument } from '@cityhub/contracts';
 import type { Point, Store } from '@cityhub/store';
 import type { Logger } from '../ingest.js';
 import { athens } from './local-time.js';
@@ -30,8 +30,9 @@ export interface AlertEngineOptions {
   /** An asset's catalogue properties (for thresholds relative to them). */
   asset: (id: string) => (AssetProperties & { kind: Kind }) | undefined;
   rules: () => readonly Rule[];
-  /** Where the engine keeps its state across restarts. */
-  statePath: string;
+  /** Where the engine keeps its state across restarts: a file, or a document shared by the nodes that take turns running the engine. */
+  statePath?: string;
+  stateDoc?: SharedDocument;
   logger: Logger;
   now?: () => number;
 }
@@ -58,8 +59,15 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   static async open(o: AlertEngineOptions): Promise<AlertEngine> {
     const e = new AlertEngine(o);
     try {
-      const s = JSON.parse(await readFile(o.statePath, 'utf8')) as EngineState;
-      if (s.version === 1) e.state = s;
+      let text: string | null = null;
+      if (o.stateDoc) {
+        await o.stateDoc.sync();
+        text = o.stateDoc.read().text;
+      } else if (o.statePath) {
+        text = await readFile(o.statePath, 'utf8');
+      }
+      const s = text === null ? null : JSON.parse(text) as EngineState;
+      if (s?.version === 1) e.state = s;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') o.logger.warn({ err }, 'alert state unreadable; starting afresh');
     }
@@ -257,10 +265,21 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
     }
     if (this.dirty) {
       this.dirty = false;
-      await mkdir(dirname(this.o.statePath), { recursive: true });
-      const tmp = `${this.o.statePath}.tmp`;
-      await writeFile(tmp, JSON.stringify(this.state));
-      await rename(tmp, this.o.statePath);
+      const text = JSON.stringify(this.state);
+      if (this.o.stateDoc) {
+        try {
+          await this.o.stateDoc.update(() => ({ text, result: undefined }));
+        } catch (err) {
+          // Redis away: the state stays in memory and is saved on the next flush.
+          this.dirty = true;
+          this.o.logger.warn({ err: (err as Error).message }, 'alert state not saved; kept for the next try');
+        }
+      } else if (this.o.statePath) {
+        await mkdir(dirname(this.o.statePath), { recursive: true });
+        const tmp = `${this.o.statePath}.tmp`;
+        await writeFile(tmp, text);
+        await rename(tmp, this.o.statePath);
+      }
     }
   }
 
