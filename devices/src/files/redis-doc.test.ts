@@ -11,19 +11,10 @@ import { serializeRegistry } from '../registry/registry-file.js';
 import { generateSecret, hashSecret } from '../registry/secret.js';
 import { RedisDocument, type RedisDocumentOptions } from './redis-doc.js';
 import { startRedis, type RedisServer } from './redis-server.fixture.js';
+import { sleep, until } from './poll.fixture.js';
 
 const hashParams = { N: 1024, r: 8, p: 1 };
 const KEY = 'cityhub:doc:devices';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    if (await cond()) return performance.now() - t0;
-    if (performance.now() - t0 > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 let server: RedisServer;
 let admin: Redis;

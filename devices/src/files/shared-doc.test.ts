@@ -10,23 +10,13 @@ import { openRegistry, type FileRegistry, type RegistryOptions } from '../regist
 import { TokenStore } from '../tokens/token-store.js';
 import { startRedis, type RedisServer } from './redis-server.fixture.js';
 import { openSharedDocument, type SharedDocName } from './shared-doc.js';
+import { sleep, until } from './poll.fixture.js';
 
 // One body, two backends: several "nodes" on one data directory (the file) or on one Redis, each with a
 // data directory of its own (so nothing can pass between them through files).
 
 /** Cheap scrypt: these tests add dozens of devices; each hash keeps its parameters, so verify is real. */
 const hashParams = { N: 1024, r: 8, p: 1 };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 10 ms until it holds; resolves with the time it took, or fails after `ms`. */
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    if (await cond()) return performance.now() - t0;
-    if (performance.now() - t0 > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 interface Backend {
   name: 'file' | 'redis';
