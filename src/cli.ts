@@ -11,8 +11,8 @@ export const HELP = `cityhub: the City Hub smart-city data hub
 Usage:
   cityhub start                     broker, ingest, API + dashboard and the simulated fleet, in one process
   cityhub broker                    one broker node of a split deployment: MQTT, its own spool and writer to
-                                    InfluxDB, alerts; shares state with other nodes through CITYHUB_REDIS_URL;
-                                    /healthz, /readyz and /metrics on the HTTP port
+                                    InfluxDB; shares state with other nodes through CITYHUB_REDIS_URL, and one
+                                    node at a time runs the alert engine; /healthz, /readyz, /metrics on HTTP
   cityhub api                       the API and dashboard alone (stateless): reads InfluxDB, takes the live
                                     feed from the brokers (CITYHUB_BROKER_URL, CITYHUB_NODE_SECRET)
   cityhub ingest                    take readings from any MQTT broker (CITYHUB_INGEST_MQTT_URL) into the store
