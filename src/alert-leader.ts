@@ -14,6 +14,9 @@ const LEADER_KEY = 'cityhub:alerts:leader';
 /** How long the lease lasts without renewal, and how often it is renewed (or sought). */
 const LEASE_MS = 15_000;
 const RENEW_MS = 5_000;
+/** How long, and how many bytes of, what the bus carried a follower keeps for a hand-over. */
+const HANDOVER_MS = 60_000;
+const HANDOVER_BYTES = 64 * 1024 * 1024;
 /** Renews the lease only if this node still holds it. */
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
@@ -41,7 +44,9 @@ export interface AlertLeader {
  * by another node when it lapses. The leader takes every node's validated readings from `cityhub/live/…`
  * and device status from `city/…/status` off the shared message bus, keeps the engine's state in Redis
  * (so the next leader continues where it stopped), writes the alert log to the store, sends the
- * notifications and publishes the events on `cityhub/alerts`.
+ * notifications and publishes the events on `cityhub/alerts`. The other nodes keep the last minute of what
+ * the bus carried, which the next leader evaluates when it takes over: nothing that arrived during the
+ * hand-over goes unseen (an event the old leader had already sent may be sent again, with the same id).
  *
  * Without Redis (a lone broker node) the node is always the leader and keeps the state in its data dir.
  */
@@ -56,39 +61,55 @@ export async function startAlertLeader(o: {
   let running: Alerting | undefined;
   let changing: Promise<void> = Promise.resolve();
 
-  const onReadings: MqListener = (packet, done) => {
-    try {
-      running?.alerts.onPoints(RelayedReadings.parse(JSON.parse(Buffer.from(packet.payload).toString('utf8'))));
-    } catch (err) {
-      log.warn({ topic: packet.topic, err: (err as Error).message }, 'relayed readings ignored');
+  // What the bus carried while another node ran the engine, kept for a while: if that node dies, the
+  // readings it may not have evaluated (or saved the state of) are evaluated by the next leader.
+  const recent: Array<{ at: number; topic: string; payload: Buffer }> = [];
+  let recentBytes = 0;
+  const remember = (topic: string, payload: Buffer) => {
+    const now = Date.now();
+    recent.push({ at: now, topic, payload });
+    recentBytes += payload.length;
+    while (recent.length && (recent[0]!.at < now - HANDOVER_MS || recentBytes > HANDOVER_BYTES)) recentBytes -= recent.shift()!.payload.length;
+  };
+  const evaluate = (alerting: Alerting, topic: string, payload: Buffer) => {
+    if (topic.startsWith(LIVE_TOPIC_PREFIX)) {
+      try {
+        alerting.alerts.onPoints(RelayedReadings.parse(JSON.parse(payload.toString('utf8'))));
+      } catch (err) {
+        log.warn({ topic, err: (err as Error).message }, 'relayed readings ignored');
+      }
+      return;
     }
-    done();
-  };
-  const onStatus: MqListener = (packet, done) => {
-    const t = parseTopic(packet.topic);
-    const s = Buffer.from(packet.payload).toString('utf8');
+    const t = parseTopic(topic);
+    const s = payload.toString('utf8');
     const d = t ? o.registry.get(t.deviceId) : undefined;
-    if (d && (s === 'online' || s === 'offline')) running?.alerts.onStatus(d.asset, d.kind, s);
+    if (d && (s === 'online' || s === 'offline')) alerting.alerts.onStatus(d.asset, d.kind, s);
+  };
+  const onMessage: MqListener = (packet, done) => {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (running) evaluate(running, packet.topic, payload);
+    else remember(packet.topic, payload);
     done();
   };
-  const subscribe = (fn: 'on' | 'removeListener') => Promise.all([
-    new Promise<void>((r) => mq[fn](`${LIVE_TOPIC_PREFIX}+`, onReadings, () => r())),
-    new Promise<void>((r) => mq[fn](STATUS_FILTER, onStatus, () => r())),
-  ]);
+  await Promise.all([`${LIVE_TOPIC_PREFIX}+`, STATUS_FILTER].map((topic) => new Promise<void>((r) => mq.on(topic, onMessage, () => r()))));
+  const unsubscribe = () => Promise.all([`${LIVE_TOPIC_PREFIX}+`, STATUS_FILTER].map((topic) => new Promise<void>((r) => mq.removeListener(topic, onMessage, () => r()))));
 
   const lead = async () => {
     if (running) return;
     const alerting = await openAlerting({ config, store: o.store, rules: o.rules, stateDoc, log });
     alerting.alerts.on('event', (ev) => relayAlert(o.broker, ev));
+    // The engine's saved state may lag the last leader by a few seconds: what the bus carried since is
+    // evaluated again (a condition seen twice holds as long; an alert already open is not opened again).
+    const replayed = recent.length;
+    for (const m of recent.splice(0)) evaluate(alerting, m.topic, m.payload);
+    recentBytes = 0;
     running = alerting;
-    await subscribe('on');
-    log.info({ node: me }, 'this node runs the alert engine');
+    log.info({ node: me, replayed }, 'this node runs the alert engine');
   };
   const follow = async () => {
     const was = running;
     if (!was) return;
     running = undefined;
-    await subscribe('removeListener');
     await was.close();
     log.info({ node: me }, 'this node no longer runs the alert engine');
   };
@@ -99,7 +120,7 @@ export async function startAlertLeader(o: {
 
   if (!redisUrl) {
     await lead();
-    return { leading: () => true, deliveries: () => running?.notifier.deliveries() ?? [], stop: async () => { await follow(); await stateDoc.close(); } };
+    return { leading: () => true, deliveries: () => running?.notifier.deliveries() ?? [], stop: async () => { await unsubscribe(); await follow(); await stateDoc.close(); } };
   }
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -122,6 +143,7 @@ export async function startAlertLeader(o: {
     const t = setTimeout(() => reject(new Error(`no answer from CITYHUB_REDIS_URL in 10 s (the alert lease)`)), 10_000);
     redis.once('ready', () => { clearTimeout(t); resolve(); });
   }).catch(async (err: unknown) => {
+    await unsubscribe();
     redis.disconnect();
     await stateDoc.close();
     throw err;
@@ -133,6 +155,7 @@ export async function startAlertLeader(o: {
     deliveries: () => running?.notifier.deliveries() ?? [],
     async stop() {
       clearInterval(timer);
+      await unsubscribe();
       await change(follow);
       await redis.eval(RELEASE, 1, LEADER_KEY, me).catch(() => undefined);
       redis.disconnect();

@@ -254,11 +254,12 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     const alerts = async () => ((await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ rule: string; opened_at: string }> }).items;
     expect(await alerts()).toEqual([]);
     await leader.kill();
-    await waitFor(async () => ((await leaderOf()) === follower ? true : undefined), 40_000, 'the other node to take the alert engine over');
-    // Two minutes more, on the other node: the condition continues from the saved state and opens the alert.
+    // Two minutes more, on the other node, while no node runs the engine yet: the next leader evaluates
+    // them when it takes over, continuing the condition from the saved state, and opens the alert.
     const second = await connect(follower.urls.MQTT!, meter);
     await second.publishAsync(`city/energy/${meter.id}/telemetry`, over(4, 3), { qos: 1 });
     await second.endAsync();
+    await waitFor(async () => ((await leaderOf()) === follower ? true : undefined), 40_000, 'the other node to take the alert engine over');
     const opened = await waitFor(async () => (await alerts())[0], 10_000, 'the alert opened by the new leader');
     expect(opened.rule).toBe('building-power');
     expect(Date.parse(opened.opened_at)).toBe(t0 + 5 * 60_000);
