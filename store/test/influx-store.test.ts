@@ -1,35 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runStoreSuite } from '../src/conformance.js';
 import { StoreError } from '../src/errors.js';
 import { createInfluxStore, type InfluxStoreOptions } from '../src/influx/influx-store.js';
-import { startInfluxd, type Influxd } from './influxd.js';
-import { startV2Front, type V2Front } from './v2-front.js';
+import { dropDb as dropDbAt, freshDb, useInfluxd } from './influx-fixture.js';
+import { startV2Front } from './v2-front.js';
 
-let influxd: Influxd;
-let front: V2Front;
-
-beforeAll(async () => {
-  influxd = await startInfluxd();
-  front = await startV2Front(influxd.url);
-});
-afterAll(async () => {
-  await front?.close();
-  await influxd?.stop();
-});
-
-/** A database name no other test uses. */
-const freshDb = () => `hub_${randomBytes(6).toString('hex')}`;
-
-/** Drops a database straight on the server. */
-async function dropDb(db: string): Promise<void> {
-  const res = await fetch(`${influxd.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE "${db}"` }) });
-  expect(res.status).toBe(200);
-}
+const servers = useInfluxd();
+const dropDb = (db: string) => dropDbAt(servers.influxd.url, db);
 
 /** Runs InfluxQL straight on the server (not through the store) and returns the first statement's series. */
 async function influxql(db: string, q: string): Promise<Array<{ columns: string[]; values: unknown[][] }>> {
-  const res = await fetch(`${influxd.url}/query?db=${db}&epoch=ms`, { method: 'POST', body: new URLSearchParams({ q }) });
+  const res = await fetch(`${servers.influxd.url}/query?db=${db}&epoch=ms`, { method: 'POST', body: new URLSearchParams({ q }) });
   const body = (await res.json()) as { results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }> };
   return body.results[0]?.series ?? [];
 }
@@ -40,7 +21,7 @@ const suiteStore = (via: () => string) => async () => {
 };
 
 // The same suite through the client library's /api/v2/write runs in influx-v2.test.ts, beside this file.
-runStoreSuite('influxdb 1.6 /write', suiteStore(() => influxd.url));
+runStoreSuite('influxdb 1.6 /write', suiteStore(() => servers.influxd.url));
 
 describe('InfluxDB store', () => {
   const T0 = Date.UTC(2024, 4, 1);
@@ -58,7 +39,7 @@ describe('InfluxDB store', () => {
   }
 
   it('finds that 1.6 has only /write, and writes there', async () => {
-    const recorder = await startV2Front(influxd.url, { v2: false });
+    const recorder = await startV2Front(servers.influxd.url, { v2: false });
     try {
       await withStore({ url: recorder.url }, async (store) => {
         await store.init();
@@ -76,12 +57,12 @@ describe('InfluxDB store', () => {
   });
 
   it('finds /api/v2/write where /health answers, and writes through the client library there', async () => {
-    const seenBefore = front.seen.length;
-    await withStore({ url: front.url, org: 'thessaloniki' }, async (store, db) => {
+    const seenBefore = servers.front.seen.length;
+    await withStore({ url: servers.front.url, org: 'thessaloniki' }, async (store, db) => {
       await store.init();
       expect(store.serverInfo()?.writeApi).toBe('/api/v2/write');
       await store.write([point(T0, 50), point(T0 + 1_000, 52)]);
-      const writes = front.seen.slice(seenBefore).filter((r) => r.path.includes('write'));
+      const writes = servers.front.seen.slice(seenBefore).filter((r) => r.path.includes('write'));
       expect(writes.map((r) => r.path)).toEqual(['/api/v2/write', '/api/v2/write']); // raw points, then rollups
       expect(writes[0]?.query.get('bucket')).toBe(db);
       expect(writes[0]?.query.get('org')).toBe('thessaloniki');
@@ -91,16 +72,16 @@ describe('InfluxDB store', () => {
   });
 
   it('sends the token, or the 1.x user as basic auth, with every request', async () => {
-    const seenBefore = front.seen.length;
-    await withStore({ url: front.url, token: 'tkn-123' }, async (store) => {
+    const seenBefore = servers.front.seen.length;
+    await withStore({ url: servers.front.url, token: 'tkn-123' }, async (store) => {
       await store.write([point(T0, 50)]);
       await store.latest('traffic');
     });
-    const mine = front.seen.slice(seenBefore).filter((r) => r.query.get('q') === null || !r.query.get('q')?.startsWith('DROP'));
+    const mine = servers.front.seen.slice(seenBefore).filter((r) => r.query.get('q') === null || !r.query.get('q')?.startsWith('DROP'));
     expect(mine.length).toBeGreaterThanOrEqual(5); // ping, health, create, write ×2, query…
     for (const r of mine) expect(r.authorization, `${r.method} ${r.path}`).toBe('Token tkn-123');
 
-    const recorder = await startV2Front(influxd.url, { v2: false });
+    const recorder = await startV2Front(servers.influxd.url, { v2: false });
     try {
       await withStore({ url: recorder.url, username: 'ops', password: 'pa:ss' }, async (store) => {
         await store.write([point(T0, 50)]);
@@ -113,7 +94,7 @@ describe('InfluxDB store', () => {
   });
 
   it('writes every number as a float, and rollups as the fields DESIGN.md names', async () => {
-    await withStore({ url: influxd.url }, async (store, db) => {
+    await withStore({ url: servers.influxd.url }, async (store, db) => {
       await store.write([point(T0, 50), point(T0 + 10_000, 70)]);
       const keys = await influxql(db, 'SHOW FIELD KEYS');
       const types = new Set(keys.flatMap((s) => s.values.map((v) => v[1])));
@@ -127,10 +108,10 @@ describe('InfluxDB store', () => {
   });
 
   it('maps a 4xx from the server to STORE_BAD_INPUT with its message (a field type conflict)', async () => {
-    await withStore({ url: influxd.url }, async (store, db) => {
+    await withStore({ url: servers.influxd.url }, async (store, db) => {
       await store.init();
       // Another writer made speed_kmh an integer field in this shard.
-      const res = await fetch(`${influxd.url}/write?db=${db}&precision=ms`, { method: 'POST', body: `traffic,device=x,link=L9 speed_kmh=1i ${T0}` });
+      const res = await fetch(`${servers.influxd.url}/write?db=${db}&precision=ms`, { method: 'POST', body: `traffic,device=x,link=L9 speed_kmh=1i ${T0}` });
       expect(res.status).toBe(204);
       const err = await store.write([point(T0, 50.5)]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
@@ -140,7 +121,7 @@ describe('InfluxDB store', () => {
   });
 
   it('refuses what line protocol cannot carry before sending anything', async () => {
-    await withStore({ url: influxd.url }, async (store) => {
+    await withStore({ url: servers.influxd.url }, async (store) => {
       for (const p of [{ ...point(T0, 1), asset: 'L\n1' }, { ...point(T0, 1), device: 'd\\1' }, { ...point(T0, 1), values: { time: 1 } }, { ...point(T0, 1), ts: 9e15 }]) {
         const err = await store.write([point(T0, 1), p]).catch((e: unknown) => e);
         expect((err as StoreError).code).toBe('STORE_BAD_INPUT');
@@ -151,7 +132,7 @@ describe('InfluxDB store', () => {
 
   it('finds assets by exact id, whatever characters the id has', async () => {
     const ids = ['L.1', 'Lx1', 'a|b', 'a', '(x)', 'c/d', 'e,f g=h', 'dé 🚦', "it's", 'q"r', '[z]+*?^$'];
-    await withStore({ url: influxd.url }, async (store) => {
+    await withStore({ url: servers.influxd.url }, async (store) => {
       await store.write(ids.map((asset, i) => ({ ...point(T0 + i, i), asset, device: `dev ${asset}` })));
       const q = { metric: 'speed_kmh', from: T0, to: T0 + 60_000 };
       const raw = await store.series({ ...q, assets: ids });
@@ -165,7 +146,7 @@ describe('InfluxDB store', () => {
   });
 
   it('pages the alert log by (at, id) even within one millisecond, where InfluxDB orders by slot', async () => {
-    await withStore({ url: influxd.url }, async (store) => {
+    await withStore({ url: servers.influxd.url }, async (store) => {
       const ev = (id: string, at: number) => ({ id, alert: 'a', rule: 'congestion', kind: 'traffic' as const, asset: 'L1', severity: 'warning' as const,
         state: 'opened' as const, at, value: 1.5, message: 'm', by: null });
       const ids = Array.from({ length: 30 }, (_, i) => `e${String(i).padStart(2, '0')}`);
@@ -177,7 +158,7 @@ describe('InfluxDB store', () => {
   });
 
   it('keeps dead letters whose device cannot be a tag, and finds them by it', async () => {
-    await withStore({ url: influxd.url }, async (store, db) => {
+    await withStore({ url: servers.influxd.url }, async (store, db) => {
       const odd = 'dev\\ice\nname';
       await store.writeDeadLetters([
         { id: 'x1', received: T0, device: odd, topic: 't', reason: 'schema', message: 'm', payload: 'p' },
@@ -206,12 +187,12 @@ describe('InfluxDB store', () => {
 
   it('rebuilds touched rollups once more after settleMs, mending one another writer got wrong', async () => {
     const db = freshDb();
-    const store = createInfluxStore({ url: influxd.url, bucket: db, settleMs: 300 });
+    const store = createInfluxStore({ url: servers.influxd.url, bucket: db, settleMs: 300 });
     try {
       const t0 = Date.UTC(2026, 10, 1, 8, 0, 0);
       await store.write([0, 10_000, 20_000].map((dt, i) => ({ kind: 'traffic' as const, asset: 'link-1', device: 'd1', ts: t0 + dt, seq: i, values: { speed_kmh: 40 + i } })));
       // Another writer's rebuild that read before these points landed, written after ours.
-      const res = await fetch(`${influxd.url}/write?db=${db}&precision=ms`, { method: 'POST', body: `traffic_1m,link=link-1,device=d1 speed_kmh_count=1,speed_kmh_sum=99,speed_kmh_min=99,speed_kmh_max=99,speed_kmh_last=99,speed_kmh_last_ts=${t0} ${t0}` });
+      const res = await fetch(`${servers.influxd.url}/write?db=${db}&precision=ms`, { method: 'POST', body: `traffic_1m,link=link-1,device=d1 speed_kmh_count=1,speed_kmh_sum=99,speed_kmh_min=99,speed_kmh_max=99,speed_kmh_last=99,speed_kmh_last_ts=${t0} ${t0}` });
       expect(res.status).toBe(204);
       const sum = async () => (await influxql(db, 'SELECT speed_kmh_sum, speed_kmh_count FROM traffic_1m'))[0]?.values[0];
       expect(await sum()).toEqual([t0, 99, 1]);
