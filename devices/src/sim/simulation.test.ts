@@ -1,44 +1,21 @@
 import { readFile, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTopic, validateTelemetry, type Kind } from '@cityhub/contracts';
-import { Aedes, type AuthenticateError } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRegistry, type FileRegistry } from '../registry/file-registry.js';
 import { simStatePath, type SimState } from './sim-state.js';
 import { startSimulation, type Simulation } from './simulation.js';
+import { startTestBroker, until, type Seen, type TestBroker } from './test-broker.fixture.js';
 
-const OBSERVER = { username: 'observer', password: 'observer-secret' };
-
-interface Seen { topic: string; payload: string; retain: boolean }
 interface Reading { ts: number; seq: number; [k: string]: number }
 
 let dataDir: string;
 let registry: FileRegistry;
-let broker: Aedes;
-let server: Server;
+let testBroker: TestBroker;
 let url: string;
-const clients: MqttClient[] = [];
 const sims: Simulation[] = [];
-
-async function observe(filter: string): Promise<Seen[]> {
-  const seen: Seen[] = [];
-  const c = await mqtt.connectAsync(url, { ...OBSERVER, protocolVersion: 4, reconnectPeriod: 0 });
-  clients.push(c);
-  c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), retain: packet.retain }));
-  await c.subscribeAsync(filter, { qos: 1 });
-  return seen;
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const observe = (filter: string): Promise<Seen[]> => testBroker.observe(filter);
 
 /** Retained status of each device, read by a fresh subscriber. */
 async function retainedStatus(): Promise<Map<string, string>> {
@@ -71,33 +48,13 @@ function readingsByDevice(seen: Seen[]): { byDevice: Map<string, Reading[]>; kin
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'cityhub-sim-'));
   registry = await openRegistry(dataDir);
-  broker = await Aedes.createBroker({
-    authenticate: (client, username, password, done) => {
-      const secret = password?.toString() ?? '';
-      const refuse = () => {
-        const err: AuthenticateError = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
-        done(err, false);
-      };
-      if (username === OBSERVER.username) return secret === OBSERVER.password ? done(null, true) : refuse();
-      if (!username || client.id !== username) return refuse();
-      registry.verify(username, secret).then((ok) => (ok ? done(null, true) : refuse()), refuse);
-    },
-    // A device may publish only under its own topics, as the hub's broker enforces.
-    authorizePublish: (client, packet, cb) => {
-      const t = parseTopic(packet.topic);
-      cb(client && t && t.deviceId === client.id ? null : new Error('not your topic'));
-    },
-  });
-  server = createServer(broker.handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  testBroker = await startTestBroker(registry);
+  url = testBroker.url;
 });
 
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop()));
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-  await new Promise<void>((r) => broker.close(() => r()));
-  await new Promise<void>((r) => server.close(() => r()));
+  await testBroker.close();
   await registry.close();
   await rm(dataDir, { recursive: true, force: true });
 });
@@ -187,7 +144,7 @@ describe('startSimulation', () => {
     await until(() => sim.stats().connected === 3 && readingsByDevice(seen).byDevice.size === 3, 10_000, '3 connected devices');
 
     // Drop every device's connection at the broker; mqtt.js reconnects after 1–3 s.
-    const brokerClients = (broker as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
+    const brokerClients = (testBroker.broker as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
     for (const c of Object.values(brokerClients)) if (c.id.startsWith('sim-')) c.close();
     await until(() => sim.stats().connected === 0, 5_000, 'devices to notice the disconnect');
     const mark = seen.length;
