@@ -32,8 +32,6 @@ interface Mq {
 export interface AlertLeader {
   /** True while this node runs the engine. */
   leading(): boolean;
-  /** The notification deliveries of the engine while this node runs it. */
-  deliveries(): readonly object[];
   stop(): Promise<void>;
 }
 
@@ -120,7 +118,7 @@ export async function startAlertLeader(o: {
 
   if (!redisUrl) {
     await lead();
-    return { leading: () => true, deliveries: () => running?.notifier.deliveries() ?? [], stop: async () => { await unsubscribe(); await follow(); await stateDoc.close(); } };
+    return { leading: () => true, stop: async () => { await unsubscribe(); await follow(); await stateDoc.close(); } };
   }
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -152,7 +150,6 @@ export async function startAlertLeader(o: {
   const timer = setInterval(() => void tick(), RENEW_MS);
   return {
     leading: () => running !== undefined,
-    deliveries: () => running?.notifier.deliveries() ?? [],
     async stop() {
       clearInterval(timer);
       await unsubscribe();

@@ -2,14 +2,14 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { buildApp } from '@cityhub/api';
-import { DeviceStatsBook, Ingest } from '@cityhub/ingest';
+import { DeviceStatsBook } from '@cityhub/ingest';
 import { ALERT_TOPIC, AlertEvent, LIVE_TOPIC_PREFIX, NODE_USERNAME, parseTopic, RelayedReadings, STATUS_FILTER, type Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import type { Point, Store } from '@cityhub/store';
 import { DASHBOARD_DIR } from './hub.js';
 import type { Logger } from './logger.js';
 import { openNodeState } from './node-state.js';
-import { apiConfig, boundPort, ingestReadiness, readTls } from './parts.js';
+import { apiConfig, boundPort, ingestReadiness, openIngest, readTls } from './parts.js';
 
 export interface RunningApiNode { httpUrl: string; stop(): Promise<void> }
 
@@ -26,12 +26,8 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
     const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
     // Dead letters replayed through this node are spooled here and written by its own writer, as a broker
     // node's readings are: the replay's answer means they are durable.
-    const replays = await Ingest.open({
-      store, registry, dataDir, logger: log.child({ name: 'replay' }),
-      maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000, spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
-    });
-    replays.start();
-    stops.push('replay', () => replays.close());
+    // Retention is the broker nodes' job: this ingest only takes replays.
+    const replays = await openIngest({ config, dataDir, store, registry, log: log.child({ name: 'replay' }), stops, metrics, retention: false });
     metrics.attach({ ingest: replays, connectedDevices: () => 0 });
     const brokerUrl = config.CITYHUB_BROKER_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
     const feed = liveFeed(config, brokerUrl, log.child({ name: 'live-feed' }));

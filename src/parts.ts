@@ -29,11 +29,12 @@ export class Stops {
 }
 
 /**
- * Opens the spool and writer on `store`, and retention; each is registered in `stops`.
+ * Opens the spool and writer on `store`, and (unless `retention` is false) the retention job; each is
+ * registered in `stops`.
  */
 export async function openIngest(o: {
   config: Config; dataDir: string; store: Store; registry: DeviceRegistry; log: Logger; stops: Stops;
-  metrics: ReturnType<typeof createMetrics>;
+  metrics: ReturnType<typeof createMetrics>; retention?: boolean;
 }): Promise<Ingest> {
   const { config, dataDir, store, registry, log, stops } = o;
   const ingest = await Ingest.open({
@@ -44,8 +45,7 @@ export async function openIngest(o: {
   });
   ingest.start();
   stops.push('ingest', () => ingest.close());
-  const stopRetention = startRetention(store, config, log.child({ name: 'retention' }));
-  stops.push('retention', stopRetention);
+  if (o.retention !== false) stops.push('retention', startRetention(store, config, log.child({ name: 'retention' })));
   return ingest;
 }
 
