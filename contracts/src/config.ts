@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CITY_TZ, isTimeZone } from './city-time.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const host = z.string().min(1);
@@ -11,6 +12,8 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const Config = z
   .object({
     CITYHUB_DATA_DIR: z.string().min(1).default('./.data'),
+    /** The city's IANA time zone: local days, hours of the week, nights and KPI periods are in it. */
+    CITYHUB_TZ: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Athens').default(DEFAULT_CITY_TZ),
     CITYHUB_HTTP_HOST: host.default('127.0.0.1'),
     CITYHUB_HTTP_PORT: port.default(8080),
     CITYHUB_MQTT_HOST: host.default('127.0.0.1'),

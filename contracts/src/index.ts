@@ -10,4 +10,6 @@ export * from './api.js';
 export * from './config.js';
 export * from './registry.js';
 export * from './rules.js';
+export * from './city-time.js';
+export * from './logger.js';
 export type * from './shared-doc.js';
