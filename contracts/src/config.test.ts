@@ -18,6 +18,17 @@ describe('parseConfig', () => {
     const problems = (err as ConfigError).problems.join('\n');
     for (const k of ['CITYHUB_HTTP_PORT', 'CITYHUB_MQTT_PORT', 'CITYHUB_SIMULATE', 'INFLUX_URL', 'INFLUX_BUCKET']) expect(problems).toContain(k);
   });
+  it('refuses a misspelt variable and names the nearest one', () => {
+    expect(() => parseConfig({ CITYHUB_INGEST_MQTT_CLIENT_ID: 'x' })).toThrow(/CITYHUB_INGEST_MQTT_CLIENT_ID: not a configuration variable; did you mean CITYHUB_INGEST_CLIENT_ID\?/);
+    expect(() => parseConfig({ INFLUX_BUKET: 'city' })).toThrow(/did you mean INFLUX_BUCKET\?/);
+    // InfluxDB's own variables and the test suite's switches are not the hub's, and are let be.
+    expect(parseConfig({ INFLUX_HOST: 'http://influx:8086', CITYHUB_SOAK: '1' }).CITYHUB_STORE).toBe('duckdb');
+  });
+  it('refuses the published example secrets', () => {
+    expect(() => parseConfig({ CITYHUB_NODE_SECRET: 'cityhub-dev-node-secret-change-me' })).toThrow(/CITYHUB_NODE_SECRET: this is the published example value/);
+    expect(() => parseConfig({ CITYHUB_STORE: 'influxdb', INFLUX_URL: 'http://i:8086', INFLUX_BUCKET: 'b', INFLUX_TOKEN: 'cityhub-dev-token-change-me' })).toThrow(/INFLUX_TOKEN: this is the published example value/);
+    expect(parseConfig({ CITYHUB_NODE_SECRET: 'a-real-secret-of-32-characters!!' }).CITYHUB_NODE_SECRET).toBe('a-real-secret-of-32-characters!!');
+  });
   it('lists its variables', () => {
     expect(CONFIG_VARIABLES).toContain('CITYHUB_REDIS_URL');
   });

@@ -106,6 +106,53 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Names in the hub's prefixes that are not its configuration yet are allowed: the test suite's own switches, and the
+ * variables InfluxDB's `influx` CLI and images read (a city's shell or container may set them for InfluxDB itself).
+ */
+export const FOREIGN_VARIABLES: readonly string[] = [
+  'CITYHUB_SOAK', 'CITYHUB_CRASH_TOTAL',
+  'INFLUX_HOST', 'INFLUX_ORG_ID', 'INFLUX_CONFIGS_PATH', 'INFLUX_ACTIVE_CONFIG', 'INFLUX_ACTIVE_NAME', 'INFLUX_SKIP_VERIFY',
+  'INFLUX_HTTP_DEBUG', 'INFLUX_CLI_CONFIG', 'INFLUX_DB', 'INFLUX_PRECISION', 'INFLUX_BUCKET_ID', 'INFLUX_ADMIN_TOKEN',
+];
+
+/** Secret values published as examples (in the README and compose files): a hub must never run with one. */
+const EXAMPLE_SECRET = /change-?me/i;
+const SECRET_VARIABLES = ['CITYHUB_NODE_SECRET', 'INFLUX_TOKEN', 'INFLUX_PASSWORD', 'CITYHUB_INGEST_MQTT_PASSWORD'] as const;
+
+/** The edit distance of two names (insertions, deletions, substitutions), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The configuration variable nearest to a misspelt name. */
+export function nearestVariable(name: string): string {
+  let best = CONFIG_VARIABLES[0]!;
+  for (const v of CONFIG_VARIABLES) if (distance(name, v) < distance(name, best)) best = v;
+  return best;
+}
+
+/** Problems with names and values no schema sees: misspelt variables, published example secrets. */
+function namingProblems(env: Record<string, string | undefined>): string[] {
+  const known = new Set([...CONFIG_VARIABLES, ...FOREIGN_VARIABLES]);
+  const problems: string[] = [];
+  for (const k of Object.keys(env).sort()) {
+    if ((k.startsWith('CITYHUB_') || k.startsWith('INFLUX_')) && !known.has(k)) {
+      problems.push(`${k}: not a configuration variable; did you mean ${nearestVariable(k)}?`);
+    }
+  }
+  for (const k of SECRET_VARIABLES) {
+    if (env[k] && EXAMPLE_SECRET.test(env[k])) problems.push(`${k}: this is the published example value; set a secret of your own`);
+  }
+  return problems;
+}
+
 /** Parses the environment into a Config, or throws a ConfigError naming every problem. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
   const relevant = Object.fromEntries(
@@ -114,6 +161,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const r = Config.safeParse(relevant);
   // Checks across variables run on the raw input too, so they are reported even when another variable failed.
   const problems = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+  problems.push(...namingProblems(relevant));
   // A coarser resolution is built from the finer one, so it must be kept at least as long.
   if (r.success) {
     const c = r.data;
