@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, parseConfig } from '@cityhub/contracts';
-import { SIMULATE_HELP, simStatePath } from '@cityhub/devices';
+import { SIMULATE_HELP, simStatePath } from '@cityhub/simulator';
 import { COMMANDS } from '../src/cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

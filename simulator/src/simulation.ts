@@ -1,10 +1,11 @@
-import type { FileRegistry } from '../registry/file-registry.js';
+import { silentLogger, type Logger } from '@cityhub/contracts';
+import type { FileRegistry } from '@cityhub/devices';
 import { runBackfill, type BackfillOptions, type BackfillReport } from './backfill.js';
 import { createFleetModels, type FleetModelOptions } from './fleet-models.js';
 import { createOutages, type OutageOptions } from './outages.js';
 import { provisionFleet } from './provision.js';
 import { selectAssets } from './select-assets.js';
-import { SimDevice, type FleetCounters, type SimLogger } from './sim-device.js';
+import { SimDevice, type FleetCounters } from './sim-device.js';
 import { loadSimState, saveSimState } from './sim-state.js';
 import { startWheel, type Wheel } from './wheel.js';
 
@@ -27,7 +28,7 @@ export interface SimulationOptions {
   intervalMs: number;
   /** Device clock for reading timestamps (epoch ms). Default `Date.now`. */
   clock?: () => number;
-  logger?: SimLogger;
+  logger?: Logger;
   /** Readings each device keeps while disconnected (default 1,000). */
   bufferLimit?: number;
   /** How often sequence numbers and counters are saved (ms, default 10,000). */
@@ -71,8 +72,6 @@ export interface Simulation {
   readonly backfilled: Promise<BackfillReport | null>;
 }
 
-const quiet: SimLogger = { info() {}, warn() {} };
-
 /**
  * Starts the simulated Thessaloniki fleet: provisions one device per selected catalogue asset (reusing
  * the credentials kept in `<dataDir>/simulator/credentials.json`), connects each as a real MQTT client and
@@ -80,7 +79,7 @@ const quiet: SimLogger = { info() {}, warn() {} };
  * fleet is provisioned and connecting; devices connect (and reconnect) in the background.
  */
 export async function startSimulation(opts: SimulationOptions): Promise<Simulation> {
-  const logger = opts.logger ?? quiet;
+  const logger = opts.logger ?? silentLogger;
   const clock = opts.clock ?? Date.now;
   const persistMs = opts.persistMs ?? 10_000;
   const { assets, capped, available } = selectAssets(opts.count, opts.synthetic ?? 0);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTopic } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openRegistry, type FileRegistry } from '../registry/file-registry.js';
-import { createOutages } from './outages.js';
-import { startSimulation, type Simulation } from './simulation.js';
-import { startTestBroker, until, type TestBroker } from './test-broker.fixture.js';
+import { openRegistry, type FileRegistry } from '@cityhub/devices';
+import { createOutages } from '../src/outages.js';
+import { startSimulation, type Simulation } from '../src/simulation.js';
+import { startTestBroker, until, type TestBroker } from './broker.fixture.js';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;

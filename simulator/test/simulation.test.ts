@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTopic, validateTelemetry, type Kind } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openRegistry, type FileRegistry } from '../registry/file-registry.js';
-import { simStatePath, type SimState } from './sim-state.js';
-import { startSimulation, type Simulation } from './simulation.js';
-import { startTestBroker, until, type Seen, type TestBroker } from './test-broker.fixture.js';
+import { openRegistry, type FileRegistry } from '@cityhub/devices';
+import { simStatePath, type SimState } from '../src/sim-state.js';
+import { startSimulation, type Simulation } from '../src/simulation.js';
+import { startTestBroker, until, type Seen, type TestBroker } from './broker.fixture.js';
 
 interface Reading { ts: number; seq: number; [k: string]: number }
 
