@@ -6,7 +6,7 @@ import { createOutages, type OutageOptions } from './outages.js';
 import { provisionFleet } from './provision.js';
 import { selectAssets } from './select-assets.js';
 import { SimDevice, type FleetCounters } from './sim-device.js';
-import { loadSimState, saveSimState } from './sim-state.js';
+import { loadSimState, saveSimState, type SimState } from './sim-state.js';
 import { startWheel, type Wheel } from './wheel.js';
 
 /** Options of {@link startSimulation}. */
@@ -85,14 +85,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   const { assets, capped, available } = selectAssets(opts.count, opts.synthetic ?? 0);
   if (capped) logger.warn({ requested: opts.count, simulated: available }, 'more simulated devices requested than catalogue assets; capped');
 
-  const state = await loadSimState(opts.dataDir, (o, m) => logger.warn(o, m));
-  if (!state.clean && state.interval_ms > 0) {
-    // The last run crashed after its last save: its devices may have used sequence numbers past the saved
-    // ones. Skip past anything it can have sent, so no sequence number is ever used twice.
-    const skip = Math.ceil((state.persist_ms || persistMs) / state.interval_ms) + 2;
-    for (const d of Object.values(state.devices)) d.next_seq += skip;
-    logger.info({ skip }, 'simulator did not stop cleanly last time; sequence numbers skip ahead');
-  }
+  const state = await loadState(opts.dataDir, persistMs, logger);
   const t0 = Date.now();
   const { members, created, renewed, skipped } = await provisionFleet(opts.registry, assets, state, logger);
   state.clean = false;
@@ -137,14 +130,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     : Promise.resolve(null);
   if (!opts.backfill) startLive();
 
-  let saving: Promise<void> = Promise.resolve();
-  const save = (clean: boolean): Promise<void> => {
-    state.clean = clean;
-    saving = saving.then(() => saveSimState(opts.dataDir, state)).catch((err: unknown) => {
-      logger.warn({ err }, 'could not save simulator state');
-    });
-    return saving;
-  };
+  const save = stateSaver(opts.dataDir, state, logger);
   const persistTimer = setInterval(() => void save(false), persistMs);
   persistTimer.unref();
 
@@ -164,27 +150,58 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   };
 
   function stats(): SimulationStats {
-    let connected = 0;
-    let buffered = 0;
-    let offline = 0;
-    let outageCount = 0;
-    const connectTimes: number[] = [];
-    for (const d of devices) {
-      if (d.connected) connected++;
-      if (d.offline) offline++;
-      outageCount += d.outages;
-      buffered += d.buffered;
-      if (d.firstConnectMs !== undefined) connectTimes.push(d.firstConnectMs);
-    }
-    connectTimes.sort((a, b) => a - b);
-    const q = (p: number) => (connectTimes.length ? connectTimes[Math.min(connectTimes.length - 1, Math.floor(p * connectTimes.length))]! : 0);
-    return {
-      devices: devices.length, connected, ...counters, buffered, offline, outages: outageCount,
-      connectMs: { count: connectTimes.length, p50: q(0.5), p95: q(0.95), max: connectTimes.at(-1) ?? 0 },
-      backfilled: backfilledReadings,
-      live: wheel !== undefined,
-    };
+    return fleetStats(devices, counters, backfilledReadings, wheel !== undefined);
   }
+}
+
+/**
+ * The simulator's saved state. When the last run crashed after its last save, its devices may have used sequence
+ * numbers past the saved ones: they skip past anything it can have sent, so no sequence number is used twice.
+ */
+async function loadState(dataDir: string, persistMs: number, logger: Logger): Promise<SimState> {
+  const state = await loadSimState(dataDir, (o, m) => logger.warn(o, m));
+  if (!state.clean && state.interval_ms > 0) {
+    const skip = Math.ceil((state.persist_ms || persistMs) / state.interval_ms) + 2;
+    for (const d of Object.values(state.devices)) d.next_seq += skip;
+    logger.info({ skip }, 'simulator did not stop cleanly last time; sequence numbers skip ahead');
+  }
+  return state;
+}
+
+/** Saves `state` (marked clean or not), one save after another; a failed save is logged, not thrown. */
+function stateSaver(dataDir: string, state: SimState, logger: Logger): (clean: boolean) => Promise<void> {
+  let saving: Promise<void> = Promise.resolve();
+  return (clean) => {
+    state.clean = clean;
+    saving = saving.then(() => saveSimState(dataDir, state)).catch((err: unknown) => {
+      logger.warn({ err }, 'could not save simulator state');
+    });
+    return saving;
+  };
+}
+
+/** What the fleet's devices report, summed up. */
+function fleetStats(devices: readonly SimDevice[], counters: FleetCounters, backfilled: number, live: boolean): SimulationStats {
+  let connected = 0;
+  let buffered = 0;
+  let offline = 0;
+  let outageCount = 0;
+  const connectTimes: number[] = [];
+  for (const d of devices) {
+    if (d.connected) connected++;
+    if (d.offline) offline++;
+    outageCount += d.outages;
+    buffered += d.buffered;
+    if (d.firstConnectMs !== undefined) connectTimes.push(d.firstConnectMs);
+  }
+  connectTimes.sort((a, b) => a - b);
+  const q = (p: number) => (connectTimes.length ? connectTimes[Math.min(connectTimes.length - 1, Math.floor(p * connectTimes.length))]! : 0);
+  return {
+    devices: devices.length, connected, ...counters, buffered, offline, outages: outageCount,
+    connectMs: { count: connectTimes.length, p50: q(0.5), p95: q(0.95), max: connectTimes.at(-1) ?? 0 },
+    backfilled,
+    live,
+  };
 }
 
 /**

@@ -144,7 +144,7 @@ describe('startSimulation', () => {
     await until(() => sim.stats().connected === 3 && readingsByDevice(seen).byDevice.size === 3, 10_000, '3 connected devices');
 
     // Drop every device's connection at the broker; mqtt.js reconnects after 1–3 s.
-    const brokerClients = (testBroker.broker as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
+    const brokerClients = (testBroker.broker.aedes as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
     for (const c of Object.values(brokerClients)) if (c.id.startsWith('sim-')) c.close();
     await until(() => sim.stats().connected === 0, 5_000, 'devices to notice the disconnect');
     const mark = seen.length;
