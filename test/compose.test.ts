@@ -1,4 +1,4 @@
-// The compose files cannot be started here (no Docker engine, FACTS.md), so this checks them against what
+// The compose files cannot be started here (the test machines have no Docker engine), so this checks them against what
 // the hub really accepts: the `cityhub` commands, the config schema, the simulator's flags, and each other
 // (URLs that name services on the ports they listen on, the load balancer's nodes, InfluxDB's setup).
 import { spawnSync } from 'node:child_process';
