@@ -10,6 +10,7 @@ COPY broker/package.json broker/
 COPY ingest/package.json ingest/
 COPY api/package.json api/
 COPY devices/package.json devices/
+COPY simulator/package.json simulator/
 COPY dashboard/package.json dashboard/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .

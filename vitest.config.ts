@@ -24,6 +24,7 @@ export default defineConfig({
       project('ingest', ['ingest/src/**/*.test.ts']),
       project('api', ['api/src/**/*.test.ts']),
       project('devices', ['devices/src/**/*.test.ts']),
+      project('simulator', ['simulator/test/**/*.test.ts'], 30_000),
       project('dashboard', ['dashboard/src/**/*.test.ts', 'dashboard/test/**/*.test.ts'], 90_000),
       project('e2e', ['test/**/*.test.ts', 'src/**/*.test.ts'], 90_000),
     ],

@@ -1,5 +1,6 @@
 import { parseConfig, ConfigError } from '@cityhub/contracts';
-import { devicesCommand, simulateCommand, tokensCommand } from '@cityhub/devices';
+import { devicesCommand, tokensCommand } from '@cityhub/devices';
+import { simulateCommand } from '@cityhub/simulator';
 import { startApiNode } from './api-node.js';
 import { startBrokerNode } from './broker-node.js';
 import { startHub } from './hub.js';
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
         return simulateCommand(rest.slice(1), {
           dataDir: config.CITYHUB_DATA_DIR, mqttHost: config.CITYHUB_MQTT_HOST, mqttPort: config.CITYHUB_MQTT_PORT,
           syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+          zone: config.CITYHUB_TZ,
           ...redis,
         }, out);
       }

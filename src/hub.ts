@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { buildApp } from '@cityhub/api';
 import type { Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
-import { openRegistry, openSharedDocument, simStatePath, startSimulation, TokenStore } from '@cityhub/devices';
+import { openRegistry, openSharedDocument, TokenStore } from '@cityhub/devices';
+import { simStatePath, startSimulation } from '@cityhub/simulator';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { apiConfig, boundPort, deviceHooks, ingestReadiness, listenBroker, openAlerting, openIngest, Stops } from './parts.js';
@@ -90,7 +91,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       const days = firstRun ? config.CITYHUB_BACKFILL_DAYS : 0;
       const backfill = days > 0 ? { backfill: { days, stepMs: 300_000, maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000 } } : {};
       if (days > 0) simLog.info({ days }, 'first start: publishing simulated history before live readings');
-      const sim = startSimulation({ mqttUrl, registry, dataDir, count, synthetic, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, logger: simLog, ...backfill });
+      const sim = startSimulation({ mqttUrl, registry, dataDir, count, synthetic, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, logger: simLog, models: { zone: config.CITYHUB_TZ }, ...backfill });
       sim.then((s) => simLog.info({ devices: s.stats().devices }, 'simulated fleet publishing'), (err: unknown) => simLog.error({ err }, 'simulator failed to start'));
       stops.push('simulator', async () => { await (await sim.catch(() => null))?.stop(); });
     }

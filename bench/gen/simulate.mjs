@@ -1,6 +1,6 @@
-// `cityhub devices simulate` as the bench runs it: the built devices workspace in a process of its own
+// `cityhub devices simulate` as the bench runs it: the built simulator workspace in a process of its own
 // (no TypeScript loader, so its RSS is the simulator's). Configuration from the same environment as cityhub.
-import { simulateCommand } from '@cityhub/devices';
+import { simulateCommand } from '@cityhub/simulator';
 
 const env = process.env;
 const code = await simulateCommand(process.argv.slice(2), {
@@ -9,5 +9,6 @@ const code = await simulateCommand(process.argv.slice(2), {
   mqttPort: env.CITYHUB_MQTT_PORT ? Number(env.CITYHUB_MQTT_PORT) : undefined,
   syntheticAssets: env.CITYHUB_SYNTHETIC_ASSETS ? Number(env.CITYHUB_SYNTHETIC_ASSETS) : undefined,
   retentionDays: env.CITYHUB_RETENTION_RAW_DAYS ? Number(env.CITYHUB_RETENTION_RAW_DAYS) : undefined,
+  zone: env.CITYHUB_TZ,
 }, { log: (s) => console.log(s), error: (s) => console.error(s) });
 process.exit(code);

@@ -2,10 +2,19 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KINDS, type DeviceRecord, type Kind } from '@cityhub/contracts';
 import { DeviceError } from './errors.js';
 import { openRegistry, type FileRegistry } from './registry/file-registry.js';
-import { simulateCommand, SIMULATE_HELP, type SimulateEnv } from './simulate-cli.js';
 
 /** Where `cityhub devices` writes: results to `log`, problems to `error`. */
 export interface CliOutput { log(s: string): void; error(s: string): void }
+
+/** What `cityhub devices` takes from the hub's configuration. */
+export interface DevicesEnv {
+  /** CITYHUB_DATA_DIR: the registry is <data dir>/registry/devices.json (without Redis). */
+  dataDir: string;
+  /** CITYHUB_SYNTHETIC_ASSETS: synthetic catalogue assets devices may be installed on (default 0). */
+  syntheticAssets?: number;
+  /** CITYHUB_REDIS_URL: the registry is in this Redis, shared by every broker node. */
+  redisUrl?: string | undefined;
+}
 
 const HELP = {
   main: `Usage: cityhub devices <command> [options]
@@ -47,7 +56,6 @@ every node that shares the registry through CITYHUB_REDIS_URL.`,
   enable: `Usage: cityhub devices enable ID
 
 Enables a disabled device again.`,
-  simulate: SIMULATE_HELP,
 } as const;
 
 type Command = keyof typeof HELP;
@@ -134,11 +142,11 @@ function help(command: Command, out: CliOutput): number {
 /**
  * `cityhub devices …`: add, list, disable and enable devices in the registry of `env.dataDir`, or in the
  * Redis of `env.redisUrl`. Safe while the hub runs (it only changes the registry, atomically: under the
- * file's lock, or in a Redis transaction). `simulate` runs the simulated fleet
- * until stopped (see {@link simulateCommand}; the rest of `env` is for it). Returns the exit status: 0 done,
- * 2 bad input (the message names the problem), 1 anything else.
+ * file's lock, or in a Redis transaction). `cityhub devices simulate` is the simulated fleet's command
+ * (`simulateCommand` of @cityhub/simulator), which the `cityhub` command dispatches before this one.
+ * Returns the exit status: 0 done, 2 bad input (the message names the problem), 1 anything else.
  */
-export async function devicesCommand(args: string[], env: SimulateEnv, out: CliOutput): Promise<number> {
+export async function devicesCommand(args: string[], env: DevicesEnv, out: CliOutput): Promise<number> {
   const [command, ...rest] = args;
   let registry: FileRegistry | undefined;
   const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir, { syntheticAssets: env.syntheticAssets ?? 0, redisUrl: env.redisUrl }));
@@ -151,8 +159,6 @@ export async function devicesCommand(args: string[], env: SimulateEnv, out: CliO
       case 'disable':
       case 'enable':
         return await setEnabled(command, reg, rest, out);
-      case 'simulate':
-        return await simulateCommand(rest, env, out);
       case '--help':
       case '-h':
       case 'help':

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { parseTopic, validateTelemetry } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openRegistry, type FileRegistry } from '../registry/file-registry.js';
-import { backfillReadings, backfillStart } from './backfill.js';
-import { createFleetModels } from './fleet-models.js';
-import { powerAt } from './models/energy.js';
-import { linkParams, trafficAt } from './models/traffic.js';
-import { wifiAt } from './models/wifi.js';
-import type { SimDeviceState } from './sim-state.js';
-import { startSimulation, type Simulation } from './simulation.js';
-import { startTestBroker, until, type Seen, type TestBroker } from './test-broker.fixture.js';
+import { openRegistry, type FileRegistry } from '@cityhub/devices';
+import { backfillReadings, backfillStart } from '../src/backfill.js';
+import { createFleetModels, type FleetModels } from '../src/fleet-models.js';
+import { powerAt } from '../src/models/energy.js';
+import { linkParams, trafficAt } from '../src/models/traffic.js';
+import { wifiAt } from '../src/models/wifi.js';
+import type { SimDeviceState } from '../src/sim-state.js';
+import { startSimulation, type Simulation } from '../src/simulation.js';
+import { startTestBroker, until, type Seen, type TestBroker } from './broker.fixture.js';
 
 const DAY = 86_400_000;
 const STEP = 5 * 60_000;
@@ -32,6 +32,39 @@ function messages(seen: Seen[]): Message[] {
     const data = JSON.parse(s.payload) as Reading | Reading[];
     return [{ device: t.deviceId, readings: Array.isArray(data) ? data : [data], array: Array.isArray(data) }];
   });
+}
+
+/**
+ * One device's messages: history arrays (at most 200 readings, STEP apart, at the models' values) before its
+ * live readings, sequence numbers without a gap, time always moving on, and a meter counter that never decreases.
+ */
+function expectDeviceHistory(id: string, all: Message[], models: FleetModels): void {
+  const mine = all.filter((m) => m.device === id);
+  const firstLive = mine.findIndex((m) => !m.array);
+  // Every array comes before the first live reading, and none is larger than the chunk.
+  expect(mine.slice(firstLive).every((m) => !m.array)).toBe(true);
+  expect(mine.slice(0, firstLive).every((m) => m.readings.length <= 200)).toBe(true);
+  const readings = mine.flatMap((m) => m.readings);
+  expect(readings.map((r) => r.seq)).toEqual(readings.map((_, i) => i));
+  for (let i = 1; i < readings.length; i++) expect(readings[i]!.ts).toBeGreaterThan(readings[i - 1]!.ts);
+  const history = mine.slice(0, firstLive).flatMap((m) => m.readings);
+  for (let i = 1; i < history.length; i++) expect(history[i]!.ts - history[i - 1]!.ts).toBe(STEP);
+  // History reaches up to where live readings start.
+  expect(readings[history.length]!.ts - history.at(-1)!.ts).toBeLessThanOrEqual(STEP + 1_000);
+
+  const asset = findAsset(id.replace(/^sim-/, ''))!;
+  const p = asset.properties;
+  for (const r of history) {
+    const { ts, seq: _seq, ...values } = r;
+    if (p.kind === 'traffic') expect(values).toEqual(trafficAt(p, ts, linkParams(p), models.incidents.cut(p.id, ts)));
+    if (p.kind === 'wifi') expect(values).toEqual(wifiAt(p, ts, models.wifi));
+    if (p.kind === 'energy') expect(values.power_kw).toBe(powerAt(p, ts));
+  }
+  if (p.kind === 'energy') {
+    const kwh = readings.map((r) => r.energy_kwh!);
+    for (let i = 1; i < kwh.length; i++) expect(kwh[i]!).toBeGreaterThanOrEqual(kwh[i - 1]!);
+    expect(kwh.at(-1)! - kwh[0]!).toBeGreaterThan(0);
+  }
 }
 
 beforeEach(async () => {
@@ -114,34 +147,7 @@ describe('a simulation with a backfill', () => {
     const models = createFleetModels({ seed: 3 });
     const devices = new Set(all.map((m) => m.device));
     expect(devices.size).toBe(6);
-    for (const id of devices) {
-      const mine = all.filter((m) => m.device === id);
-      const firstLive = mine.findIndex((m) => !m.array);
-      // Every array comes before the first live reading, and none is larger than the chunk.
-      expect(mine.slice(firstLive).every((m) => !m.array)).toBe(true);
-      expect(mine.slice(0, firstLive).every((m) => m.readings.length <= 200)).toBe(true);
-      const readings = mine.flatMap((m) => m.readings);
-      expect(readings.map((r) => r.seq)).toEqual(readings.map((_, i) => i));
-      for (let i = 1; i < readings.length; i++) expect(readings[i]!.ts).toBeGreaterThan(readings[i - 1]!.ts);
-      const history = mine.slice(0, firstLive).flatMap((m) => m.readings);
-      for (let i = 1; i < history.length; i++) expect(history[i]!.ts - history[i - 1]!.ts).toBe(STEP);
-      // History reaches up to where live readings start.
-      expect(readings[history.length]!.ts - history.at(-1)!.ts).toBeLessThanOrEqual(STEP + 1_000);
-
-      const asset = findAsset(id.replace(/^sim-/, ''))!;
-      const p = asset.properties;
-      for (const r of history) {
-        const { ts, seq: _seq, ...values } = r;
-        if (p.kind === 'traffic') expect(values).toEqual(trafficAt(p, ts, linkParams(p), models.incidents.cut(p.id, ts)));
-        if (p.kind === 'wifi') expect(values).toEqual(wifiAt(p, ts, models.wifi));
-        if (p.kind === 'energy') expect(values.power_kw).toBe(powerAt(p, ts));
-      }
-      if (p.kind === 'energy') {
-        const kwh = readings.map((r) => r.energy_kwh!);
-        for (let i = 1; i < kwh.length; i++) expect(kwh[i]!).toBeGreaterThanOrEqual(kwh[i - 1]!);
-        expect(kwh.at(-1)! - kwh[0]!).toBeGreaterThan(0);
-      }
-    }
+    for (const id of devices) expectDeviceHistory(id, all, models);
     // What the hub would check: schema, ranges and clock (2 days is within the 30-day retention).
     for (const m of all) {
       const kind = parseTopic(`city/${findAsset(m.device.replace(/^sim-/, ''))!.properties.kind}/${m.device}/telemetry`)!.kind;

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTopic, validateTelemetry, type Kind } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openRegistry, type FileRegistry } from '../registry/file-registry.js';
-import { simStatePath, type SimState } from './sim-state.js';
-import { startSimulation, type Simulation } from './simulation.js';
-import { startTestBroker, until, type Seen, type TestBroker } from './test-broker.fixture.js';
+import { openRegistry, type FileRegistry } from '@cityhub/devices';
+import { simStatePath, type SimState } from '../src/sim-state.js';
+import { startSimulation, type Simulation } from '../src/simulation.js';
+import { startTestBroker, until, type Seen, type TestBroker } from './broker.fixture.js';
 
 interface Reading { ts: number; seq: number; [k: string]: number }
 
@@ -144,7 +144,7 @@ describe('startSimulation', () => {
     await until(() => sim.stats().connected === 3 && readingsByDevice(seen).byDevice.size === 3, 10_000, '3 connected devices');
 
     // Drop every device's connection at the broker; mqtt.js reconnects after 1–3 s.
-    const brokerClients = (testBroker.broker as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
+    const brokerClients = (testBroker.broker.aedes as unknown as { clients: Record<string, { id: string; close(): void }> }).clients;
     for (const c of Object.values(brokerClients)) if (c.id.startsWith('sim-')) c.close();
     await until(() => sim.stats().connected === 0, 5_000, 'devices to notice the disconnect');
     const mark = seen.length;

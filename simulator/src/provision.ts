@@ -1,7 +1,5 @@
-import type { AssetFeature, NewDevice } from '@cityhub/contracts';
-import type { FileRegistry } from '../registry/file-registry.js';
-import { isValidDeviceId } from '../registry/ids.js';
-import type { SimLogger } from './sim-device.js';
+import type { AssetFeature, Logger, NewDevice } from '@cityhub/contracts';
+import { isValidDeviceId, type FileRegistry } from '@cityhub/devices';
 import type { SimState } from './sim-state.js';
 
 /** The stable id of the simulated device on an asset: `sim-<asset id>`. */
@@ -18,7 +16,7 @@ export interface FleetMember { id: string; asset: AssetFeature }
  * disabled, or an id taken by a device on another asset, is left alone and not simulated.
  * Updates `state.devices` in place; the caller saves it.
  */
-export async function provisionFleet(registry: FileRegistry, assets: readonly AssetFeature[], state: SimState, logger: SimLogger):
+export async function provisionFleet(registry: FileRegistry, assets: readonly AssetFeature[], state: SimState, logger: Logger):
   Promise<{ members: FleetMember[]; created: number; renewed: number; skipped: number }> {
   const members: FleetMember[] = [];
   const toCreate: { kind: AssetFeature['properties']['kind']; asset: string; id: string; simulated: true }[] = [];

@@ -1,11 +1,12 @@
-import type { FileRegistry } from '../registry/file-registry.js';
+import { silentLogger, type Logger } from '@cityhub/contracts';
+import type { FileRegistry } from '@cityhub/devices';
 import { runBackfill, type BackfillOptions, type BackfillReport } from './backfill.js';
 import { createFleetModels, type FleetModelOptions } from './fleet-models.js';
 import { createOutages, type OutageOptions } from './outages.js';
 import { provisionFleet } from './provision.js';
 import { selectAssets } from './select-assets.js';
-import { SimDevice, type FleetCounters, type SimLogger } from './sim-device.js';
-import { loadSimState, saveSimState } from './sim-state.js';
+import { SimDevice, type FleetCounters } from './sim-device.js';
+import { loadSimState, saveSimState, type SimState } from './sim-state.js';
 import { startWheel, type Wheel } from './wheel.js';
 
 /** Options of {@link startSimulation}. */
@@ -27,7 +28,7 @@ export interface SimulationOptions {
   intervalMs: number;
   /** Device clock for reading timestamps (epoch ms). Default `Date.now`. */
   clock?: () => number;
-  logger?: SimLogger;
+  logger?: Logger;
   /** Readings each device keeps while disconnected (default 1,000). */
   bufferLimit?: number;
   /** How often sequence numbers and counters are saved (ms, default 10,000). */
@@ -71,8 +72,6 @@ export interface Simulation {
   readonly backfilled: Promise<BackfillReport | null>;
 }
 
-const quiet: SimLogger = { info() {}, warn() {} };
-
 /**
  * Starts the simulated Thessaloniki fleet: provisions one device per selected catalogue asset (reusing
  * the credentials kept in `<dataDir>/simulator/credentials.json`), connects each as a real MQTT client and
@@ -80,20 +79,13 @@ const quiet: SimLogger = { info() {}, warn() {} };
  * fleet is provisioned and connecting; devices connect (and reconnect) in the background.
  */
 export async function startSimulation(opts: SimulationOptions): Promise<Simulation> {
-  const logger = opts.logger ?? quiet;
+  const logger = opts.logger ?? silentLogger;
   const clock = opts.clock ?? Date.now;
   const persistMs = opts.persistMs ?? 10_000;
   const { assets, capped, available } = selectAssets(opts.count, opts.synthetic ?? 0);
   if (capped) logger.warn({ requested: opts.count, simulated: available }, 'more simulated devices requested than catalogue assets; capped');
 
-  const state = await loadSimState(opts.dataDir, (o, m) => logger.warn(o, m));
-  if (!state.clean && state.interval_ms > 0) {
-    // The last run crashed after its last save: its devices may have used sequence numbers past the saved
-    // ones. Skip past anything it can have sent, so no sequence number is ever used twice.
-    const skip = Math.ceil((state.persist_ms || persistMs) / state.interval_ms) + 2;
-    for (const d of Object.values(state.devices)) d.next_seq += skip;
-    logger.info({ skip }, 'simulator did not stop cleanly last time; sequence numbers skip ahead');
-  }
+  const state = await loadState(opts.dataDir, persistMs, logger);
   const t0 = Date.now();
   const { members, created, renewed, skipped } = await provisionFleet(opts.registry, assets, state, logger);
   state.clean = false;
@@ -138,14 +130,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     : Promise.resolve(null);
   if (!opts.backfill) startLive();
 
-  let saving: Promise<void> = Promise.resolve();
-  const save = (clean: boolean): Promise<void> => {
-    state.clean = clean;
-    saving = saving.then(() => saveSimState(opts.dataDir, state)).catch((err: unknown) => {
-      logger.warn({ err }, 'could not save simulator state');
-    });
-    return saving;
-  };
+  const save = stateSaver(opts.dataDir, state, logger);
   const persistTimer = setInterval(() => void save(false), persistMs);
   persistTimer.unref();
 
@@ -165,27 +150,58 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   };
 
   function stats(): SimulationStats {
-    let connected = 0;
-    let buffered = 0;
-    let offline = 0;
-    let outageCount = 0;
-    const connectTimes: number[] = [];
-    for (const d of devices) {
-      if (d.connected) connected++;
-      if (d.offline) offline++;
-      outageCount += d.outages;
-      buffered += d.buffered;
-      if (d.firstConnectMs !== undefined) connectTimes.push(d.firstConnectMs);
-    }
-    connectTimes.sort((a, b) => a - b);
-    const q = (p: number) => (connectTimes.length ? connectTimes[Math.min(connectTimes.length - 1, Math.floor(p * connectTimes.length))]! : 0);
-    return {
-      devices: devices.length, connected, ...counters, buffered, offline, outages: outageCount,
-      connectMs: { count: connectTimes.length, p50: q(0.5), p95: q(0.95), max: connectTimes.at(-1) ?? 0 },
-      backfilled: backfilledReadings,
-      live: wheel !== undefined,
-    };
+    return fleetStats(devices, counters, backfilledReadings, wheel !== undefined);
   }
+}
+
+/**
+ * The simulator's saved state. When the last run crashed after its last save, its devices may have used sequence
+ * numbers past the saved ones: they skip past anything it can have sent, so no sequence number is used twice.
+ */
+async function loadState(dataDir: string, persistMs: number, logger: Logger): Promise<SimState> {
+  const state = await loadSimState(dataDir, (o, m) => logger.warn(o, m));
+  if (!state.clean && state.interval_ms > 0) {
+    const skip = Math.ceil((state.persist_ms || persistMs) / state.interval_ms) + 2;
+    for (const d of Object.values(state.devices)) d.next_seq += skip;
+    logger.info({ skip }, 'simulator did not stop cleanly last time; sequence numbers skip ahead');
+  }
+  return state;
+}
+
+/** Saves `state` (marked clean or not), one save after another; a failed save is logged, not thrown. */
+function stateSaver(dataDir: string, state: SimState, logger: Logger): (clean: boolean) => Promise<void> {
+  let saving: Promise<void> = Promise.resolve();
+  return (clean) => {
+    state.clean = clean;
+    saving = saving.then(() => saveSimState(dataDir, state)).catch((err: unknown) => {
+      logger.warn({ err }, 'could not save simulator state');
+    });
+    return saving;
+  };
+}
+
+/** What the fleet's devices report, summed up. */
+function fleetStats(devices: readonly SimDevice[], counters: FleetCounters, backfilled: number, live: boolean): SimulationStats {
+  let connected = 0;
+  let buffered = 0;
+  let offline = 0;
+  let outageCount = 0;
+  const connectTimes: number[] = [];
+  for (const d of devices) {
+    if (d.connected) connected++;
+    if (d.offline) offline++;
+    outageCount += d.outages;
+    buffered += d.buffered;
+    if (d.firstConnectMs !== undefined) connectTimes.push(d.firstConnectMs);
+  }
+  connectTimes.sort((a, b) => a - b);
+  const q = (p: number) => (connectTimes.length ? connectTimes[Math.min(connectTimes.length - 1, Math.floor(p * connectTimes.length))]! : 0);
+  return {
+    devices: devices.length, connected, ...counters, buffered, offline, outages: outageCount,
+    connectMs: { count: connectTimes.length, p50: q(0.5), p95: q(0.95), max: connectTimes.at(-1) ?? 0 },
+    backfilled,
+    live,
+  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { validateReading, type BuildingProperties, type HotspotProperties, type LinkProperties } from '@cityhub/contracts';
 import { assetsOfKind } from '@cityhub/contracts/catalogue';
 import { describe, expect, it } from 'vitest';
-import { buildingParams, energyAt, energyBetween, meterBaselineKwh, powerAt } from './energy.js';
-import { athensInstant, athensTime } from './local-time.js';
-import { congestion, linkParams, trafficAt } from './traffic.js';
-import { wifiAt } from './wifi.js';
+import { buildingParams, energyAt, energyBetween, meterBaselineKwh, powerAt } from '../../src/models/energy.js';
+import { congestion, linkParams, trafficAt } from '../../src/models/traffic.js';
+import { wifiAt } from '../../src/models/wifi.js';
+import { athensInstant, athensTime } from './athens.js';
 
 const links = assetsOfKind('traffic').map((f) => f.properties as LinkProperties);
 const hotspots = assetsOfKind('wifi').map((f) => f.properties as HotspotProperties);

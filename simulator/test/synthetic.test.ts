@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { AssetCollection } from '@cityhub/contracts';
 import { findAsset, loadCatalogue, syntheticAssetId, syntheticIndex } from '@cityhub/contracts/catalogue';
 import { describe, expect, it } from 'vitest';
-import { isDeviceError } from '../errors.js';
-import { openRegistry } from '../registry/file-registry.js';
-import { selectAssets } from './select-assets.js';
+import { isDeviceError, openRegistry } from '@cityhub/devices';
+import { selectAssets } from '../src/select-assets.js';
 
 const REAL = 212;
 

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_AGE_MS, MAX_READINGS_PER_MESSAGE, type AssetFeature } from '@cityhub/contracts';
-import { mapLimit } from '../util/map-limit.js';
+import { mapLimit } from '@cityhub/devices';
 import type { FleetModels } from './fleet-models.js';
 import { makeReading, type SimReading } from './make-reading.js';
 import type { SimDeviceState } from './sim-state.js';

@@ -1,8 +1,8 @@
 import type { HotspotProperties } from '@cityhub/contracts';
 import { assetsOfKind } from '@cityhub/contracts/catalogue';
 import { describe, expect, it } from 'vitest';
-import { athensDay, athensInstant, athensTime } from './local-time.js';
-import { eventCrowd, wifiAt, wifiEventAt, wifiEventOn } from './wifi.js';
+import { eventCrowd, wifiAt, wifiEventAt, wifiEventOn } from '../../src/models/wifi.js';
+import { athensDay, athensInstant, athensTime } from './athens.js';
 
 const hotspots = assetsOfKind('wifi').map((f) => f.properties as HotspotProperties);
 const hotspot = (id: string) => hotspots.find((h) => h.id === id)!;

@@ -1,4 +1,4 @@
-import { STATUS_OFFLINE, STATUS_ONLINE, statusTopic, telemetryTopic, type AssetFeature, type Kind } from '@cityhub/contracts';
+import { STATUS_OFFLINE, STATUS_ONLINE, statusTopic, telemetryTopic, type AssetFeature, type Kind, type Logger } from '@cityhub/contracts';
 import type { MqttClient } from 'mqtt';
 import type { FleetModels } from './fleet-models.js';
 import { makeReading, type SimReading } from './make-reading.js';
@@ -10,9 +10,6 @@ import { connectDevice } from './transport.js';
 /** Counters shared by the fleet (readings, not messages). */
 export interface FleetCounters { published: number; acked: number; dropped: number }
 
-/** A logger as pino has it: an object first, then the message. */
-export interface SimLogger { info(...a: unknown[]): void; warn(...a: unknown[]): void }
-
 /** Options of one simulated device. */
 export interface SimDeviceOptions {
   id: string;
@@ -20,7 +17,7 @@ export interface SimDeviceOptions {
   state: SimDeviceState;
   mqttUrl: string;
   counters: FleetCounters;
-  logger: SimLogger;
+  logger: Logger;
   /** Readings kept while disconnected; the oldest go first beyond this. */
   bufferLimit: number;
   /** The fleet's shared models (incidents, events). */

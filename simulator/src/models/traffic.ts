@@ -1,9 +1,9 @@
-import type { LinkProperties } from '@cityhub/contracts';
-import { athensTime, dayType, dayWindow, hm, type DayType } from './local-time.js';
+import { cityClock, type CityClock, type LinkProperties, type TrafficReading } from '@cityhub/contracts';
+import { dayType, dayWindow, hm, localTime, type DayType } from './day.js';
 import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
 
 /*
- * Traffic model of one road link (all times Europe/Athens local time).
+ * Traffic model of one road link (all times the city's local time: Europe/Athens unless CITYHUB_TZ says otherwise).
  *
  * - Demand intensity I(t) in [0, 1] over the day:
  *   weekdays: rush windows 07:30–09:30 (weight 1.0), 14:00–15:30 (0.75), 17:30–19:30 (0.9), each with
@@ -32,11 +32,11 @@ import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
 const JAM_DENSITY_PER_LANE = 120; // veh/km/lane
 const EFFECTIVE_VEHICLE_M = 7;
 
-/** Per-link constants drawn from the link id. */
-export interface LinkParams { seed: number; expressway: boolean; lanes: number; depth: number; phaseMin: number }
+/** Per-link constants drawn from the link id, and the city clock its daily pattern follows. */
+export interface LinkParams { seed: number; expressway: boolean; lanes: number; depth: number; phaseMin: number; clock: CityClock }
 
-/** The per-link constants of the traffic model. */
-export function linkParams(link: LinkProperties): LinkParams {
+/** The per-link constants of the traffic model, on the city clock `clock` (default Europe/Athens). */
+export function linkParams(link: LinkProperties, clock: CityClock = cityClock()): LinkParams {
   const seed = seedOf(link.id);
   const expressway = link.free_flow_kmh >= 80;
   return {
@@ -45,6 +45,7 @@ export function linkParams(link: LinkProperties): LinkParams {
     lanes: expressway ? 3 : 2,
     depth: expressway ? param(seed, 1, 0.15, 0.35) : param(seed, 1, 0.3, 0.6),
     phaseMin: param(seed, 2, -15, 15),
+    clock,
   };
 }
 
@@ -69,14 +70,14 @@ export function demandIntensity(day: DayType, m: number): number {
 
 /** The congestion c in [0, 0.6] of a link at instant `t`: the fraction of free-flow speed lost. */
 export function congestion(link: LinkProperties, t: number, p: LinkParams = linkParams(link)): number {
-  const lt = athensTime(t);
+  const lt = localTime(p.clock, t);
   const m = lt.minutes - p.phaseMin;
   const i = demandIntensity(dayType(lt.weekday), m) * (1 + 0.25 * smooth(p.seed, t, 15 * 60_000));
   return clamp(p.depth * i, 0, 0.6);
 }
 
-/** The metrics of one traffic reading. */
-export interface TrafficMetrics { speed_kmh: number; travel_time_s: number; flow_veh_h: number; occupancy_pct: number }
+/** The metrics of one traffic reading: every metric of the contract's traffic reading. */
+export type TrafficMetrics = Required<Omit<TrafficReading, 'ts' | 'seq'>>;
 
 /**
  * One traffic reading's metrics for `link` at instant `t` (epoch ms). `incidentCut` is the share of speed

@@ -1,5 +1,5 @@
-import type { LinkProperties } from '@cityhub/contracts';
-import { athensTime, dayType } from './local-time.js';
+import { cityClock, type CityClock, type LinkProperties } from '@cityhub/contracts';
+import { dayType, localTime } from './day.js';
 import { hash01, seedOf } from './noise.js';
 import { demandIntensity } from './traffic.js';
 
@@ -53,6 +53,8 @@ export interface IncidentOptions {
   ratePerDay?: number;
   /** Spill-back severity as a share of the incident's (default 0.5). */
   upstreamShare?: number;
+  /** The city clock whose busy hours make incidents likelier (default Europe/Athens). */
+  clock?: CityClock;
 }
 
 /** The incidents of a road network. */
@@ -77,14 +79,8 @@ export function incidentShape(inc: Incident, t: number): number {
   return inc.severity * (1 - (t - inc.end) / CLEAR_MS);
 }
 
-/**
- * The incident model of a set of links: who feeds whom comes from the detectors at the links' ends.
- * Links not given here (or synthetic ones) still get incidents of their own, without spill-back.
- */
-export function createIncidentModel(links: readonly LinkProperties[], opts: IncidentOptions = {}): IncidentModel {
-  const modelSeed = (opts.seed ?? 0) >>> 0;
-  const ratePerDay = opts.ratePerDay ?? 0.15;
-  const upstreamShare = opts.upstreamShare ?? 0.5;
+/** The real links as nodes, each knowing the links that feed it (upstream) and those it feeds (downstream). */
+function linkGraph(links: readonly LinkProperties[], modelSeed: number): Map<string, Node> {
   const nodes = new Map<string, Node>();
   const real = links.filter((l) => !l.synthetic);
   for (const l of real) nodes.set(l.id, { id: l.id, seed: seedOf(l.id) ^ modelSeed, upstream: [], downstream: [] });
@@ -98,20 +94,35 @@ export function createIncidentModel(links: readonly LinkProperties[], opts: Inci
       nodes.get(u.id)!.downstream.push(nodes.get(d.id)!);
     }
   }
-  const node = (id: string): Node => nodes.get(id) ?? { id, seed: seedOf(id) ^ modelSeed, upstream: [], downstream: [] };
+  return nodes;
+}
 
-  /** Hazard weights by hour, cached: local time is the costly part. */
+/** Hazard weights by hour (busy hours weigh more), cached: local time is the costly part. */
+function hourlyHazard(clock: CityClock): (hour: number) => number {
   const hourWeight = new Map<number, number>();
-  const weightOf = (hour: number): number => {
+  return (hour) => {
     let w = hourWeight.get(hour);
     if (w === undefined) {
-      const lt = athensTime(hour * HOUR_MS + HOUR_MS / 2);
+      const lt = localTime(clock, hour * HOUR_MS + HOUR_MS / 2);
       w = (0.3 + demandIntensity(dayType(lt.weekday), lt.minutes)) / 0.55;
       if (hourWeight.size > 50_000) hourWeight.clear();
       hourWeight.set(hour, w);
     }
     return w;
   };
+}
+
+/**
+ * The incident model of a set of links: who feeds whom comes from the detectors at the links' ends.
+ * Links not given here (or synthetic ones) still get incidents of their own, without spill-back.
+ */
+export function createIncidentModel(links: readonly LinkProperties[], opts: IncidentOptions = {}): IncidentModel {
+  const modelSeed = (opts.seed ?? 0) >>> 0;
+  const ratePerDay = opts.ratePerDay ?? 0.15;
+  const upstreamShare = opts.upstreamShare ?? 0.5;
+  const nodes = linkGraph(links, modelSeed);
+  const node = (id: string): Node => nodes.get(id) ?? { id, seed: seedOf(id) ^ modelSeed, upstream: [], downstream: [] };
+  const weightOf = hourlyHazard(opts.clock ?? cityClock());
 
   /** The incident starting on `n` in `hour`, if any. */
   const own = (n: Node, hour: number): Incident | null => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selectAssets } from './select-assets.js';
-import { startWheel } from './wheel.js';
+import { selectAssets } from '../src/select-assets.js';
+import { startWheel } from '../src/wheel.js';
 
 const kindsOf = (n?: number) => {
   const counts: Record<string, number> = {};

@@ -1,9 +1,9 @@
-import type { BuildingProperties } from '@cityhub/contracts';
-import { athensTime, dayType, dayWindow, hm, type DayType } from './local-time.js';
+import { cityClock, type BuildingProperties, type CityClock, type EnergyReading } from '@cityhub/contracts';
+import { dayType, dayWindow, hm, localTime, type DayType } from './day.js';
 import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
 
 /*
- * Energy model of one building meter (Europe/Athens local time).
+ * Energy model of one building meter (the city's local time: Europe/Athens unless CITYHUB_TZ says otherwise).
  *
  * - Peak demand = floor_area_m2 × load intensity by use (museum 60 W/m², culture 70, sports 50, market 80,
  *   transport 60, otherwise 60), never above the building's power_limit_kw.
@@ -42,14 +42,14 @@ const OCCUPANCY: Record<string, Record<DayType, Win[]>> = {
   default: { weekday: [{ start: hm(8), end: hm(20), level: 1 }], saturday: [], sunday: [] },
 };
 
-/** Per-building constants. */
-export interface BuildingParams { seed: number; peakKw: number; baseload: number }
+/** Per-building constants, and the city clock its daily pattern follows. */
+export interface BuildingParams { seed: number; peakKw: number; baseload: number; clock: CityClock }
 
-/** The per-building constants of the energy model, drawn from the building id. */
-export function buildingParams(b: BuildingProperties): BuildingParams {
+/** The per-building constants of the energy model, drawn from the building id, on `clock` (default Europe/Athens). */
+export function buildingParams(b: BuildingProperties, clock: CityClock = cityClock()): BuildingParams {
   const seed = seedOf(b.id);
   const peakKw = Math.min(b.floor_area_m2 * (LOAD_W_PER_M2[b.use] ?? 60) / 1000, b.power_limit_kw);
-  return { seed, peakKw, baseload: param(seed, 1, 0.25, 0.35) };
+  return { seed, peakKw, baseload: param(seed, 1, 0.25, 0.35), clock };
 }
 
 /** Occupancy o in [0, 1] of a building use at local minutes `m` of a day type. */
@@ -68,7 +68,7 @@ export function hvacShare(month: number, m: number): number {
 
 /** Power (kW) without the per-reading scatter: what the meter counter integrates. */
 export function smoothPowerKw(b: BuildingProperties, t: number, p: BuildingParams = buildingParams(b)): number {
-  const lt = athensTime(t);
+  const lt = localTime(p.clock, t);
   const o = buildingOccupancy(b.use, dayType(lt.weekday), lt.minutes);
   const hvac = hvacShare(lt.month, lt.minutes) * (0.5 + 0.5 * o);
   const kw = p.peakKw * (p.baseload + (1 - p.baseload) * o) * (1 + hvac) * (1 + 0.04 * smooth(p.seed, t, 20 * 60_000));
@@ -118,8 +118,8 @@ export function meterBaselineKwh(b: BuildingProperties, t: number): number {
   return (b.power_limit_kw * Math.max(0, t - METERS_INSTALLED)) / MS_PER_HOUR;
 }
 
-/** The metrics of one energy reading. */
-export interface EnergyMetrics { power_kw: number; energy_kwh: number }
+/** The metrics of one energy reading: every metric of the contract's energy reading. */
+export type EnergyMetrics = Required<Omit<EnergyReading, 'ts' | 'seq'>>;
 
 /**
  * One energy reading: power at `t`, and the counter advanced from `prev` (its value `prevKwh` at instant

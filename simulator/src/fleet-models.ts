@@ -1,10 +1,11 @@
-import type { AssetFeature, LinkProperties } from '@cityhub/contracts';
+import { cityClock, DEFAULT_CITY_TZ, type AssetFeature, type CityClock, type LinkProperties } from '@cityhub/contracts';
 import { assetsOfKind } from '@cityhub/contracts/catalogue';
 import { createIncidentModel, type IncidentModel, type IncidentOptions } from './models/incidents.js';
 import type { WifiOptions } from './models/wifi.js';
 
-/** What the models of a fleet share: the road network's incidents and the Wi-Fi event draws. */
+/** What the models of a fleet share: the city clock, the road network's incidents and the Wi-Fi event draws. */
 export interface FleetModels {
+  clock: CityClock;
   incidents: IncidentModel;
   wifi: WifiOptions;
 }
@@ -17,6 +18,8 @@ export interface FleetModelOptions {
   incidents?: Omit<IncidentOptions, 'seed'>;
   /** Evening events at Wi-Fi venues (default true). */
   events?: boolean;
+  /** The city's IANA time zone its daily patterns follow (CITYHUB_TZ; default Europe/Athens). */
+  zone?: string;
 }
 
 /**
@@ -25,8 +28,10 @@ export interface FleetModelOptions {
  */
 export function createFleetModels(opts: FleetModelOptions = {}, extraLinks: readonly AssetFeature[] = []): FleetModels {
   const links = [...assetsOfKind('traffic'), ...extraLinks].map((f) => f.properties as LinkProperties);
+  const clock = cityClock(opts.zone ?? DEFAULT_CITY_TZ);
   return {
-    incidents: createIncidentModel(links, { ...opts.incidents, seed: opts.seed ?? 0 }),
-    wifi: { events: opts.events ?? true, seed: opts.seed ?? 0 },
+    clock,
+    incidents: createIncidentModel(links, { ...opts.incidents, seed: opts.seed ?? 0, clock }),
+    wifi: { events: opts.events ?? true, seed: opts.seed ?? 0, clock },
   };
 }

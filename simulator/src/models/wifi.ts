@@ -1,9 +1,9 @@
-import type { HotspotProperties } from '@cityhub/contracts';
-import { athensDay, athensMidnight, athensTime, dayType, dayWindow, hm, type DayType } from './local-time.js';
+import { cityClock, type CityClock, type HotspotProperties, type WifiReading } from '@cityhub/contracts';
+import { dayType, dayWindow, hm, localTime, type DayType } from './day.js';
 import { clamp, hash01, jitter, param, round, seedOf, smooth } from './noise.js';
 
 /*
- * Public Wi-Fi model of one hotspot (Europe/Athens local time).
+ * Public Wi-Fi model of one hotspot (the city's local time: Europe/Athens unless CITYHUB_TZ says otherwise).
  *
  * - Occupancy f(t) in [0, 1] is the highest of the venue category's windows for the day type, each a
  *   level over [start, end] with 30-minute ramps, and never below the category's night floor:
@@ -81,15 +81,17 @@ export interface WifiOptions {
   events?: boolean;
   /** Mixed into the event draws: another seed, other event days (default 0). */
   seed?: number;
+  /** The city clock the venues' days follow (default Europe/Athens). */
+  clock?: CityClock;
 }
 
-/** The event at `hotspot` on Athens day `day` (see athensDay), or null if there is none that day. */
-export function wifiEventOn(hotspot: HotspotProperties, day: number, seed = 0): WifiEvent | null {
+/** The event at `hotspot` on local day `day` (see CityClock.dayNumber), or null if there is none that day. */
+export function wifiEventOn(hotspot: HotspotProperties, day: number, seed = 0, clock: CityClock = cityClock()): WifiEvent | null {
   const chance = EVENT_CHANCE[hotspot.category];
   if (!chance) return null;
   const s = seedOf(hotspot.id) ^ EVENT_SALT ^ (seed >>> 0);
-  const midnight = athensMidnight(day);
-  const weekend = dayType(athensTime(midnight + 12 * 3_600_000).weekday) !== 'weekday';
+  const midnight = clock.dayStart(day);
+  const weekend = dayType(localTime(clock, midnight + 12 * 3_600_000).weekday) !== 'weekday';
   if (hash01(s, day * 4) >= chance[weekend ? 1 : 0]) return null;
   const start = midnight + (hm(18, 30) + 30 * Math.floor(hash01(s, day * 4 + 1) * 5)) * MIN_MS;
   const end = start + (120 + Math.floor(hash01(s, day * 4 + 2) * 61)) * MIN_MS;
@@ -105,26 +107,27 @@ export function eventCrowd(e: WifiEvent, t: number): number {
 }
 
 /** The event whose crowd is at `hotspot` at instant `t`, or null. */
-export function wifiEventAt(hotspot: HotspotProperties, t: number, seed = 0): WifiEvent | null {
+export function wifiEventAt(hotspot: HotspotProperties, t: number, seed = 0, clock: CityClock = cityClock()): WifiEvent | null {
   if (!EVENT_CHANCE[hotspot.category]) return null;
-  const day = athensDay(t);
+  const day = clock.dayNumber(t);
   // An event of the day before can run past midnight.
   for (const d of [day, day - 1]) {
-    const e = wifiEventOn(hotspot, d, seed);
+    const e = wifiEventOn(hotspot, d, seed, clock);
     if (e && eventCrowd(e, t) > 0) return e;
   }
   return null;
 }
 
-/** The metrics of one Wi-Fi reading. */
-export interface WifiMetrics { clients: number; rx_kbps: number; tx_kbps: number }
+/** The metrics of one Wi-Fi reading: every metric of the contract's Wi-Fi reading. */
+export type WifiMetrics = Required<Omit<WifiReading, 'ts' | 'seq'>>;
 
 /** One Wi-Fi reading's metrics for `hotspot` at instant `t` (epoch ms). */
 export function wifiAt(hotspot: HotspotProperties, t: number, opts: WifiOptions = {}): WifiMetrics {
   const seed = seedOf(hotspot.id);
-  const lt = athensTime(t);
+  const clock = opts.clock ?? cityClock();
+  const lt = localTime(clock, t);
   let f = wifiOccupancy(hotspot.category, dayType(lt.weekday), lt.minutes);
-  const event = opts.events === false ? null : wifiEventAt(hotspot, t, opts.seed);
+  const event = opts.events === false ? null : wifiEventAt(hotspot, t, opts.seed, clock);
   if (event) f = Math.max(f, eventCrowd(event, t));
   f *= 1 + 0.2 * smooth(seed, t, 10 * 60_000);
   const clients = Math.round(clamp(hotspot.capacity * f + jitter(seed, t), 0, hotspot.capacity));

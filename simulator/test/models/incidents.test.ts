@@ -1,9 +1,9 @@
 import type { LinkProperties } from '@cityhub/contracts';
 import { assetsOfKind, loadCatalogue } from '@cityhub/contracts/catalogue';
 import { describe, expect, it } from 'vitest';
-import { createIncidentModel, incidentShape, MAX_INCIDENT_CUT } from './incidents.js';
-import { athensInstant } from './local-time.js';
-import { linkParams, trafficAt } from './traffic.js';
+import { createIncidentModel, incidentShape, MAX_INCIDENT_CUT } from '../../src/models/incidents.js';
+import { linkParams, trafficAt } from '../../src/models/traffic.js';
+import { athensInstant } from './athens.js';
 
 const links = assetsOfKind('traffic').map((f) => f.properties as LinkProperties);
 const byId = new Map(links.map((l) => [l.id, l]));
