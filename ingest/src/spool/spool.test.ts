@@ -70,7 +70,7 @@ describe('Spool', () => {
     await appendFile(join(dir, seg), Buffer.from([50, 0, 0, 0, 1, 2, 3, 4, 65, 66]));
     const events: SpoolEvent[] = [];
     s = await Spool.open(dir, { onEvent: (e) => events.push(e) });
-    expect(events).toEqual([{ type: 'torn-tail', seg: 1, droppedBytes: 10 }]);
+    expect(events).toEqual([{ type: 'torn-tail', seg: 1, off: 18, droppedBytes: 10 }]);
     await s.append(Buffer.from('c'));
     expect((await readAll(s)).items).toEqual(['a', 'b', 'c']);
     await s.close();
