@@ -40,7 +40,7 @@ export async function openIngest(o: {
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
-    spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
+    spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, spoolSegmentBytes: Math.round(config.CITYHUB_SPOOL_SEGMENT_MB * 1024 * 1024),
     writer: { onWrite: o.metrics.storeWrite, stallMs: config.CITYHUB_WRITER_STALL_S * 1000 },
   });
   ingest.start();
@@ -157,6 +157,6 @@ export function boundPort(server: { address(): unknown }, fallback: number): num
 export function ingestReadiness(ingest: Ingest): Record<'store' | 'spool' | 'writer', { ok: boolean; detail?: string }> {
   return {
     ...ingest.writer.health(),
-    spool: { ok: !ingest.spool.isFull(), detail: ingest.spool.describe() },
+    spool: ingest.spool.health(),
   };
 }

@@ -4,12 +4,15 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import type { Kind } from '@cityhub/contracts';
+import { loadCatalogue } from '@cityhub/contracts/catalogue';
+import { openRegistry } from '@cityhub/devices';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'bin', 'cityhub.js');
@@ -129,4 +132,22 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 5
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/** A TCP port free now (for a hub that must listen on the same MQTT port again after a restart). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Registers `n` traffic devices on the first traffic links of the catalogue in `dataDir`, before a hub starts. */
+export async function provisionTraffic(dataDir: string, n: number): Promise<{ devices: Credentials[]; assets: string[] }> {
+  const links = loadCatalogue().features.filter((f) => f.properties.kind === 'traffic').slice(0, n);
+  const registry = await openRegistry(dataDir);
+  const created = await registry.addMany(links.map((l) => ({ kind: 'traffic' as const, asset: l.id })));
+  await registry.close();
+  return { devices: created.map((c) => ({ ...c })), assets: links.map((l) => l.id) };
 }

@@ -43,6 +43,8 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private full = false;
   private capWaiters: Array<() => void> = [];
   private queuedBytes = 0;
+  /** The error of the last append, cleared by the next one that succeeds. */
+  private writeError: string | null = null;
   private readonly segmentBytes: number;
   private readonly capBytes: number;
   /** Totals since open, for metrics: corrupt records skipped, failed writes, cursor repairs included. */
@@ -129,6 +131,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
         this.counters.appends += batch.length;
         this.counters.bytes += bytes;
         this.queuedBytes -= bytes;
+        this.writeError = null;
         for (const p of batch) p.resolve();
         this.emit('durable');
       } catch (cause) {
@@ -137,6 +140,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
         this.counters.writeFailures++;
         this.queuedBytes -= bytes;
         const message = `spool write failed: ${(cause as Error).message}`;
+        this.writeError = (cause as Error).message;
         this.event({ type: 'write-failed', seg: this.active, off: this.activeSize, error: message, rolledBack });
         const err = new IngestError('SPOOL_IO', message, { cause });
         for (const p of batch) p.reject(err);
@@ -199,15 +203,20 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     return Math.max(0, n - this.cur.off);
   }
 
-  /** The backlog, and what went wrong since open (corrupt records skipped, failed writes), for readiness. */
-  describe(): string {
+  /**
+   * Readiness: not ok at the cap or while appends fail (until one succeeds again); the detail gives the
+   * backlog and what went wrong since open (corrupt records skipped, failed writes, a repaired cursor).
+   */
+  health(): { ok: boolean; detail: string } {
     const c = this.counters;
     const faults = [
       c.corruptFrames && `${c.corruptFrames} corrupt record(s) skipped`,
       c.writeFailures && `${c.writeFailures} failed write(s) cut back`,
       c.cursorRepairs && 'cursor repaired on open',
     ].filter(Boolean);
-    return `${this.backlogBytes()} bytes waiting${faults.length ? `; since start: ${faults.join(', ')} (see the log)` : ''}`;
+    const now = this.writeError ? `appends fail: ${this.writeError}; ` : this.full ? 'at its cap; ' : '';
+    const detail = `${now}${this.backlogBytes()} bytes waiting${faults.length ? `; since start: ${faults.join(', ')} (see the log)` : ''}`;
+    return { ok: !this.full && !this.writeError, detail };
   }
 
   /** True while appends are held back at the cap. */
