@@ -34,8 +34,9 @@ export function decodeFrame(buf: Buffer, off: number): FrameScan {
 /**
  * The offset of the first frame after the bad one at `off` that decodes, holds a payload, and is followed
  * by another such frame, a torn tail or the end of `buf`; `buf.length` when there is none. It tries the
- * bad frame's own length first (a flipped bit in the payload or checksum leaves the length right), then
- * every later byte (a flipped bit in the length).
+ * bad frame's own length first (a flipped bit in the payload or checksum leaves the length right: what
+ * follows is then a whole frame, good or itself corrupt), then every later byte (a flipped bit in the
+ * length; a payload is JSON text, whose bytes never read as a plausible length).
  */
 export function nextValidFrame(buf: Buffer, off: number): number {
   const sound = (at: number): boolean => {
@@ -48,7 +49,8 @@ export function nextValidFrame(buf: Buffer, off: number): number {
   if (buf.length - off >= HEADER_BYTES) {
     const byLength = off + HEADER_BYTES + buf.readUInt32LE(off);
     if (byLength === buf.length) return byLength;
-    if (byLength < buf.length && sound(byLength)) return byLength;
+    const then = byLength < buf.length ? decodeFrame(buf, byLength) : undefined;
+    if (then && (sound(byLength) || (!then.ok && then.why === 'crc'))) return byLength;
   }
   for (let at = off + 1; at + HEADER_BYTES < buf.length; at++) if (sound(at)) return at;
   return buf.length;

@@ -67,6 +67,23 @@ describe('Spool recovery', () => {
     await s.close();
   });
 
+  it('counts two corrupt records side by side as two, and a cursor on the second stays where it is', async () => {
+    const dir = await tmp();
+    const segs = await filled(dir);
+    await writeFile(join(dir, 'cursor.json'), JSON.stringify({ seg: 1, off: 48 * 4 }));
+    await flip(join(dir, segs[0]!), 48 * 3 + 20);
+    await flip(join(dir, segs[0]!), 48 * 4 + 20);
+    const events: SpoolEvent[] = [];
+    const s = await Spool.open(dir, { segmentBytes: 480, onEvent: (e) => events.push(e) });
+    expect(events).toEqual([
+      { type: 'corrupt', seg: 1, off: 144, skippedBytes: 48 },
+      { type: 'corrupt', seg: 1, off: 192, skippedBytes: 48 },
+    ]);
+    expect(s.cursor()).toEqual({ seg: 1, off: 192 });
+    expect((await readAll(s)).items).toEqual(all.slice(5));
+    await s.close();
+  });
+
   it('drops a torn tail in a segment that is not the last, and the records of later segments stay', async () => {
     const dir = await tmp();
     const segs = await filled(dir);
