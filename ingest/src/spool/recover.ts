@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, truncate } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scanFrames } from './frame.js';
 
@@ -15,7 +15,9 @@ export type SpoolEvent =
   /** The committed cursor did not point at a record boundary inside the data: moved to `to`. */
   | { type: 'cursor-repaired'; from: Position; to: Position; why: string }
   /** An append failed (a full disk, an I/O error): what it wrote was cut off, its readings not acknowledged. */
-  | { type: 'write-failed'; seg: number; off: number; error: string; rolledBack: boolean };
+  | { type: 'write-failed'; seg: number; off: number; error: string; rolledBack: boolean }
+  /** Appends succeed again after `failures` failed writes in a row. */
+  | { type: 'write-recovered'; failures: number };
 
 export const SEGMENT_RE = /^seg-(\d{12})\.log$/;
 export const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
@@ -57,9 +59,10 @@ function placeCursor(segs: number[], cursor: Position | undefined): { pos: Posit
 }
 
 /**
- * Reads every segment of the spool in `dir`: a torn or unreadable tail is cut off in any segment (it can
- * only be what a crash or a failed write left), a corrupt record inside the data is noted to be skipped,
- * and the cursor is brought to a record boundary inside the data.
+ * Reads the cursor's segment and the last one of the spool in `dir`: a torn or unreadable tail is cut off
+ * (it can only be what a crash or a failed write left), a corrupt record inside the data is noted to be
+ * skipped, and the cursor is brought to a record boundary inside the data. The segments between are
+ * checked the same way when they are read.
  */
 export async function recoverSpool(dir: string, onEvent: (e: SpoolEvent) => void): Promise<Recovered> {
   await mkdir(dir, { recursive: true });
@@ -75,6 +78,11 @@ export async function recoverSpool(dir: string, onEvent: (e: SpoolEvent) => void
   const out: Recovered = { sizes: new Map(), skips: new Map(), cursor, cursorRepaired: false, corruptFrames: 0 };
   for (const seg of segs) {
     const path = join(dir, segName(seg));
+    if (seg !== cursor.seg && seg !== segs[segs.length - 1]) {
+      // Segments between are checked as the writer reads them (Spool.read): opening stays quick.
+      out.sizes.set(seg, (await stat(path)).size);
+      continue;
+    }
     const buf = await readFile(path);
     const scan = scanFrames(buf, seg === cursor.seg ? cursor.off : 0);
     if (scan.skips.length) out.skips.set(seg, new Map(scan.skips.map((s) => [s.off, s.next])));

@@ -45,6 +45,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private queuedBytes = 0;
   /** The error of the last append, cleared by the next one that succeeds. */
   private writeError: string | null = null;
+  private failuresInRow = 0;
   private readonly segmentBytes: number;
   private readonly capBytes: number;
   /** Totals since open, for metrics: corrupt records skipped, failed writes, cursor repairs included. */
@@ -131,7 +132,9 @@ export class Spool extends EventEmitter<{ durable: [] }> {
         this.counters.appends += batch.length;
         this.counters.bytes += bytes;
         this.queuedBytes -= bytes;
+        if (this.writeError) this.event({ type: 'write-recovered', failures: this.failuresInRow });
         this.writeError = null;
+        this.failuresInRow = 0;
         for (const p of batch) p.resolve();
         this.emit('durable');
       } catch (cause) {
@@ -140,8 +143,10 @@ export class Spool extends EventEmitter<{ durable: [] }> {
         this.counters.writeFailures++;
         this.queuedBytes -= bytes;
         const message = `spool write failed: ${(cause as Error).message}`;
+        // The first failure of a run is reported; the rest are counted until a write succeeds again.
+        if (!this.writeError || !rolledBack) this.event({ type: 'write-failed', seg: this.active, off: this.activeSize, error: message, rolledBack });
         this.writeError = (cause as Error).message;
-        this.event({ type: 'write-failed', seg: this.active, off: this.activeSize, error: message, rolledBack });
+        this.failuresInRow++;
         const err = new IngestError('SPOOL_IO', message, { cause });
         for (const p of batch) p.reject(err);
       }
@@ -259,23 +264,32 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     }
     if (out.length > 0) return out;
     // The first record does not decode in `buf`: it is larger than `maxBytes`, or corrupt.
-    const len = buf.length >= HEADER_BYTES ? buf.readUInt32LE(0) : Infinity;
+    const whole = buf.length >= HEADER_BYTES;
+    const len = whole ? buf.readUInt32LE(0) : 0;
     if (len <= MAX_RECORD_BYTES && pos.off + HEADER_BYTES + len <= end && HEADER_BYTES + len > buf.length) {
       const f = decodeFrame(await this.readRange(pos.seg, pos.off, HEADER_BYTES + len), 0);
       if (f.ok) return [{ payload: f.payload, next: { seg: pos.seg, off: pos.off + HEADER_BYTES + len } }];
     }
-    return [await this.skipCorrupt(pos, end)];
+    return [await this.skipCorrupt(pos, end, whole && (len > MAX_RECORD_BYTES || pos.off + HEADER_BYTES + len <= end))];
   }
 
-  /** Finds the next good record after a corrupt one met while running, and notes it like recovery does. */
-  private async skipCorrupt(pos: Position, end: number): Promise<{ payload: Buffer; next: Position }> {
+  /**
+   * Steps over a record that does not decode (`corrupt`, else one that runs past the end of its segment)
+   * to the next good one, and notes it as recovery does: a record that runs past the end with nothing
+   * good after it is a torn write, cut off by a crash or a failed write (never acknowledged).
+   */
+  private async skipCorrupt(pos: Position, end: number, corrupt: boolean): Promise<{ payload: Buffer; next: Position }> {
     const rest = await this.readRange(pos.seg, pos.off, end - pos.off);
     const next = pos.off + nextValidFrame(rest, 0);
     const skips = this.skips.get(pos.seg) ?? new Map<number, number>();
     skips.set(pos.off, next);
     this.skips.set(pos.seg, skips);
-    this.counters.corruptFrames++;
-    this.event({ type: 'corrupt', seg: pos.seg, off: pos.off, skippedBytes: next - pos.off });
+    if (!corrupt && next >= end) {
+      this.event({ type: 'torn-tail', seg: pos.seg, off: pos.off, droppedBytes: end - pos.off });
+    } else {
+      this.counters.corruptFrames++;
+      this.event({ type: 'corrupt', seg: pos.seg, off: pos.off, skippedBytes: next - pos.off });
+    }
     return { payload: SKIPPED, next: { seg: pos.seg, off: next } };
   }
 
