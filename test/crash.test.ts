@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { openRegistry } from '@cityhub/devices';
 import { createDuckDbStore } from '@cityhub/store';
-import { freePort, startHub, type Credentials, type TestHub } from './harness.js';
+import { startHub, type Credentials, type TestHub } from './harness.js';
+import { freePort } from './mosquitto.js';
 import { startLoad } from './load.js';
 
 /** `npm run soak` runs the full size; `npm test` a shorter one. */

@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDuckDbStore } from '@cityhub/store';
 import { fillDisk, mountTmpfs, unmount } from './disk.js';
-import { freePort, provisionTraffic, startHub, waitFor, type TestHub } from './harness.js';
-import { checkStored, startLoad, type Load } from './load.js';
+import { provisionTraffic, startHub, waitFor, type TestHub } from './harness.js';
+import { freePort } from './mosquitto.js';
+import { checkStoredInDuckDb, startLoad, type Load } from './load.js';
 
 const DEVICES = 10;
 const TOTAL = 4_000;
@@ -69,18 +69,12 @@ describe(`a full disk under QoS 1 load (${TOTAL} readings, ${DEVICES} devices)`,
     expect(await hub.stop({ keepData: true })).toBe(0);
     hub = undefined;
 
-    const store = createDuckDbStore({ path: join(dir, 'cityhub.duckdb') });
-    await store.init();
-    try {
-      const acked = [...load.acked.values()];
-      const { stored, duplicates, missing } = await checkStored(store, assets, acked);
-      console.log(`full disk: ${acked.length} acknowledged of ${load.sent()} sent; stored ${stored.size}; missing ${missing.length}; duplicates ${duplicates}`);
-      expect(missing).toEqual([]);
-      expect(duplicates).toBe(0);
-      expect(acked.length).toBe(TOTAL);
-      expect(stored.size).toBe(acked.length);
-    } finally {
-      await store.close();
-    }
+    const acked = [...load.acked.values()];
+    const { stored, duplicates, missing } = await checkStoredInDuckDb(dir, assets, acked);
+    console.log(`full disk: ${acked.length} acknowledged of ${load.sent()} sent; stored ${stored.size}; missing ${missing.length}; duplicates ${duplicates}`);
+    expect(missing).toEqual([]);
+    expect(duplicates).toBe(0);
+    expect(acked.length).toBe(TOTAL);
+    expect(stored.size).toBe(acked.length);
   }, 240_000);
 });

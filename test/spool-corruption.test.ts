@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, symlink, truncate, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDuckDbStore } from '@cityhub/store';
 import { fillDisk, flipBit, mountTmpfs, readSpool, segPath, unmount, type SpoolFrame } from './disk.js';
-import { freePort, provisionTraffic, startHub, waitFor, type TestHub } from './harness.js';
-import { checkStored, startLoad } from './load.js';
+import { provisionTraffic, startHub, waitFor, type TestHub } from './harness.js';
+import { freePort } from './mosquitto.js';
+import { checkStoredInDuckDb, startLoad } from './load.js';
 
 const DEVICES = 5;
 const TOTAL = 3_000;
@@ -68,19 +68,13 @@ describe(`corrupt and torn spool records of a stopped hub (${TOTAL} readings)`, 
     expect(await hub.stop({ keepData: true })).toBe(0);
     hub = undefined;
 
-    const store = createDuckDbStore({ path: join(dir, 'cityhub.duckdb') });
-    await store.init();
-    try {
-      const acked = [...load.acked.values()];
-      const { stored, duplicates, missing } = await checkStored(store, assets, acked);
-      console.log(`corrupt spool: ${acked.length} acknowledged; stored ${stored.size}; missing ${missing.length} (${damaged.lost.size} in damaged records); duplicates ${duplicates}`);
-      expect(duplicates).toBe(0);
-      expect(missing.map((m) => `${m.asset}|${m.ts}`).filter((k) => !damaged.lost.has(k))).toEqual([]);
-      expect(missing.length).toBeGreaterThan(0);
-      for (const k of damaged.kept) expect(stored.has(k), k).toBe(true);
-    } finally {
-      await store.close();
-    }
+    const acked = [...load.acked.values()];
+    const { stored, duplicates, missing } = await checkStoredInDuckDb(dir, assets, acked);
+    console.log(`corrupt spool: ${acked.length} acknowledged; stored ${stored.size}; missing ${missing.length} (${damaged.lost.size} in damaged records); duplicates ${duplicates}`);
+    expect(duplicates).toBe(0);
+    expect(missing.map((m) => `${m.asset}|${m.ts}`).filter((k) => !damaged.lost.has(k))).toEqual([]);
+    expect(missing.length).toBeGreaterThan(0);
+    for (const k of damaged.kept) expect(stored.has(k), k).toBe(true);
   }, 240_000);
 });
 

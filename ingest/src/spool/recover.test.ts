@@ -1,33 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDuckDbStore } from '@cityhub/store';
 import { encodeRecord } from '../record.js';
 import { Writer } from '../writer.js';
-import { Spool, type Position, type SpoolEvent } from './spool.js';
+import { Spool, type SpoolEvent } from './spool.js';
+import { readAll, tempDirs } from './testing.js';
 
-const dirs: string[] = [];
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'cityhub-recover-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function readAll(s: Spool, from: Position = s.cursor()): Promise<{ items: string[]; end: Position }> {
-  const items: string[] = [];
-  let pos = from;
-  for (;;) {
-    const recs = await s.read(pos, 64 * 1024);
-    if (recs.length === 0) return { items, end: pos };
-    for (const r of recs) if (r.payload.length) items.push(r.payload.toString());
-    pos = recs[recs.length - 1]!.next;
-  }
-}
+const { tmp, clean } = tempDirs('cityhub-recover-');
+afterEach(clean);
 
 const rec = (i: number) => `record-${String(i).padStart(4, '0')}`.padEnd(40, '.');
 /** 60 records of 48 bytes in segments of about 480 bytes (ten records each). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../errors.js';
 import { decodeFrame, encodeFrame, HEADER_BYTES, MAX_RECORD_BYTES, nextValidFrame } from './frame.js';
