@@ -30,6 +30,7 @@ export async function startIngestNode(config: Config, log: Logger): Promise<Runn
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000, spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
+    spoolSegmentBytes: Math.round(config.CITYHUB_SPOOL_SEGMENT_MB * 1024 * 1024), writer: { stallMs: config.CITYHUB_WRITER_STALL_S * 1000 },
   });
   ingest.start();
   const stopRetention = startRetention(store, config, log.child({ name: 'retention' }));

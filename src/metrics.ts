@@ -41,6 +41,12 @@ export function createMetrics(): { registry: Registry; api: ApiMetrics; storeWri
     collect() { this.set(src?.ingest.spool.backlogBytes() ?? 0); } });
   new Gauge({ name: 'cityhub_spool_full', help: '1 while the spool is at its cap and the hub holds back acknowledgements.', registers: [registry],
     collect() { this.set(src?.ingest.spool.isFull() ? 1 : 0); } });
+  new Counter({ name: 'cityhub_spool_corrupt_records_total', help: 'Spool records that failed their checksum (or did not decode) and were skipped.', registers: [registry],
+    collect() { this.reset(); this.inc((src?.ingest.spool.counters.corruptFrames ?? 0) + (src?.ingest.writer.stats.badRecords ?? 0)); } });
+  new Counter({ name: 'cityhub_spool_write_failures_total', help: 'Spool writes that failed (full disk, I/O error) and were cut back; their readings were not acknowledged.', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.spool.counters.writeFailures ?? 0); } });
+  new Gauge({ name: 'cityhub_spool_writer_stalled', help: '1 while readings wait in the spool and the writer stores none (see /readyz).', registers: [registry],
+    collect() { this.set(src?.ingest.writer.stalled() ? 1 : 0); } });
   new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
   new Counter({ name: 'cityhub_store_points_written_total', help: 'Readings the store confirmed.', registers: [registry],

@@ -40,8 +40,8 @@ export async function openIngest(o: {
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
-    spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
-    writer: { onWrite: o.metrics.storeWrite },
+    spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, spoolSegmentBytes: Math.round(config.CITYHUB_SPOOL_SEGMENT_MB * 1024 * 1024),
+    writer: { onWrite: o.metrics.storeWrite, stallMs: config.CITYHUB_WRITER_STALL_S * 1000 },
   });
   ingest.start();
   stops.push('ingest', () => ingest.close());
@@ -153,11 +153,10 @@ export function boundPort(server: { address(): unknown }, fallback: number): num
   return typeof addr === 'object' && addr && 'port' in addr && typeof addr.port === 'number' ? addr.port : fallback;
 }
 
-/** Readiness of a node's ingest: the store takes writes, the spool has room. */
-export function ingestReadiness(ingest: Ingest): Record<'store' | 'spool', { ok: boolean; detail?: string }> {
-  const lastError = ingest.writer.stats.lastError;
+/** Readiness of a node's ingest: the store is open and takes writes, the writer makes progress, the spool has room. */
+export function ingestReadiness(ingest: Ingest): Record<'store' | 'spool' | 'writer', { ok: boolean; detail?: string }> {
   return {
-    store: { ok: lastError === null, ...(lastError && { detail: lastError }) },
-    spool: { ok: !ingest.spool.isFull(), detail: `${ingest.spool.backlogBytes()} bytes waiting` },
+    ...ingest.writer.health(),
+    spool: ingest.spool.health(),
   };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '@cityhub/contracts';
-import { createDuckDbStore, createInfluxStore, type Store } from '@cityhub/store';
+import { createDuckDbStore, createInfluxStore, reopening, type Store } from '@cityhub/store';
+import { createLogger } from './logger.js';
 
 /**
  * The store the configuration names: the embedded DuckDB file in the data directory, or an InfluxDB server
@@ -16,7 +17,8 @@ export async function openStore(config: Config, dataDir: string, opts: { settleM
       ...(config.INFLUX_PASSWORD && { password: config.INFLUX_PASSWORD }),
       ...(opts.settleMs && { settleMs: opts.settleMs }),
     })
-    : createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
+    // A DuckDB handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
+    : reopening(() => createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') }), { logger: createLogger(config).child({ name: 'store' }) });
   await store.init();
   return store;
 }

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { openRegistry } from '@cityhub/devices';
 import { createDuckDbStore } from '@cityhub/store';
 import { startHub, type Credentials, type TestHub } from './harness.js';
+import { freePort } from './mosquitto.js';
 import { startLoad } from './load.js';
 
 /** `npm run soak` runs the full size; `npm test` a shorter one. */
@@ -14,14 +14,6 @@ const SOAK = process.env.CITYHUB_SOAK === '1';
 const TOTAL = Number(process.env.CITYHUB_CRASH_TOTAL ?? (SOAK ? 50_000 : 12_000));
 const KILLS = SOAK ? 5 : 3;
 const DEVICES = 100;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe(`kill -9 of the hub under QoS 1 load (${TOTAL} readings, ${DEVICES} devices, ${KILLS} kills)`, () => {
   let dir: string;

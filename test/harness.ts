@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import type { Kind } from '@cityhub/contracts';
+import { loadCatalogue } from '@cityhub/contracts/catalogue';
+import { openRegistry } from '@cityhub/devices';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'bin', 'cityhub.js');
@@ -129,4 +131,13 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 5
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/** Registers `n` traffic devices on the first traffic links of the catalogue in `dataDir`, before a hub starts. */
+export async function provisionTraffic(dataDir: string, n: number): Promise<{ devices: Credentials[]; assets: string[] }> {
+  const links = loadCatalogue().features.filter((f) => f.properties.kind === 'traffic').slice(0, n);
+  const registry = await openRegistry(dataDir);
+  const created = await registry.addMany(links.map((l) => ({ kind: 'traffic' as const, asset: l.id })));
+  await registry.close();
+  return { devices: created.map((c) => ({ ...c })), assets: links.map((l) => l.id) };
 }

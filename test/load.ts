@@ -2,7 +2,9 @@
  * A QoS 1 load of many devices over real MQTT that records exactly which readings were acknowledged, for
  * the crash and outage tests: a reading counts as acknowledged only when its PUBACK arrived.
  */
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { createDuckDbStore } from '@cityhub/store';
 import type { Credentials } from './harness.js';
 
 export interface AckedReading { device: string; asset: string; ts: number; seq: number; value: number }
@@ -119,4 +121,15 @@ export async function checkStored(
     stored.set(k, v);
   }
   return { stored, duplicates, missing: acked.filter((r) => stored.get(`${r.asset}|${r.ts}`) !== r.value), from };
+}
+
+/** `checkStored` against the DuckDB file in the data directory of a stopped hub. */
+export async function checkStoredInDuckDb(dataDir: string, assets: string[], acked: readonly AckedReading[]): ReturnType<typeof checkStored> {
+  const store = createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') });
+  await store.init();
+  try {
+    return await checkStored(store, assets, acked);
+  } finally {
+    await store.close();
+  }
 }

@@ -95,6 +95,10 @@ export const Config = z
     CITYHUB_RETENTION_1H_DAYS: z.coerce.number().positive().max(36_500).optional(),
     /** Spool bytes not yet in the store at which the hub stops acknowledging readings, in MiB. */
     CITYHUB_SPOOL_CAP_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
+    /** Size at which the spool starts a new segment file, in MiB (fractions allowed: small segments for tests). */
+    CITYHUB_SPOOL_SEGMENT_MB: z.coerce.number().min(0.01).max(1024).default(64),
+    /** Seconds with readings waiting in the spool and none stored before the writer counts as stalled (/readyz). */
+    CITYHUB_WRITER_STALL_S: z.coerce.number().positive().max(86_400).default(30),
   });
 export type Config = z.infer<typeof Config>;
 

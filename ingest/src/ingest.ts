@@ -40,6 +40,13 @@ export interface ReplayResult {
   notReplayable: string[];
 }
 
+const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'write-recovered'>, string> = {
+  'torn-tail': 'dropped the torn end of a spool segment: a write that never completed, so never acknowledged',
+  corrupt: 'corrupt spool record skipped (failed its checksum): the records after it are kept',
+  'cursor-repaired': 'the spool cursor did not point at a record inside the data: repaired',
+  'write-failed': 'spool write failed: cut back to the last durable record; readings are not acknowledged until writes succeed again',
+};
+
 /** The outcome of one telemetry message. */
 export interface AcceptResult { accepted: number; rejected: Array<{ reason: RejectReason | 'topic_denied'; message: string }> }
 
@@ -70,7 +77,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const onEvent = (e: SpoolEvent) => {
       if (e.type === 'full') log.warn(e, 'spool is at its cap: the hub stops acknowledging readings until the store catches up');
       else if (e.type === 'drained') log.info(e, 'spool below its cap again: acknowledging readings');
-      else log.error(e, e.type === 'torn-tail' ? 'dropped a torn, unacknowledged record at the spool tail' : 'corrupt spool record skipped');
+      else if (e.type === 'write-recovered') log.info(e, 'spool writes succeed again');
+      else log.error(e, SPOOL_ERRORS[e.type]);
     };
     const spool = await Spool.open(join(opts.dataDir, 'spool'), {
       onEvent,

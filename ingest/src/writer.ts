@@ -16,7 +16,12 @@ export interface WriterOptions {
   maxBackoffMs: number;
   /** Told of every confirmed store write: its duration and size (for metrics). */
   onWrite?: (seconds: number, points: number) => void;
+  /** With a backlog and no record stored for this long, the writer counts as stalled (readiness, log). */
+  stallMs: number;
 }
+
+/** A readiness check: `ok` false with the reason. */
+export interface WriterCheck { ok: boolean; detail?: string }
 
 /** Counters and gauges of the writer, for metrics and readiness. */
 export interface WriterStats {
@@ -28,6 +33,8 @@ export interface WriterStats {
   lastError: string | null;
   /** Duration of the last successful store write, ms. */
   lastWriteMs: number;
+  /** Spool records that passed their checksum but did not decode: skipped. */
+  badRecords: number;
 }
 
 /**
@@ -36,7 +43,7 @@ export interface WriterStats {
  * because a point's store key is its series and device time.
  */
 export class Writer {
-  readonly stats: WriterStats = { pointsWritten: 0, deadLettersWritten: 0, batches: 0, failures: 0, lastError: null, lastWriteMs: 0 };
+  readonly stats: WriterStats = { pointsWritten: 0, deadLettersWritten: 0, batches: 0, failures: 0, lastError: null, lastWriteMs: 0, badRecords: 0 };
   private readonly o: WriterOptions;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -44,9 +51,12 @@ export class Writer {
   private pos: Position;
   /** Set when the spool got new durable data since the last read. */
   private dirty = false;
+  /** When the writer last committed a round or found nothing to do. */
+  private progressAt = Date.now();
+  private stallLogged = false;
 
   constructor(private readonly spool: Spool, private readonly store: Store, opts: Partial<WriterOptions> & { logger: Logger }) {
-    this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, lingerMs: 50, minBackoffMs: 100, maxBackoffMs: 10_000, ...opts };
+    this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, lingerMs: 50, minBackoffMs: 100, maxBackoffMs: 10_000, stallMs: 30_000, ...opts };
     this.pos = spool.cursor();
     spool.on('durable', () => {
       this.dirty = true;
@@ -72,6 +82,27 @@ export class Writer {
     return this.spool.backlogBytes() === 0 || (c.seg === end.seg && c.off === end.off);
   }
 
+  /** True while there is a backlog and no round was stored for `stallMs`. */
+  stalled(): boolean {
+    return this.spool.backlogBytes() > 0 && !this.caughtUp() && Date.now() - this.progressAt > this.o.stallMs;
+  }
+
+  /**
+   * Readiness of the write path: the writer makes progress (`writer`), and the store takes writes and is
+   * open (`store`: the last write error, or why the store is being reopened).
+   */
+  health(): { writer: WriterCheck; store: WriterCheck } {
+    const storeHealth = this.store.health?.();
+    const storeErr = storeHealth && !storeHealth.ok ? storeHealth.detail ?? 'unavailable' : this.stats.lastError;
+    const stuckS = Math.round((Date.now() - this.progressAt) / 1000);
+    return {
+      writer: this.stalled()
+        ? { ok: false, detail: `no progress for ${stuckS} s with ${this.spool.backlogBytes()} bytes waiting${this.stats.lastError ? `: ${this.stats.lastError}` : ''}` }
+        : { ok: true },
+      store: storeErr ? { ok: false, detail: storeErr } : { ok: true },
+    };
+  }
+
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
@@ -86,18 +117,13 @@ export class Writer {
       this.dirty = false;
       const recs = await this.spool.read(this.pos, this.o.readBytes);
       if (recs.length === 0) {
+        this.progressAt = Date.now();
         if (!this.dirty) await this.sleep(1_000, true);
         this.wake = undefined;
         if (this.running) await this.sleep(this.o.lingerMs, false);
         continue;
       }
-      const points: Point[] = [];
-      const dead: DeadLetter[] = [];
-      for (const r of recs) {
-        const rec = decodeRecord(r.payload);
-        points.push(...rec.points);
-        dead.push(...rec.dead);
-      }
+      const { points, dead } = this.decode(recs);
       const next = recs[recs.length - 1]!.next;
       for (;;) {
         try {
@@ -111,6 +137,9 @@ export class Writer {
           this.stats.pointsWritten += points.length;
           this.stats.deadLettersWritten += dead.length;
           this.stats.batches++;
+          this.progressAt = Date.now();
+          if (this.stallLogged) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'the spool writer makes progress again');
+          this.stallLogged = false;
           if (this.stats.lastError) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'store writes succeed again');
           this.stats.lastError = null;
           backoff = this.o.minBackoffMs;
@@ -120,6 +149,10 @@ export class Writer {
           const msg = (err as Error).message;
           if (this.stats.lastError !== msg) this.o.logger.warn({ err: msg, retryInMs: backoff, backlogBytes: this.spool.backlogBytes() }, 'store write failed; readings stay in the spool and are retried');
           this.stats.lastError = msg;
+          if (this.stalled() && !this.stallLogged) {
+            this.stallLogged = true;
+            this.o.logger.error({ err: msg, backlogBytes: this.spool.backlogBytes(), at: this.pos, stalledMs: Date.now() - this.progressAt }, 'the spool writer is stalled: nothing stored while readings wait; /readyz says not ready');
+          }
           if (!this.running) return;
           await this.sleep(backoff, false);
           backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
@@ -127,6 +160,23 @@ export class Writer {
         }
       }
     }
+  }
+
+  /** The points and dead letters of `recs`; a record that passed its checksum yet does not decode is skipped. */
+  private decode(recs: Array<{ payload: Buffer; next: Position }>): { points: Point[]; dead: DeadLetter[] } {
+    const points: Point[] = [];
+    const dead: DeadLetter[] = [];
+    for (const r of recs) {
+      try {
+        const rec = decodeRecord(r.payload);
+        points.push(...rec.points);
+        dead.push(...rec.dead);
+      } catch (err) {
+        this.stats.badRecords++;
+        this.o.logger.error({ err: (err as Error).message, before: r.next, bytes: r.payload.length }, 'spool record does not decode: skipped');
+      }
+    }
+    return { points, dead };
   }
 
   /** Stops after the current round; a store that is down leaves the rest in the spool for next time. */

@@ -104,4 +104,6 @@ export interface Store {
   /** The alert log, newest first (by `at`, then id). */
   listAlertEvents(q: AlertEventQuery): Promise<AlertEvent[]>;
   close(): Promise<void>;
+  /** For readiness, where a store can tell: not ok (with the reason) while it is being reopened. */
+  health?(): { ok: boolean; detail?: string };
 }

@@ -1,31 +1,13 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Spool, type Position, type SpoolEvent } from './spool.js';
+import { Spool, type SpoolEvent } from './spool.js';
+import { readAll, tempDirs } from './testing.js';
 
-const dirs: string[] = [];
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'cityhub-spool-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function readAll(s: Spool, from: Position = s.cursor()): Promise<{ items: string[]; end: Position }> {
-  const items: string[] = [];
-  let pos = from;
-  for (;;) {
-    const recs = await s.read(pos, 64 * 1024);
-    if (recs.length === 0) return { items, end: pos };
-    for (const r of recs) if (r.payload.length) items.push(r.payload.toString());
-    pos = recs[recs.length - 1]!.next;
-  }
-}
+const { tmp, clean } = tempDirs('cityhub-spool-');
+afterEach(clean);
 
 describe('Spool', () => {
   it('shares one fsync among appends that arrive together, and reads them back in order', async () => {
@@ -70,7 +52,7 @@ describe('Spool', () => {
     await appendFile(join(dir, seg), Buffer.from([50, 0, 0, 0, 1, 2, 3, 4, 65, 66]));
     const events: SpoolEvent[] = [];
     s = await Spool.open(dir, { onEvent: (e) => events.push(e) });
-    expect(events).toEqual([{ type: 'torn-tail', seg: 1, droppedBytes: 10 }]);
+    expect(events).toEqual([{ type: 'torn-tail', seg: 1, off: 18, droppedBytes: 10 }]);
     await s.append(Buffer.from('c'));
     expect((await readAll(s)).items).toEqual(['a', 'b', 'c']);
     await s.close();

@@ -1,42 +1,41 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../errors.js';
-import { decodeFrame, encodeFrame, MAX_RECORD_BYTES } from './frame.js';
+import { decodeFrame, encodeFrame, HEADER_BYTES, MAX_RECORD_BYTES, nextValidFrame } from './frame.js';
+import { recoverSpool, segName, type Position, type SpoolEvent } from './recover.js';
 
-/** A place in the spool: segment number and byte offset in it. */
-export interface Position { seg: number; off: number }
+export type { Position, SpoolEvent } from './recover.js';
 
 export interface SpoolOptions {
   /** A segment is closed and a new one started past this size. */
   segmentBytes?: number;
   /** Unconsumed bytes at which appends wait (the hub stops acknowledging) until the writer catches up. */
   capBytes?: number;
-  /** Called when the spool reaches or leaves its cap, and when it drops a torn tail on open. */
+  /** Told of the cap, of what recovery repaired, of corrupt records skipped and of failed writes. */
   onEvent?: (e: SpoolEvent) => void;
 }
-export type SpoolEvent =
-  | { type: 'full'; backlogBytes: number; capBytes: number }
-  | { type: 'drained'; backlogBytes: number }
-  | { type: 'torn-tail'; seg: number; droppedBytes: number }
-  | { type: 'corrupt'; seg: number; off: number };
 
 interface Pending { frame: Buffer; resolve: () => void; reject: (e: Error) => void }
 
-const SEGMENT_RE = /^seg-(\d{12})\.log$/;
-const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
+/** What `read` returns for a corrupt record it steps over: no payload, and the position after it. */
+const SKIPPED = Buffer.alloc(0);
 
 /**
  * An append-only, checksummed log on disk with group commit: appends that arrive while a write is in
  * flight share the next `writev` + `fdatasync`, and each append resolves only after the fsync that covers
  * it. That is what lets the broker send a PUBACK only for readings that are on disk without paying one
  * fsync per message. A single consumer reads from its durable cursor and commits what the store confirmed.
+ * A failed write is cut off again before anything else happens; a corrupt record is stepped over, counted
+ * and reported, never a reason to drop the records after it.
  */
 export class Spool extends EventEmitter<{ durable: [] }> {
   private fh!: FileHandle;
   private active = 0;
   private activeSize = 0;
-  private readonly sizes = new Map<number, number>();
+  private sizes = new Map<number, number>();
+  /** Segment → offset of a corrupt record → offset of the next good one. */
+  private skips = new Map<number, Map<number, number>>();
   private queue: Pending[] = [];
   private flushing = false;
   private closed = false;
@@ -44,10 +43,13 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private full = false;
   private capWaiters: Array<() => void> = [];
   private queuedBytes = 0;
+  /** The error of the last append, cleared by the next one that succeeds. */
+  private writeError: string | null = null;
+  private failuresInRow = 0;
   private readonly segmentBytes: number;
   private readonly capBytes: number;
-  /** Totals since open, for metrics. */
-  readonly counters = { appends: 0, fsyncs: 0, bytes: 0 };
+  /** Totals since open, for metrics: corrupt records skipped, failed writes, cursor repairs included. */
+  readonly counters = { appends: 0, fsyncs: 0, bytes: 0, corruptFrames: 0, writeFailures: 0, cursorRepairs: 0 };
 
   private constructor(readonly dir: string, private readonly opts: SpoolOptions) {
     super();
@@ -55,45 +57,30 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     this.capBytes = opts.capBytes ?? 1024 * 1024 * 1024;
   }
 
-  /** Opens (or creates) the spool in `dir`, dropping a torn tail left by a crash. */
+  /** Opens (or creates) the spool in `dir`, repairing what a crash, a full disk or a bad sector left. */
   static async open(dir: string, opts: SpoolOptions = {}): Promise<Spool> {
     const s = new Spool(dir, opts);
     await s.recover();
     return s;
   }
 
+  private event(e: SpoolEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
   private async recover(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const segs = (await readdir(this.dir))
-      .map((f) => SEGMENT_RE.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    for (const n of segs) this.sizes.set(n, (await stat(join(this.dir, segName(n)))).size);
-    const cursor = await this.readCursor();
-    if (segs.length === 0) {
-      this.active = cursor?.seg ?? 1;
-      this.cur = cursor ?? { seg: this.active, off: 0 };
-      await this.openActive(true);
-      return;
+    const r = await recoverSpool(this.dir, (e) => this.event(e));
+    this.sizes = r.sizes;
+    this.skips = r.skips;
+    this.counters.corruptFrames = r.corruptFrames;
+    this.cur = r.cursor;
+    const segs = [...r.sizes.keys()];
+    this.active = segs.length ? segs[segs.length - 1]! : r.cursor.seg;
+    await this.openActive(segs.length === 0);
+    if (r.cursorRepaired) {
+      this.counters.cursorRepairs++;
+      await this.commit(r.cursor);
     }
-    this.active = segs[segs.length - 1]!;
-    this.cur = cursor ?? { seg: segs[0]!, off: 0 };
-    // Only the last segment can end in a torn write: find its last complete record.
-    const path = join(this.dir, segName(this.active));
-    const buf = await readFile(path);
-    let off = 0;
-    for (;;) {
-      const f = decodeFrame(buf, off);
-      if (!f.ok) break;
-      off = f.next;
-    }
-    if (off < buf.length) {
-      await truncate(path, off);
-      this.opts.onEvent?.({ type: 'torn-tail', seg: this.active, droppedBytes: buf.length - off });
-    }
-    this.sizes.set(this.active, off);
-    await this.openActive(false);
   }
 
   private async openActive(created: boolean): Promise<void> {
@@ -106,15 +93,6 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private async syncDir(): Promise<void> {
     const d = await open(this.dir, 'r');
     try { await d.sync(); } finally { await d.close(); }
-  }
-
-  private async readCursor(): Promise<Position | undefined> {
-    try {
-      const c = JSON.parse(await readFile(join(this.dir, 'cursor.json'), 'utf8')) as Position;
-      return Number.isInteger(c.seg) && Number.isInteger(c.off) ? c : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   /** Appends one record; resolves once it is on disk (after the fsync that covers it). */
@@ -146,13 +124,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
       const bytes = batch.reduce((n, p) => n + p.frame.length, 0);
       try {
         if (this.activeSize > 0 && this.activeSize + bytes > this.segmentBytes) await this.roll();
-        let bufs = batch.map((p) => p.frame);
-        let left = bytes;
-        while (left > 0) {
-          const { bytesWritten } = await this.fh.writev(bufs);
-          left -= bytesWritten;
-          if (left > 0) bufs = [Buffer.concat(bufs).subarray(bytesWritten)];
-        }
+        await this.writeAll(batch.map((p) => p.frame), bytes);
         await this.fh.datasync();
         this.activeSize += bytes;
         this.sizes.set(this.active, this.activeSize);
@@ -160,24 +132,63 @@ export class Spool extends EventEmitter<{ durable: [] }> {
         this.counters.appends += batch.length;
         this.counters.bytes += bytes;
         this.queuedBytes -= bytes;
+        if (this.writeError) this.event({ type: 'write-recovered', failures: this.failuresInRow });
+        this.writeError = null;
+        this.failuresInRow = 0;
         for (const p of batch) p.resolve();
         this.emit('durable');
       } catch (cause) {
+        // Cut off what this batch wrote before anything else, so that no partial record stays behind.
+        const rolledBack = await this.rollBack();
+        this.counters.writeFailures++;
         this.queuedBytes -= bytes;
-        const err = new IngestError('SPOOL_IO', `spool write failed: ${(cause as Error).message}`, { cause });
+        const message = `spool write failed: ${(cause as Error).message}`;
+        // The first failure of a run is reported; the rest are counted until a write succeeds again.
+        if (!this.writeError || !rolledBack) this.event({ type: 'write-failed', seg: this.active, off: this.activeSize, error: message, rolledBack });
+        this.writeError = (cause as Error).message;
+        this.failuresInRow++;
+        const err = new IngestError('SPOOL_IO', message, { cause });
         for (const p of batch) p.reject(err);
-        // The segment may now end in a partial record: start a fresh one so later appends stay readable.
-        try { await this.roll(); } catch { /* the next append reports the failure again */ }
       }
     }
     this.flushing = false;
   }
 
+  private async writeAll(bufs: Buffer[], bytes: number): Promise<void> {
+    let left = bytes;
+    while (left > 0) {
+      const { bytesWritten } = await this.fh.writev(bufs);
+      left -= bytesWritten;
+      if (left > 0) bufs = [Buffer.concat(bufs).subarray(bytesWritten)];
+    }
+  }
+
+  /**
+   * Truncates the active segment back to its last durable record. When even that fails, later appends go
+   * to a new segment: reads never pass the durable size, and recovery cuts off the torn tail in any segment.
+   */
+  private async rollBack(): Promise<boolean> {
+    try {
+      await this.fh.truncate(this.activeSize);
+      await this.fh.datasync();
+      return true;
+    } catch {
+      try { await this.roll(); } catch { /* the next append reports the failure again */ }
+      return false;
+    }
+  }
+
+  /** Starts the next segment; the current one stays active if the new one cannot be opened. */
   private async roll(): Promise<void> {
-    await this.fh.close();
-    this.active++;
-    this.sizes.set(this.active, 0);
-    await this.openActive(true);
+    const next = this.active + 1;
+    const fh = await open(join(this.dir, segName(next)), 'a');
+    const old = this.fh;
+    this.fh = fh;
+    this.active = next;
+    this.activeSize = 0;
+    this.sizes.set(next, 0);
+    await old.close().catch(() => undefined);
+    await this.syncDir().catch(() => undefined);
   }
 
   /** Where durable data ends (the next append goes here). */
@@ -194,7 +205,23 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   backlogBytes(): number {
     let n = 0;
     for (const [seg, size] of this.sizes) if (seg >= this.cur.seg) n += size;
-    return n - this.cur.off;
+    return Math.max(0, n - this.cur.off);
+  }
+
+  /**
+   * Readiness: not ok at the cap or while appends fail (until one succeeds again); the detail gives the
+   * backlog and what went wrong since open (corrupt records skipped, failed writes, a repaired cursor).
+   */
+  health(): { ok: boolean; detail: string } {
+    const c = this.counters;
+    const faults = [
+      c.corruptFrames && `${c.corruptFrames} corrupt record(s) skipped`,
+      c.writeFailures && `${c.writeFailures} failed write(s) cut back`,
+      c.cursorRepairs && 'cursor repaired on open',
+    ].filter(Boolean);
+    const now = this.writeError ? `appends fail: ${this.writeError}; ` : this.full ? 'at its cap; ' : '';
+    const detail = `${now}${this.backlogBytes()} bytes waiting${faults.length ? `; since start: ${faults.join(', ')} (see the log)` : ''}`;
+    return { ok: !this.full && !this.writeError, detail };
   }
 
   /** True while appends are held back at the cap. */
@@ -202,9 +229,21 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     return this.full;
   }
 
+  private async readRange(seg: number, off: number, len: number): Promise<Buffer> {
+    const fh = await open(join(this.dir, segName(seg)), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await fh.read(buf, 0, len, off);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+
   /**
    * Reads complete durable records from `from`, about `maxBytes` of them (at least one). Returns each
-   * record's payload and the position after it.
+   * record's payload and the position after it; a corrupt record comes back alone with an empty payload,
+   * and the position after it is that of the next good record.
    */
   async read(from: Position, maxBytes = 4 * 1024 * 1024): Promise<Array<{ payload: Buffer; next: Position }>> {
     let pos = { ...from };
@@ -212,40 +251,46 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     while (pos.seg < this.active && pos.off >= (this.sizes.get(pos.seg) ?? 0)) pos = { seg: pos.seg + 1, off: 0 };
     const end = this.sizes.get(pos.seg) ?? 0;
     if (pos.off >= end) return [];
-    const fh = await open(join(this.dir, segName(pos.seg)), 'r');
-    try {
-      let want = Math.min(end - pos.off, maxBytes);
-      let buf = Buffer.allocUnsafe(want);
-      let { bytesRead } = await fh.read(buf, 0, want, pos.off);
-      buf = buf.subarray(0, bytesRead);
-      const out: Array<{ payload: Buffer; next: Position }> = [];
-      let off = 0;
-      for (;;) {
-        const f = decodeFrame(buf, off);
-        if (f.ok) {
-          out.push({ payload: f.payload, next: { seg: pos.seg, off: pos.off + f.next } });
-          off = f.next;
-          continue;
-        }
-        if (f.why === 'short' && out.length === 0 && pos.off + bytesRead < end) {
-          // One record larger than maxBytes: read it whole.
-          want = Math.min(end - pos.off, buf.length >= 8 ? buf.readUInt32LE(0) + 8 : maxBytes * 2);
-          buf = Buffer.allocUnsafe(want);
-          ({ bytesRead } = await fh.read(buf, 0, want, pos.off));
-          buf = buf.subarray(0, bytesRead);
-          continue;
-        }
-        if (f.why !== 'short') {
-          // A bad record inside durable data: report it and skip the rest of that segment.
-          this.opts.onEvent?.({ type: 'corrupt', seg: pos.seg, off: pos.off + off });
-          if (pos.seg < this.active) out.push({ payload: Buffer.alloc(0), next: { seg: pos.seg + 1, off: 0 } });
-        }
-        break;
-      }
-      return out;
-    } finally {
-      await fh.close();
+    const skips = this.skips.get(pos.seg);
+    const skipTo = skips?.get(pos.off);
+    if (skipTo !== undefined) return [{ payload: SKIPPED, next: { seg: pos.seg, off: skipTo } }];
+    const buf = await this.readRange(pos.seg, pos.off, Math.min(end - pos.off, maxBytes));
+    const out: Array<{ payload: Buffer; next: Position }> = [];
+    for (let off = 0; off < buf.length && !skips?.has(pos.off + off);) {
+      const f = decodeFrame(buf, off);
+      if (!f.ok) break;
+      out.push({ payload: f.payload, next: { seg: pos.seg, off: pos.off + f.next } });
+      off = f.next;
     }
+    if (out.length > 0) return out;
+    // The first record does not decode in `buf`: it is larger than `maxBytes`, or corrupt.
+    const whole = buf.length >= HEADER_BYTES;
+    const len = whole ? buf.readUInt32LE(0) : 0;
+    if (len <= MAX_RECORD_BYTES && pos.off + HEADER_BYTES + len <= end && HEADER_BYTES + len > buf.length) {
+      const f = decodeFrame(await this.readRange(pos.seg, pos.off, HEADER_BYTES + len), 0);
+      if (f.ok) return [{ payload: f.payload, next: { seg: pos.seg, off: pos.off + HEADER_BYTES + len } }];
+    }
+    return [await this.skipCorrupt(pos, end, whole && (len > MAX_RECORD_BYTES || pos.off + HEADER_BYTES + len <= end))];
+  }
+
+  /**
+   * Steps over a record that does not decode (`corrupt`, else one that runs past the end of its segment)
+   * to the next good one, and notes it as recovery does: a record that runs past the end with nothing
+   * good after it is a torn write, cut off by a crash or a failed write (never acknowledged).
+   */
+  private async skipCorrupt(pos: Position, end: number, corrupt: boolean): Promise<{ payload: Buffer; next: Position }> {
+    const rest = await this.readRange(pos.seg, pos.off, end - pos.off);
+    const next = pos.off + nextValidFrame(rest, 0);
+    const skips = this.skips.get(pos.seg) ?? new Map<number, number>();
+    skips.set(pos.off, next);
+    this.skips.set(pos.seg, skips);
+    if (!corrupt && next >= end) {
+      this.event({ type: 'torn-tail', seg: pos.seg, off: pos.off, droppedBytes: end - pos.off });
+    } else {
+      this.counters.corruptFrames++;
+      this.event({ type: 'corrupt', seg: pos.seg, off: pos.off, skippedBytes: next - pos.off });
+    }
+    return { payload: SKIPPED, next: { seg: pos.seg, off: next } };
   }
 
   /** Records that the consumer has stored everything before `pos`; frees consumed segments. */
@@ -263,6 +308,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     for (const seg of [...this.sizes.keys()]) {
       if (seg < pos.seg && seg !== this.active) {
         this.sizes.delete(seg);
+        this.skips.delete(seg);
         await unlink(join(this.dir, segName(seg))).catch(() => undefined);
       }
     }
