@@ -6,6 +6,7 @@ import { PublishRate, SubscriptionLimit } from './limits.js';
 import { authorizeForward, authorizePublish, deadLetterWildcards, onWildcardError } from './publish.js';
 import { authorizeSubscribe, boundSubscriptions } from './subscribe.js';
 import { transports } from './transports.js';
+import { rememberConnections } from './wills.js';
 
 /** What a telemetry hook says of a payload it made durable. */
 export interface TelemetryVerdict {
@@ -108,6 +109,8 @@ export interface BrokerContext {
   /** A wildcard publish seen by the parser, until aedes reports it (publish.ts). */
   wildcards: WeakMap<Client, { topic: string; payload: Buffer }>;
   counts: { connected: number; services: number };
+  /** The node each device last connected to (wills.ts). */
+  lastNode: Map<string, string>;
 }
 
 function context(opts: BrokerOptions): BrokerContext {
@@ -120,6 +123,7 @@ function context(opts: BrokerOptions): BrokerContext {
     subscriptions: new SubscriptionLimit(limits.maxSubscriptionsPerClient, limits.maxFilterBytes),
     wildcards: new WeakMap(),
     counts: { connected: 0, services: 0 },
+    lastNode: new Map(),
   };
 }
 
@@ -194,6 +198,7 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   });
   watch(ctx, aedes);
   boundSubscriptions(ctx, aedes);
+  rememberConnections(ctx, aedes);
   const listeners = transports(ctx, aedes, (client) => deadLetterWildcards(ctx, client));
   return {
     aedes,

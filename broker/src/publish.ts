@@ -1,6 +1,7 @@
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { isStatusPayload, publishRight, type DeviceIdentity } from './acl.js';
 import type { BrokerContext } from './broker.js';
+import { isForeignWill, judgeForeignWill } from './wills.js';
 
 /**
  * Where a publish the hub acknowledged but will not relay goes: a `$` topic no filter can reach (a
@@ -38,6 +39,10 @@ function refusal(ctx: BrokerContext, client: Client | null, device: DeviceIdenti
 export function authorizePublish(ctx: BrokerContext): NonNullable<AedesOptions['authorizePublish']> {
   const { hooks, logger, limits, rate, limitStats } = ctx;
   return (client, packet, callback) => {
+    if (isForeignWill(client, packet)) {
+      if (judgeForeignWill(ctx, client, packet) === 'drop') unrelay(packet);
+      return callback(null);
+    }
     const device = client ? ctx.identities.get(client) : undefined;
     const payload = asBuffer(packet.payload);
     const why = refusal(ctx, client, device, packet.topic);
