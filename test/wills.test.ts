@@ -16,7 +16,7 @@ async function nodeProcess(redisUrl: string): Promise<{ proc: ChildProcess; port
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/will-node.ts')], { env: { ...process.env, REDIS_URL: redisUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => {
+    proc.stdout.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
@@ -57,7 +57,7 @@ describe('wills across broker nodes', () => {
         status: (d, s) => statuses.push(`${d.id} ${s}`),
         service: (u) => (u === 'city-system' ? { name: 'city' } : null),
       },
-      aedes: { ...state.aedes, heartbeatInterval: 200 } as never,
+      aedes: { ...state.aedes, heartbeatInterval: 200 },
     });
     const b = `mqtt://127.0.0.1:${await survivor.listen('127.0.0.1', 0)}`;
     const a = await nodeProcess(redis.url);
