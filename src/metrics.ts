@@ -33,6 +33,8 @@ export function createMetrics(): { registry: Registry; api: ApiMetrics; storeWri
     collect() { this.reset(); this.inc(sumStats().readings); } });
   new Counter({ name: 'cityhub_readings_rejected_total', help: 'Readings dead-lettered, by reason.', labelNames: ['reason'], registers: [registry],
     collect() { this.reset(); for (const [r, n] of sumStats().rejected) this.inc({ reason: r }, n); } });
+  new Counter({ name: 'cityhub_dead_letters_over_budget_total', help: 'Dead letters counted but not stored: their device was over its dead-letter bytes a minute.', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.deadLetterBudget.overBudget ?? 0); } });
   new Counter({ name: 'cityhub_device_seq_gaps_total', help: 'Sequence numbers skipped by devices: readings lost before the hub.', registers: [registry],
     collect() { this.reset(); this.inc(sumStats().gaps); } });
   new Counter({ name: 'cityhub_device_seq_repeats_total', help: 'Readings whose seq was not above the highest seen (re-deliveries, late flushes).', registers: [registry],

@@ -90,7 +90,8 @@ export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?:
       const d = registry.get(id);
       return d ? { id: d.id, kind: d.kind } : null;
     },
-    telemetry: async (device, topic, payload) => { await ingest.accept(device.id, topic, payload); },
+    // Only a payload whose every reading passed is relayed to `city/#` subscribers.
+    telemetry: async (device, topic, payload) => ({ relay: (await ingest.accept(device.id, topic, payload)).rejected.length === 0 }),
     denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
     status: (device, s) => {
       ingest.stats.status(device.id, s);

@@ -147,6 +147,10 @@ describe('the HTTP API on a real store, registry, token store and spool', () => 
     expect(await ingest.writer.drained()).toBe(true);
     const listed = (await get('/api/v1/deadletters?device=wf-late-reg', operator)).json<{ items: Array<{ reason: string }> }>();
     expect(listed.items.map((d) => d.reason).sort()).toEqual(['topic_denied', 'unknown_device']);
+    // A letter says how big the payload was, its SHA-256, and whether what it keeps was cut.
+    expect(listed.items.find((d) => d.reason === 'topic_denied')).toMatchObject({
+      payload: '{}', size: 2, sha256: '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', truncated: false,
+    });
     expect((await get('/api/v1/deadletters?reason=unknown_device&limit=0', operator)).statusCode).toBe(400);
 
     await registry.add({ kind: 'wifi', asset: 'hotspot-rotunda', id: 'wf-late-reg' });

@@ -1,17 +1,17 @@
-import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream } from 'ws';
-import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { isStatusPayload, maySubscribe, mayServiceSubscribe, publishRight, type DeviceIdentity, type ServiceIdentity } from './acl.js';
-import { ConnectionsPerIp, guarded, PublishRate } from './limits.js';
+import type { TlsOptions } from 'node:tls';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import type { Logger } from '@cityhub/contracts';
+import { publishRight, type DeviceIdentity, type ServiceIdentity } from './acl.js';
+import { PublishRate, SubscriptionLimit } from './limits.js';
+import { authorizeForward, authorizePublish, deadLetterWildcards, onWildcardError } from './publish.js';
+import { authorizeSubscribe, boundSubscriptions } from './subscribe.js';
+import { transports } from './transports.js';
+import { rememberConnections } from './wills.js';
 
-export interface BrokerLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
+/** What a telemetry hook says of a payload it made durable. */
+export interface TelemetryVerdict {
+  /** False when the payload is not valid: acknowledged, not relayed. */
+  relay: boolean;
 }
 
 /** What the composition root hands the broker: it knows nothing of ingest or the registry. */
@@ -19,17 +19,22 @@ export interface BrokerHooks {
   /** The device if the credentials are right, else null. */
   authenticate(id: string, secret: string): Promise<DeviceIdentity | null>;
   /**
-   * Takes a telemetry message. Resolve only once it is durable: the PUBACK is sent after it resolves, and
-   * not at all if it rejects (the connection then closes, and the device publishes it again).
+   * Takes a telemetry message. Resolve only once it is durable (as readings or dead letters): the PUBACK
+   * is sent after it resolves, and not at all if it rejects (the connection then closes, and the device
+   * publishes it again). Resolve `{ relay: false }` when the payload is not valid: it is then acknowledged
+   * but neither relayed to subscribers nor retained.
    */
-  telemetry(device: DeviceIdentity, topic: string, payload: Buffer): Promise<void>;
+  telemetry(device: DeviceIdentity, topic: string, payload: Buffer): Promise<TelemetryVerdict | void>;
   /**
    * A read-only service client (an api node, a city system): the identity if `username`/`secret` name one,
    * else null, and the credentials are then checked as a device's. Services may subscribe to every
    * reading and to the hub's own topics, never publish.
    */
   service?(username: string, secret: string): Promise<ServiceIdentity | null> | ServiceIdentity | null;
-  /** A publish outside the device's own topics; the broker refuses it and closes the connection. */
+  /**
+   * A publish outside the device's own topics (the broker then refuses it and closes the connection), or
+   * an invalid status payload on its own (acknowledged once this resolves, not relayed).
+   */
   denied(device: DeviceIdentity | null, topic: string, payload: Buffer, why: string): Promise<void>;
   /** A device's status changed (its own `online`, or `offline` from itself or its last will). */
   status?(device: DeviceIdentity, status: 'online' | 'offline'): void;
@@ -49,9 +54,14 @@ export interface BrokerLimits {
   maxThrottleMs: number;
   /** Largest keep-alive a client may ask for, in seconds. */
   keepaliveMaxS: number;
+  /** Subscriptions one connection may hold; a filter beyond them gets 0x80 in the SUBACK. */
+  maxSubscriptionsPerClient: number;
+  /** Longest topic filter, in UTF-8 bytes; a longer one gets 0x80 in the SUBACK. */
+  maxFilterBytes: number;
 }
 export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketBytes: 1024 * 1024, maxConnectionsPerIp: 20_000, publishPerSecond: 50, publishBurst: 200, maxThrottleMs: 10_000, keepaliveMaxS: 1_200,
+  maxSubscriptionsPerClient: 100, maxFilterBytes: 256,
 };
 
 /** What the limits did, for logs and metrics. */
@@ -59,7 +69,7 @@ export interface LimitStats { throttled: number; rateDisconnects: number; oversi
 
 export interface BrokerOptions {
   hooks: BrokerHooks;
-  logger: BrokerLogger;
+  logger: Logger;
   limits?: Partial<BrokerLimits>;
   /** Extra aedes options (persistence, mq for several nodes, limits). */
   aedes?: Partial<AedesOptions>;
@@ -86,166 +96,115 @@ class AuthError extends Error {
   }
 }
 
+/** What the broker's hooks share. */
+export interface BrokerContext {
+  hooks: BrokerHooks;
+  logger: Logger;
+  limits: BrokerLimits;
+  identities: WeakMap<Client, DeviceIdentity>;
+  services: WeakMap<Client, ServiceIdentity>;
+  rate: PublishRate;
+  limitStats: LimitStats;
+  subscriptions: SubscriptionLimit;
+  /** A wildcard publish seen by the parser, until aedes reports it (publish.ts). */
+  wildcards: WeakMap<Client, { topic: string; payload: Buffer }>;
+  counts: { connected: number; services: number };
+  /** The node each device last connected to (wills.ts). */
+  lastNode: Map<string, string>;
+}
+
+function context(opts: BrokerOptions): BrokerContext {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  return {
+    hooks: opts.hooks, logger: opts.logger, limits,
+    identities: new WeakMap(), services: new WeakMap(),
+    rate: new PublishRate(limits.publishPerSecond, limits.publishBurst),
+    limitStats: { throttled: 0, rateDisconnects: 0, oversize: 0, ipRefused: 0 },
+    subscriptions: new SubscriptionLimit(limits.maxSubscriptionsPerClient, limits.maxFilterBytes),
+    wildcards: new WeakMap(),
+    counts: { connected: 0, services: 0 },
+    lastNode: new Map(),
+  };
+}
+
+/** `authenticate`: a service client by its credentials, else a device whose client id is its device id. */
+function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['authenticate']> {
+  const { hooks, logger, identities, services } = ctx;
+  return (client, username, password, callback) => {
+    const secret = password ? Buffer.from(password).toString('utf8') : '';
+    if (!username || !secret) return callback(new AuthError(4, 'username and password are required'), false);
+    const check = async (): Promise<AuthError | null> => {
+      const svc = hooks.service ? await hooks.service(username, secret) : null;
+      if (svc) {
+        services.set(client, svc);
+        ctx.counts.services++;
+        client.conn.once('close', () => ctx.counts.services--);
+        logger.info({ service: svc.name, client: client.id }, 'service client connected');
+        return null;
+      }
+      if (client.id !== username) return new AuthError(2, 'the client id must be the device id');
+      const device = await hooks.authenticate(username, secret);
+      if (!device) {
+        logger.warn({ device: username }, 'authentication refused');
+        return new AuthError(4, 'bad user name or password');
+      }
+      identities.set(client, device);
+      return null;
+    };
+    check().then(
+      (refused) => (refused ? callback(refused, false) : callback(null, true)),
+      (err: Error) => callback(new AuthError(3, `authentication unavailable: ${err.message}`), false),
+    );
+  };
+}
+
+/** The broker's events: status changes, connection counts, client errors. */
+function watch(ctx: BrokerContext, aedes: Aedes): void {
+  const { hooks, logger } = ctx;
+  aedes.on('publish', (packet, client: Client | null) => {
+    if (!hooks.status || !packet.topic.endsWith('/status') || packet.topic.startsWith('$SYS')) return;
+    const device = client ? ctx.identities.get(client) : undefined;
+    if (!device || publishRight(device, packet.topic) !== 'status') return;
+    const s = Buffer.from(packet.payload).toString('utf8');
+    if (s === 'online' || s === 'offline') hooks.status(device, s);
+  });
+  aedes.on('client', () => hooks.connections?.(++ctx.counts.connected));
+  // Rate buckets outlive connections, so reconnecting does not refill one.
+  aedes.on('clientDisconnect', () => hooks.connections?.(--ctx.counts.connected));
+  aedes.on('clientError', (client: Client, err: Error) => {
+    onWildcardError(ctx, client, err);
+    logger.debug({ client: client.id, err: err.message }, 'client error');
+  });
+}
+
 /**
- * An aedes broker whose hooks hold devices to their own topics. Only `authorizePublish` runs before aedes
- * writes the PUBACK (FACTS.md), so the telemetry hook runs inside it: the device is acknowledged only once
- * its readings are on disk.
+ * An aedes broker whose hooks hold devices to their own topics and every client to the limits.
+ * Publishing: publish.ts; subscribing: subscribe.ts; listeners: transports.ts.
  */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
-  const { hooks, logger } = opts;
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const identities = new WeakMap<Client, DeviceIdentity>();
-  const services = new WeakMap<Client, ServiceIdentity>();
-  let connected = 0;
-  let serviceCount = 0;
-  const perIp = new ConnectionsPerIp(limits.maxConnectionsPerIp);
-  const rate = new PublishRate(limits.publishPerSecond, limits.publishBurst);
-  const limitStats: LimitStats = { throttled: 0, rateDisconnects: 0, oversize: 0, ipRefused: 0 };
-
+  const ctx = context(opts);
   const aedes = await Aedes.createBroker({
-    keepaliveLimit: limits.keepaliveMaxS,
+    keepaliveLimit: ctx.limits.keepaliveMaxS,
     ...opts.aedes,
     preConnect(_client, packet, callback) {
       // [MQTT-3.1.3-8] an empty client id with CleanSession=0 must be refused with CONNACK 0x02.
       if (!packet.clientId) return callback(new AuthError(2, 'a client id is required'), false);
       callback(null, true);
     },
-    authenticate(client, username, password, callback) {
-      const secret = password ? Buffer.from(password).toString('utf8') : '';
-      if (!username || !secret) return callback(new AuthError(4, 'username and password are required'), false);
-      const check = async (): Promise<AuthError | null> => {
-        const svc = hooks.service ? await hooks.service(username, secret) : null;
-        if (svc) {
-          services.set(client, svc);
-          serviceCount++;
-          client.conn.once('close', () => serviceCount--);
-          logger.info({ service: svc.name, client: client.id }, 'service client connected');
-          return null;
-        }
-        if (client.id !== username) return new AuthError(2, 'the client id must be the device id');
-        const device = await hooks.authenticate(username, secret);
-        if (!device) {
-          logger.warn({ device: username }, 'authentication refused');
-          return new AuthError(4, 'bad user name or password');
-        }
-        identities.set(client, device);
-        return null;
-      };
-      check().then(
-        (refused) => (refused ? callback(refused, false) : callback(null, true)),
-        (err: Error) => callback(new AuthError(3, `authentication unavailable: ${err.message}`), false),
-      );
-    },
-    authorizePublish(client, packet, callback) {
-      const device = client ? identities.get(client) : undefined;
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      const right = device ? publishRight(device, packet.topic) : null;
-      if (!device || right === null || (right === 'status' && !isStatusPayload(payload))) {
-        const why = !device
-          ? (client && services.has(client) ? 'a service connection may only subscribe' : 'not a device connection')
-          : right === null
-            ? `device ${device.id} may publish only to city/${device.kind}/${device.id}/telemetry|status`
-            : 'a status payload is "online" or "offline"';
-        logger.warn({ device: device?.id, topic: packet.topic }, `publish refused: ${why}`);
-        hooks.denied(device ?? null, packet.topic, payload, why).then(
-          () => callback(new Error(why)),
-          () => callback(new Error(why)),
-        );
-        return;
-      }
-      if (right === 'status') return callback(null);
-      // Over its rate, a device waits for its PUBACK (throttled, nothing dropped); far over it, it is
-      // disconnected with the reason in the log, and publishes again when it reconnects.
-      const wait = rate.delayFor(device.id);
-      if (wait > limits.maxThrottleMs) {
-        limitStats.rateDisconnects++;
-        logger.warn({ device: device.id, rate: limits.publishPerSecond, behindMs: wait }, 'disconnected: publishing far over its rate');
-        return callback(new Error('publish rate exceeded'));
-      }
-      if (wait > 0) limitStats.throttled++;
-      const go = () => hooks.telemetry(device, packet.topic, payload).then(
-        () => callback(null),
-        (err: Error) => {
-          logger.warn({ device: device.id, err: err.message }, 'telemetry not acknowledged: not durable');
-          callback(err);
-        },
-      );
-      if (wait > 0) setTimeout(() => void go(), wait);
-      else void go();
-    },
-    authorizeSubscribe(client, sub: Subscription, callback) {
-      const device = client ? identities.get(client) : undefined;
-      const service = client ? services.get(client) : undefined;
-      if (service ? !mayServiceSubscribe(sub.topic) : !device || !maySubscribe(device, sub.topic)) {
-        logger.warn({ device: device?.id, service: service?.name, topic: sub.topic }, 'subscription refused');
-        // A null subscription makes aedes answer 0x80, failure, for this filter [MQTT-3.9.3-2].
-        return callback(null, null);
-      }
-      callback(null, sub);
-    },
+    authenticate: authenticate(ctx),
+    authorizePublish: authorizePublish(ctx),
+    authorizeSubscribe: authorizeSubscribe(ctx),
+    authorizeForward: authorizeForward(),
   });
-
-  aedes.on('publish', (packet: PublishPacket, client: Client | null) => {
-    if (!hooks.status || !packet.topic.endsWith('/status') || packet.topic.startsWith('$SYS')) return;
-    const device = client ? identities.get(client) : undefined;
-    if (!device || publishRight(device, packet.topic) !== 'status') return;
-    const s = Buffer.from(packet.payload).toString('utf8');
-    if (s === 'online' || s === 'offline') hooks.status(device, s);
-  });
-  aedes.on('client', () => hooks.connections?.(++connected));
-  // Rate buckets outlive connections, so reconnecting does not refill one.
-  aedes.on('clientDisconnect', () => hooks.connections?.(--connected));
-  aedes.on('clientError', (client: Client, err: Error) => logger.debug({ client: client.id, err: err.message }, 'client error'));
-
-  /** Every transport ends here: per-IP limit, packet-size guard, then aedes. */
-  // Every accepted connection, so that close() can end them: a server's close() waits for its connections.
-  const open = new Set<Duplex>();
-  const accept = (stream: Duplex, ip: string) => {
-    open.add(stream);
-    stream.once('close', () => open.delete(stream));
-    if (!perIp.take(ip)) {
-      limitStats.ipRefused++;
-      logger.warn({ ip, max: limits.maxConnectionsPerIp }, 'connection refused: too many from this address');
-      stream.destroy();
-      return;
-    }
-    stream.once('close', () => perIp.release(ip));
-    aedes.handle(guarded(stream, limits.maxPacketBytes, (err) => {
-      limitStats.oversize++;
-      logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');
-    }));
-  };
-  const onSocket = (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown');
-
-  const servers: Array<Server | ReturnType<typeof createHttpServer>> = [];
-  const bind = async (server: Server | ReturnType<typeof createHttpServer>, host: string, port: number) => {
-    servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
-  };
-  const wsServers: WebSocketServer[] = [];
+  watch(ctx, aedes);
+  boundSubscriptions(ctx, aedes);
+  rememberConnections(ctx, aedes);
+  const listeners = transports(ctx, aedes, (client) => deadLetterWildcards(ctx, client));
   return {
     aedes,
-    listen: (host, port) => bind(createServer(onSocket), host, port),
-    listenTls: (host, port, tls) => bind(createTlsServer(tls, onSocket), host, port),
-    async listenWs(host, port, tls) {
-      const http = tls ? (await import('node:https')).createServer(tls) : createHttpServer();
-      const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload: limits.maxPacketBytes + 8 });
-      wsServers.push(wss);
-      wss.on('connection', (ws, req) => accept(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown'));
-      return bind(http, host, port);
-    },
-    limitStats: () => ({ ...limitStats }),
-    connectedDevices: () => connected,
-    serviceClients: () => serviceCount,
-    async close() {
-      for (const w of wsServers) w.close();
-      for (const s of open) s.destroy();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      await new Promise<void>((r) => aedes.close(() => r()));
-    },
+    ...listeners,
+    limitStats: () => ({ ...ctx.limitStats }),
+    connectedDevices: () => ctx.counts.connected,
+    serviceClients: () => ctx.counts.services,
   };
 }

@@ -103,3 +103,43 @@ export class PublishRate {
     this.buckets.delete(id);
   }
 }
+
+/** Why a subscription was refused by the limits. */
+export type SubscriptionRefusal = 'too_many_subscriptions' | 'filter_too_long';
+
+/**
+ * The filters each connection holds, bounded in number and length: 300,000 filters in one device's own
+ * subtree took the hub from 142 MB to 920 MB. Keyed by the connection object, so that a connection's
+ * filters go with it (`forget` on disconnect; a WeakMap besides).
+ */
+export class SubscriptionLimit {
+  private readonly held = new WeakMap<object, Set<string>>();
+  constructor(readonly maxPerClient: number, readonly maxFilterBytes: number) {}
+
+  /** Takes a slot for `filter` (a filter held already costs nothing); the reason when it cannot. */
+  take(client: object, filter: string): SubscriptionRefusal | null {
+    if (Buffer.byteLength(filter, 'utf8') > this.maxFilterBytes) return 'filter_too_long';
+    let set = this.held.get(client);
+    if (set?.has(filter)) return null;
+    if ((set?.size ?? 0) >= this.maxPerClient) return 'too_many_subscriptions';
+    if (!set) this.held.set(client, (set = new Set()));
+    set.add(filter);
+    return null;
+  }
+
+  holds(client: object, filter: string): boolean {
+    return this.held.get(client)?.has(filter) ?? false;
+  }
+
+  release(client: object, filter: string): void {
+    this.held.get(client)?.delete(filter);
+  }
+
+  count(client: object): number {
+    return this.held.get(client)?.size ?? 0;
+  }
+
+  forget(client: object): void {
+    this.held.delete(client);
+  }
+}

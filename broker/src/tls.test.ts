@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type RunningBroker } from './broker.js';
 
 const run = promisify(execFile);
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = { info() {}, warn() {}, debug() {}, error() {} };
 
 describe('broker listeners and limits with real clients', () => {
   let dir: string;

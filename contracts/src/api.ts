@@ -79,7 +79,10 @@ export const DeadLetterView = z.object({
   topic: z.string(),
   reason: z.string(),
   message: z.string(),
-  payload: z.string(),
+  payload: z.string().describe('The payload as received: its first 8 KiB (whole when shorter; see truncated).'),
+  size: z.number().int().describe('Bytes of the whole payload as received.'),
+  sha256: z.string().nullable().describe('SHA-256 of the whole payload as received, hex (null for letters stored before it was kept).'),
+  truncated: z.boolean().describe('True when payload holds only the first 8 KiB of what was received.'),
 });
 export type DeadLetterView = z.infer<typeof DeadLetterView>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_READINGS_PER_MESSAGE, validateTelemetry } from './readings.js';
+import { jsonDepth, MAX_EPOCH_MS, MAX_JSON_DEPTH, MAX_READINGS_PER_MESSAGE, validateTelemetry } from './readings.js';
 
 const now = Date.UTC(2026, 10, 23, 8, 0, 0);
 const opts = { now };
@@ -49,5 +49,38 @@ describe('validateTelemetry', () => {
     expect(validateTelemetry('traffic', { ts: now, seq: 1, speed_kmh: Number.NaN }, opts).accepted).toEqual([]);
     expect(validateTelemetry('traffic', 'null', opts).rejected[0]!.reason).toBe('schema');
     expect(validateTelemetry('traffic', { ts: now, seq: 1.5, speed_kmh: 3 }, opts).rejected[0]!.reason).toBe('schema');
+  });
+
+  it('refuses JSON nested too deep before parsing it, with reason too_deep', () => {
+    for (const text of ['['.repeat(100_000) + ']'.repeat(100_000), '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000), `{"ts":${now},"seq":1,"speed_kmh":${'['.repeat(40)}${']'.repeat(40)}}`]) {
+      const r = validateTelemetry('traffic', Buffer.from(text), opts);
+      expect(r.rejected.map((x) => [x.index, x.reason])).toEqual([[null, 'too_deep']]);
+      expect(r.rejected[0]!.raw).toBe(text);
+    }
+    // Brackets inside strings do not count; a message of readings is depth 2.
+    expect(jsonDepth('[{"a":"[[[[{{{{\\"}]')).toBe(2);
+    expect(jsonDepth('['.repeat(MAX_JSON_DEPTH))).toBe(MAX_JSON_DEPTH);
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(validateTelemetry('traffic', deep, opts).rejected[0]!.reason).toBe('too_deep');
+  });
+
+  it('refuses a ts a date cannot hold as ts_out_of_range, and judges ts_future against the time received', () => {
+    for (const ts of [MAX_EPOCH_MS + 1, 2 ** 53 - 1, 1e300]) {
+      const r = validateTelemetry('traffic', JSON.stringify({ ts, seq: 1, speed_kmh: 3 }), opts);
+      expect(r.rejected.map((x) => x.reason)).toEqual(['ts_out_of_range']);
+    }
+    expect(validateTelemetry('traffic', { ts: MAX_EPOCH_MS, seq: 1, speed_kmh: 3 }, opts).rejected[0]!.reason).toBe('ts_future');
+    const later = { ts: now + 3_600_000, seq: 1, speed_kmh: 3 };
+    expect(validateTelemetry('traffic', later, { now: now + 7_200_000, receivedAt: now }).rejected[0]!.reason).toBe('ts_future');
+    expect(validateTelemetry('traffic', later, { now: now + 7_200_000 }).accepted).toHaveLength(1);
+  });
+
+  it('keeps the text of a whole rejected message as sent (1e309 stays 1e309; an array too long, whole)', () => {
+    const text = `{"ts":${now},"seq":1,"speed_kmh":1e309}`;
+    expect(validateTelemetry('traffic', Buffer.from(text), opts).rejected[0]!.raw).toBe(text);
+    const many = JSON.stringify(Array.from({ length: MAX_READINGS_PER_MESSAGE + 1 }, (_, i) => ({ ts: now, seq: i, speed_kmh: 1 })));
+    const r = validateTelemetry('traffic', many, opts).rejected[0]!;
+    expect([r.reason, r.raw]).toEqual(['too_many_readings', many]);
   });
 });

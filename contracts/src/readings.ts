@@ -3,13 +3,21 @@ import { Kind, METRICS } from './kinds.js';
 
 /** Epoch milliseconds before this are almost surely epoch seconds sent by mistake. */
 const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
+/** The largest time a JavaScript `Date` holds (ECMA-262 §21.4.1.22, TimeClip): beyond it `new Date(ts)` is invalid. */
+export const MAX_EPOCH_MS = 8.64e15;
+/**
+ * How deeply a telemetry payload's JSON may nest. A reading is an object, a message at most an array of them
+ * (depth 2); anything deeper is refused as `too_deep` before it is parsed, so that no recursive step (zod,
+ * `JSON.stringify`) can overflow the stack on a payload nested thousands deep.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 /** Device time: ISO 8601 with an offset, or epoch milliseconds. Parsed to epoch milliseconds. */
 export const Timestamp = z.union([
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
   z.number().int().refine((n) => n >= MIN_EPOCH_MS, {
     message: 'ts must be epoch milliseconds (this looks like seconds, or a date before 2000)',
-  }),
+  }).refine((n) => n <= MAX_EPOCH_MS, { message: `ts must be at most ${MAX_EPOCH_MS} (the largest time a date holds)`, params: { tsRange: true } }),
 ]);
 
 const base = {
@@ -60,6 +68,8 @@ export const RejectReason = z.enum([
   'ts_too_old', // older than the raw retention
   'counter_decrease', // a meter counter went down
   'too_many_readings', // an array longer than MAX_READINGS_PER_MESSAGE
+  'too_deep', // JSON nested deeper than MAX_JSON_DEPTH
+  'ts_out_of_range', // ts beyond the largest time a date holds (MAX_EPOCH_MS)
   'unknown_device', // no such device in the registry (or disabled)
   'wrong_kind', // the topic's kind is not the device's kind
 ]);
@@ -73,6 +83,8 @@ export interface Rejection { index: number | null; reason: RejectReason; message
 export interface ValidateOptions {
   /** The hub's clock, epoch ms. */
   now: number;
+  /** When the reading was received (epoch ms; default `now`): `ts_future` is judged against it, so a replay does not import a reading whose time has come since. */
+  receivedAt?: number;
   /** How far ahead of `now` a device clock may be. */
   maxFutureMs?: number;
   /** How old a reading may be (the raw retention). */
@@ -87,7 +99,8 @@ function classify(issues: readonly z.core.$ZodIssue[]): { reason: RejectReason; 
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
     .join('; ');
   const range = issues.every((i) => (i.code === 'too_big' || i.code === 'too_small') && i.path[0] !== 'ts');
-  return { reason: range ? 'out_of_range' : 'schema', message };
+  const tsRange = issues.some((i) => i.code === 'custom' && i.path[0] === 'ts' && (i.params as { tsRange?: boolean } | undefined)?.tsRange);
+  return { reason: tsRange ? 'ts_out_of_range' : range ? 'out_of_range' : 'schema', message };
 }
 
 /** Validates one reading object of `kind`, including the clock checks. */
@@ -98,8 +111,8 @@ export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions,
   const { ts, seq, ...rest } = parsed.data as { ts: number; seq: number } & Record<string, number | undefined>;
   const maxFuture = opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
   const maxAge = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-  if (ts > opts.now + maxFuture) {
-    return { ok: false, rejection: { index, raw, reason: 'ts_future', message: `ts ${new Date(ts).toISOString()} is more than ${maxFuture / 1000} s ahead of the hub clock` } };
+  if (ts > (opts.receivedAt ?? opts.now) + maxFuture) {
+    return { ok: false, rejection: { index, raw, reason: 'ts_future', message: `ts ${new Date(ts).toISOString()} is more than ${maxFuture / 1000} s ahead of the hub clock when received` } };
   }
   if (ts < opts.now - maxAge) {
     return { ok: false, rejection: { index, raw, reason: 'ts_too_old', message: `ts ${new Date(ts).toISOString()} is older than the raw retention (${Math.round(maxAge / 86_400_000)} days)` } };
@@ -113,26 +126,74 @@ export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions,
 }
 
 /**
+ * How deeply `text` nests JSON arrays and objects, counting until `limit` is passed (then `limit + 1`).
+ * A linear scan that skips strings; it does not check that `text` is JSON.
+ */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** Depth of an already-parsed value, iteratively (no recursion to overflow), counting until `limit` is passed. */
+function valueDepth(v: unknown, limit = MAX_JSON_DEPTH): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max && (max = d) > limit) return max;
+    for (const child of Object.values(x)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+type Parsed = { ok: true; data: unknown; raw: unknown } | { ok: false; rejection: Rejection };
+
+/** Parses bytes or text as JSON after the depth check; passes parsed values through the same check. */
+function parsePayload(payload: unknown): Parsed {
+  if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
+    return valueDepth(payload) > MAX_JSON_DEPTH ? { ok: false, rejection: tooDeep(null) } : { ok: true, data: payload, raw: payload };
+  }
+  const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return { ok: false, rejection: tooDeep(text) };
+  try {
+    return { ok: true, data: JSON.parse(text), raw: text };
+  } catch (e) {
+    return { ok: false, rejection: { index: null, reason: 'malformed_json', message: `payload is not JSON: ${(e as Error).message}`, raw: text } };
+  }
+}
+const tooDeep = (raw: unknown): Rejection => ({ index: null, reason: 'too_deep', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, raw });
+
+/**
  * Validates a telemetry payload (bytes or already-parsed JSON) of `kind`: one reading or an array.
- * Good readings are kept even when others in the same array are rejected.
+ * Good readings are kept even when others in the same array are rejected. A rejection of the whole
+ * message (`index` null) carries the payload as given (its text, when given bytes or text), so that a dead
+ * letter keeps what the device sent (`1e309` stays `1e309`, not the `null` that re-serialising gives).
  */
 export function validateTelemetry(kind: Kind, payload: unknown, opts: ValidateOptions):
   { accepted: ValidReading[]; rejected: Rejection[] } {
-  let data: unknown = payload;
-  if (typeof payload === 'string' || payload instanceof Uint8Array) {
-    const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
-    try {
-      data = JSON.parse(text);
-    } catch (e) {
-      return { accepted: [], rejected: [{ index: null, reason: 'malformed_json', message: `payload is not JSON: ${(e as Error).message}`, raw: text.slice(0, 4096) }] };
-    }
-  }
+  const parsed = parsePayload(payload);
+  if (!parsed.ok) return { accepted: [], rejected: [parsed.rejection] };
+  const { data, raw } = parsed;
+  const whole = (reason: RejectReason, message: string) => ({ accepted: [], rejected: [{ index: null, reason, message, raw }] });
   const accepted: ValidReading[] = [];
   const rejected: Rejection[] = [];
   if (Array.isArray(data)) {
-    if (data.length === 0) return { accepted, rejected: [{ index: null, reason: 'schema', message: 'an empty array holds no reading', raw: data }] };
+    if (data.length === 0) return whole('schema', 'an empty array holds no reading');
     if (data.length > MAX_READINGS_PER_MESSAGE) {
-      return { accepted, rejected: [{ index: null, reason: 'too_many_readings', message: `${data.length} readings in one message; at most ${MAX_READINGS_PER_MESSAGE}`, raw: { length: data.length } }] };
+      return whole('too_many_readings', `${data.length} readings in one message; at most ${MAX_READINGS_PER_MESSAGE}`);
     }
     data.forEach((item, i) => {
       const r = validateReading(kind, item, opts, i);
@@ -142,7 +203,7 @@ export function validateTelemetry(kind: Kind, payload: unknown, opts: ValidateOp
   } else {
     const r = validateReading(kind, data, opts, null);
     if (r.ok) accepted.push(r.reading);
-    else rejected.push(r.rejection);
+    else rejected.push({ ...r.rejection, raw });
   }
   return { accepted, rejected };
 }

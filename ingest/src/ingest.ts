@@ -5,7 +5,8 @@ import {
   COUNTER_METRICS, DEFAULT_MAX_AGE_MS, parseTopic, validateTelemetry,
   type DeviceRegistry, type Kind, type RejectReason,
 } from '@cityhub/contracts';
-import type { DeadLetter, Point, Store } from '@cityhub/store';
+import { capPayload, isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
+import { DeadLetterBudget } from './dead-letter-budget.js';
 import { DeviceStatsBook } from './device-stats.js';
 import { encodeRecord } from './record.js';
 import { Spool, type SpoolEvent } from './spool/spool.js';
@@ -30,13 +31,15 @@ export interface IngestOptions {
   spoolCapBytes?: number;
   spoolSegmentBytes?: number;
   writer?: Partial<WriterOptions>;
+  /** Bytes of dead letters a device may store a minute (default `DEAD_LETTER_BYTES_PER_MINUTE`). */
+  deadLetterBytesPerMinute?: number;
 }
 
 /** What a replay of dead letters did, by dead letter id. */
 export interface ReplayResult {
   replayed: string[];
   stillRejected: Array<{ id: string; reason: string; message: string }>;
-  /** Refused publishes to another device's topic: never replayed. */
+  /** Refused publishes to another device's topic, and letters whose payload was cut: never replayed. */
   notReplayable: string[];
 }
 
@@ -47,8 +50,11 @@ const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'wri
   'write-failed': 'spool write failed: cut back to the last durable record; readings are not acknowledged until writes succeed again',
 };
 
-/** The outcome of one telemetry message. */
-export interface AcceptResult { accepted: number; rejected: Array<{ reason: RejectReason | 'topic_denied'; message: string }> }
+/**
+ * The outcome of one telemetry message. `rejected` lists every refused reading, whether its dead letter was
+ * stored or only counted because the device was over its dead-letter budget (`unstored` of them).
+ */
+export interface AcceptResult { accepted: number; rejected: Array<{ reason: RejectReason | 'topic_denied'; message: string }>; unstored: number }
 
 export interface IngestEvents {
   /** Readings as they become durable (for the live stream). */
@@ -62,6 +68,7 @@ export interface IngestEvents {
  */
 export class Ingest extends EventEmitter<IngestEvents> {
   readonly stats = new DeviceStatsBook();
+  readonly deadLetterBudget: DeadLetterBudget;
   /** Last counter value per device and metric, to refuse a meter going backwards. */
   private readonly counters = new Map<string, { ts: number; value: number }>();
   private readonly now: () => number;
@@ -69,6 +76,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private constructor(readonly spool: Spool, readonly writer: Writer, private readonly opts: IngestOptions) {
     super();
     this.now = opts.now ?? Date.now;
+    this.deadLetterBudget = new DeadLetterBudget(opts.deadLetterBytesPerMinute);
   }
 
   /** Opens the spool under `<dataDir>/spool` and prepares the writer (call `start()` to run it). */
@@ -109,40 +117,51 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /**
    * Takes one telemetry message from `deviceId` on `topic`. Resolves when every reading in it is on disk,
-   * as a point or as a dead letter; rejects only when the spool cannot be written (then nothing may be
-   * acknowledged).
+   * as a point or as a dead letter (or counted, over the device's dead-letter budget); rejects only when
+   * the spool cannot be written (then nothing may be acknowledged). No payload makes it throw: whatever
+   * validation cannot judge is dead-lettered whole.
    */
   async accept(deviceId: string, topic: string, payload: Buffer): Promise<AcceptResult> {
     const now = this.now();
-    const { points, dead } = this.evaluate(deviceId, topic, payload, now);
+    const { points, dead } = this.judge(deviceId, topic, payload, now);
     for (const d of dead) this.stats.rejected(deviceId, d.reason, now);
-    await this.spool.append(encodeRecord({ points, dead }));
+    const kept = dead.filter((d) => this.deadLetterBudget.take(d.device, letterBytes(d), now));
+    await this.spool.append(encodeRecord({ points, dead: kept }));
     for (const p of points) this.stats.reading(deviceId, p.seq, p.ts, now);
     if (points.length) this.emit('points', points);
-    return { accepted: points.length, rejected: dead.map((d) => ({ reason: d.reason, message: d.message })) };
+    return { accepted: points.length, rejected: dead.map((d) => ({ reason: d.reason, message: d.message })), unstored: dead.length - kept.length };
+  }
+
+  /** `evaluate`, except that an error in it (a bug, a payload nothing foresaw) dead-letters the payload whole. */
+  private judge(deviceId: string, topic: string, payload: Buffer, now: number, receivedAt = now): { points: Point[]; dead: DeadLetter[] } {
+    try {
+      return this.evaluate(deviceId, topic, payload, now, receivedAt);
+    } catch (err) {
+      this.opts.logger.error({ err, device: deviceId, topic, bytes: payload.length }, 'a payload could not be validated: dead-lettered whole');
+      const message = `the payload could not be validated: ${(err as Error).message}`;
+      return { points: [], dead: [deadLetter(now, deviceId, topic, 'schema', message, payload)] };
+    }
   }
 
   /** Validates and binds one message: the points it yields and the dead letters of what it refused. */
-  private evaluate(deviceId: string, topic: string, payload: Buffer, now: number): { points: Point[]; dead: DeadLetter[] } {
+  private evaluate(deviceId: string, topic: string, payload: Buffer, now: number, receivedAt: number): { points: Point[]; dead: DeadLetter[] } {
     const t = parseTopic(topic);
     const device = this.opts.registry.get(deviceId);
     const dead: DeadLetter[] = [];
-    const reject = (reason: RejectReason, message: string, raw: unknown) => {
-      dead.push({ id: randomUUID(), received: now, device: deviceId, topic, reason, message, payload: typeof raw === 'string' ? raw : JSON.stringify(raw) ?? '' });
-    };
+    const reject = (reason: RejectReason, message: string, raw: Buffer | string) => dead.push(deadLetter(now, deviceId, topic, reason, message, raw));
     const points: Point[] = [];
     if (!device || !device.enabled) {
-      reject('unknown_device', device ? `device ${deviceId} is disabled` : `no device ${deviceId} in the registry`, payload.toString('utf8'));
+      reject('unknown_device', device ? `device ${deviceId} is disabled` : `no device ${deviceId} in the registry`, payload);
     } else if (!t || t.kind !== device.kind || t.deviceId !== deviceId) {
-      reject('wrong_kind', `device ${deviceId} is a ${device.kind} device; topic ${topic} is not its telemetry topic`, payload.toString('utf8'));
+      reject('wrong_kind', `device ${deviceId} is a ${device.kind} device; topic ${topic} is not its telemetry topic`, payload);
     } else {
       const kind: Kind = device.kind;
-      const { accepted, rejected } = validateTelemetry(kind, payload, { now, maxAgeMs: this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS });
-      for (const r of rejected) reject(r.reason, r.message, r.raw);
+      const { accepted, rejected } = validateTelemetry(kind, payload, { now, receivedAt, maxAgeMs: this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS });
+      for (const r of rejected) reject(r.reason, r.message, rawText(r.raw, payload));
       for (const r of accepted) {
         const bad = this.counterCheck(deviceId, r.ts, r.values);
         if (bad) {
-          reject('counter_decrease', bad, { ts: r.ts, seq: r.seq, ...r.values });
+          reject('counter_decrease', bad, JSON.stringify({ ts: r.ts, seq: r.seq, ...r.values }));
           continue;
         }
         points.push({ kind, asset: device.asset, device: deviceId, ts: r.ts, seq: r.seq, values: r.values });
@@ -163,11 +182,14 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const result: ReplayResult = { replayed: [], stillRejected: [], notReplayable: [] };
     const points: Point[] = [];
     for (const dl of letters) {
-      if (dl.reason === 'topic_denied' || !dl.device || !dl.id) {
+      // A letter whose payload was cut to its first 8 KiB no longer holds what the device sent.
+      if (dl.reason === 'topic_denied' || !dl.device || !dl.id || isTruncated(dl)) {
         if (dl.id) result.notReplayable.push(dl.id);
         continue;
       }
-      const r = this.evaluate(dl.device, dl.topic, Buffer.from(dl.payload, 'utf8'), now);
+      // ts_future is judged against the time the letter was received: a reading from a clock that ran ahead
+      // does not become valid by waiting.
+      const r = this.judge(dl.device, dl.topic, Buffer.from(dl.payload, 'utf8'), now, dl.received);
       if (r.dead.length > 0 || r.points.length === 0) {
         result.stillRejected.push({ id: dl.id, reason: r.dead[0]?.reason ?? dl.reason, message: r.dead[0]?.message ?? dl.message });
         continue;
@@ -186,10 +208,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
   async denied(deviceId: string | null, topic: string, payload: Buffer, message: string): Promise<void> {
     const now = this.now();
     if (deviceId) this.stats.rejected(deviceId, 'topic_denied', now);
-    await this.spool.append(encodeRecord({
-      points: [],
-      dead: [{ id: randomUUID(), received: now, device: deviceId, topic, reason: 'topic_denied', message, payload: payload.toString('utf8').slice(0, 65_536) }],
-    }));
+    const letter = deadLetter(now, deviceId, topic, 'topic_denied', message, payload);
+    if (!this.deadLetterBudget.take(deviceId, letterBytes(letter), now)) return;
+    await this.spool.append(encodeRecord({ points: [], dead: [letter] }));
   }
 
   /** Returns a reason when a counter would go backwards; updates the counters otherwise. */
@@ -220,4 +241,29 @@ export class Ingest extends EventEmitter<IngestEvents> {
     await this.writer.stop();
     await this.spool.close();
   }
+}
+
+/** A dead letter of `raw`, its payload capped (`capPayload`: the first 8 KiB, the full size and SHA-256). */
+function deadLetter(now: number, device: string | null, topic: string, reason: DeadLetter['reason'], message: string, raw: Buffer | string): DeadLetter {
+  return { id: randomUUID(), received: now, device, topic, reason, message, ...capPayload(raw) };
+}
+
+/** What a letter costs of its device's budget. */
+const letterBytes = (d: DeadLetter): number => Buffer.byteLength(d.payload) + d.message.length + d.topic.length;
+
+/**
+ * The text a dead letter keeps of a rejection's `raw`: text as it is; a rejected element of an array
+ * re-serialised, unless that would change it (a non-finite number such as `1e309` becomes `null` in JSON),
+ * and then the whole payload as received.
+ */
+function rawText(raw: unknown, payload: Buffer): Buffer | string {
+  if (typeof raw === 'string') return raw;
+  return hasNonFinite(raw) ? payload : JSON.stringify(raw) ?? '';
+}
+
+/** True when a parsed JSON value holds a number JSON cannot write (validation bounds the depth). */
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  return Object.values(v).some(hasNonFinite);
 }

@@ -1,5 +1,7 @@
 import type { AlertEvent, Kind } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deadLetterCapCases } from './conformance/dead-letter-cap.js';
+import { capPayload } from './dead-letter-payload.js';
 import { StoreError } from './errors.js';
 import type { DeadLetter, Point, SeriesQuery, Store } from './types.js';
 
@@ -427,7 +429,8 @@ export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderT
         expect(rows.map((r) => r.received)).toEqual([T0 + 2_000, T0 + 1_000, T0]);
         expect(new Set(rows.map((r) => r.id)).size).toBe(3);
         for (const r of rows) expect(r.id).toMatch(/^\S+$/);
-        expect(rows[0]).toEqual({ ...letter(T0 + 2_000, { device: null, topic: 'city/traffic/ghost/telemetry', reason: 'unknown_device' }), id: rows[0]?.id });
+        const ghost = letter(T0 + 2_000, { device: null, topic: 'city/traffic/ghost/telemetry', reason: 'unknown_device' });
+        expect(rows[0]).toEqual({ ...ghost, id: rows[0]?.id, ...capPayload(ghost.payload) });
         expect(rows[2]?.payload).toBe(payload);
       });
 
@@ -454,6 +457,8 @@ export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderT
         expect(byDefault[0]?.received).toBe(T0 + 1_049);
         expect(await store.listDeadLetters({ limit: 5_000 })).toHaveLength(1_000);
       });
+
+      deadLetterCapCases(() => store, T0);
     });
 
     describe('alert log', () => {

@@ -6,3 +6,4 @@ export { reopening, isDeadHandle, type ReopenOptions, type ReopenLogger } from '
 export { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from './influx/influx-store.js';
 export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
 // The conformance suite imports vitest, so it has its own entry: `@cityhub/store/conformance`.
+export * from './dead-letter-payload.js';

@@ -42,8 +42,15 @@ export interface DeadLetter {
   topic: string;
   reason: RejectReason | 'topic_denied';
   message: string;
-  /** The rejected payload (or the rejected element of an array), as text. */
+  /**
+   * The rejected payload (or the rejected element of an array), as text: its first
+   * `DEAD_LETTER_PAYLOAD_BYTES` bytes (`capPayload`), whole when shorter.
+   */
   payload: string;
+  /** Bytes of the whole payload as received (absent for letters stored before sizes were kept). */
+  size?: number;
+  /** SHA-256 of the whole payload as received, hex (absent for letters stored before). */
+  sha256?: string;
 }
 export interface AlertEventQuery { alert?: string; asset?: string; rule?: string; from?: number; to?: number; limit?: number }
 export interface DeadLetterQuery { device?: string; reason?: string; from?: number; to?: number; limit?: number }

@@ -63,6 +63,8 @@ export function checkDeadLetters(rows: readonly DeadLetter[]): void {
     for (const f of ['topic', 'message', 'payload'] as const) {
       if (typeof r[f] !== 'string') throw bad(`${at}: ${f} must be a string`);
     }
+    if (r.size !== undefined && (!Number.isSafeInteger(r.size) || r.size < 0)) throw bad(`${at}: size, when given, must be a byte count`);
+    if (r.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(r.sha256)) throw bad(`${at}: sha256, when given, must be 64 hex digits`);
   });
 }
 

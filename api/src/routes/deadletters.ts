@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DeadLetterList, ReplayResult, type DeadLetterView } from '@cityhub/contracts';
-import type { DeadLetter } from '@cityhub/store';
+import { isTruncated, type DeadLetter } from '@cityhub/store';
 import { needs } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -10,7 +10,7 @@ import { BEARER, errors, json } from '../responses.js';
 
 const Filter = {
   device: z.string().min(1).max(64).optional().describe('Only this device id.'),
-  reason: z.string().min(1).max(64).optional().describe('Only this reason (schema, out_of_range, ts_future, unknown_device, topic_denied…).'),
+  reason: z.string().min(1).max(64).optional().describe('Only this reason (schema, out_of_range, ts_future, ts_out_of_range, too_deep, unknown_device, topic_denied…).'),
   from: timeParam('from', 'Received at or after.').optional(),
   to: timeParam('to', 'Received before.').optional(),
 };
@@ -19,6 +19,7 @@ const ReplayBody = z.strictObject({ ...Filter, limit: z.number().int().min(1).ma
 
 const view = (d: DeadLetter): DeadLetterView => ({
   id: d.id ?? '', received: new Date(d.received).toISOString(), device: d.device, topic: d.topic, reason: d.reason, message: d.message, payload: d.payload,
+  size: d.size ?? Buffer.byteLength(d.payload, 'utf8'), sha256: d.sha256 ?? null, truncated: isTruncated(d),
 });
 
 /** `/deadletters`: rejected readings with their reasons (operator), and their replay. */
@@ -27,7 +28,8 @@ export const deadLettersRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
     onRequest: needs(deps, 'operator'),
     schema: {
       summary: 'Rejected readings with their reasons (operator)',
-      description: 'Every reading the hub refused, with the reason and the payload as received. At most 1000 per request.',
+      description: 'Every reading the hub refused, with the reason and the payload as received: its first 8 KiB, with the full size and SHA-256. ' +
+        'At most 1000 per request, newest first; narrow `from` and `to` to page through more.',
       tags: ['dead letters'], security: BEARER, querystring: ListQuery,
       response: { 200: json('Dead letters, newest first', DeadLetterList), ...errors(400, 401, 403, 503) },
     },

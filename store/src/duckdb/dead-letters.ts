@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { cappedLetter, DEAD_LETTER_PAYLOAD_BYTES } from '../dead-letter-payload.js';
 import type { DeadLetter, DeadLetterQuery } from '../types.js';
 import { num, str, strOrNull } from './values.js';
 
@@ -40,7 +41,8 @@ export class DeadLetterTable {
       }
       const appender = await conn.createAppender('dead_letters');
       try {
-        for (const r of rows) {
+        for (const row of rows) {
+          const r = cappedLetter(row);
           appender.appendVarchar(r.id ?? randomUUID());
           appender.appendBigInt(BigInt(++n));
           appender.appendBigInt(BigInt(r.received));
@@ -50,6 +52,8 @@ export class DeadLetterTable {
           appender.appendVarchar(r.reason);
           appender.appendVarchar(r.message);
           appender.appendVarchar(r.payload);
+          appender.appendBigInt(BigInt(r.size));
+          appender.appendVarchar(r.sha256);
           appender.endRow();
         }
       } finally {
@@ -63,7 +67,10 @@ export class DeadLetterTable {
     }
   }
 
-  /** Lists rows newest first; `limit` is already checked and clamped. */
+  /**
+   * Lists rows newest first; `limit` is already checked and clamped. At most `DEAD_LETTER_PAYLOAD_BYTES`
+   * characters of each payload are read, so that letters stored before the cap cannot make a listing huge.
+   */
   async list(conn: DuckDBConnection, q: DeadLetterQuery, limit: number): Promise<DeadLetter[]> {
     const where: string[] = [];
     const params: Record<string, DuckDBValue> = {};
@@ -79,11 +86,11 @@ export class DeadLetterTable {
     if (q.from !== undefined) where.push(`received >= ${q.from}`);
     if (q.to !== undefined) where.push(`received < ${q.to}`);
     const reader = await conn.runAndReadAll(
-      `SELECT id, received, device, topic, reason, message, payload FROM dead_letters
+      `SELECT id, received, device, topic, reason, message, left(payload, ${DEAD_LETTER_PAYLOAD_BYTES}), coalesce(size, strlen(payload)), sha256 FROM dead_letters
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received DESC, n DESC LIMIT ${limit}`,
       params,
     );
-    return reader.getRows().map(([id, received, device, topic, reason, message, payload]) => ({
+    return reader.getRows().map(([id, received, device, topic, reason, message, payload, size, sha256]) => ({
       id: str(id as DuckDBValue),
       received: num(received as DuckDBValue),
       device: strOrNull(device as DuckDBValue),
@@ -91,6 +98,8 @@ export class DeadLetterTable {
       reason: str(reason as DuckDBValue) as DeadLetter['reason'],
       message: str(message as DuckDBValue),
       payload: str(payload as DuckDBValue),
+      size: num(size as DuckDBValue),
+      ...(sha256 !== null && { sha256: str(sha256 as DuckDBValue) }),
     }));
   }
 }

@@ -12,7 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  */
 
 /** Bumped when a table changes shape; stored in `meta` so that a later version can migrate. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** One row per metric value: any metric of any kind, and any resolution, fits one shape. */
 const POINT_COLUMNS = `
@@ -40,7 +40,7 @@ const ROLLUP_COLUMNS = `
 
 const DEAD_LETTER_COLUMNS = `
   id VARCHAR NOT NULL, n BIGINT NOT NULL, received BIGINT NOT NULL, device VARCHAR, topic VARCHAR NOT NULL,
-  reason VARCHAR NOT NULL, message VARCHAR NOT NULL, payload VARCHAR NOT NULL`;
+  reason VARCHAR NOT NULL, message VARCHAR NOT NULL, payload VARCHAR NOT NULL, size BIGINT, sha256 VARCHAR`;
 
 /** Creates the persistent tables if they are missing. */
 export async function createTables(conn: DuckDBConnection): Promise<void> {
@@ -60,6 +60,7 @@ export async function createTables(conn: DuckDBConnection): Promise<void> {
 
 /**
  * Brings a file of an older schema up to this one. Version 1 had no rollups: they are built from raw.
+ * Version 2's dead letters had no `size` and `sha256` (null for the letters written before).
  * Runs before the version is read for the newer-than-us check, inside one transaction.
  */
 export async function migrate(conn: DuckDBConnection, from: number, build: (conn: DuckDBConnection) => Promise<void>): Promise<void> {
@@ -67,6 +68,10 @@ export async function migrate(conn: DuckDBConnection, from: number, build: (conn
   await conn.run('BEGIN TRANSACTION');
   try {
     if (from < 2) await build(conn);
+    if (from < 3) {
+      await conn.run('ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS size BIGINT');
+      await conn.run('ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS sha256 VARCHAR');
+    }
     await conn.run(`UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`);
     await conn.run('COMMIT');
   } catch (e) {
