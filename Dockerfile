@@ -5,6 +5,7 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY state/package.json state/
 COPY store/package.json store/
 COPY broker/package.json broker/
 COPY ingest/package.json ingest/

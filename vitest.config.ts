@@ -19,6 +19,7 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       project('contracts', ['contracts/src/**/*.test.ts']),
+      project('state', ['state/test/**/*.test.ts']),
       project('store', ['store/src/**/*.test.ts', 'store/test/**/*.test.ts'], 60_000),
       project('broker', ['broker/src/**/*.test.ts']),
       project('ingest', ['ingest/src/**/*.test.ts']),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RunningBroker } from '@cityhub/broker';
 import { LIVE_TOPIC_PREFIX, parseTopic, RelayedReadings, STATUS_FILTER, type Config, type DeviceRegistry } from '@cityhub/contracts';
-import { openSharedDocument } from '@cityhub/devices';
+import { openSharedDocument } from '@cityhub/state';
 import type { RuleFile } from '@cityhub/ingest';
 import type { Store } from '@cityhub/store';
 import type { Logger } from './logger.js';

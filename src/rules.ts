@@ -1,4 +1,4 @@
-import { openSharedDocument } from '@cityhub/devices';
+import { openSharedDocument } from '@cityhub/state';
 import { RuleFile } from '@cityhub/ingest';
 import type { Logger } from './logger.js';
 

@@ -1,18 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SharedDocument } from '@cityhub/contracts';
+import type { Logger, SharedDocument } from '@cityhub/contracts';
 import { Redis } from 'ioredis';
-import { DeviceError } from '../errors.js';
-import { Serial } from '../util/serial.js';
-
-/** Where a shared document reports what goes wrong around it (pino's logger fits). */
-export interface DocLogger {
-  warn(obj: object, msg: string): void;
-  info?(obj: object, msg: string): void;
-}
+import { StateError } from './errors.js';
+import { Serial } from './serial.js';
 
 /** Options of {@link RedisDocument.open}. */
 export interface RedisDocumentOptions {
-  logger?: DocLogger;
+  /** Where the document reports what goes wrong around it. */
+  logger?: Logger;
   /**
    * How often the document checks Redis for a version it was not told about (ms; default 2000): a
    * notification published while the subscription was reconnecting is lost. One `HGET` of the version;
@@ -76,7 +71,7 @@ function results(reply: Reply, expected: number): unknown[] {
  *
  * Connection errors are logged, never thrown at the process: ioredis reconnects by itself, and the copy
  * in memory keeps serving meanwhile. An update during an outage waits up to `connectTimeoutMs` for Redis,
- * then fails with REDIS_UNAVAILABLE.
+ * then fails with STATE_UNAVAILABLE.
  */
 export class RedisDocument implements SharedDocument {
   readonly location: string;
@@ -127,7 +122,7 @@ export class RedisDocument implements SharedDocument {
 
   /**
    * Connects to `url`, subscribes, and fetches the document before it resolves. Fails with
-   * REDIS_UNAVAILABLE when Redis does not answer within `connectTimeoutMs`.
+   * STATE_UNAVAILABLE when Redis does not answer within `connectTimeoutMs`.
    */
   static async open(url: string, name: string, opts: RedisDocumentOptions = {}): Promise<RedisDocument> {
     const doc = new RedisDocument(url, name, opts);
@@ -157,7 +152,7 @@ export class RedisDocument implements SharedDocument {
    * is under way share one fetch started after it, so each caller sees what was written before it called.
    */
   sync(): Promise<void> {
-    if (this.closed) return Promise.reject(new DeviceError('REGISTRY_CLOSED', `${this.location} is closed`));
+    if (this.closed) return Promise.reject(new StateError('STATE_CLOSED', `${this.location} is closed`));
     if (this.queued) return this.queued;
     if (!this.current) return this.startFetch();
     this.queued = this.current.catch(() => undefined).then(() => {
@@ -168,7 +163,7 @@ export class RedisDocument implements SharedDocument {
   }
 
   update<T>(fn: (text: string | null) => { text?: string; result: T }): Promise<T> {
-    if (this.closed) return Promise.reject(new DeviceError('REGISTRY_CLOSED', `${this.location} is closed`));
+    if (this.closed) return Promise.reject(new StateError('STATE_CLOSED', `${this.location} is closed`));
     return this.serial.run(async () => {
       for (let attempt = 1; ; attempt++) {
         const seen = await this.watchAndRead();
@@ -187,7 +182,7 @@ export class RedisDocument implements SharedDocument {
         if (await this.commit(seen, text)) return out.result;
         this.conflicts++;
         if (attempt >= MAX_ATTEMPTS) {
-          throw new DeviceError('REGISTRY_LOCKED', `${this.location}: other writers kept changing it; gave up after ${attempt} attempts`);
+          throw new StateError('STATE_CONTENDED', `${this.location}: other writers kept changing it; gave up after ${attempt} attempts`);
         }
         // Randomised, growing back-off so that two losers do not collide again in lock step.
         await sleep(Math.random() * Math.min(2 ** attempt, 50));
@@ -200,7 +195,7 @@ export class RedisDocument implements SharedDocument {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    for (const end of [...this.waiting]) end(new DeviceError('REGISTRY_CLOSED', `${this.location} is closed`));
+    for (const end of [...this.waiting]) end(new StateError('STATE_CLOSED', `${this.location} is closed`));
     await this.serial.idle();
     await Promise.all([this.cmd, this.sub].map(async (conn) => {
       if (conn.status !== 'ready') {
@@ -282,10 +277,10 @@ export class RedisDocument implements SharedDocument {
     if (this.cmd.status === 'ready') this.cmd.unwatch().catch(() => undefined);
   }
 
-  /** Resolves when `conn` is ready; REDIS_UNAVAILABLE after `connectTimeoutMs`. */
+  /** Resolves when `conn` is ready; STATE_UNAVAILABLE after `connectTimeoutMs`. */
   private waitReady(conn: Redis): Promise<void> {
     if (conn.status === 'ready') return Promise.resolve();
-    if (this.closed || conn.status === 'end') return Promise.reject(new DeviceError('REGISTRY_CLOSED', `${this.location} is closed`));
+    if (this.closed || conn.status === 'end') return Promise.reject(new StateError('STATE_CLOSED', `${this.location} is closed`));
     const ms = this.opts.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const done = (err?: Error) => {
@@ -298,19 +293,19 @@ export class RedisDocument implements SharedDocument {
       };
       this.waiting.add(done);
       const onReady = () => done();
-      const onEnd = () => done(new DeviceError('REGISTRY_CLOSED', `${this.location} is closed`));
+      const onEnd = () => done(new StateError('STATE_CLOSED', `${this.location} is closed`));
       const timer = setTimeout(() => {
         const last = [...this.down.values()][0]?.message;
-        done(new DeviceError('REDIS_UNAVAILABLE', `${this.location} did not answer within ${ms} ms${last ? ` (${last})` : ''}`));
+        done(new StateError('STATE_UNAVAILABLE', `${this.location} did not answer within ${ms} ms${last ? ` (${last})` : ''}`));
       }, ms);
       conn.on('ready', onReady);
       conn.on('end', onEnd);
     });
   }
 
-  private unavailable(e: unknown): DeviceError {
-    if (e instanceof DeviceError) return e;
-    return new DeviceError('REDIS_UNAVAILABLE', `${this.location}: ${(e as Error).message}`, { cause: e });
+  private unavailable(e: unknown): StateError {
+    if (e instanceof StateError) return e;
+    return new StateError('STATE_UNAVAILABLE', `${this.location}: ${(e as Error).message}`, { cause: e });
   }
 
   /** Logs the first error of an outage, then at most every ERROR_LOG_EVERY_MS while it lasts. */
@@ -332,7 +327,7 @@ export class RedisDocument implements SharedDocument {
     const d = this.down.get(role);
     if (d) {
       this.down.delete(role);
-      this.opts.logger?.info?.({ location: this.location, connection: role, down_ms: Date.now() - d.since }, 'Redis connection restored');
+      this.opts.logger?.info({ location: this.location, connection: role, down_ms: Date.now() - d.since }, 'Redis connection restored');
     }
     if (this.timer && this.cmd.status === 'ready') this.refetch();
   }

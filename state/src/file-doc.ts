@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } fr
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SharedDocument } from '@cityhub/contracts';
-import { Serial } from '../util/serial.js';
+import { Serial } from './serial.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock, type LockOptions } from './file-lock.js';
 

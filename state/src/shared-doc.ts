@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { SharedDocument } from '@cityhub/contracts';
+import type { Logger, SharedDocument } from '@cityhub/contracts';
 import { FileDocument } from './file-doc.js';
 import type { LockOptions } from './file-lock.js';
-import { RedisDocument, type DocLogger } from './redis-doc.js';
+import { RedisDocument } from './redis-doc.js';
 
 /** The documents every node of a hub shares. */
 export const SHARED_DOC_NAMES = ['devices', 'tokens', 'rules', 'alerts'] as const;
@@ -24,7 +24,7 @@ export interface SharedDocOptions {
   dataDir: string;
   /** CITYHUB_REDIS_URL: keep the document in this Redis (`cityhub:doc:<name>`), shared by every node. */
   redisUrl?: string | undefined;
-  logger?: DocLogger | undefined;
+  logger?: Logger | undefined;
   /** The file's lock: how long an update waits for it, and when a dead holder's lock is taken over. */
   lock?: LockOptions | undefined;
   /** Redis only: how often to check for a version a lost notification did not announce (ms; default 2000). */
@@ -40,7 +40,7 @@ export function sharedDocPath(name: SharedDocName, dataDir: string): string {
 
 /**
  * Opens one of the hub's shared documents: in Redis when `redisUrl` is given (it resolves once the current
- * version is fetched; REDIS_UNAVAILABLE when Redis does not answer), otherwise in its file under `dataDir`
+ * version is fetched; STATE_UNAVAILABLE when Redis does not answer), otherwise in its file under `dataDir`
  * (its folder is created, mode 0700). The caller closes it.
  */
 export async function openSharedDocument(name: SharedDocName, opts: SharedDocOptions): Promise<SharedDocument> {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { DeviceError } from '../errors.js';
+import { StateError } from './errors.js';
 
 /** Options of {@link withFileLock}. */
 export interface LockOptions {
-  /** How long to wait for the lock before failing with REGISTRY_LOCKED (ms). */
+  /** How long to wait for the lock before failing with STATE_CONTENDED (ms). */
   timeoutMs?: number;
   /** A lock older than this whose holder is gone is taken over (ms). */
   staleMs?: number;
@@ -98,7 +98,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, opts: 
       continue;
     }
     if (Date.now() > deadline) {
-      throw new DeviceError('REGISTRY_LOCKED', `the lock ${path} has been held by another process for more than ${timeoutMs} ms`);
+      throw new StateError('STATE_CONTENDED', `the lock ${path} has been held by another process for more than ${timeoutMs} ms`);
     }
     // Randomised, growing back-off so that waiting processes do not retry in lock step.
     await sleep(wait + Math.random() * wait);

@@ -1,16 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RULES, RuleSet, type SharedDocument } from '@cityhub/contracts';
+import { DEFAULT_RULES, RuleSet, silentLogger, type SharedDocument } from '@cityhub/contracts';
 import { assetsOfKind } from '@cityhub/contracts/catalogue';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openSharedDocument, type SharedDocName } from '@cityhub/state';
 import { isDeviceError } from '../errors.js';
-import { openRegistry, type FileRegistry, type RegistryOptions } from '../registry/file-registry.js';
 import { TokenStore } from '../tokens/token-store.js';
-import { startRedis, type RedisServer } from './redis-server.fixture.js';
-import { openSharedDocument, type SharedDocName } from './shared-doc.js';
-import { sleep, until } from './poll.fixture.js';
+import { openRegistry, type FileRegistry, type RegistryOptions } from './file-registry.js';
+import { startRedis, sleep, until, type RedisServer } from './state.fixture.js';
 
 // One body, two backends: several "nodes" on one data directory (the file) or on one Redis, each with a
 // data directory of its own (so nothing can pass between them through files).
@@ -71,7 +70,7 @@ function redisBackend(): Backend {
 describe.each([fileBackend(), redisBackend()])('shared state on the $name backend', (backend) => {
   const closers: Array<() => Promise<void>> = [];
   const warnings: unknown[][] = [];
-  const logger = { warn: (...a: unknown[]) => { warnings.push(a); } };
+  const logger = { ...silentLogger, warn: (...a: unknown[]) => { warnings.push(a); } };
 
   async function registry(i: number, opts: RegistryOptions = {}): Promise<FileRegistry> {
     const r = await openRegistry(backend.node(i).dataDir, { ...backend.node(i), hashParams, logger, ...opts });
