@@ -9,6 +9,7 @@ COPY state/package.json state/
 COPY store/package.json store/
 COPY broker/package.json broker/
 COPY ingest/package.json ingest/
+COPY alerts/package.json alerts/
 COPY api/package.json api/
 COPY devices/package.json devices/
 COPY dashboard/package.json dashboard/

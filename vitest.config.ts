@@ -23,6 +23,7 @@ export default defineConfig({
       project('store', ['store/src/**/*.test.ts', 'store/test/**/*.test.ts'], 60_000),
       project('broker', ['broker/src/**/*.test.ts']),
       project('ingest', ['ingest/src/**/*.test.ts']),
+      project('alerts', ['alerts/test/**/*.test.ts']),
       project('api', ['api/src/**/*.test.ts']),
       project('devices', ['devices/src/**/*.test.ts']),
       project('dashboard', ['dashboard/src/**/*.test.ts', 'dashboard/test/**/*.test.ts'], 90_000),

@@ -1,21 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { AlertEvent, Notify, Severity } from '@cityhub/contracts';
-import type { Logger } from '../ingest.js';
+import type { AlertEvent, Delivery, Logger, Notify, Severity } from '@cityhub/contracts';
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
-
-/** One delivery of one alert event to one target, as operators see it. */
-export interface Delivery {
-  id: string;
-  event: string;
-  target: string;
-  channel: 'webhook' | 'email';
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  last_error: string | null;
-  updated: number;
-}
 
 export interface NotifierOptions {
   notify: () => Notify;

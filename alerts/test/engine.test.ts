@@ -2,22 +2,25 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, type AlertEvent } from '@cityhub/contracts';
+import { DEFAULT_RULES, silentLogger as quiet, type AlertEvent, type SharedDocument } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
+import { openSharedDocument, sharedDocPath } from '@cityhub/state';
 import { createDuckDbStore, type Point, type Store } from '@cityhub/store';
-import { AlertEngine } from './engine.js';
+import { AlertEngine } from '../src/engine.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const MIN = 60_000;
 
 describe('AlertEngine with the built-in rules, on the real DuckDB alert log', () => {
   let dir: string;
   let store: Store;
   let hubNow: number;
-  const open = () => AlertEngine.open({
-    store, rules: () => DEFAULT_RULES, statePath: join(dir, 'alerts', 'state.json'), logger: quiet,
-    asset: (id) => findAsset(id)?.properties, now: () => hubNow,
-  });
+  const docs: SharedDocument[] = [];
+  // The engine's state in the shared document `alerts`, as the hub keeps it: a file under the data directory.
+  const open = async () => {
+    const stateDoc = await openSharedDocument('alerts', { dataDir: dir });
+    docs.push(stateDoc);
+    return AlertEngine.open({ store, rules: () => DEFAULT_RULES, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties, now: () => hubNow });
+  };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cityhub-alerts-'));
     store = createDuckDbStore({ path: ':memory:' });
@@ -25,6 +28,7 @@ describe('AlertEngine with the built-in rules, on the real DuckDB alert log', ()
     hubNow = Date.UTC(2026, 10, 23, 9, 0);
   });
   afterEach(async () => {
+    await Promise.all(docs.splice(0).map((d) => d.close()));
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -151,13 +155,14 @@ describe('AlertEngine saving', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cityhub-alerts-save-'));
     const store = createDuckDbStore({ path: ':memory:' });
     await store.init();
-    const statePath = join(dir, 'state.json');
-    const e = await AlertEngine.open({ store, rules: () => DEFAULT_RULES, statePath, logger: quiet, asset: (id) => findAsset(id)?.properties });
+    const stateDoc = await openSharedDocument('alerts', { dataDir: dir });
+    const e = await AlertEngine.open({ store, rules: () => DEFAULT_RULES, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties });
     await e.flush(); // nothing to do
     e.onPoints([{ kind: 'traffic', asset: 'link-1', device: 'd', ts: Date.now() - 60_000, seq: 0, values: { speed_kmh: 10 } }]);
     await e.close();
+    await stateDoc.close();
     const { readFile } = await import('node:fs/promises');
-    const saved = JSON.parse(await readFile(statePath, 'utf8')) as { keys: Record<string, { since?: number }> };
+    const saved = JSON.parse(await readFile(sharedDocPath('alerts', dir), 'utf8')) as { keys: Record<string, { since?: number }> };
     expect(typeof saved.keys['congestion|link-1']?.since).toBe('number');
     await store.close();
     await rm(dir, { recursive: true, force: true });

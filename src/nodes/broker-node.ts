@@ -1,17 +1,15 @@
+import { startAlertLeader } from '@cityhub/alerts';
 import type { Config } from '@cityhub/contracts';
-import { startHealthServer } from './health-server.js';
-import type { Logger } from './logger.js';
-import { openNodeState } from './node-state.js';
-import { deviceHooks, ingestReadiness, listenBroker, openIngest } from './parts.js';
-import { startAlertLeader } from './alert-leader.js';
-import { sharedBrokerState } from './redis.js';
-import { relayLive } from './relay.js';
-import { serviceHook } from './service.js';
+import { relayLive } from '../live/relay.js';
+import { startHealthServer } from '../ops/health-server.js';
+import type { Logger } from '../ops/logger.js';
+import { brokerBus, deviceHooks, listenBroker } from '../wiring/broker.js';
+import { ingestReadiness, openIngest } from '../wiring/ingest.js';
+import { openNodeState } from '../wiring/node-state.js';
+import { sharedBrokerState } from '../wiring/redis.js';
+import { serviceHook } from '../wiring/service.js';
 
 export interface RunningBrokerNode { mqttUrl: string; mqttExtra: string[]; httpUrl: string; stop(): Promise<void> }
-
-/** How long after a write its rollup buckets are rebuilt once more, in ms. */
-const ROLLUP_SETTLE_MS = 5_000;
 
 /**
  * `cityhub broker`: one broker node of a split deployment. It takes its own connections' readings into its
@@ -19,12 +17,10 @@ const ROLLUP_SETTLE_MS = 5_000;
  * `CITYHUB_REDIS_URL`, subscriptions, retained status, sessions and wills are shared with the other nodes,
  * and so are the device registry, API tokens and alert rules. It publishes the readings it validated on
  * `cityhub/live/{kind}`, where api nodes take their live feed and the node that runs the alert engine for
- * all of them (one at a time, see `startAlertLeader`) takes its readings.
+ * all of them (one at a time, see `startAlertLeader` in @cityhub/alerts) takes its readings.
  */
 export async function startBrokerNode(config: Config, log: Logger): Promise<RunningBrokerNode> {
-  // Other nodes write the same InfluxDB: rollups touched by a device that moved between nodes are rebuilt
-  // once more a few seconds later (see RollupSettler in the store).
-  const { dataDir, stops, registry, tokens, rules, store, metrics } = await openNodeState(config, log, 'broker', { settleMs: ROLLUP_SETTLE_MS });
+  const { dataDir, stops, registry, tokens, rules, store, metrics, part } = await openNodeState(config, log, 'broker');
   try {
     const redisUrl = config.CITYHUB_REDIS_URL;
     const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics });
@@ -35,7 +31,7 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
     const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, ingest), service: serviceHook(config, tokens) }, stops, state?.aedes);
     metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
     relayLive(broker, ingest, stops, { always: true });
-    const alerting = await startAlertLeader({ config, dataDir, store, registry, rules, broker, log: log.child({ name: 'alert-leader' }) });
+    const alerting = await startAlertLeader({ config, dataDir, store, registry, rules, bus: brokerBus(broker), log: part });
     stops.push('alerts', () => alerting.stop());
 
     const health = startHealthServer({

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
-import type { Logger } from './logger.js';
+import type { Logger } from '../ops/logger.js';
 
 /** What aedes takes to share subscriptions, retained messages, sessions and wills with the other nodes. */
 export interface SharedBrokerState {

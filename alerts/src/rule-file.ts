@@ -13,8 +13,8 @@ const defaults = (): RuleSet => ({ rules: DEFAULT_RULES, notify: { webhooks: [] 
 
 /**
  * The alert rules and notification targets, kept in a shared document: `<data dir>/rules.json` on one
- * machine, a Redis key when several nodes share them (the hub opens it; see `openSharedDocument('rules')`
- * in devices). The built-in rules until someone saves a set. Another process's change is seen within
+ * machine, a Redis key when several nodes share them (see `openRules`, which opens `openSharedDocument('rules')`
+ * of @cityhub/state). The built-in rules until someone saves a set. Another process's change is seen within
  * `checkMs`; a stored set that fails validation keeps the last good one, and `problem` says why.
  */
 export class RuleFile {

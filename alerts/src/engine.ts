@@ -1,10 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { AlertEvent, AssetProperties, Kind, Rule, SharedDocument } from '@cityhub/contracts';
+import { cityClock, DEFAULT_CITY_TZ, type AlertEvent, type AssetProperties, type CityClock, type DeviceStatus, type Kind, type Logger, type Rule, type SharedDocument } from '@cityhub/contracts';
 import type { Point, Store } from '@cityhub/store';
-import type { Logger } from '../ingest.js';
-import { athens } from './local-time.js';
 
 /** What one rule remembers of one asset. */
 interface KeyState {
@@ -30,17 +26,21 @@ export interface AlertEngineOptions {
   /** An asset's catalogue properties (for thresholds relative to them). */
   asset: (id: string) => (AssetProperties & { kind: Kind }) | undefined;
   rules: () => readonly Rule[];
-  /** Where the engine keeps its state across restarts: a file, or a document shared by the nodes that take turns running the engine. */
-  statePath?: string;
-  stateDoc?: SharedDocument;
+  /**
+   * Where the engine keeps its state across restarts: the shared document `alerts` (a file under the data
+   * directory, or a Redis key shared by the nodes that take turns running the engine).
+   */
+  stateDoc: SharedDocument;
   logger: Logger;
+  /** The city's time zone (CITYHUB_TZ), whose nights and days the baseload rules follow; Europe/Athens by default. */
+  timeZone?: string;
   now?: () => number;
 }
 
 /**
  * Evaluates alert rules on readings as they become durable. Durations run on device time, so a five-minute
  * condition means five minutes of readings, whenever they arrive; silence runs on the hub's clock. What a
- * rule remembers (how long a condition has held, which alerts are open, yesterday's peak) is saved to disk,
+ * rule remembers (how long a condition has held, which alerts are open, yesterday's peak) is saved in its shared document,
  * so after a restart a condition that was four minutes in needs one more minute, not five.
  */
 export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
@@ -50,26 +50,23 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private readonly clock: CityClock;
 
   private constructor(private readonly o: AlertEngineOptions) {
     super();
     this.now = o.now ?? Date.now;
+    this.clock = cityClock(o.timeZone ?? DEFAULT_CITY_TZ);
   }
 
   static async open(o: AlertEngineOptions): Promise<AlertEngine> {
     const e = new AlertEngine(o);
     try {
-      let text: string | null = null;
-      if (o.stateDoc) {
-        await o.stateDoc.sync();
-        text = o.stateDoc.read().text;
-      } else if (o.statePath) {
-        text = await readFile(o.statePath, 'utf8');
-      }
+      await o.stateDoc.sync();
+      const text = o.stateDoc.read().text;
       const s = text === null ? null : JSON.parse(text) as EngineState;
       if (s?.version === 1) e.state = s;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') o.logger.warn({ err }, 'alert state unreadable; starting afresh');
+      o.logger.warn({ err }, 'alert state unreadable; starting afresh');
     }
     e.timer = setInterval(() => { e.checkSilence(); void e.flush(); }, 5_000);
     e.timer.unref();
@@ -103,7 +100,7 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   }
 
   /** A device's status: `offline` is also what its last will says. */
-  onStatus(asset: string, kind: Kind, status: 'online' | 'offline'): void {
+  onStatus(asset: string, kind: Kind, status: DeviceStatus): void {
     for (const rule of this.o.rules()) {
       if (rule.type !== 'offline' || !rule.enabled || rule.kind !== kind || (rule.asset && rule.asset !== asset)) continue;
       this.offline(rule, asset, status === 'offline', this.now(), status === 'offline' ? 'its last will or its own status said offline' : null);
@@ -150,7 +147,8 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   private baseload(rule: Extract<Rule, { type: 'baseload' }>, p: Point): void {
     const v = p.values.power_kw;
     if (v === undefined) return;
-    const { day, hour } = athens(p.ts);
+    const day = this.clock.dayKey(p.ts);
+    const hour = this.clock.hour(p.ts);
     const night = hour >= rule.night_from_hour && hour < rule.night_to_hour;
     const peak = this.state.peaks[p.asset];
     const prev = peak ? (peak.day === day ? peak.prevMax : peak.max) : null;
@@ -166,7 +164,7 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
 
   /** The previous local day's peak power of each building. */
   private peak(asset: string, ts: number, v: number): void {
-    const { day } = athens(ts);
+    const day = this.clock.dayKey(ts);
     const p = this.state.peaks[asset];
     if (!p) this.state.peaks[asset] = { day, max: v, prevMax: null };
     else if (p.day === day) p.max = Math.max(p.max, v);
@@ -266,19 +264,12 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
     if (this.dirty) {
       this.dirty = false;
       const text = JSON.stringify(this.state);
-      if (this.o.stateDoc) {
-        try {
-          await this.o.stateDoc.update(() => ({ text, result: undefined }));
-        } catch (err) {
-          // Redis away: the state stays in memory and is saved on the next flush.
-          this.dirty = true;
-          this.o.logger.warn({ err: (err as Error).message }, 'alert state not saved; kept for the next try');
-        }
-      } else if (this.o.statePath) {
-        await mkdir(dirname(this.o.statePath), { recursive: true });
-        const tmp = `${this.o.statePath}.tmp`;
-        await writeFile(tmp, text);
-        await rename(tmp, this.o.statePath);
+      try {
+        await this.o.stateDoc.update(() => ({ text, result: undefined }));
+      } catch (err) {
+        // Redis away (or the file's lock held too long): the state stays in memory and is saved on the next flush.
+        this.dirty = true;
+        this.o.logger.warn({ err: (err as Error).message }, 'alert state not saved; kept for the next try');
       }
     }
   }

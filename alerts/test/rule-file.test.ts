@@ -1,38 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_RULES, RuleSet, type SharedDocument } from '@cityhub/contracts';
-import { describe, expect, it } from 'vitest';
+import { openSharedDocument, sharedDocPath } from '@cityhub/state';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { RuleFile } from './rule-file.js';
+import { RuleFile } from '../src/rule-file.js';
 
 /**
- * A document in memory: what RuleFile needs of the file or Redis documents (those are tested in devices,
- * which ingest does not import). It counts reads, to hold RuleFile to its throttle.
+ * The rules document as the hub keeps it on one machine (`<data dir>/rules.json`, a FileDocument), wrapped
+ * to count reads, to hold RuleFile to its throttle. `write` is another process's change: a second document
+ * on the same file (null removes the file).
  */
-class MemoryDocument implements SharedDocument {
-  readonly location = 'memory:rules';
+class CountedDocument implements SharedDocument {
   reads = 0;
-  private text: string | null = null;
-  private version = 0;
+  private constructor(private readonly doc: SharedDocument, private readonly other: SharedDocument, private readonly path: string) {}
+
+  static async open(dir: string): Promise<CountedDocument> {
+    const d = new CountedDocument(await openSharedDocument('rules', { dataDir: dir }), await openSharedDocument('rules', { dataDir: dir }), sharedDocPath('rules', dir));
+    opened.push(d);
+    return d;
+  }
+
+  get location(): string {
+    return this.doc.location;
+  }
 
   read(): { text: string | null; stamp: string } {
     this.reads++;
-    return { text: this.text, stamp: String(this.version) };
+    return this.doc.read();
   }
 
-  async update<T>(fn: (text: string | null) => { text?: string; result: T }): Promise<T> {
-    const { text, result } = fn(this.text);
-    if (text !== undefined) this.write(text);
-    return result;
+  update<T>(fn: (text: string | null) => { text?: string; result: T }): Promise<T> {
+    return this.doc.update(fn);
   }
 
   /** Another process's write. */
-  write(text: string | null): void {
-    this.text = text;
-    this.version++;
+  async write(text: string | null): Promise<void> {
+    if (text === null) await rm(this.path, { force: true });
+    else await this.other.update(() => ({ text, result: undefined }));
   }
 
-  async sync(): Promise<void> {}
-  async close(): Promise<void> {}
+  sync(): Promise<void> {
+    return this.doc.sync();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.doc.close(), this.other.close()]);
+  }
 }
+
+const opened: CountedDocument[] = [];
+let dir: string;
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'cityhub-rules-')); });
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((d) => d.close()));
+  await rm(dir, { recursive: true, force: true });
+});
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const custom = {
@@ -42,12 +66,12 @@ const custom = {
 
 describe('RuleFile', () => {
   it('serves the built-in rules until a set is saved, then the saved set', async () => {
-    const doc = new MemoryDocument();
+    const doc = await CountedDocument.open(dir);
     const rules = new RuleFile(doc);
     expect(rules.get().rules).toEqual(DEFAULT_RULES);
     expect(rules.get().notify).toEqual({ webhooks: [] });
     expect(rules.problem).toBeNull();
-    expect(rules.location).toBe('memory:rules');
+    expect(rules.location).toBe(join(dir, 'rules.json'));
 
     const saved = await rules.put(custom);
     expect(saved.rules.map((r) => r.id)).toEqual(['slow-link']);
@@ -59,7 +83,7 @@ describe('RuleFile', () => {
   });
 
   it('validates a set before saving: an invalid one throws the zod error and changes nothing', async () => {
-    const doc = new MemoryDocument();
+    const doc = await CountedDocument.open(dir);
     const rules = new RuleFile(doc);
     const bad = [
       { rules: [{ ...custom.rules[0], metric: 'clients' }] },
@@ -76,39 +100,39 @@ describe('RuleFile', () => {
   });
 
   it('keeps the last good set when the stored one is invalid, says why, and recovers', async () => {
-    const doc = new MemoryDocument();
+    const doc = await CountedDocument.open(dir);
     const rules = new RuleFile(doc, { checkMs: 0 });
     await rules.put(custom);
-    doc.write('{"rules": [{"id": "Not An Id"}]}');
+    await doc.write('{"rules": [{"id": "Not An Id"}]}');
     expect(rules.get().rules.map((r) => r.id)).toEqual(['slow-link']);
-    expect(rules.problem).toMatch(/^memory:rules: /);
-    doc.write('not json');
+    expect(rules.problem?.startsWith(`${join(dir, 'rules.json')}: `)).toBe(true);
+    await doc.write('not json');
     expect(rules.get().rules.map((r) => r.id)).toEqual(['slow-link']);
     expect(rules.problem).toMatch(/JSON/);
-    doc.write(JSON.stringify({ rules: [] }));
+    await doc.write(JSON.stringify({ rules: [] }));
     expect(rules.get().rules).toEqual([]);
     expect(rules.problem).toBeNull();
     // A removed set means the built-in rules again, on every node alike.
-    doc.write(null);
+    await doc.write(null);
     expect(rules.get().rules).toEqual(DEFAULT_RULES);
   });
 
   it('looks at the document at most once per checkMs however often get is called', async () => {
-    const doc = new MemoryDocument();
+    const doc = await CountedDocument.open(dir);
     const rules = new RuleFile(doc, { checkMs: 150 });
     const before = doc.reads;
     for (let i = 0; i < 100_000; i++) rules.get();
     expect(doc.reads - before).toBeLessThanOrEqual(1);
 
     // Another node's change is seen once the interval has passed, not before.
-    doc.write(JSON.stringify(custom));
+    await doc.write(JSON.stringify(custom));
     expect(rules.get().rules).toEqual(DEFAULT_RULES);
     await sleep(170);
     expect(rules.get().rules.map((r) => r.id)).toEqual(['slow-link']);
   });
 
   it('throttles to once a second by default, and a put is seen at once by its own instance', async () => {
-    const doc = new MemoryDocument();
+    const doc = await CountedDocument.open(dir);
     const a = new RuleFile(doc);
     const b = new RuleFile(doc);
     const before = doc.reads;

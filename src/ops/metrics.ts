@@ -8,12 +8,15 @@ export interface MetricSources {
   connectedDevices: () => number;
 }
 
+/** The hub's metrics: the Prometheus registry, what the API reports, store write latency, and the sources read at each scrape. */
+export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number) => void; attach(src: MetricSources): void }
+
 /**
  * The hub's Prometheus metrics: readings in and out, rejects by reason, spool depth, store write latency,
  * connected devices, live clients, HTTP latency, per-device loss (seq gaps). Gauges and totals that the
  * hub already counts are read at scrape time, so the hot path does not pay for them.
  */
-export function createMetrics(): { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number) => void; attach(src: MetricSources): void } {
+export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cityhub_process_' });
   let src: MetricSources | undefined;

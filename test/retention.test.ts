@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@cityhub/contracts';
-import { retentionCutoffs } from './retention.js';
+import { retentionCutoffs } from '../src/ops/retention.js';
 
 describe('retentionCutoffs', () => {
   const now = Date.UTC(2026, 10, 23, 10, 37, 12);

@@ -1,0 +1,37 @@
+import type { Config, DeviceRegistry } from '@cityhub/contracts';
+import { Ingest } from '@cityhub/ingest';
+import type { Store } from '@cityhub/store';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { startRetention } from '../ops/retention.js';
+import type { Stops } from './stops.js';
+
+/**
+ * Opens the spool and writer on `store`, and (unless `retention` is false) the retention job; each is
+ * registered in `stops`.
+ */
+export async function openIngest(o: {
+  config: Config; dataDir: string; store: Store; registry: DeviceRegistry; log: Logger; stops: Stops;
+  metrics: Metrics; retention?: boolean;
+}): Promise<Ingest> {
+  const { config, dataDir, store, registry, log, stops } = o;
+  const ingest = await Ingest.open({
+    store, registry, dataDir, logger: log.child({ name: 'ingest' }),
+    maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
+    spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024,
+    writer: { onWrite: o.metrics.storeWrite },
+  });
+  ingest.start();
+  stops.push('ingest', () => ingest.close());
+  if (o.retention !== false) stops.push('retention', startRetention(store, config, log.child({ name: 'retention' })));
+  return ingest;
+}
+
+/** Readiness of a node's ingest: the store takes writes, the spool has room. */
+export function ingestReadiness(ingest: Ingest): Record<'store' | 'spool', { ok: boolean; detail?: string }> {
+  const lastError = ingest.writer.stats.lastError;
+  return {
+    store: { ok: lastError === null, ...(lastError && { detail: lastError }) },
+    spool: { ok: !ingest.spool.isFull(), detail: `${ingest.spool.backlogBytes()} bytes waiting` },
+  };
+}
