@@ -1,50 +1,21 @@
 import { createServer } from 'node:net';
-import { silentLogger } from '@cityhub/contracts';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isStateError } from '../src/errors.js';
-import { RedisDocument, type RedisDocumentOptions } from '../src/redis-doc.js';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { RedisDocument } from '../src/redis-doc.js';
 import { sleep, until } from './poll.js';
+import { useRedisBed } from './redis-bed.js';
 
 const KEY = 'cityhub:doc:devices';
 
-let server: RedisServer;
-let admin: Redis;
-const closers: Array<() => Promise<void>> = [];
-const warnings: unknown[][] = [];
-const logger = { ...silentLogger, warn: (...a: unknown[]) => { warnings.push(a); } };
-
-async function open(name = 'devices', opts: RedisDocumentOptions = {}): Promise<RedisDocument> {
-  const d = await RedisDocument.open(server.url, name, { logger, ...opts });
-  closers.push(() => d.close());
-  return d;
-}
-
-beforeAll(async () => {
-  server = await startRedis();
-  admin = new Redis(server.url);
-  // The admin connection lives through the restarts below.
-  admin.on('error', () => undefined);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
-beforeEach(async () => {
-  warnings.length = 0;
-  await admin.flushall();
-});
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
+const bed = useRedisBed();
+const { open } = bed;
 
 describe('RedisDocument', () => {
   it('fetches the current version before open resolves, and names its key without the password', async () => {
-    await admin.hset('cityhub:doc:rules', 'text', '{"rules":[]}', 'version', '7.abc');
+    await bed.admin.hset('cityhub:doc:rules', 'text', '{"rules":[]}', 'version', '7.abc');
     const d = await open('rules');
     expect(d.read()).toEqual({ text: '{"rules":[]}', stamp: '7.abc' });
-    expect(d.location).toBe(`${server.url}#cityhub:doc:rules`);
+    expect(d.location).toBe(`${bed.server.url}#cityhub:doc:rules`);
     const empty = await open('tokens');
     expect(empty.read()).toEqual({ text: null, stamp: 'absent' });
   });
@@ -52,14 +23,14 @@ describe('RedisDocument', () => {
   it('retries a transaction when another writer changed the key between its read and its write', async () => {
     const d = await open();
     await d.update(() => ({ text: '["first"]', result: undefined }));
-    await admin.ping();
+    await bed.admin.ping();
     let calls = 0;
     await d.update((text) => {
       calls++;
       if (calls === 1) {
         // Another writer, after this update's WATCH and before its EXEC. The write leaves at once; the
         // pause gives Redis time to run it before the EXEC is sent.
-        void admin.hset(KEY, 'text', '["first","other"]', 'version', '99.other');
+        void bed.admin.hset(KEY, 'text', '["first","other"]', 'version', '99.other');
         const t = performance.now();
         while (performance.now() - t < 50) { /* hold the EXEC back */ }
       }
@@ -67,8 +38,8 @@ describe('RedisDocument', () => {
     });
     expect(calls).toBe(2);
     expect(d.conflicts).toBe(1);
-    expect(await admin.hget(KEY, 'text')).toBe('["first","other","mine"]');
-    expect(await admin.hget(KEY, 'version')).toMatch(/^100\./);
+    expect(await bed.admin.hget(KEY, 'text')).toBe('["first","other","mine"]');
+    expect(await bed.admin.hget(KEY, 'version')).toMatch(/^100\./);
     expect(d.read().text).toBe('["first","other","mine"]');
   });
 
@@ -77,7 +48,7 @@ describe('RedisDocument', () => {
     const b = await open();
     const inc = (d: RedisDocument) => d.update((text) => ({ text: String(Number(text ?? '0') + 1), result: undefined }));
     await Promise.all(Array.from({ length: 40 }, () => [inc(a), inc(b)]).flat());
-    expect(await admin.hget(KEY, 'text')).toBe('80');
+    expect(await bed.admin.hget(KEY, 'text')).toBe('80');
     await until(() => a.read().text === '80' && b.read().text === '80', 1_000);
   });
 
@@ -85,14 +56,14 @@ describe('RedisDocument', () => {
     const d = await open();
     await expect(d.update(() => { throw new Error('no'); })).rejects.toThrow('no');
     expect(await d.update(() => ({ result: 42 }))).toBe(42);
-    expect(await admin.exists(KEY)).toBe(0);
+    expect(await bed.admin.exists(KEY)).toBe(0);
   });
 
   it('picks up a write whose notification it missed: sync at once, the periodic check within refetchMs', async () => {
     const a = await open('devices', { refetchMs: 60_000 });
     const b = await open('devices', { refetchMs: 200 });
     // Written without the PUBLISH: as if it happened while the subscriptions were reconnecting.
-    await admin.hset(KEY, 'text', 'quiet', 'version', '1.quiet');
+    await bed.admin.hset(KEY, 'text', 'quiet', 'version', '1.quiet');
     await sleep(50);
     expect(a.read().text).toBeNull();
     await a.sync();

@@ -9,7 +9,8 @@ import { openSharedDocument, type SharedDocName } from '@cityhub/state';
 import { isDeviceError } from '../errors.js';
 import { TokenStore } from '../tokens/token-store.js';
 import { openRegistry, type FileRegistry, type RegistryOptions } from './file-registry.js';
-import { startRedis, sleep, until, type RedisServer } from './state.fixture.js';
+import { sleep, until } from '../../../state/test/poll.js';
+import { startRedis, type RedisServer } from '../../../state/test/redis-server.js';
 
 // One body, two backends: several "nodes" on one data directory (the file) or on one Redis, each with a
 // data directory of its own (so nothing can pass between them through files).
