@@ -6,9 +6,35 @@ import { DEFAULT_RULES, silentLogger as quiet, type AlertEvent, type SharedDocum
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { openSharedDocument, sharedDocPath } from '@cityhub/state';
 import { createDuckDbStore, type Point, type Store } from '@cityhub/store';
+import { useRedisBed } from '../../state/test/redis-bed.js';
 import { AlertEngine } from '../src/engine.js';
 
 const MIN = 60_000;
+
+const pt = (asset: string, kind: Point['kind'], ts: number, values: Record<string, number>): Point => ({ kind, asset, device: `d-${asset}`, ts, seq: 0, values });
+
+/**
+ * A congestion condition 4 minutes in when the engine stops needs one more minute after `open` brings it
+ * back from its saved state; the alert it opens stays open across the next restart, to be cleared later.
+ */
+async function carriesStateAcrossRestarts(open: () => Promise<AlertEngine>, t0: number): Promise<void> {
+  let e = await open();
+  e.onPoints([0, 2, 4].map((m) => pt('link-1', 'traffic', t0 + m * MIN, { speed_kmh: 10 })));
+  await e.close();
+  e = await open();
+  const events: AlertEvent[] = [];
+  e.on('event', (ev) => events.push(ev));
+  e.onPoints([pt('link-1', 'traffic', t0 + 5 * MIN, { speed_kmh: 10 })]);
+  expect(events.map((x) => x.state)).toEqual(['opened']);
+  await e.close();
+  e = await open();
+  expect(e.openAlerts().map((a) => a.rule)).toEqual(['congestion']);
+  const later: AlertEvent[] = [];
+  e.on('event', (ev) => later.push(ev));
+  e.onPoints([pt('link-1', 'traffic', t0 + 9 * MIN, { speed_kmh: 40 })]);
+  expect(later.map((x) => [x.state, x.alert])).toEqual([['cleared', events[0]!.alert]]);
+  await e.close();
+}
 
 describe('AlertEngine with the built-in rules, on the real DuckDB alert log', () => {
   let dir: string;
@@ -32,7 +58,6 @@ describe('AlertEngine with the built-in rules, on the real DuckDB alert log', ()
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const pt = (asset: string, kind: Point['kind'], ts: number, values: Record<string, number>): Point => ({ kind, asset, device: `d-${asset}`, ts, seq: 0, values });
 
   it('opens congestion after 5 minutes below 40 % of free flow, and clears above 50 % (hysteresis)', async () => {
     const e = await open();
@@ -71,24 +96,7 @@ describe('AlertEngine with the built-in rules, on the real DuckDB alert log', ()
   });
 
   it('keeps a condition that was 4 minutes in across a restart: one more minute opens it', async () => {
-    let e = await open();
-    const t0 = hubNow - 20 * MIN;
-    e.onPoints([0, 2, 4].map((m) => pt('link-1', 'traffic', t0 + m * MIN, { speed_kmh: 10 })));
-    await e.close();
-    e = await open();
-    const events: AlertEvent[] = [];
-    e.on('event', (ev) => events.push(ev));
-    e.onPoints([pt('link-1', 'traffic', t0 + 5 * MIN, { speed_kmh: 10 })]);
-    expect(events.map((x) => x.state)).toEqual(['opened']);
-    await e.close();
-    // And an open alert stays open across a restart, to be cleared later.
-    e = await open();
-    expect(e.openAlerts().map((a) => a.rule)).toEqual(['congestion']);
-    const later: AlertEvent[] = [];
-    e.on('event', (ev) => later.push(ev));
-    e.onPoints([pt('link-1', 'traffic', t0 + 9 * MIN, { speed_kmh: 40 })]);
-    expect(later.map((x) => [x.state, x.alert])).toEqual([['cleared', events[0]!.alert]]);
-    await e.close();
+    await carriesStateAcrossRestarts(open, hubNow - 20 * MIN);
   });
 
   it('opens hotspot-offline on a last will and on 15 minutes of silence, and clears on the next reading', async () => {
@@ -166,5 +174,23 @@ describe('AlertEngine saving', () => {
     expect(typeof saved.keys['congestion|link-1']?.since).toBe('number');
     await store.close();
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('AlertEngine state on Redis, as broker nodes hand the engine over', () => {
+  const bed = useRedisBed();
+  let store: Store;
+  beforeEach(async () => {
+    store = createDuckDbStore({ path: ':memory:' });
+    await store.init();
+  });
+  afterEach(() => store.close());
+
+  it('continues where the last engine stopped: each engine on its own connection, as the next leader would be', async () => {
+    const open = async () => AlertEngine.open({
+      store, rules: () => DEFAULT_RULES, stateDoc: await bed.open('alerts'), logger: quiet, asset: (id) => findAsset(id)?.properties,
+    });
+    await carriesStateAcrossRestarts(open, Date.now() - 20 * MIN);
+    expect(await bed.admin.hget('cityhub:doc:alerts', 'text')).toContain('congestion|link-1');
   });
 });
