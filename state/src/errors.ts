@@ -1,3 +1,5 @@
+import { CodedError } from '@cityhub/contracts';
+
 /**
  * The shared-state workspace's coded errors. Code matches on `code`; users read the message. Callers with an
  * error catalogue of their own (the device registry) translate these codes into theirs.
@@ -14,11 +16,8 @@ export const STATE_ERRORS = {
 export type StateErrorCode = keyof typeof STATE_ERRORS;
 
 /** An error of a shared document (file or Redis), with a stable `code`. */
-export class StateError extends Error {
+export class StateError extends CodedError<StateErrorCode> {
   override readonly name = 'StateError';
-  constructor(readonly code: StateErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** True when `e` is a StateError, optionally of the given code. */
