@@ -5,9 +5,11 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY state/package.json state/
 COPY store/package.json store/
 COPY broker/package.json broker/
 COPY ingest/package.json ingest/
+COPY alerts/package.json alerts/
 COPY api/package.json api/
 COPY devices/package.json devices/
 COPY simulator/package.json simulator/

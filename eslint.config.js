@@ -17,6 +17,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
+  // Tests beside the sources of these workspaces are outside their build (no test in dist): their own test project types them.
+  ...['devices', 'ingest'].map((w) => ({ files: [`${w}/src/**/*.test.ts`, `${w}/src/**/*.fixture.ts`], languageOptions: { parserOptions: { projectService: false, project: [`${w}/test/tsconfig.json`], tsconfigRootDir: import.meta.dirname } } })),
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -19,9 +19,11 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       project('contracts', ['contracts/src/**/*.test.ts']),
+      project('state', ['state/test/**/*.test.ts']),
       project('store', ['store/src/**/*.test.ts', 'store/test/**/*.test.ts'], 60_000),
       project('broker', ['broker/src/**/*.test.ts']),
       project('ingest', ['ingest/src/**/*.test.ts']),
+      project('alerts', ['alerts/test/**/*.test.ts']),
       project('api', ['api/src/**/*.test.ts']),
       project('devices', ['devices/src/**/*.test.ts']),
       project('simulator', ['simulator/test/**/*.test.ts'], 30_000),

@@ -24,7 +24,7 @@ export const LAYERS = {
   devices: { rank: 2, imports: ['contracts', 'state'] },
   ingest: { rank: 2, imports: ['contracts', 'store'] },
   alerts: { rank: 2, imports: ['contracts', 'store', 'state'] },
-  simulator: { rank: 3, imports: ['contracts', 'devices'] },
+  simulator: { rank: 3, imports: ['contracts', 'state', 'devices'] },
   api: { rank: 3, imports: ['contracts', 'store'] },
   dashboard: { rank: 3, imports: ['contracts'] },
   root: { rank: 9, imports: ['*'] },

@@ -1,11 +1,11 @@
 import { parseConfig, ConfigError } from '@cityhub/contracts';
 import { devicesCommand, tokensCommand } from '@cityhub/devices';
 import { simulateCommand } from '@cityhub/simulator';
-import { startApiNode } from './api-node.js';
-import { startBrokerNode } from './broker-node.js';
-import { startHub } from './hub.js';
-import { startIngestNode } from './ingest-node.js';
-import { createLogger } from './logger.js';
+import { startApiNode } from './nodes/api-node.js';
+import { startBrokerNode } from './nodes/broker-node.js';
+import { startHub } from './nodes/hub.js';
+import { startIngestNode } from './nodes/ingest-node.js';
+import { createLogger } from './ops/logger.js';
 
 export const HELP = `cityhub: the City Hub smart-city data hub
 

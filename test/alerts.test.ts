@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signature } from '@cityhub/alerts';
 import { DEFAULT_RULES } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
-import { signature } from '@cityhub/ingest';
 import { CLI, startHub, waitFor, type Credentials, type TestHub } from './harness.js';
 import { freePort } from './mosquitto.js';
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@cityhub/contracts';
 import { createBroker, type RunningBroker } from '@cityhub/broker';
 import { pino } from 'pino';
-import { sharedBrokerState, type SharedBrokerState } from '../src/redis.js';
+import { sharedBrokerState, type SharedBrokerState } from '../src/wiring/redis.js';
 import { ROOT } from './harness.js';
 import { startRedis, type RedisServer } from './redis.js';
 

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { AlertEvent, AssetCollection, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
+import type { AlertEvent, AssetCollection, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { ExportLimits } from './export/plan.js';
 import type { LiveLimits } from './live-connection.js';
@@ -31,7 +31,7 @@ export interface ApiDeps {
   alerts?: {
     events: EventEmitter<{ event: [AlertEvent] }>;
     acknowledge(alert: string, by: string): Promise<AlertEvent | null>;
-    deliveries(): readonly object[];
+    deliveries(): readonly Delivery[];
   };
   /** A MapLibre style URL drawn under the city layers (`CITYHUB_BASEMAP_STYLE`); the offline style when absent. */
   basemapStyle?: string;
@@ -72,13 +72,5 @@ export interface ApiMetrics {
   liveClients(delta: 1 | -1): void;
 }
 
-/** What ingest counts per device. */
-export interface DeviceAccounting {
-  status: 'online' | 'offline' | 'unknown';
-  lastSeen: number | null;
-  lastTs: number | null;
-  readings: number;
-  gaps: number;
-  repeats: number;
-  rejected: Record<string, number>;
-}
+/** What ingest counts per device (the schema is in contracts). */
+export type { DeviceAccounting };

@@ -1,116 +1,19 @@
-import type { TlsOptions } from 'node:tls';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import type { Logger } from '@cityhub/contracts';
-import { publishRight, type DeviceIdentity, type ServiceIdentity } from './acl.js';
+import { publishRight } from './acl.js';
+import { DEFAULT_LIMITS, type BrokerContext, type BrokerOptions, type RunningBroker } from './types.js';
 import { PublishRate, SubscriptionLimit } from './limits.js';
 import { authorizeForward, authorizePublish, deadLetterWildcards, onWildcardError } from './publish.js';
 import { authorizeSubscribe, boundSubscriptions } from './subscribe.js';
 import { transports } from './transports.js';
 import { rememberConnections } from './wills.js';
 
-/** What a telemetry hook says of a payload it made durable. */
-export interface TelemetryVerdict {
-  /** False when the payload is not valid: acknowledged, not relayed. */
-  relay: boolean;
-}
-
-/** What the composition root hands the broker: it knows nothing of ingest or the registry. */
-export interface BrokerHooks {
-  /** The device if the credentials are right, else null. */
-  authenticate(id: string, secret: string): Promise<DeviceIdentity | null>;
-  /**
-   * Takes a telemetry message. Resolve only once it is durable (as readings or dead letters): the PUBACK
-   * is sent after it resolves, and not at all if it rejects (the connection then closes, and the device
-   * publishes it again). Resolve `{ relay: false }` when the payload is not valid: it is then acknowledged
-   * but neither relayed to subscribers nor retained.
-   */
-  telemetry(device: DeviceIdentity, topic: string, payload: Buffer): Promise<TelemetryVerdict | void>;
-  /**
-   * A read-only service client (an api node, a city system): the identity if `username`/`secret` name one,
-   * else null, and the credentials are then checked as a device's. Services may subscribe to every
-   * reading and to the hub's own topics, never publish.
-   */
-  service?(username: string, secret: string): Promise<ServiceIdentity | null> | ServiceIdentity | null;
-  /**
-   * A publish outside the device's own topics (the broker then refuses it and closes the connection), or
-   * an invalid status payload on its own (acknowledged once this resolves, not relayed).
-   */
-  denied(device: DeviceIdentity | null, topic: string, payload: Buffer, why: string): Promise<void>;
-  /** A device's status changed (its own `online`, or `offline` from itself or its last will). */
-  status?(device: DeviceIdentity, status: 'online' | 'offline'): void;
-  /** Connected-device count changed. */
-  connections?(count: number): void;
-}
-
-/** Limits that keep one client from taking the broker down. */
-export interface BrokerLimits {
-  /** Largest MQTT packet accepted, in bytes (the connection closes on a larger one). */
-  maxPacketBytes: number;
-  maxConnectionsPerIp: number;
-  /** Telemetry publishes per second per device, with bursts of `publishBurst`. */
-  publishPerSecond: number;
-  publishBurst: number;
-  /** A device this far behind its rate is disconnected (its readings wait on the device, unacknowledged). */
-  maxThrottleMs: number;
-  /** Largest keep-alive a client may ask for, in seconds. */
-  keepaliveMaxS: number;
-  /** Subscriptions one connection may hold; a filter beyond them gets 0x80 in the SUBACK. */
-  maxSubscriptionsPerClient: number;
-  /** Longest topic filter, in UTF-8 bytes; a longer one gets 0x80 in the SUBACK. */
-  maxFilterBytes: number;
-}
-export const DEFAULT_LIMITS: BrokerLimits = {
-  maxPacketBytes: 1024 * 1024, maxConnectionsPerIp: 20_000, publishPerSecond: 50, publishBurst: 200, maxThrottleMs: 10_000, keepaliveMaxS: 1_200,
-  maxSubscriptionsPerClient: 100, maxFilterBytes: 256,
-};
-
-/** What the limits did, for logs and metrics. */
-export interface LimitStats { throttled: number; rateDisconnects: number; oversize: number; ipRefused: number }
-
-export interface BrokerOptions {
-  hooks: BrokerHooks;
-  logger: Logger;
-  limits?: Partial<BrokerLimits>;
-  /** Extra aedes options (persistence, mq for several nodes, limits). */
-  aedes?: Partial<AedesOptions>;
-}
-
-export interface RunningBroker {
-  readonly aedes: Aedes;
-  /** Listens for MQTT over TCP; resolves with the bound port. */
-  listen(host: string, port: number): Promise<number>;
-  /** MQTT over TLS (mqtts). */
-  listenTls(host: string, port: number, tls: TlsOptions): Promise<number>;
-  /** MQTT over WebSocket (path /mqtt), for browser clients; over TLS when `tls` is given. */
-  listenWs(host: string, port: number, tls?: TlsOptions): Promise<number>;
-  limitStats(): LimitStats;
-  connectedDevices(): number;
-  /** Service clients connected to this node now. */
-  serviceClients(): number;
-  close(): Promise<void>;
-}
+export { DEFAULT_LIMITS } from './types.js';
+export type { BrokerContext, BrokerHooks, BrokerLimits, BrokerOptions, LimitStats, RunningBroker, TelemetryVerdict } from './types.js';
 
 class AuthError extends Error {
   constructor(readonly returnCode: number, message: string) {
     super(message);
   }
-}
-
-/** What the broker's hooks share. */
-export interface BrokerContext {
-  hooks: BrokerHooks;
-  logger: Logger;
-  limits: BrokerLimits;
-  identities: WeakMap<Client, DeviceIdentity>;
-  services: WeakMap<Client, ServiceIdentity>;
-  rate: PublishRate;
-  limitStats: LimitStats;
-  subscriptions: SubscriptionLimit;
-  /** A wildcard publish seen by the parser, until aedes reports it (publish.ts). */
-  wildcards: WeakMap<Client, { topic: string; payload: Buffer }>;
-  counts: { connected: number; services: number };
-  /** The node each device last connected to (wills.ts). */
-  lastNode: Map<string, string>;
 }
 
 function context(opts: BrokerOptions): BrokerContext {

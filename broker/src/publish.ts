@@ -1,6 +1,6 @@
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { isStatusPayload, publishRight, type DeviceIdentity } from './acl.js';
-import type { BrokerContext } from './broker.js';
+import type { BrokerContext } from './types.js';
 import { isForeignWill, judgeForeignWill } from './wills.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Aedes, AedesOptions, Client, Subscription } from 'aedes';
 import { maySubscribe, mayServiceSubscribe } from './acl.js';
-import type { BrokerContext } from './broker.js';
+import type { BrokerContext } from './types.js';
 
 /** Refusals logged per connection: the first, then one in this many, with the count. */
 const LOG_EVERY = 1_000;

@@ -5,7 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Aedes, Client } from 'aedes';
-import type { BrokerContext, RunningBroker } from './broker.js';
+import type { BrokerContext, RunningBroker } from './types.js';
 import { ConnectionsPerIp, guarded } from './limits.js';
 
 type Listeners = Pick<RunningBroker, 'listen' | 'listenTls' | 'listenWs' | 'close'>;

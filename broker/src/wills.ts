@@ -1,7 +1,7 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import { parseTopic } from '@cityhub/contracts';
 import { isStatusPayload } from './acl.js';
-import type { BrokerContext } from './broker.js';
+import type { BrokerContext } from './types.js';
 
 /** Devices whose last connection is remembered (by node); beyond it the oldest half is forgotten. */
 const MAX_REMEMBERED = 200_000;

@@ -12,4 +12,5 @@ export * from './registry.js';
 export * from './rules.js';
 export * from './city-time.js';
 export * from './logger.js';
+export * from './errors.js';
 export type * from './shared-doc.js';

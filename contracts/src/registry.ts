@@ -34,6 +34,24 @@ export const TokenRecord = z.object({
 });
 export type TokenRecord = z.infer<typeof TokenRecord>;
 
+/** What the hub counts per device since it started: readings, last seen, sequence gaps and repeats, rejections by reason. */
+export const DeviceAccounting = z.object({
+  readings: z.number(),
+  rejected: z.record(z.string(), z.number()),
+  /** Hub time of the last message, epoch ms. */
+  lastSeen: z.number().nullable(),
+  /** Device time of the newest reading, epoch ms. */
+  lastTs: z.number().nullable(),
+  maxSeq: z.number().nullable(),
+  /** Sequence numbers skipped (readings lost before they reached the hub). */
+  gaps: z.number(),
+  /** Readings whose seq was not above the highest seen (re-deliveries or late flushes). */
+  repeats: z.number(),
+  /** From the retained status and the last will; `unknown` before the hub heard either. */
+  status: z.enum(['online', 'offline', 'unknown']),
+});
+export type DeviceAccounting = z.infer<typeof DeviceAccounting>;
+
 /** The device registry, shared by the broker (authentication), ingest (binding), the API and the CLI. */
 export interface DeviceRegistry {
   /** The device, or undefined if unknown. Sees devices added by other processes. */

@@ -107,3 +107,18 @@ export const AlertEvent = z.object({
   by: z.string().nullable(),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
+
+/** One delivery of one alert event to one notification target, as operators see it. */
+export const Delivery = z.object({
+  id: z.string(),
+  /** The alert event's id. */
+  event: z.string(),
+  target: z.string(),
+  channel: z.enum(['webhook', 'email']),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number(),
+  last_error: z.string().nullable(),
+  /** Epoch ms of the last change. */
+  updated: z.number(),
+});
+export type Delivery = z.infer<typeof Delivery>;

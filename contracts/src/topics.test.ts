@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopic, statusTopic, telemetryTopic } from './topics.js';
+import { parseDeviceStatus, parseTopic, statusTopic, telemetryTopic } from './topics.js';
 
 describe('topics', () => {
   it('builds and parses device topics', () => {
@@ -10,4 +10,9 @@ describe('topics', () => {
     'city/traffic/tr-1/telemetry/extra', 'city/bus/tr-123/telemetry', 'city/traffic/+/telemetry', 'city/traffic/#',
     'town/traffic/tr-123/telemetry', 'city/traffic/TR-123/telemetry', 'city/traffic/tr-123/config', '$SYS/broker', '',
   ])('refuses %j', (t) => expect(parseTopic(t)).toBeNull());
+  it('reads a status payload: online or offline, from text or bytes, and nothing else', () => {
+    expect(parseDeviceStatus('online')).toBe('online');
+    expect(parseDeviceStatus(Buffer.from('offline'))).toBe('offline');
+    for (const p of ['Online', 'online ', '', '{"status":"online"}']) expect(parseDeviceStatus(p)).toBeUndefined();
+  });
 });

@@ -41,3 +41,12 @@ export function parseTopic(topic: string): DeviceTopic | null {
 /** Status payloads; the offline one is the device's last will. Both are retained. */
 export const STATUS_ONLINE = 'online';
 export const STATUS_OFFLINE = 'offline';
+export type DeviceStatus = typeof STATUS_ONLINE | typeof STATUS_OFFLINE;
+
+const utf8 = new TextDecoder();
+
+/** A status topic's payload as a status; anything other than `online` or `offline` is undefined. */
+export function parseDeviceStatus(payload: Uint8Array | string): DeviceStatus | undefined {
+  const s = typeof payload === 'string' ? payload : utf8.decode(payload);
+  return s === STATUS_ONLINE || s === STATUS_OFFLINE ? s : undefined;
+}

@@ -1,3 +1,5 @@
+import { CodedError } from '@cityhub/contracts';
+
 /**
  * The devices workspace's coded errors. Code matches on `code`; users read the message.
  * `usage` marks errors caused by the caller's input (the CLI exits 2 for them).
@@ -21,11 +23,8 @@ export const DEVICE_ERRORS = {
 export type DeviceErrorCode = keyof typeof DEVICE_ERRORS;
 
 /** An error of the device registry or the simulator, with a stable `code`. */
-export class DeviceError extends Error {
+export class DeviceError extends CodedError<DeviceErrorCode> {
   override readonly name = 'DeviceError';
-  constructor(readonly code: DeviceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 
   /** True when the caller's input caused the error (not the system). */
   get usage(): boolean {

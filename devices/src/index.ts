@@ -1,18 +1,13 @@
 /**
  * Who may connect to the hub: the device registry (shared by the broker, ingest, the API and the CLI: a JSON
- * file, or Redis for several nodes), the API tokens, the shared documents they are kept in (the alert rules
- * too), and the `cityhub devices` and `cityhub tokens` commands. The simulated fleet is `@cityhub/simulator`.
+ * file, or Redis for several nodes, kept in @cityhub/state's shared documents), the API tokens, and the
+ * `cityhub devices` and `cityhub tokens` commands. The simulated fleet is `@cityhub/simulator`.
  */
 export { DeviceError, DEVICE_ERRORS, isDeviceError, type DeviceErrorCode } from './errors.js';
 export { FileRegistry, DeviceRegistryStore, openRegistry, type AddDeviceInput, type RegistryOptions } from './registry/file-registry.js';
-export { openSharedDocument, sharedDocPath, SHARED_DOC_NAMES, type SharedDocName, type SharedDocOptions } from './files/shared-doc.js';
-export { FileDocument } from './files/file-doc.js';
-export { RedisDocument, type RedisDocumentOptions, type DocLogger } from './files/redis-doc.js';
-export type { LockOptions } from './files/file-lock.js';
 export { generateDeviceId, isValidDeviceId, KIND_PREFIX } from './registry/ids.js';
 export { generateSecret, hashSecret, verifySecret, SCRYPT_PARAMS, type ScryptParams } from './registry/secret.js';
 export { devicesCommand, type CliOutput, type DevicesEnv } from './cli.js';
-export { writeFileAtomic } from './files/atomic-write.js';
 export { mapLimit } from './util/map-limit.js';
 export { TokenStore, type TokenStoreOptions } from './tokens/token-store.js';
 export { tokensCommand, type TokensEnv } from './tokens/cli.js';

@@ -1,23 +1,10 @@
-/** Per-device accounting: readings, last seen, sequence gaps and repeats, rejections by reason. */
-export interface DeviceStats {
-  readings: number;
-  rejected: Record<string, number>;
-  /** Hub time of the last message, epoch ms. */
-  lastSeen: number | null;
-  /** Device time of the newest reading, epoch ms. */
-  lastTs: number | null;
-  maxSeq: number | null;
-  /** Sequence numbers skipped (readings lost before they reached the hub). */
-  gaps: number;
-  /** Readings whose seq was not above the highest seen (re-deliveries or late flushes). */
-  repeats: number;
-  status: 'online' | 'offline' | 'unknown';
-}
+import type { DeviceAccounting, DeviceStatus } from '@cityhub/contracts';
 
+/** Per-device accounting (see DeviceAccounting in contracts), for every device heard of since the hub started. */
 export class DeviceStatsBook {
-  private readonly byDevice = new Map<string, DeviceStats>();
+  private readonly byDevice = new Map<string, DeviceAccounting>();
 
-  get(id: string): DeviceStats {
+  get(id: string): DeviceAccounting {
     let s = this.byDevice.get(id);
     if (!s) {
       s = { readings: 0, rejected: {}, lastSeen: null, lastTs: null, maxSeq: null, gaps: 0, repeats: 0, status: 'unknown' };
@@ -40,7 +27,7 @@ export class DeviceStatsBook {
   }
 
   /** The device's accounting if the hub has heard of it since it started. */
-  peek(id: string): DeviceStats | undefined {
+  peek(id: string): DeviceAccounting | undefined {
     return this.byDevice.get(id);
   }
 
@@ -50,11 +37,11 @@ export class DeviceStatsBook {
     s.lastSeen = now;
   }
 
-  status(id: string, status: 'online' | 'offline'): void {
+  status(id: string, status: DeviceStatus): void {
     this.get(id).status = status;
   }
 
-  entries(): IterableIterator<[string, DeviceStats]> {
+  entries(): IterableIterator<[string, DeviceAccounting]> {
     return this.byDevice.entries();
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KINDS, type Kind } from '@cityhub/contracts';
-import { writeFileAtomic } from '@cityhub/devices';
+import { writeFileAtomic } from '@cityhub/state';
 
 /**
  * What one simulated device keeps, as a real device keeps it in its flash: its credential, its next

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AlertEvent, AlertList, AlertView } from '@cityhub/contracts';
+import { AlertEvent, AlertList, AlertView, Delivery } from '@cityhub/contracts';
 import { needs, requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -13,11 +13,6 @@ const Query = z.strictObject({
   rule: z.string().min(1).max(64).optional(),
   from: timeParam('from', 'ISO 8601 or epoch ms; default 30 days before `to`').optional(),
   to: timeParam('to', 'ISO 8601 or epoch ms; default now').optional(),
-});
-
-const Delivery = z.object({
-  id: z.string(), event: z.string(), target: z.string(), channel: z.enum(['webhook', 'email']),
-  status: z.enum(['pending', 'delivered', 'failed']), attempts: z.number(), last_error: z.string().nullable(), updated: z.number(),
 });
 
 /** Folds the alert log (newest first) into alerts. */
@@ -81,5 +76,5 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
       description: 'The newest 500 deliveries to webhooks and e-mail, with their attempts and last error.',
       response: { 200: json('Deliveries', z.object({ items: z.array(Delivery) })), ...errors(401, 403, 429) },
     },
-  }, async () => ({ items: [...(deps.alerts?.deliveries() ?? [])].reverse() as Array<z.infer<typeof Delivery>> }));
+  }, async () => ({ items: [...(deps.alerts?.deliveries() ?? [])].reverse() }));
 };

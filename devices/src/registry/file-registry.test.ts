@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DEVICE_ID_PATTERN, DeviceRecord } from '@cityhub/contracts';
+import { DEVICE_ID_PATTERN, DeviceRecord, silentLogger } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceError } from '../errors.js';
 import { FileRegistry, openRegistry } from './file-registry.js';
@@ -191,7 +191,7 @@ describe('FileRegistry', () => {
 
   it('refuses a corrupt file at open and keeps serving the last good copy while running', async () => {
     const warnings: unknown[] = [];
-    const reg = await registry({ logger: { warn: (...a: unknown[]) => warnings.push(a) } });
+    const reg = await registry({ logger: { ...silentLogger, warn: (...a: unknown[]) => warnings.push(a) } });
     const d = await reg.add({ kind: 'traffic', asset: 'link-4' });
     await writeFile(reg.path, '{"version":1,"devices":[{"id":"x"}]}');
     expect(reg.get('tr-unknownx')).toBeUndefined();

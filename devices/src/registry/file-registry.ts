@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { Kind, type DeviceRecord, type DeviceRegistry, type NewDevice, type SharedDocument } from '@cityhub/contracts';
+import { Kind, type DeviceRecord, type DeviceRegistry, type Logger, type NewDevice, type SharedDocument } from '@cityhub/contracts';
 import { findAsset, SYNTHETIC_PREFIX } from '@cityhub/contracts/catalogue';
 import { DeviceError } from '../errors.js';
-import { openSharedDocument } from '../files/shared-doc.js';
 import { mapLimit } from '../util/map-limit.js';
+import { openDeviceDocument } from './device-doc.js';
 import { generateDeviceId, isValidDeviceId } from './ids.js';
 import { parseRegistry, serializeRegistry } from './registry-file.js';
 import { generateSecret, hashSecret, secretDigest, verifySecret, type ScryptParams } from './secret.js';
@@ -20,7 +20,7 @@ export interface RegistryOptions {
    */
   redisUrl?: string | undefined;
   /** Where problems that are not the caller's (an unreadable registry, a Redis outage) are reported. */
-  logger?: { warn(...a: unknown[]): void };
+  logger?: Logger;
   /**
    * How often `get` of a known id looks for changes by other processes (ms). Default 1000 for the file (it
    * costs a `stat`), 0 for Redis (the copy in memory, kept current by a subscription, costs nothing).
@@ -86,7 +86,7 @@ export class FileRegistry implements DeviceRegistry {
    * REGISTRY_CORRUPT when the stored registry is not one, REDIS_UNAVAILABLE when Redis does not answer.
    */
   static async open(dataDir: string, opts: RegistryOptions = {}): Promise<FileRegistry> {
-    const doc = await openSharedDocument('devices', {
+    const doc = await openDeviceDocument('devices', {
       dataDir, redisUrl: opts.redisUrl, logger: opts.logger, refetchMs: opts.refetchMs,
       lock: { timeoutMs: opts.lockTimeoutMs, staleMs: opts.staleLockMs },
     });

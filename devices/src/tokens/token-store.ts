@@ -1,9 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { Role, TokenRecord, type SharedDocument } from '@cityhub/contracts';
+import { Role, TokenRecord, type Logger, type SharedDocument } from '@cityhub/contracts';
 import { DeviceError } from '../errors.js';
-import { openSharedDocument } from '../files/shared-doc.js';
-import type { DocLogger } from '../files/redis-doc.js';
+import { openDeviceDocument } from '../registry/device-doc.js';
 
 const TokenFile = z.object({ version: z.literal(1), tokens: z.array(TokenRecord) });
 type TokenFile = z.infer<typeof TokenFile>;
@@ -18,7 +17,7 @@ export interface TokenStoreOptions {
   /** CITYHUB_REDIS_URL: keep the tokens in this Redis (key `cityhub:doc:tokens`), shared by every api node. */
   redisUrl?: string | undefined;
   /** Where a Redis outage is reported. */
-  logger?: DocLogger | undefined;
+  logger?: Logger | undefined;
 }
 
 /**
@@ -45,7 +44,7 @@ export class TokenStore {
    * the stored document is not a token file.
    */
   static async open(dataDir: string, opts: TokenStoreOptions = {}): Promise<TokenStore> {
-    const doc = await openSharedDocument('tokens', { dataDir, redisUrl: opts.redisUrl, logger: opts.logger });
+    const doc = await openDeviceDocument('tokens', { dataDir, redisUrl: opts.redisUrl, logger: opts.logger });
     const s = new TokenStore(doc);
     try {
       const { text, stamp } = doc.read();

@@ -1,0 +1,79 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ApiMetrics } from '@cityhub/api';
+import type { Ingest } from '@cityhub/ingest';
+
+/** What the metrics read from the running hub at each scrape. */
+export interface MetricSources {
+  ingest: Ingest;
+  connectedDevices: () => number;
+}
+
+/** The hub's metrics: the Prometheus registry, what the API reports, store write latency, and the sources read at each scrape. */
+export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number) => void; attach(src: MetricSources): void }
+
+/**
+ * The hub's Prometheus metrics: readings in and out, rejects by reason, spool depth, store write latency,
+ * connected devices, live clients, HTTP latency, per-device loss (seq gaps). Gauges and totals that the
+ * hub already counts are read at scrape time, so the hot path does not pay for them.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'cityhub_process_' });
+  let src: MetricSources | undefined;
+  const sumStats = () => {
+    const out = { readings: 0, gaps: 0, repeats: 0, rejected: new Map<string, number>(), online: 0 };
+    if (!src) return out;
+    for (const [, s] of src.ingest.stats.entries()) {
+      out.readings += s.readings;
+      out.gaps += s.gaps;
+      out.repeats += s.repeats;
+      if (s.status === 'online') out.online++;
+      for (const [r, n] of Object.entries(s.rejected)) out.rejected.set(r, (out.rejected.get(r) ?? 0) + n);
+    }
+    return out;
+  };
+  new Counter({ name: 'cityhub_readings_accepted_total', help: 'Readings accepted and made durable.', registers: [registry],
+    collect() { this.reset(); this.inc(sumStats().readings); } });
+  new Counter({ name: 'cityhub_readings_rejected_total', help: 'Readings dead-lettered, by reason.', labelNames: ['reason'], registers: [registry],
+    collect() { this.reset(); for (const [r, n] of sumStats().rejected) this.inc({ reason: r }, n); } });
+  new Counter({ name: 'cityhub_dead_letters_over_budget_total', help: 'Dead letters counted but not stored: their device was over its dead-letter bytes a minute.', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.deadLetterBudget.overBudget ?? 0); } });
+  new Counter({ name: 'cityhub_device_seq_gaps_total', help: 'Sequence numbers skipped by devices: readings lost before the hub.', registers: [registry],
+    collect() { this.reset(); this.inc(sumStats().gaps); } });
+  new Counter({ name: 'cityhub_device_seq_repeats_total', help: 'Readings whose seq was not above the highest seen (re-deliveries, late flushes).', registers: [registry],
+    collect() { this.reset(); this.inc(sumStats().repeats); } });
+  new Gauge({ name: 'cityhub_spool_backlog_bytes', help: 'Spooled bytes not yet confirmed by the store.', registers: [registry],
+    collect() { this.set(src?.ingest.spool.backlogBytes() ?? 0); } });
+  new Gauge({ name: 'cityhub_spool_full', help: '1 while the spool is at its cap and the hub holds back acknowledgements.', registers: [registry],
+    collect() { this.set(src?.ingest.spool.isFull() ? 1 : 0); } });
+  new Counter({ name: 'cityhub_spool_corrupt_records_total', help: 'Spool records that failed their checksum (or did not decode) and were skipped.', registers: [registry],
+    collect() { this.reset(); this.inc((src?.ingest.spool.counters.corruptFrames ?? 0) + (src?.ingest.writer.stats.badRecords ?? 0)); } });
+  new Counter({ name: 'cityhub_spool_write_failures_total', help: 'Spool writes that failed (full disk, I/O error) and were cut back; their readings were not acknowledged.', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.spool.counters.writeFailures ?? 0); } });
+  new Gauge({ name: 'cityhub_spool_writer_stalled', help: '1 while readings wait in the spool and the writer stores none (see /readyz).', registers: [registry],
+    collect() { this.set(src?.ingest.writer.stalled() ? 1 : 0); } });
+  new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
+  new Counter({ name: 'cityhub_store_points_written_total', help: 'Readings the store confirmed.', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.writer.stats.pointsWritten ?? 0); } });
+  new Counter({ name: 'cityhub_store_write_failures_total', help: 'Store writes that failed and were retried.', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.writer.stats.failures ?? 0); } });
+  new Gauge({ name: 'cityhub_mqtt_connected_devices', help: 'MQTT connections of devices.', registers: [registry],
+    collect() { this.set(src?.connectedDevices() ?? 0); } });
+  const writeLatency = new Histogram({ name: 'cityhub_store_write_seconds', help: 'Duration of a confirmed store write (one writer round).', registers: [registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  const live = new Gauge({ name: 'cityhub_live_clients', help: 'Open /api/v1/live WebSockets.', registers: [registry] });
+  const http = new Histogram({ name: 'cityhub_http_request_seconds', help: 'HTTP request duration by route pattern.', labelNames: ['route', 'method', 'status'], registers: [registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+
+  return {
+    registry,
+    storeWrite: (seconds) => writeLatency.observe(seconds),
+    attach: (s) => { src = s; },
+    api: {
+      render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      httpRequest: (route, method, status, seconds) => http.observe({ route, method, status: String(status) }, seconds),
+      liveClients: (d) => live.inc(d),
+    },
+  };
+}

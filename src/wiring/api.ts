@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { buildApp, type ApiDeps } from '@cityhub/api';
+import type { Config } from '@cityhub/contracts';
+import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
+import type { Logger } from '../ops/logger.js';
+import { readTls } from './broker.js';
+import type { NodeState } from './node-state.js';
+
+/** Where the built dashboard is, relative to the compiled `dist/wiring/api.js`. */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
+
+/** What differs between the modes that serve the API: where live readings, alerts and device accounting come from. */
+export type NodeApiDeps = Pick<ApiDeps, 'live' | 'mqttUrl' | 'alerts' | 'replay' | 'deviceStats' | 'readiness'>;
+
+/**
+ * Serves the API and the dashboard of a node on the configured address (HTTPS when a certificate is
+ * configured), over the node's store, registry, tokens, rules and metrics; the app is closed by `state.stops`.
+ * Resolves with the URL it listens on.
+ */
+export async function serveApi(config: Config, log: Logger, state: NodeState, deps: NodeApiDeps): Promise<string> {
+  const tls = await readTls(config);
+  const app = await buildApp({
+    ...apiConfig(config),
+    store: state.store, catalogue: loadCatalogue({ synthetic: config.CITYHUB_SYNTHETIC_ASSETS }), boundary: loadBoundary(),
+    dashboardDir: DASHBOARD_DIR, auth: state.tokens, registry: state.registry, metrics: state.metrics.api, rules: state.rules,
+    ...deps,
+  }, { logger: log.child({ name: 'api' }), ...(tls && { https: tls }) });
+  state.stops.push('api', () => app.close());
+  await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
+  return `${tls ? 'https' : 'http'}://${config.CITYHUB_HTTP_HOST}:${boundPort(app.server, config.CITYHUB_HTTP_PORT)}`;
+}
+
+/** The API options every node that serves the API takes from the configuration. */
+export function apiConfig(config: Config): Partial<ApiDeps> {
+  return {
+    publicRead: config.CITYHUB_PUBLIC_READ,
+    rateLimitPerMin: config.CITYHUB_RATE_LIMIT_PER_MIN, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
+    ...(config.CITYHUB_CORS_ORIGINS && { corsOrigins: config.CITYHUB_CORS_ORIGINS.trim() === '*' ? '*' as const : config.CITYHUB_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) }),
+    ...(config.CITYHUB_TRUST_PROXY && { trustProxy: config.CITYHUB_TRUST_PROXY === 'true' ? true : config.CITYHUB_TRUST_PROXY === 'false' ? false : config.CITYHUB_TRUST_PROXY.split(',').map((a) => a.trim()) }),
+    ...(config.CITYHUB_EXPORT_MAX_ROWS && { exportLimits: { maxRows: config.CITYHUB_EXPORT_MAX_ROWS } }),
+    ...(config.CITYHUB_EXPORT_LICENCE && { exportLicence: { name: config.CITYHUB_EXPORT_LICENCE, url: config.CITYHUB_EXPORT_LICENCE_URL ?? '' } }),
+    ...(config.CITYHUB_BASEMAP_STYLE && { basemapStyle: config.CITYHUB_BASEMAP_STYLE }),
+  };
+}
+
+/** The port a listening fastify app is bound to. */
+export function boundPort(server: { address(): unknown }, fallback: number): number {
+  const addr = server.address();
+  return typeof addr === 'object' && addr && 'port' in addr && typeof addr.port === 'number' ? addr.port : fallback;
+}

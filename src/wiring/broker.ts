@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import type { AlertBus, BusListener } from '@cityhub/alerts';
+import { createBroker, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
+import type { Config, DeviceRegistry, DeviceStatus, Kind } from '@cityhub/contracts';
+import type { Ingest } from '@cityhub/ingest';
+import type { Logger } from '../ops/logger.js';
+import type { Stops } from './stops.js';
+
+/**
+ * The broker hooks that bind devices to the registry and their readings to ingest; `onStatus` hears each
+ * device's status by its asset (for the alert engine).
+ */
+export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?: (asset: string, kind: Kind, s: DeviceStatus) => void): BrokerHooks {
+  return {
+    async authenticate(id, secret) {
+      // verify first: on a shared registry it fetches a device that another node has just added.
+      if (!(await registry.verify(id, secret))) return null;
+      const d = registry.get(id);
+      return d ? { id: d.id, kind: d.kind } : null;
+    },
+    // Only a payload whose every reading passed is relayed to `city/#` subscribers.
+    telemetry: async (device, topic, payload) => ({ relay: (await ingest.accept(device.id, topic, payload)).rejected.length === 0 }),
+    denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
+    status: (device, s) => {
+      ingest.stats.status(device.id, s);
+      const d = registry.get(device.id);
+      if (d) onStatus?.(d.asset, d.kind, s);
+    },
+  };
+}
+
+/** A running broker and the addresses it listens on. */
+export interface ListeningBroker { broker: RunningBroker; mqttUrl: string; extra: string[]; tls: { cert: Buffer; key: Buffer } | undefined }
+
+/** Creates the broker with the configured limits and opens its listeners (MQTT, and mqtts / WebSocket when configured). */
+export async function listenBroker(config: Config, log: Logger, hooks: BrokerHooks, stops: Stops, aedes?: Parameters<typeof createBroker>[0]['aedes']): Promise<ListeningBroker & { closed: () => boolean }> {
+  const broker = await createBroker({
+    logger: log.child({ name: 'broker' }),
+    limits: {
+      maxPacketBytes: config.CITYHUB_MQTT_MAX_PACKET_BYTES, maxConnectionsPerIp: config.CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP,
+      publishPerSecond: config.CITYHUB_MQTT_PUBLISH_PER_SECOND, publishBurst: config.CITYHUB_MQTT_PUBLISH_BURST, keepaliveMaxS: config.CITYHUB_MQTT_KEEPALIVE_MAX_S,
+    },
+    hooks,
+    ...(aedes && { aedes }),
+  });
+  let closed = false;
+  stops.push('broker', () => { closed = true; return broker.close(); });
+  const mqttPort = await broker.listen(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_PORT);
+  const mqttUrl = `mqtt://${config.CITYHUB_MQTT_HOST}:${mqttPort}`;
+  const tls = await readTls(config);
+  const extra: string[] = [];
+  if (tls) extra.push(`mqtts://${config.CITYHUB_MQTT_HOST}:${await broker.listenTls(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTTS_PORT, tls)}`);
+  if (config.CITYHUB_MQTT_WS_PORT !== undefined) {
+    extra.push(`${tls ? 'wss' : 'ws'}://${config.CITYHUB_MQTT_HOST}:${await broker.listenWs(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_WS_PORT, tls)}/mqtt`);
+  }
+  return { broker, mqttUrl, extra, tls, closed: () => closed };
+}
+
+/** The TLS certificate and key, when both are configured. */
+export async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  return config.CITYHUB_TLS_CERT && config.CITYHUB_TLS_KEY
+    ? { cert: await readFile(config.CITYHUB_TLS_CERT), key: await readFile(config.CITYHUB_TLS_KEY) }
+    : undefined;
+}
+
+interface MqPacket { topic: string; payload: Buffer | string }
+type MqListener = (packet: MqPacket, done: () => void) => void;
+interface Mq {
+  on(topic: string, listener: MqListener, cb?: () => void): void;
+  removeListener(topic: string, listener: MqListener, cb?: () => void): void;
+}
+
+/**
+ * The broker's message bus as alerts use it: publishes through aedes (QoS 0, not retained), and listens on
+ * aedes' emitter, which with Redis (mqemitter-redis) carries every node's messages.
+ */
+export function brokerBus(broker: RunningBroker): AlertBus {
+  const mq = (broker.aedes as unknown as { mq: Mq }).mq;
+  return {
+    publish(topic, payload) {
+      broker.aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => undefined);
+    },
+    async subscribe(filter: string, listener: BusListener) {
+      const onMessage: MqListener = (packet, done) => {
+        listener(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+        done();
+      };
+      await new Promise<void>((r) => mq.on(filter, onMessage, () => r()));
+      return () => new Promise<void>((r) => mq.removeListener(filter, onMessage, () => r()));
+    },
+  };
+}

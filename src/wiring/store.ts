@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import type { Config } from '@cityhub/contracts';
+import { createDuckDbStore, createInfluxStore, reopening, type Store } from '@cityhub/store';
+import { createLogger } from '../ops/logger.js';
+
+/**
+ * The store the configuration names: the embedded DuckDB file in the data directory, or an InfluxDB server
+ * (the choice for several processes: DuckDB allows one writer process per file).
+ */
+export async function openStore(config: Config, dataDir: string, opts: { settleMs?: number } = {}): Promise<Store> {
+  const store = config.CITYHUB_STORE === 'influxdb'
+    ? createInfluxStore({
+      url: config.INFLUX_URL!, bucket: config.INFLUX_BUCKET!,
+      ...(config.INFLUX_TOKEN && { token: config.INFLUX_TOKEN }),
+      ...(config.INFLUX_ORG && { org: config.INFLUX_ORG }),
+      ...(config.INFLUX_USERNAME && { username: config.INFLUX_USERNAME }),
+      ...(config.INFLUX_PASSWORD && { password: config.INFLUX_PASSWORD }),
+      ...(opts.settleMs && { settleMs: opts.settleMs }),
+    })
+    // A DuckDB handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
+    : reopening(() => createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') }), { logger: createLogger(config).child({ name: 'store' }) });
+  await store.init();
+  return store;
+}
