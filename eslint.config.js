@@ -17,6 +17,18 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
+  // Tests beside the code are kept out of their workspace's build (tsconfig `exclude`), so the project
+  // service cannot place them; their test configs type them instead.
+  {
+    files: ['{contracts,store,broker,ingest,api}/src/**/*.test.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: ['contracts/tsconfig.test.json', 'store/testing/tsconfig.json', 'broker/tsconfig.test.json', 'ingest/test/tsconfig.json', 'api/testing/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -4,4 +4,3 @@ export * from './validate.js';
 export { createDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-store.js';
 export { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from './influx/influx-store.js';
 export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
-// The conformance suite imports vitest, so it has its own entry: `@cityhub/store/conformance`.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runStoreSuite } from '../src/conformance.js';
+import { runStoreSuite } from '../testing/conformance.js';
 import { StoreError } from '../src/errors.js';
 import { createInfluxStore, type InfluxStoreOptions } from '../src/influx/influx-store.js';
 import { dropDb as dropDbAt, freshDb, useInfluxd } from './influx-fixture.js';

@@ -6,8 +6,8 @@ import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import { openRegistry, TokenStore, type FileRegistry } from '@cityhub/devices';
 import { Ingest } from '@cityhub/ingest';
 import { createDuckDbStore, type Store } from '@cityhub/store';
-import { buildApp } from '../app.js';
-import type { ApiDeps } from '../deps.js';
+import { buildApp } from '../src/app.js';
+import type { ApiDeps } from '../src/deps.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
