@@ -61,13 +61,13 @@ async function openDatabase(path: string, readConnections: number): Promise<Open
 /** The database behind the store: opened on first use, changes one at a time, reads side by side, closed once. */
 export interface Database {
   /** Opens on first use; a failed open (say, a lock held elsewhere) is tried afresh next time. */
-  ready(): Promise<Open>;
+  ready: () => Promise<Open>;
   /** Runs a change in the write queue; one that was queued behind close() finds the store closed. */
-  change<T>(what: string, task: (db: Open) => Promise<T>): Promise<T>;
+  change: <T>(what: string, task: (db: Open) => Promise<T>) => Promise<T>;
   /** Runs a read on a connection of the read pool. */
-  read<T>(what: string, task: (conn: DuckDBConnection, db: Open) => Promise<T>): Promise<T>;
+  read: <T>(what: string, task: (conn: DuckDBConnection, db: Open) => Promise<T>) => Promise<T>;
   /** Lets writes already given finish, refuses later ones, and closes the file. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** The database at `path` (a file, or `':memory:'`), not opened until first used. */

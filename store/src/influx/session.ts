@@ -45,19 +45,19 @@ export function connectionOf(opts: InfluxStoreOptions): { conn: Connection; batc
 /** The server behind the store: probed on first use, changed one at a time, closed once. */
 export interface Session {
   /** Runs InfluxQL statements over `/query`. */
-  run(statements: string[]): Promise<Series[][]>;
+  run: (statements: string[]) => Promise<Series[][]>;
   /** Probes the server on first use; a failed probe (server down) is tried afresh next time. */
-  ready(): Promise<Ready>;
+  ready: () => Promise<Ready>;
   /** Runs a change in the queue; one queued behind close() finds the store closed. */
-  change<T>(task: (r: Ready) => Promise<T>): Promise<T>;
+  change: <T>(task: (r: Ready) => Promise<T>) => Promise<T>;
   /** Deletes ranges in the dialect of the server found. */
-  remove(r: Ready, ranges: readonly DeleteRange[]): Promise<void>;
+  remove: (r: Ready, ranges: readonly DeleteRange[]) => Promise<void>;
   /** Notes the points of a write, when rollups are settled again later (`settleMs`). */
-  settle(points: readonly Point[]): void;
+  settle: (points: readonly Point[]) => void;
   /** What `ready()` learnt of the server (undefined before). */
-  info(): ServerInfo | undefined;
+  info: () => ServerInfo | undefined;
   /** Lets changes already given finish; later calls find the store closed. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** A session with the server at `conn`, not probed until first used. */
