@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   COUNTER_METRICS, DEFAULT_MAX_AGE_MS, parseTopic, validateTelemetry,
-  type DeviceRegistry, type Kind, type RejectReason,
+  type DeadLetterReason, type DeviceRegistry, type Kind, type Logger, type RejectReason,
 } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import { DeviceStatsBook } from './device-stats.js';
@@ -11,11 +11,7 @@ import { encodeRecord } from './record.js';
 import { Spool, type SpoolEvent } from './spool/spool.js';
 import { Writer, type WriterOptions } from './writer.js';
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { Logger } from '@cityhub/contracts';
 
 export interface IngestOptions {
   store: Store;
@@ -35,13 +31,13 @@ export interface IngestOptions {
 /** What a replay of dead letters did, by dead letter id. */
 export interface ReplayResult {
   replayed: string[];
-  stillRejected: Array<{ id: string; reason: string; message: string }>;
+  stillRejected: Array<{ id: string; reason: DeadLetterReason; message: string }>;
   /** Refused publishes to another device's topic: never replayed. */
   notReplayable: string[];
 }
 
 /** The outcome of one telemetry message. */
-export interface AcceptResult { accepted: number; rejected: Array<{ reason: RejectReason | 'topic_denied'; message: string }> }
+export interface AcceptResult { accepted: number; rejected: Array<{ reason: DeadLetterReason; message: string }> }
 
 export interface IngestEvents {
   /** Readings as they become durable (for the live stream). */

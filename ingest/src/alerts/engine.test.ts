@@ -7,7 +7,7 @@ import { findAsset } from '@cityhub/contracts/catalogue';
 import { createDuckDbStore, type Point, type Store } from '@cityhub/store';
 import { AlertEngine } from './engine.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const MIN = 60_000;
 
 describe('AlertEngine with the built-in rules, on the real DuckDB alert log', () => {

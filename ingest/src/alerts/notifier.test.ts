@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent, Notify } from '@cityhub/contracts';
 import { Notifier, signature } from './notifier.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const ev: AlertEvent = {
   id: 'congestion:link-1:1:opened', alert: 'congestion:link-1:1', rule: 'congestion', kind: 'traffic', asset: 'link-1',
   severity: 'warning', state: 'opened', at: 1_763_900_000_000, value: 12, message: 'speed_kmh 12 below 20 for 300 s', by: null,
