@@ -93,7 +93,7 @@ describe('InfluxDB store', () => {
     }
   });
 
-  it('writes every number as a float, and rollups as the fields DESIGN.md names', async () => {
+  it('writes every number as a float, and rollups as the fields influx/schema.ts names', async () => {
     await withStore({ url: servers.influxd.url }, async (store, db) => {
       await store.write([point(T0, 50), point(T0 + 10_000, 70)]);
       const keys = await influxql(db, 'SHOW FIELD KEYS');

@@ -49,7 +49,7 @@ export interface InfluxStore extends Store {
 }
 
 /**
- * The store for cities that run InfluxDB (DESIGN.md, "Storage"). Writes are line protocol, through
+ * The store for cities that run InfluxDB (docs/design.md, "Storage"). Writes are line protocol, through
  * `@influxdata/influxdb-client`'s WriteApi where the server has `/api/v2/write` (1.8+, 2.x, 3.x) and
  * through `/write` where it has not (1.x before 1.8), found out at `init()`; reads are InfluxQL over
  * `/query`, which every generation serves. Each write is confirmed by the server before `write()`
