@@ -17,8 +17,18 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
-  // Tests beside the sources of these workspaces are outside their build (no test in dist): their own test project types them.
-  ...['devices', 'ingest'].map((w) => ({ files: [`${w}/src/**/*.test.ts`, `${w}/src/**/*.fixture.ts`], languageOptions: { parserOptions: { projectService: false, project: [`${w}/test/tsconfig.json`], tsconfigRootDir: import.meta.dirname } } })),
+  // Tests beside the code are kept out of their workspace's build (tsconfig `exclude`), so the project
+  // service cannot place them; their test configs type them instead.
+  {
+    files: ['{contracts,store,broker,ingest,api,devices}/src/**/*.test.ts', '{ingest,devices}/src/**/*.fixture.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: ['contracts/tsconfig.test.json', 'store/testing/tsconfig.json', 'broker/tsconfig.test.json', 'ingest/test/tsconfig.json', 'api/testing/tsconfig.json', 'devices/test/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -1,14 +1,12 @@
-// The compose files cannot be started here (the test machines have no Docker engine), so this checks them against what
-// the hub really accepts: the `cityhub` commands, the config schema, the simulator's flags, and each other
-// (URLs that name services on the ports they listen on, the load balancer's nodes, InfluxDB's setup). The checks
-// are in compose-check.ts, the part of the compose format they read in compose-format.ts.
+// The compose files cannot be started here (no Docker engine on the test machines), so this checks them
+// against what the hub really accepts: the `cityhub` commands, the config schema, the simulator's flags, and
+// each other (URLs that name services on the ports they listen on, the load balancer's nodes, InfluxDB's setup).
+// The checks are in compose/check.ts; what they read of the compose format, in compose/format.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCompose } from './compose-check.js';
-import { diskFiles, loadCompose, ROOT, type Files } from './compose-format.js';
-
-// ---- The tests -----------------------------------------------------------------------------------------
+import { checkCompose } from './compose/check.js';
+import { diskFiles, loadCompose, ROOT, type Files } from './compose/format.js';
 
 type Json = Record<string, unknown>;
 const mapping = (v: unknown): Json => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateTelemetry, type Kind } from '@cityhub/contracts';
+import { validateTelemetry, type DeadLetterReason, type Kind } from '@cityhub/contracts';
 import { createDuckDbStore, DEAD_LETTER_PAYLOAD_BYTES } from '@cityhub/store';
 import { CLI, startHub, type Credentials, type TestHub } from './harness.js';
 
@@ -74,7 +74,7 @@ async function httpQueries(hub: TestHub, r: Rng): Promise<number> {
   return served;
 }
 
-type Expected = Map<string, { accepted: number; rejected: number; ts: Set<number>; reasons: Map<string, number> }>;
+type Expected = Map<string, { accepted: number; rejected: number; ts: Set<number>; reasons: Map<DeadLetterReason, number> }>;
 
 /** Opens the stopped hub's DuckDB file: every refused reading is a dead letter, every series exactly its device's. */
 async function checkStore(hub: TestHub, devs: Device[], expected: Expected, now: number): Promise<void> {

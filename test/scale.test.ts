@@ -80,6 +80,40 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
   const connect = (url: string, d: Credentials) =>
     mqtt.connectAsync(url, { clientId: d.id, username: d.id, password: d.secret, protocolVersion: 4, reconnectPeriod: 0 });
 
+  /**
+   * An alert opened by node B's engine reaches the api node live, is listed from the shared log and is
+   * acknowledged there.
+   */
+  const alertAcrossNodes = async (auth: Record<string, string>) => {
+    const building = loadCatalogue().features.find((f) => f.id === 'building-rotunda')!;
+    const limit = (building.properties as { power_limit_kw: number }).power_limit_kw;
+    const meter = JSON.parse(await cli(['devices', 'add', '--kind', 'energy', '--asset', building.id, '--json'])) as Credentials;
+    const alertsLive: string[] = [];
+    const liveEnergy = new WebSocket(`${api.urls.Dashboard!.replace('http', 'ws')}/api/v1/live?kind=energy`);
+    liveEnergy.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as LiveMessage;
+      if (m.type === 'alert') alertsLive.push(`${m.event.asset} ${m.event.state}`);
+    });
+    await new Promise((r, j) => { liveEnergy.once('open', r); liveEnergy.once('error', j); });
+    const meterOnB = await connect(b.urls.MQTT!, meter);
+    const t0 = Date.now() - 8 * 60_000;
+    await meterOnB.publishAsync(`city/energy/${meter.id}/telemetry`, JSON.stringify(
+      Array.from({ length: 7 }, (_, i) => ({ ts: t0 + i * 60_000, seq: i + 1, power_kw: limit * 1.3 }))), { qos: 1 });
+    await waitFor(async () => (alertsLive.includes(`${building.id} opened`) ? true : undefined), 10_000, 'the alert on the api node\'s live feed');
+    const open = await waitFor(async () => {
+      const r = (await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ id: string; status: string; severity: string }> };
+      return r.items[0];
+    }, 10_000, 'the alert in the shared log');
+    expect(open).toMatchObject({ status: 'open', severity: 'critical' });
+    const ack = await fetch(`${api.urls.Dashboard}/api/v1/alerts/${encodeURIComponent(open.id)}/ack`, { method: 'POST', headers: auth });
+    expect(ack.status).toBe(200);
+    const acked = (await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ status: string; acknowledged_by: string | null }> };
+    expect(acked.items[0]).toMatchObject({ status: 'acknowledged' });
+    expect(acked.items[0]!.acknowledged_by).toBeTruthy();
+    liveEnergy.close();
+    await meterOnB.endAsync();
+  };
+
   it('shares devices, tokens and readings across nodes: a subscriber on node A sees a device on node B', async () => {
     // A device and a token made by the CLI on another machine (its own data dir) are known to every node.
     const device = JSON.parse(await cli(['devices', 'add', '--kind', 'traffic', '--asset', links[0]!.id, '--json'])) as Credentials;
@@ -149,36 +183,9 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     expect(replay.status).toBe(200);
     expect(await replay.json()).toMatchObject({ examined: 1, replayed: 0, still_rejected: [expect.objectContaining({ reason: 'out_of_range' })] });
 
-    // An alert opened by node B's engine reaches the api node live, is listed from the shared log and is
-    // acknowledged there.
-    const building = loadCatalogue().features.find((f) => f.id === 'building-rotunda')!;
-    const limit = (building.properties as { power_limit_kw: number }).power_limit_kw;
-    const meter = JSON.parse(await cli(['devices', 'add', '--kind', 'energy', '--asset', building.id, '--json'])) as Credentials;
-    const alertsLive: string[] = [];
-    const liveEnergy = new WebSocket(`${api.urls.Dashboard!.replace('http', 'ws')}/api/v1/live?kind=energy`);
-    liveEnergy.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as LiveMessage;
-      if (m.type === 'alert') alertsLive.push(`${m.event.asset} ${m.event.state}`);
-    });
-    await new Promise((r, j) => { liveEnergy.once('open', r); liveEnergy.once('error', j); });
-    const meterOnB = await connect(b.urls.MQTT!, meter);
-    const t0 = Date.now() - 8 * 60_000;
-    await meterOnB.publishAsync(`city/energy/${meter.id}/telemetry`, JSON.stringify(
-      Array.from({ length: 7 }, (_, i) => ({ ts: t0 + i * 60_000, seq: i + 1, power_kw: limit * 1.3 }))), { qos: 1 });
-    await waitFor(async () => (alertsLive.includes(`${building.id} opened`) ? true : undefined), 10_000, 'the alert on the api node\'s live feed');
-    const open = await waitFor(async () => {
-      const r = (await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ id: string; status: string; severity: string }> };
-      return r.items[0];
-    }, 10_000, 'the alert in the shared log');
-    expect(open).toMatchObject({ status: 'open', severity: 'critical' });
-    const ack = await fetch(`${api.urls.Dashboard}/api/v1/alerts/${encodeURIComponent(open.id)}/ack`, { method: 'POST', headers: auth });
-    expect(ack.status).toBe(200);
-    const acked = (await (await fetch(`${api.urls.Dashboard}/api/v1/alerts?asset=${building.id}`)).json()) as { items: Array<{ status: string; acknowledged_by: string | null }> };
-    expect(acked.items[0]).toMatchObject({ status: 'acknowledged' });
-    expect(acked.items[0]!.acknowledged_by).toBeTruthy();
-    liveEnergy.close();
+    await alertAcrossNodes(auth);
     live.close();
-    await Promise.all([onA.endAsync(), onB.endAsync(), meterOnB.endAsync(), watcher.endAsync()]);
+    await Promise.all([onA.endAsync(), onB.endAsync(), watcher.endAsync()]);
   }, 60_000);
 
   it('kills one node under load: its devices move to the other, and every acknowledged reading is stored once', async () => {

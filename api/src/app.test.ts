@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
+import { silentLogger } from '@cityhub/contracts';
 import { openRegistry, TokenStore, type FileRegistry } from '@cityhub/devices';
 import { Ingest } from '@cityhub/ingest';
 import { createDuckDbStore, type Store } from '@cityhub/store';
 import { buildApp } from './app.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = silentLogger;
 
 describe('the HTTP API on a real store, registry, token store and spool', () => {
   let dir: string;

@@ -27,49 +27,48 @@ function telemetryPayload(kind: Kind): Record<string, unknown> {
   return { schemaFormat: 'application/schema+json;version=draft-07', schema };
 }
 
-/**
- * The MQTT interface as an AsyncAPI 3.1 document, generated from the same zod schemas that ingest validates
- * with: one telemetry channel per kind (a reading or an array of readings), and the retained status channel
- * whose `offline` is the device's last will, which the hub receives; and what it sends to read-only
- * subscribers: validated readings per kind and alert events.
- */
-export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, unknown> {
-  const url = new URL(opts.mqttUrl ?? 'mqtt://localhost:1883');
-  const channels: Record<string, unknown> = {};
-  const operations: Record<string, unknown> = {};
-  const messages: Record<string, unknown> = {};
-  const deviceId = { description: 'The device id: 3 to 64 lower-case letters, digits and dashes. A device may publish only under its own id and kind.' };
+/** The channels, operations and messages of the document, filled in part by part. */
+interface Parts {
+  channels: Record<string, unknown>;
+  operations: Record<string, unknown>;
+  messages: Record<string, unknown>;
+}
 
-  for (const kind of KINDS) {
-    const message = `${kind}Telemetry`;
-    messages[message] = {
-      name: message,
-      title: `${cap(kind)} readings`,
-      summary: `One ${kind} reading, or an array of up to ${MAX_READINGS_PER_MESSAGE} (a device that buffered while offline).`,
-      description: `Every reading has \`ts\` (device time: ISO 8601 with an offset, or epoch milliseconds; at most 5 minutes ahead of the hub, ` +
-        `not older than the raw retention) and \`seq\` (per-device sequence number: gaps measure loss). Metrics: ${METRICS[kind].join(', ')} ` +
-        `(the first is required). A reading that fails is kept as a dead letter with its reason; the others of an array are accepted.`,
-      contentType: 'application/json',
-      payload: telemetryPayload(kind),
-      examples: [{ name: 'one', payload: EXAMPLES[kind] }, { name: 'buffered', payload: [EXAMPLES[kind]] }],
-      bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
-    };
-    channels[message] = {
-      address: `city/${kind}/{deviceId}/telemetry`,
-      title: `${cap(kind)} telemetry`,
-      parameters: { deviceId },
-      messages: { [message]: { $ref: `#/components/messages/${message}` } },
-    };
-    operations[`receive${cap(kind)}Telemetry`] = {
-      action: 'receive',
-      title: `Receive ${kind} readings`,
-      description: 'Publish with QoS 1: the PUBACK is sent once the reading is on the hub\'s disk (it then survives any crash and is stored exactly once).',
-      channel: { $ref: `#/channels/${message}` },
-      messages: [{ $ref: `#/channels/${message}/messages/${message}` }],
-      bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING } },
-    };
-  }
+const deviceId = { description: 'The device id: 3 to 64 lower-case letters, digits and dashes. A device may publish only under its own id and kind.' };
 
+/** What devices send: one telemetry channel per kind, a reading or an array of readings. */
+function addTelemetry({ channels, operations, messages }: Parts, kind: Kind): void {
+  const message = `${kind}Telemetry`;
+  messages[message] = {
+    name: message,
+    title: `${cap(kind)} readings`,
+    summary: `One ${kind} reading, or an array of up to ${MAX_READINGS_PER_MESSAGE} (a device that buffered while offline).`,
+    description: `Every reading has \`ts\` (device time: ISO 8601 with an offset, or epoch milliseconds; at most 5 minutes ahead of the hub, ` +
+      `not older than the raw retention) and \`seq\` (per-device sequence number: gaps measure loss). Metrics: ${METRICS[kind].join(', ')} ` +
+      `(the first is required). A reading that fails is kept as a dead letter with its reason; the others of an array are accepted.`,
+    contentType: 'application/json',
+    payload: telemetryPayload(kind),
+    examples: [{ name: 'one', payload: EXAMPLES[kind] }, { name: 'buffered', payload: [EXAMPLES[kind]] }],
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  channels[message] = {
+    address: `city/${kind}/{deviceId}/telemetry`,
+    title: `${cap(kind)} telemetry`,
+    parameters: { deviceId },
+    messages: { [message]: { $ref: `#/components/messages/${message}` } },
+  };
+  operations[`receive${cap(kind)}Telemetry`] = {
+    action: 'receive',
+    title: `Receive ${kind} readings`,
+    description: 'Publish with QoS 1: the PUBACK is sent once the reading is on the hub\'s disk (it then survives any crash and is stored exactly once).',
+    channel: { $ref: `#/channels/${message}` },
+    messages: [{ $ref: `#/channels/${message}/messages/${message}` }],
+    bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING } },
+  };
+}
+
+/** The retained status channel, whose `offline` is the device's last will. */
+function addStatus({ channels, operations, messages }: Parts): void {
   messages.status = {
     name: 'status',
     title: 'Device status',
@@ -93,7 +92,10 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
     messages: [{ $ref: '#/channels/status/messages/status' }],
     bindings: { mqtt: { qos: 1, retain: true, bindingVersion: MQTT_BINDING } },
   };
+}
 
+/** What the hub sends to read-only subscribers: validated readings per kind. */
+function addRelayedReadings({ channels, operations, messages }: Parts): void {
   messages.relayedReadings = {
     name: 'relayedReadings',
     title: 'Validated readings',
@@ -117,6 +119,10 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
     security: [{ $ref: '#/components/securitySchemes/service' }],
     bindings: { mqtt: { qos: 0, retain: false, bindingVersion: MQTT_BINDING } },
   };
+}
+
+/** What the hub sends to read-only subscribers: alert events. */
+function addAlertEvents({ channels, operations, messages }: Parts): void {
   messages.alertEvent = {
     name: 'alertEvent',
     title: 'Alert event',
@@ -138,6 +144,22 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
     security: [{ $ref: '#/components/securitySchemes/service' }],
     bindings: { mqtt: { qos: 0, retain: false, bindingVersion: MQTT_BINDING } },
   };
+}
+
+/**
+ * The MQTT interface as an AsyncAPI 3.1 document, generated from the same zod schemas that ingest validates
+ * with: one telemetry channel per kind (a reading or an array of readings), and the retained status channel
+ * whose `offline` is the device's last will, which the hub receives; and what it sends to read-only
+ * subscribers: validated readings per kind and alert events.
+ */
+export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, unknown> {
+  const url = new URL(opts.mqttUrl ?? 'mqtt://localhost:1883');
+  const parts: Parts = { channels: {}, operations: {}, messages: {} };
+  for (const kind of KINDS) addTelemetry(parts, kind);
+  addStatus(parts);
+  addRelayedReadings(parts);
+  addAlertEvents(parts);
+  const { channels, operations, messages } = parts;
 
   return {
     asyncapi: '3.1.0',

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { AlertEvent, AssetCollection, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
+import type { AlertEvent, AssetCollection, DeadLetterReason, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { ExportLimits } from './export/plan.js';
 import type { LiveLimits } from './live-connection.js';
@@ -42,7 +42,7 @@ export interface ApiDeps {
   /** Metrics: `/metrics` and request timing; none when absent. */
   metrics?: ApiMetrics;
   /** Re-ingests dead letters that pass validation now. */
-  replay?: (letters: readonly DeadLetter[]) => Promise<{ replayed: string[]; stillRejected: Array<{ id: string; reason: string; message: string }>; notReplayable: string[] }>;
+  replay?: (letters: readonly DeadLetter[]) => Promise<{ replayed: string[]; stillRejected: Array<{ id: string; reason: DeadLetterReason; message: string }>; notReplayable: string[] }>;
   /**
    * Requests per minute per client address on the public read routes (`CITYHUB_RATE_LIMIT_PER_MIN`);
    * default 600, 0 turns the limit off. Behind a proxy, set `trustProxy` so that the address is the client's.

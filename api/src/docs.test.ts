@@ -2,7 +2,7 @@ import { Parser } from '@asyncapi/parser';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS, telemetrySchema } from '@cityhub/contracts';
-import { openHarness, type Harness } from './testing/harness.js';
+import { openHarness, type Harness } from '../testing/harness.js';
 
 interface Operation {
   security?: Array<Record<string, string[]>>;

@@ -11,7 +11,7 @@ import { ExportCollection, type AssetFeature } from '@cityhub/contracts';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { createDuckDbStore, type Point } from '@cityhub/store';
 import { buildApp } from './app.js';
-import { openHarness, errorOf, type Harness } from './testing/harness.js';
+import { openHarness, errorOf, type Harness } from '../testing/harness.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -6,7 +6,7 @@ import { KINDS, type LiveMessage } from '@cityhub/contracts';
 import type { Point } from '@cityhub/store';
 import { buildApp } from './app.js';
 import { CLOSE_TOO_SLOW, LiveConnection, LIVE_LIMITS } from './live-connection.js';
-import { openHarness, type Harness } from './testing/harness.js';
+import { openHarness, type Harness } from '../testing/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LINKS = Array.from({ length: 10 }, (_, i) => `link-${i + 1}`);

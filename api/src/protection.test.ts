@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { buildApp } from './app.js';
-import { errorOf, openHarness, type Harness } from './testing/harness.js';
+import { errorOf, openHarness, type Harness } from '../testing/harness.js';
 
 describe('rate limit, CORS, request ids and body limits', () => {
   let h: Harness;

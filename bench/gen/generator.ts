@@ -52,21 +52,17 @@ async function subscribeOnly(job: GenJob): Promise<GenResult> {
   };
 }
 
-async function run(job: GenJob): Promise<GenResult> {
-  if (job.publishers.length === 0 && job.subscriber) return subscribeOnly(job);
-  const started = performance.now();
-  const base = Date.now() - 10 * 60_000;
-  let published = 0;
-  let acked = 0;
-  let received = 0;
-  let throttled = 0;
-  const errors: string[] = [];
+/** What a run counts, and whether it is still sending. */
+interface Counters { published: number; acked: number; received: number; throttled: number; running: boolean }
+interface Publisher { c: RawMqtt; topic: ReturnType<typeof RawMqtt.topicPart>; seq: number; inflight: number; nextId: number }
 
+/** The subscriber (if any) and every publisher, connected. */
+async function connectAll(job: GenJob, k: Counters): Promise<{ sub: RawMqtt | undefined; pubs: Publisher[] }> {
   let sub: RawMqtt | undefined;
   if (job.subscriber) {
     sub = await RawMqtt.connect({ host: job.host, port: job.port, ...job.subscriber });
     sub.onPublish = () => {
-      received++;
+      k.received++;
     };
     await sub.subscribe(job.subscriber.filter, job.subscriber.qos);
   }
@@ -74,14 +70,91 @@ async function run(job: GenJob): Promise<GenResult> {
     const c = await RawMqtt.connect({ host: job.host, port: job.port, clientId: p.clientId, username: p.username, password: p.password, timeoutMs: 60_000 });
     return { c, topic: RawMqtt.topicPart(p.topic), seq: p.firstSeq ?? 0, inflight: 0, nextId: 1 };
   }));
+  return { sub, pubs };
+}
+
+/** Sends until `k.running` turns false: unthrottled (each acknowledgement releases the next), or at a fixed total rate. */
+function startSending(job: GenJob, pubs: Publisher[], k: Counters, sendOne: (p: Publisher) => boolean): void {
+  for (const p of pubs) {
+    p.c.onPuback = () => {
+      k.acked++;
+      p.inflight--;
+      // Unthrottled: every acknowledgement releases the next message.
+      if (k.running && job.rate === undefined) {
+        while (p.inflight < job.window && k.running) sendOne(p);
+      }
+    };
+  }
+  const t0 = performance.now();
+  if (job.rate !== undefined) return sendAtRate(job, job.rate, pubs, k, sendOne, t0);
+  for (const p of pubs) {
+    if (job.qos === 1) {
+      while (p.inflight < job.window) sendOne(p);
+      continue;
+    }
+    const loop = (): void => {
+      for (let n = 0; k.running && n < 256; n++) {
+        if (!sendOne(p)) {
+          p.c.socket.once('drain', loop);
+          return;
+        }
+      }
+      if (k.running) setImmediate(loop);
+    };
+    loop();
+  }
+}
+
+/** A fixed total rate: every 2 ms, send what is due, round-robin over the connections. */
+function sendAtRate(job: GenJob, rate: number, pubs: Publisher[], k: Counters, sendOne: (p: Publisher) => boolean, t0: number): void {
+  let next = 0;
+  let sentByTicker = 0;
+  const ticker = setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate) - sentByTicker;
+    for (let i = 0; i < due; i++) {
+      const p = pubs[next++ % pubs.length]!;
+      sentByTicker++;
+      if (job.qos === 1 && p.inflight >= job.window) {
+        k.throttled++;
+        continue;
+      }
+      sendOne(p);
+    }
+  }, 2);
+  setTimeout(() => clearInterval(ticker), job.durationMs).unref();
+}
+
+/** Drain: acknowledgements of what is in flight, and the relayed messages still on their way. */
+async function drain(job: GenJob, k: Counters, sub: RawMqtt | undefined): Promise<void> {
+  const drainEnd = performance.now() + job.drainMs;
+  let last = -1;
+  let stableSince = performance.now();
+  while (performance.now() < drainEnd) {
+    const done = job.qos === 1 ? k.acked === k.published : true;
+    const now = k.received;
+    if (now !== last) {
+      last = now;
+      stableSince = performance.now();
+    }
+    const subDone = !sub || k.received >= (job.qos === 1 ? k.acked : k.published) || performance.now() - stableSince > 750;
+    if (done && subDone) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function run(job: GenJob): Promise<GenResult> {
+  if (job.publishers.length === 0 && job.subscriber) return subscribeOnly(job);
+  const started = performance.now();
+  const base = Date.now() - 10 * 60_000;
+  const k: Counters = { published: 0, acked: 0, received: 0, throttled: 0, running: true };
+  const { sub, pubs } = await connectAll(job, k);
   const connectMs = performance.now() - started;
 
-  let running = true;
   const tsOf = (seq: number) => (job.tsMode === 'now' ? Date.now() : base + seq);
-  const sendOne = (p: (typeof pubs)[number]): boolean => {
+  const sendOne = (p: Publisher): boolean => {
     const seq = p.seq++;
     const payload = reading(tsOf(seq), seq);
-    published++;
+    k.published++;
     if (job.qos === 1) {
       p.inflight++;
       const id = p.nextId;
@@ -90,94 +163,31 @@ async function run(job: GenJob): Promise<GenResult> {
     }
     return p.c.publish(p.topic, payload, 0);
   };
-
-  for (const p of pubs) {
-    p.c.onPuback = () => {
-      acked++;
-      p.inflight--;
-      // Unthrottled: every acknowledgement releases the next message.
-      if (running && job.rate === undefined) {
-        while (p.inflight < job.window && running) sendOne(p);
-      }
-    };
-  }
-
-  const t0 = performance.now();
-  if (job.rate === undefined) {
-    for (const p of pubs) {
-      if (job.qos === 1) {
-        while (p.inflight < job.window) sendOne(p);
-      } else {
-        const loop = (): void => {
-          for (let n = 0; running && n < 256; n++) {
-            if (!sendOne(p)) {
-              p.c.socket.once('drain', loop);
-              return;
-            }
-          }
-          if (running) setImmediate(loop);
-        };
-        loop();
-      }
-    }
-  } else {
-    // A fixed total rate: every 2 ms, send what is due, round-robin over the connections.
-    let next = 0;
-    let sentByTicker = 0;
-    const rate = job.rate;
-    const ticker = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rate) - sentByTicker;
-      for (let i = 0; i < due; i++) {
-        const p = pubs[next++ % pubs.length]!;
-        sentByTicker++;
-        if (job.qos === 1 && p.inflight >= job.window) {
-          throttled++;
-          continue;
-        }
-        sendOne(p);
-      }
-    }, 2);
-    setTimeout(() => clearInterval(ticker), job.durationMs).unref();
-  }
+  startSending(job, pubs, k, sendOne);
 
   // Counters at the end of the warm-up and at the end of the run: the rate is their difference.
-  const snap = () => ({ t: performance.now(), epoch: Date.now(), published, acked, received });
+  const snap = () => ({ t: performance.now(), epoch: Date.now(), published: k.published, acked: k.acked, received: k.received });
   await new Promise((r) => setTimeout(r, job.warmupMs));
   const a = snap();
   await new Promise((r) => setTimeout(r, job.durationMs - job.warmupMs));
   const b = snap();
-  running = false;
-
-  // Drain: acknowledgements of what is in flight, and the relayed messages still on their way.
-  const drainEnd = performance.now() + job.drainMs;
-  let last = -1;
-  let stableSince = performance.now();
-  while (performance.now() < drainEnd) {
-    const done = job.qos === 1 ? acked === published : true;
-    const now = received;
-    if (now !== last) {
-      last = now;
-      stableSince = performance.now();
-    }
-    const subDone = !sub || received >= (job.qos === 1 ? acked : published) || performance.now() - stableSince > 750;
-    if (done && subDone) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  k.running = false;
+  await drain(job, k, sub);
   await Promise.all([...pubs.map((p) => p.c.close()), sub?.close()]);
   const seconds = (b.t - a.t) / 1000;
   return {
     connectMs,
-    published,
-    acked,
-    received,
-    throttled,
-    lost: sub ? (job.qos === 1 ? acked : published) - received : null,
+    published: k.published,
+    acked: k.acked,
+    received: k.received,
+    throttled: k.throttled,
+    lost: sub ? (job.qos === 1 ? k.acked : k.published) - k.received : null,
     window: { seconds, published: b.published - a.published, acked: b.acked - a.acked, received: b.received - a.received },
     windowEpoch: { start: a.epoch, end: b.epoch },
     buckets: [],
     bucketBase: 0,
     lastSeq: pubs.map((p) => p.seq),
-    errors,
+    errors: [],
   };
 }
 

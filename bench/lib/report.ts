@@ -49,18 +49,8 @@ export function targets(r: BenchResults): Target[] {
 
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 
-export function renderMarkdown(r: BenchResults): string {
-  const lines: string[] = [];
-  lines.push(`# City Hub benchmark, ${r.date}`, '');
-  lines.push(`${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memGb.toFixed(0)} GB, ${r.machine.os}, Node ${r.machine.node}. ` +
-    `Loopback only. Each figure: median of ${r.runs} runs (min–max in brackets) unless it says otherwise; ratios are of runs made side by side. ` +
-    `1-minute load average ${r.machine.loadAtStart.toFixed(1)} at the start, ${r.machine.loadAtEnd?.toFixed(1) ?? '?'} at the end ` +
-    '(other work on the machine slows every figure; the side-by-side ratios are the ones to compare).', '');
-
-  lines.push('## Targets', '', row(['', 'target', 'measured', 'met']), row(['---', '---', '---', '---']));
-  for (const t of targets(r)) lines.push(row([t.name, t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']));
-  lines.push('');
-
+/** The section `## 1–2. MQTT relay and durable ingest`, when the step ran. */
+function relaySection(lines: string[], r: BenchResults): void {
   const relay = r.steps.relay;
   if (relay) {
     lines.push('## 1–2. MQTT relay and durable ingest', '',
@@ -76,7 +66,10 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
       `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB.`, '');
   }
+}
 
+/** The section `## 3. Publish → /api/v1/live latency`, when the step ran. */
+function latencySection(lines: string[], r: BenchResults): void {
   const lat = r.steps.latency;
   if (lat) {
     lines.push('## 3. Publish → /api/v1/live latency', '',
@@ -85,7 +78,10 @@ export function renderMarkdown(r: BenchResults): string {
     for (const x of lat.rates) lines.push(row([x.rate.toLocaleString('en-US'), fmt(x.p50, 1), fmt(x.p95, 1), fmt(x.p99, 1), x.seen.map((s, i) => `${s}/${x.sent[i]}`).join(', ')]));
     lines.push('');
   }
+}
 
+/** The section `## 4. History queries`, when the step ran. */
+function historySection(lines: string[], r: BenchResults): void {
   const h = r.steps.history;
   if (h) {
     const b = h.backfill;
@@ -107,7 +103,10 @@ export function renderMarkdown(r: BenchResults): string {
     if (influx?.loadMs) lines.push('', `InfluxDB load through its Store adapter: ${(influx.loadMs / 1000).toFixed(1)} s.`);
     lines.push('');
   }
+}
 
+/** The section `## 5. concurrent device connections`, when the step ran. */
+function connectionsSection(lines: string[], r: BenchResults): void {
   const c = r.steps.connections;
   if (c && c.runs.length > 0) {
     lines.push(`## 5. ${c.runs[0]!.devices.toLocaleString('en-US')} concurrent device connections`, '',
@@ -121,7 +120,10 @@ export function renderMarkdown(r: BenchResults): string {
         `p50 ${d.perConnectionP50Ms.toFixed(0)} ms each): 10,000 devices reconnecting to a freshly started hub would need about ${d.extrapolated10kS.toFixed(0)} s of scrypt.`, '');
     }
   }
+}
 
+/** The section `## 6. Dashboard in Chromium`, when the step ran. */
+function dashboardSection(lines: string[], r: BenchResults): void {
   const dash = r.steps.dashboard;
   if (dash) {
     lines.push('## 6. Dashboard in Chromium (SwiftShader)', '',
@@ -129,7 +131,10 @@ export function renderMarkdown(r: BenchResults): string {
       row(['first full render (map load)', 'ready (latest applied, idle)', `recolour ${dash.links} links`]), row(['---', '---', '---']),
       row([`${fmt(dash.firstRenderMs)} ms`, `${fmt(dash.readyMs)} ms`, `${fmt(dash.recolourMs)} ms`]), '');
   }
+}
 
+/** The section `CPU profiles`, when the step ran. */
+function profilesSection(lines: string[], r: BenchResults): void {
   if (r.profiles?.length) {
     lines.push('## CPU profiles (node --cpu-prof of the hub)', '');
     for (const p of r.profiles) {
@@ -138,6 +143,21 @@ export function renderMarkdown(r: BenchResults): string {
       lines.push('');
     }
   }
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(`# City Hub benchmark, ${r.date}`, '');
+  lines.push(`${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memGb.toFixed(0)} GB, ${r.machine.os}, Node ${r.machine.node}. ` +
+    `Loopback only. Each figure: median of ${r.runs} runs (min–max in brackets) unless it says otherwise; ratios are of runs made side by side. ` +
+    `1-minute load average ${r.machine.loadAtStart.toFixed(1)} at the start, ${r.machine.loadAtEnd?.toFixed(1) ?? '?'} at the end ` +
+    '(other work on the machine slows every figure; the side-by-side ratios are the ones to compare).', '');
+
+  lines.push('## Targets', '', row(['', 'target', 'measured', 'met']), row(['---', '---', '---', '---']));
+  for (const t of targets(r)) lines.push(row([t.name, t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']));
+  lines.push('');
+
+  for (const section of [relaySection, latencySection, historySection, connectionsSection, dashboardSection, profilesSection]) section(lines, r);
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n.replace(/\n/g, ' ')}`), '');
   if (r.totalS) lines.push(`Bench wall time: ${r.totalS.toFixed(0)} s.`, '');
   return lines.join('\n');

@@ -148,6 +148,102 @@ async function copyForQueries(from: Store, to: Store, now: number, deadline: num
   return { points, complete: true };
 }
 
+/** The simulator's backfill of `days` over MQTT: its events, and how many readings the hub acknowledged. */
+async function backfill(ctx: BenchContext, hub: BenchHub, days: number, stepMs: number) {
+  const sim = startSimulator([
+    '--count', '212', '--interval-ms', '60000', '--backfill-days', String(days), '--backfill-step-ms', String(stepMs),
+    '--backfill-inflight', '8', '--outages-per-hour', '0', '--stats-ms', '5000', '--mqtt', `mqtt://${hub.mqttHost}:${hub.mqttPort}`,
+  ], { CITYHUB_DATA_DIR: hub.dataDir });
+  let startedEv, backfilled, stoppedEv;
+  try {
+    startedEv = await sim.waitFor('started', 120_000);
+    backfilled = await sim.waitFor('backfilled', Math.max(60_000, left(ctx) - 240_000));
+  } finally {
+    stoppedEv = await sim.stop();
+  }
+  const expected = (backfilled.readings as number) + ((stoppedEv?.acked as number | undefined) ?? 0);
+  ctx.log(`backfill: ${String(backfilled.readings)} readings of ${String(backfilled.devices)} devices published in ${((backfilled.ms as number) / 1000).toFixed(1)} s; waiting for the store`);
+  return { startedEv, backfilled, expected };
+}
+
+/** The writer drains the spool into DuckDB: waits until every acknowledged reading is countable (or 30 s without change). */
+async function waitStored(ctx: BenchContext, hub: BenchHub, expected: number): Promise<number> {
+  const now = Date.now();
+  let stored = 0;
+  let lastChange = Date.now();
+  while (Date.now() - lastChange < 30_000 && left(ctx) > 60_000) {
+    const n = await storedCount(hub, now - (DAYS + 1) * DAY, now + DAY);
+    if (n !== stored) lastChange = Date.now();
+    stored = n;
+    if (stored >= expected) break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return stored;
+}
+
+/** Each query through the HTTP API. */
+async function httpTimings(ctx: BenchContext, hub: BenchHub, qs: ReturnType<typeof queries>): Promise<QueryTiming[]> {
+  const http: QueryTiming[] = [];
+  for (const q of qs) {
+    const t = await time(async () => {
+      let n = 0;
+      for (const p of q.http) n += await httpPoints(hub, p);
+      return n;
+    });
+    http.push({ name: q.name, ...t });
+    ctx.log(`http ${q.name}: median ${t.ms.median.toFixed(1)} ms (${t.points} points)`);
+  }
+  return http;
+}
+
+/** Each query straight on a store. */
+async function storeQueryTimings(store: Store, qs: ReturnType<typeof queries>): Promise<QueryTiming[]> {
+  const timings: QueryTiming[] = [];
+  for (const q of qs) timings.push({ name: q.name, ...(await time(() => q.store(store))) });
+  return timings;
+}
+
+/** Each query on the InfluxDB adapter, over a private influxd loaded from DuckDB with what the queries read. */
+async function influxTimings(ctx: BenchContext, duck: Store, qs: ReturnType<typeof queries>): Promise<BackendTimings> {
+  const influx = influxFactory();
+  if (!influx) {
+    return { backend: 'influxdb', queries: [], note: 'skipped: @cityhub/store does not export createInfluxStore yet (the hook is influxFactory() in bench/steps/history.ts)' };
+  }
+  if (left(ctx) < 180_000) return { backend: 'influxdb', queries: [], note: 'skipped: not enough of the time budget left' };
+  const server = await startInfluxd();
+  const version = (await fetch(`${server.url}/ping`)).headers.get('x-influxdb-version') ?? 'unknown';
+  try {
+    const store = influx({ url: server.url, bucket: 'cityhub' });
+    await store.init();
+    const t0 = performance.now();
+    const copied = await copyForQueries(duck, store, Date.now(), Date.now() + Math.min(120_000, left(ctx) - 120_000));
+    const loadMs = performance.now() - t0;
+    ctx.log(`influxdb: loaded ${copied.points} readings (what the queries read) in ${(loadMs / 1000).toFixed(1)} s${copied.complete ? '' : ' (time cap reached: partial)'}`);
+    const timings = await storeQueryTimings(store, qs);
+    await store.close();
+    ctx.log(`influxdb store: ${timings.map((t) => `${t.name} ${t.ms.median.toFixed(1)} ms`).join('; ')}`);
+    return {
+      backend: 'influxdb', version, queries: timings, loadMs,
+      note: `${copied.points} readings copied from DuckDB through the InfluxDB Store adapter (what the queries read: link-1's month, every link's last week, every other asset's last day)${copied.complete ? '' : '; time cap reached, partial'}`,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Each query on the DuckDB file the hub left, then on InfluxDB. */
+async function storeTimings(ctx: BenchContext, dataDir: string, qs: ReturnType<typeof queries>): Promise<BackendTimings[]> {
+  const duck = storeModule.createDuckDbStore({ path: duckDbFile(dataDir) });
+  await duck.init();
+  try {
+    const timings = await storeQueryTimings(duck, qs);
+    ctx.log(`duckdb store: ${timings.map((t) => `${t.name} ${t.ms.median.toFixed(1)} ms`).join('; ')}`);
+    return [{ backend: 'duckdb', queries: timings }, await influxTimings(ctx, duck, qs)];
+  } finally {
+    await duck.close();
+  }
+}
+
 export async function historyAndDashboard(ctx: BenchContext, o: {
   history: boolean;
   stepMin: number;
@@ -158,92 +254,19 @@ export async function historyAndDashboard(ctx: BenchContext, o: {
   let stopped = false;
   try {
     const days = o.history ? DAYS : 1;
-    const sim = startSimulator([
-      '--count', '212', '--interval-ms', '60000', '--backfill-days', String(days), '--backfill-step-ms', String(STEP_MS),
-      '--backfill-inflight', '8', '--outages-per-hour', '0', '--stats-ms', '5000', '--mqtt', `mqtt://${hub.mqttHost}:${hub.mqttPort}`,
-    ], { CITYHUB_DATA_DIR: hub.dataDir });
-    let startedEv, backfilled, stoppedEv;
-    try {
-      startedEv = await sim.waitFor('started', 120_000);
-      backfilled = await sim.waitFor('backfilled', Math.max(60_000, left(ctx) - 240_000));
-    } finally {
-      stoppedEv = await sim.stop();
-    }
-    const expected = (backfilled.readings as number) + ((stoppedEv?.acked as number | undefined) ?? 0);
-    ctx.log(`backfill: ${String(backfilled.readings)} readings of ${String(backfilled.devices)} devices published in ${((backfilled.ms as number) / 1000).toFixed(1)} s; waiting for the store`);
-
-    // The writer drains the spool into DuckDB: wait until every acknowledged reading is countable.
-    const now = Date.now();
-    let stored = 0;
-    let lastChange = Date.now();
-    while (Date.now() - lastChange < 30_000 && left(ctx) > 60_000) {
-      const n = await storedCount(hub, now - (DAYS + 1) * DAY, now + DAY);
-      if (n !== stored) lastChange = Date.now();
-      stored = n;
-      if (stored >= expected) break;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
+    const { startedEv, backfilled, expected } = await backfill(ctx, hub, days, STEP_MS);
+    const stored = await waitStored(ctx, hub, expected);
     const storedMs = Date.now() - startedEv.t;
     ctx.log(`store holds ${stored} of ${expected} readings, ${(storedMs / 1000).toFixed(1)} s after the simulator started`);
 
-    let history: HistoryResults | undefined;
     const qs = queries(Date.now());
-    const http: QueryTiming[] = [];
-    if (o.history) {
-      for (const q of qs) {
-        const t = await time(async () => {
-          let n = 0;
-          for (const p of q.http) n += await httpPoints(hub, p);
-          return n;
-        });
-        http.push({ name: q.name, ...t });
-        ctx.log(`http ${q.name}: median ${t.ms.median.toFixed(1)} ms (${t.points} points)`);
-      }
-    }
+    const http = o.history ? await httpTimings(ctx, hub, qs) : [];
     const dash = o.dashboard ? await o.dashboard(ctx, hub) : undefined;
 
     await hub.stop({ keepData: true });
     stopped = true;
+    let history: HistoryResults | undefined;
     if (o.history) {
-      const backends: BackendTimings[] = [];
-      const duck = storeModule.createDuckDbStore({ path: duckDbFile(hub.dataDir) });
-      await duck.init();
-      try {
-        const timings: QueryTiming[] = [];
-        for (const q of qs) timings.push({ name: q.name, ...(await time(() => q.store(duck))) });
-        backends.push({ backend: 'duckdb', queries: timings });
-        ctx.log(`duckdb store: ${timings.map((t) => `${t.name} ${t.ms.median.toFixed(1)} ms`).join('; ')}`);
-
-        const influx = influxFactory();
-        if (!influx) {
-          backends.push({ backend: 'influxdb', queries: [], note: 'skipped: @cityhub/store does not export createInfluxStore yet (the hook is influxFactory() in bench/steps/history.ts)' });
-        } else if (left(ctx) < 180_000) {
-          backends.push({ backend: 'influxdb', queries: [], note: 'skipped: not enough of the time budget left' });
-        } else {
-          const server = await startInfluxd();
-          const version = (await fetch(`${server.url}/ping`)).headers.get('x-influxdb-version') ?? 'unknown';
-          try {
-            const store = influx({ url: server.url, bucket: 'cityhub' });
-            await store.init();
-            const t0 = performance.now();
-            const copied = await copyForQueries(duck, store, Date.now(), Date.now() + Math.min(120_000, left(ctx) - 120_000));
-            const loadMs = performance.now() - t0;
-            ctx.log(`influxdb: loaded ${copied.points} readings (what the queries read) in ${(loadMs / 1000).toFixed(1)} s${copied.complete ? '' : ' (time cap reached: partial)'}`);
-            const timings: QueryTiming[] = [];
-            for (const q of qs) timings.push({ name: q.name, ...(await time(() => q.store(store))) });
-            await store.close();
-            backends.push({
-              backend: 'influxdb', version, queries: timings, loadMs,
-              note: `${copied.points} readings copied from DuckDB through the InfluxDB Store adapter (what the queries read: link-1's month, every link's last week, every other asset's last day)${copied.complete ? '' : '; time cap reached, partial'}`,
-            });
-            ctx.log(`influxdb store: ${timings.map((t) => `${t.name} ${t.ms.median.toFixed(1)} ms`).join('; ')}`);
-          } finally {
-            await server.stop();
-          }
-        }
-      } finally {
-        await duck.close();
-      }
       const readings = backfilled.readings as number;
       history = {
         backfill: {
@@ -251,7 +274,7 @@ export async function historyAndDashboard(ctx: BenchContext, o: {
           publishMs: backfilled.ms as number, storedMs, readingsPerS: readings / (storedMs / 1000), stored,
         },
         http,
-        store: backends,
+        store: await storeTimings(ctx, hub.dataDir, qs),
         path: 'simulator backfill over MQTT (arrays of ≤ 5,000 readings, QoS 1) → hub broker → ingest → spool → writer → DuckDB',
       };
     }

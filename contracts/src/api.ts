@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LineStringGeometry, PointGeometry } from './assets.js';
 import { Kind, MetricName } from './kinds.js';
+import { DeadLetterReason, StoredReading } from './readings.js';
 import { AlertEvent, Severity } from './rules.js';
 
 /** Errors of the HTTP API: `{ "error": { "code", "message" } }`. */
@@ -77,7 +78,7 @@ export const DeadLetterView = z.object({
   received: z.string(),
   device: z.string().nullable(),
   topic: z.string(),
-  reason: z.string(),
+  reason: DeadLetterReason,
   message: z.string(),
   payload: z.string().describe('The payload as received: its first 8 KiB (whole when shorter; see truncated).'),
   size: z.number().int().describe('Bytes of the whole payload as received.'),
@@ -111,7 +112,7 @@ export type DeadLetterList = z.infer<typeof DeadLetterList>;
 export const ReplayResult = z.object({
   examined: z.number().int(),
   replayed: z.number().int(),
-  still_rejected: z.array(z.object({ id: z.string(), reason: z.string(), message: z.string() })),
+  still_rejected: z.array(z.object({ id: z.string(), reason: DeadLetterReason, message: z.string() })),
   not_replayable: z.number().int(),
 });
 export type ReplayResult = z.infer<typeof ReplayResult>;
@@ -200,12 +201,7 @@ export type AlertView = z.infer<typeof AlertView>;
 export const AlertList = z.object({ items: z.array(AlertView) });
 export type AlertList = z.infer<typeof AlertList>;
 
-/**
- * One validated reading as the hub relays it on `cityhub/live/{kind}` (a JSON array of these per message):
- * bound to its asset, device time in epoch ms, only the metrics the reading carried.
- */
-export const RelayedReading = z.object({
-  kind: Kind, asset: z.string(), device: z.string(), ts: z.number(), seq: z.number(), values: z.record(z.string(), z.number()),
-});
-export type RelayedReading = z.infer<typeof RelayedReading>;
+/** One validated reading as the hub relays it on `cityhub/live/{kind}` (a JSON array of these per message): the stored reading. */
+export const RelayedReading = StoredReading;
+export type RelayedReading = StoredReading;
 export const RelayedReadings = z.array(RelayedReading);

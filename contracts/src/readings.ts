@@ -75,6 +75,36 @@ export const RejectReason = z.enum([
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 
+/** Why a dead letter was kept: a rejected reading's reason, or a publish refused on its topic (`topic_denied`). */
+export const DeadLetterReason = z.enum([...RejectReason.options, 'topic_denied']);
+export type DeadLetterReason = z.infer<typeof DeadLetterReason>;
+
+/**
+ * One reading as the hub stores it and relays it on `cityhub/live/{kind}`: bound to its asset and device,
+ * device time in integer epoch ms, only the metrics the reading carried (at least one), each a finite number
+ * (zod's number refuses NaN and ±Infinity, which would poison every aggregate over them). Its key is
+ * (kind, asset, device, ts): writing the same key again overwrites it, so a re-delivered reading is stored once.
+ *
+ * `values` is an object with a catch-all rather than a record: the store checks every write batch with this
+ * schema, and zod parses a catch-all object about three times faster than a record.
+ */
+export const StoredReading = z.object({
+  kind: Kind,
+  asset: z.string().min(1),
+  device: z.string().min(1),
+  ts: z.int().describe('Device time, epoch milliseconds.'),
+  seq: z.int(),
+  values: z.object({}).catchall(z.number())
+    .refine((v) => !Object.hasOwn(v, ''), 'empty metric name')
+    .refine(hasMetric, 'a reading without values cannot be stored'),
+});
+export type StoredReading = z.infer<typeof StoredReading>;
+
+function hasMetric(values: object): boolean {
+  for (const _ in values) return true;
+  return false;
+}
+
 /** A reading that passed validation, normalised: time in epoch ms, metrics as numbers. */
 export interface ValidReading { ts: number; seq: number; values: Record<string, number> }
 /** One rejected element of a telemetry message (`index` is its position in an array, or null). */

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DeviceRecord } from '@cityhub/contracts';
+import { silentLogger, type DeviceRecord } from '@cityhub/contracts';
 import { createDuckDbStore, StoreError, type Point, type Store } from '@cityhub/store';
 import { Ingest } from './ingest.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = silentLogger;
 const device: DeviceRecord = { id: 'tr-0001', kind: 'traffic', asset: 'link-7', secret_hash: 'x', enabled: true, created_at: '' };
 const registry = { get: (id: string) => (id === device.id ? device : undefined) };
 const topic = 'city/traffic/tr-0001/telemetry';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   COUNTER_METRICS, DEFAULT_MAX_AGE_MS, parseTopic, validateTelemetry,
-  type DeviceRegistry, type Kind, type RejectReason,
+  type DeadLetterReason, type DeviceRegistry, type Kind, type Logger, type RejectReason,
 } from '@cityhub/contracts';
 import { capPayload, isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
 import { DeadLetterBudget } from './dead-letter-budget.js';
@@ -12,11 +12,7 @@ import { encodeRecord } from './record.js';
 import { Spool, type SpoolEvent } from './spool/spool.js';
 import { Writer, type WriterOptions } from './writer.js';
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { Logger } from '@cityhub/contracts';
 
 export interface IngestOptions {
   store: Store;
@@ -38,7 +34,7 @@ export interface IngestOptions {
 /** What a replay of dead letters did, by dead letter id. */
 export interface ReplayResult {
   replayed: string[];
-  stillRejected: Array<{ id: string; reason: string; message: string }>;
+  stillRejected: Array<{ id: string; reason: DeadLetterReason; message: string }>;
   /** Refused publishes to another device's topic, and letters whose payload was cut: never replayed. */
   notReplayable: string[];
 }
@@ -54,7 +50,7 @@ const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'wri
  * The outcome of one telemetry message. `rejected` lists every refused reading, whether its dead letter was
  * stored or only counted because the device was over its dead-letter budget (`unstored` of them).
  */
-export interface AcceptResult { accepted: number; rejected: Array<{ reason: RejectReason | 'topic_denied'; message: string }>; unstored: number }
+export interface AcceptResult { accepted: number; rejected: Array<{ reason: DeadLetterReason; message: string }>; unstored: number }
 
 export interface IngestEvents {
   /** Readings as they become durable (for the live stream). */

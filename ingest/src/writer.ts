@@ -1,5 +1,5 @@
 import type { DeadLetter, Point, Store } from '@cityhub/store';
-import type { Logger } from './ingest.js';
+import type { Logger } from '@cityhub/contracts';
 import { decodeRecord } from './record.js';
 import type { Position, Spool } from './spool/spool.js';
 

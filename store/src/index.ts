@@ -5,5 +5,4 @@ export { createDuckDbStore, type DuckDbStoreOptions } from './duckdb/duckdb-stor
 export { reopening, isDeadHandle, type ReopenOptions, type ReopenLogger } from './reopen.js';
 export { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from './influx/influx-store.js';
 export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
-// The conformance suite imports vitest, so it has its own entry: `@cityhub/store/conformance`.
 export * from './dead-letter-payload.js';

@@ -1,22 +1,10 @@
-import type { AlertEvent, Agg, Kind, RejectReason } from '@cityhub/contracts';
+import type { AlertEvent, Agg, DeadLetterReason, Kind, StoredReading } from '@cityhub/contracts';
 
-/**
- * One stored reading. Its key is (kind, asset, device, ts): writing the same key again overwrites it,
- * so a re-delivered reading is stored once.
- */
-export interface Point {
-  kind: Kind;
-  asset: string;
-  device: string;
-  /** Device time, epoch ms. */
-  ts: number;
-  seq: number;
-  /** Metric name → value; only the metrics the reading carried. */
-  values: Record<string, number>;
-}
+/** One stored reading: the contracts' `StoredReading` (the same reading the hub relays live). */
+export type Point = StoredReading;
 
 /** The latest reading of an asset. */
-export interface LatestPoint { kind: Kind; asset: string; device: string; ts: number; values: Record<string, number> }
+export type LatestPoint = Omit<StoredReading, 'seq'>;
 
 export interface SeriesQuery {
   assets: string[];
@@ -40,7 +28,7 @@ export interface DeadLetter {
   received: number;
   device: string | null;
   topic: string;
-  reason: RejectReason | 'topic_denied';
+  reason: DeadLetterReason;
   message: string;
   /**
    * The rejected payload (or the rejected element of an array), as text: its first
@@ -53,7 +41,7 @@ export interface DeadLetter {
   sha256?: string;
 }
 export interface AlertEventQuery { alert?: string; asset?: string; rule?: string; from?: number; to?: number; limit?: number }
-export interface DeadLetterQuery { device?: string; reason?: string; from?: number; to?: number; limit?: number }
+export interface DeadLetterQuery { device?: string; reason?: DeadLetterReason; from?: number; to?: number; limit?: number }
 
 /** The stored resolutions: raw points and three rollups. */
 export type Resolution = 'raw' | '1m' | '15m' | '1h';

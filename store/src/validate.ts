@@ -1,4 +1,4 @@
-import { AlertEvent, Agg, KINDS } from '@cityhub/contracts';
+import { AlertEvent, Agg, StoredReading } from '@cityhub/contracts';
 import { StoreError } from './errors.js';
 import type { AlertEventQuery, DeadLetter, DeadLetterQuery, Point, SeriesQuery } from './types.js';
 
@@ -15,27 +15,35 @@ const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 
 // A plain boolean (not a type guard), so that checking a typed array at run time does not widen it to any[].
 const isList = (v: unknown): boolean => Array.isArray(v);
 
-/** Throws STORE_BAD_INPUT unless every point can be stored: known kind, ids, integer ms, finite values. */
+const StoredReadings = StoredReading.array();
+
+/**
+ * Throws STORE_BAD_INPUT unless every point is a `StoredReading` (the contracts' schema): known kind, ids,
+ * integer ms, at least one finite value. The message names the first problem, as the point's field and value.
+ */
 export function checkPoints(points: readonly Point[]): void {
-  if (!isList(points)) throw bad('points must be an array');
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i] as Point;
-    const at = `point ${i}`;
-    if (!(KINDS as readonly unknown[]).includes(p.kind)) throw bad(`${at}: unknown kind ${JSON.stringify(p.kind)}`);
-    if (!isName(p.asset)) throw bad(`${at}: asset must be a non-empty string`);
-    if (!isName(p.device)) throw bad(`${at}: device must be a non-empty string`);
-    if (!Number.isSafeInteger(p.ts)) throw bad(`${at}: ts must be integer epoch milliseconds, got ${String(p.ts)}`);
-    if (!Number.isSafeInteger(p.seq)) throw bad(`${at}: seq must be an integer, got ${String(p.seq)}`);
-    if (typeof p.values !== 'object' || p.values === null) throw bad(`${at}: values must be an object`);
-    let n = 0;
-    for (const [metric, v] of Object.entries(p.values)) {
-      if (!isName(metric)) throw bad(`${at}: empty metric name`);
-      // NaN and ±Infinity have no place in a time series and would poison every aggregate over them.
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${at}: ${metric} must be a finite number, got ${String(v)}`);
-      n++;
-    }
-    if (n === 0) throw bad(`${at}: a reading without values cannot be stored`);
+  const result = StoredReadings.safeParse(points);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  const [index, field, metric] = issue.path;
+  if (index === undefined) throw bad('points must be an array');
+  const p = points[index as number] as Partial<Record<string, unknown>> | null;
+  const at = `point ${String(index)}`;
+  if (field === undefined || p === null || typeof p !== 'object') throw bad(`${at} must be an object`);
+  throw bad(`${at}: ${pointProblem(field, metric, p, issue.message)}`);
+}
+
+/** What is wrong with one field of a point, as the store has always said it. */
+function pointProblem(field: PropertyKey, metric: PropertyKey | undefined, p: Partial<Record<string, unknown>>, message: string): string {
+  switch (field) {
+    case 'kind': return `unknown kind ${JSON.stringify(p.kind)}`;
+    case 'asset': case 'device': return `${field} must be a non-empty string`;
+    case 'ts': return `ts must be integer epoch milliseconds, got ${String(p.ts)}`;
+    case 'seq': return `seq must be an integer, got ${String(p.seq)}`;
   }
+  if (metric !== undefined) return `${String(metric)} must be a finite number, got ${String((p.values as Record<PropertyKey, unknown>)[metric])}`;
+  if (typeof p.values !== 'object' || p.values === null) return 'values must be an object';
+  return message;
 }
 
 /** Throws STORE_BAD_INPUT unless the series query is answerable. */

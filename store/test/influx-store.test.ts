@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runStoreSuite } from '../src/conformance.js';
+import { runStoreSuite } from '../testing/conformance.js';
 import { StoreError } from '../src/errors.js';
 import { createInfluxStore, type InfluxStoreOptions } from '../src/influx/influx-store.js';
 import { dropDb as dropDbAt, freshDb, useInfluxd } from './influx-fixture.js';
@@ -93,7 +93,7 @@ describe('InfluxDB store', () => {
     }
   });
 
-  it('writes every number as a float, and rollups as the fields DESIGN.md names', async () => {
+  it('writes every number as a float, and rollups as the fields influx/schema.ts names', async () => {
     await withStore({ url: servers.influxd.url }, async (store, db) => {
       await store.write([point(T0, 50), point(T0 + 10_000, 70)]);
       const keys = await influxql(db, 'SHOW FIELD KEYS');

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { runStoreSuite } from '../src/conformance.js';
+import { runStoreSuite } from '../testing/conformance.js';
 import { createInfluxStore } from '../src/influx/influx-store.js';
 import { dropDb, freshDb, useInfluxd } from './influx-fixture.js';
 

@@ -82,6 +82,56 @@ bind-address = "127.0.0.1:${rpcPort}"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const exited = (c: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) resolve();
+    else c.once('exit', () => resolve());
+  });
+
+/** Runs influxd on `file` and resolves, with the process, once `url`/ping answers 204. */
+async function launch(file: string, url: string): Promise<ChildProcess> {
+  let log = '';
+  const c = spawn(INFLUXD, ['run', '-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test process that ends without stop() (a crash, a timeout) must not leave influxd behind.
+  const orphan = () => c.kill('SIGKILL');
+  process.once('exit', orphan);
+  c.once('exit', () => process.off('exit', orphan));
+  const keep = (b: Buffer) => (log = (log + b.toString()).slice(-4_000));
+  c.stdout?.on('data', keep);
+  c.stderr?.on('data', keep);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (c.exitCode !== null || c.signalCode !== null) {
+      throw new Error(`influxd exited (${c.exitCode ?? c.signalCode}) while starting: ${log}`);
+    }
+    const ok = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 204, () => false);
+    if (ok) return c;
+    await sleep(50);
+  }
+  c.kill('SIGKILL');
+  throw new Error(`influxd did not answer /ping within 30 s: ${log}`);
+}
+
+/** Stops influxd with SIGTERM, and SIGKILL if it lingers past 5 s. */
+async function halt(c: ChildProcess | undefined): Promise<void> {
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  c.kill('SIGTERM');
+  const done = exited(c);
+  const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
+  await done;
+  clearTimeout(timer);
+}
+
+/** Creates the admin user of a server with auth on and no user yet. */
+async function createAdmin(url: string): Promise<NonNullable<Influxd['admin']>> {
+  const admin = { username: 'admin', password: 'admin-secret' };
+  // With auth on and no user yet, InfluxDB 1.x lets exactly this statement through unauthenticated.
+  const body = new URLSearchParams({ q: `CREATE USER "admin" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES` });
+  const res = await fetch(`${url}/query`, { method: 'POST', body });
+  if (!res.ok) throw new Error(`could not create the admin user: ${res.status} ${await res.text()}`);
+  return admin;
+}
+
 /** Starts a private influxd and resolves once `/ping` answers 204. */
 export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> {
   if (!existsSync(INFLUXD)) {
@@ -92,82 +142,31 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
   const file = join(dir, 'influxdb.conf');
   await writeFile(file, config(dir, httpPort, rpcPort, opts.auth === true));
   const url = `http://127.0.0.1:${httpPort}`;
-  let child: ChildProcess | undefined;
-  let log = '';
-
-  const exited = (c: ChildProcess) =>
-    new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) resolve();
-      else c.once('exit', () => resolve());
-    });
-
-  async function launch(): Promise<void> {
-    log = '';
-    const c = spawn(INFLUXD, ['run', '-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = c;
-    // A test process that ends without stop() (a crash, a timeout) must not leave influxd behind.
-    const orphan = () => c.kill('SIGKILL');
-    process.once('exit', orphan);
-    c.once('exit', () => process.off('exit', orphan));
-    const keep = (b: Buffer) => (log = (log + b.toString()).slice(-4_000));
-    c.stdout?.on('data', keep);
-    c.stderr?.on('data', keep);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`influxd exited (${c.exitCode ?? c.signalCode}) while starting: ${log}`);
-      }
-      const ok = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 204, () => false);
-      if (ok) return;
-      await sleep(50);
-    }
-    c.kill('SIGKILL');
-    throw new Error(`influxd did not answer /ping within 30 s: ${log}`);
-  }
-
-  async function halt(): Promise<void> {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    c.kill('SIGTERM');
-    const done = exited(c);
-    const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
-    await done;
-    clearTimeout(timer);
-  }
-
+  let child: ChildProcess;
   try {
-    await launch();
+    child = await launch(file, url);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
-
-  let admin: Influxd['admin'];
-  if (opts.auth) {
-    admin = { username: 'admin', password: 'admin-secret' };
-    // With auth on and no user yet, InfluxDB 1.x lets exactly this statement through unauthenticated.
-    const body = new URLSearchParams({ q: `CREATE USER "admin" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES` });
-    const res = await fetch(`${url}/query`, { method: 'POST', body });
-    if (!res.ok) throw new Error(`could not create the admin user: ${res.status} ${await res.text()}`);
-  }
+  const admin = opts.auth ? await createAdmin(url) : undefined;
 
   return {
     url,
     admin,
     async stop() {
-      await halt();
+      await halt(child);
       await rm(dir, { recursive: true, force: true });
     },
     kill(signal: NodeJS.Signals = 'SIGKILL') {
-      child?.kill(signal);
+      child.kill(signal);
     },
     async restart() {
-      const c = child;
-      if (c && c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGKILL');
-        await exited(c);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited(child);
       }
-      await launch();
+      child = await launch(file, url);
     },
   };
 }

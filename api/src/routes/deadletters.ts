@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DeadLetterList, ReplayResult, type DeadLetterView } from '@cityhub/contracts';
+import { DeadLetterList, DeadLetterReason, ReplayResult, type DeadLetterView } from '@cityhub/contracts';
 import { isTruncated, type DeadLetter } from '@cityhub/store';
 import { needs } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -10,7 +10,7 @@ import { BEARER, errors, json } from '../responses.js';
 
 const Filter = {
   device: z.string().min(1).max(64).optional().describe('Only this device id.'),
-  reason: z.string().min(1).max(64).optional().describe('Only this reason (schema, out_of_range, ts_future, ts_out_of_range, too_deep, unknown_device, topic_denied…).'),
+  reason: DeadLetterReason.optional().describe('Only this reason.'),
   from: timeParam('from', 'Received at or after.').optional(),
   to: timeParam('to', 'Received before.').optional(),
 };

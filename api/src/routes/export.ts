@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { Agg, ExportCollection, ExportFormat, Kind, type ExportLicence } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { describeAssets } from '../export/columns.js';
+import { describeAssets, type AssetInfo } from '../export/columns.js';
 import { csvPieces } from '../export/csv.js';
 import { geojsonPieces } from '../export/geojson.js';
 import { writeParquet } from '../export/parquet.js';
-import { DEFAULT_EXPORT_STEP_S, EXPORT_LIMITS, exportFileName, planExport } from '../export/plan.js';
-import { readByAsset, readByTime } from '../export/read.js';
+import { DEFAULT_EXPORT_STEP_S, EXPORT_LIMITS, exportFileName, planExport, type ExportLimits, type ExportPlan } from '../export/plan.js';
+import { readByAsset, readByTime, type Row } from '../export/read.js';
 import { stepParam, timeParam } from '../query.js';
 import { errors, PUBLIC_OR_BEARER } from '../responses.js';
 
@@ -45,6 +45,60 @@ async function* resume<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): As
   }
 }
 
+/** The headers of a download: its type and name, the licence and the attribution. */
+function downloadHeaders(plan: ExportPlan, licence: ExportLicence, attribution: string): Record<string, string> {
+  return {
+    'content-type': MEDIA[plan.format],
+    'content-disposition': `attachment; filename="${exportFileName(plan)}"`,
+    link: `<${headerValue(licence.url)}>; rel="license"`,
+    'x-licence': headerValue(licence.name),
+    'x-attribution': headerValue(attribution),
+  };
+}
+
+/** Writes the export as a Parquet file in a temporary folder, sends it, and leaves nothing behind. */
+async function sendParquet(reply: FastifyReply, plan: ExportPlan, assets: readonly AssetInfo[], points: AsyncIterable<Row[]>, meta: { licence: ExportLicence; attribution: string }, headers: Record<string, string>) {
+  const dir = await mkdtemp(join(tmpdir(), 'cityhub-export-'));
+  try {
+    const file = join(dir, exportFileName(plan));
+    const rows = await writeParquet(plan, assets, points, meta, dir, file);
+    // Open, then delete: the open file stays readable, and nothing is left behind whatever the client does.
+    const fh = await open(file);
+    const { size } = await fh.stat();
+    reply.request.log.info({ rows, bytes: size }, 'parquet export written');
+    return reply.headers({ ...headers, 'content-length': size }).send(fh.createReadStream());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The OpenAPI description of `GET /export`, with its limits. */
+function exportSchema(limits: ExportLimits) {
+  return {
+    summary: 'Open data export of a kind: every asset per step, as CSV, GeoJSON or Parquet',
+    description: 'One row per asset and bucket that has a reading, with the asset\'s attributes (name; links: length_m, free_flow_kmh, ' +
+      'free_flow_assumed; hotspots: venue, category, capacity; buildings: venue, use, floor_area_m2), `asset_simulated`, ' +
+      '`readings_simulated` and every metric of the kind as columns. CSV (RFC 4180) and GeoJSON (RFC 7946, one Feature per asset with its ' +
+      'buckets in `properties.buckets`) are streamed as they are read, in constant memory whatever the range; Parquet is written by DuckDB ' +
+      'and sent when complete, with licence and attribution in its key-value metadata. Every format carries the licence in ' +
+      '`Link: <…>; rel="license"` and the attribution in `X-Attribution`. A stream cut short by a failure ends without its final chunk. ' +
+      `Limits: step at least ${limits.minStepS} s; range at most ${Math.round(limits.maxRangeMs / 86_400_000)} days; ` +
+      `assets × buckets at most ${limits.maxRows}; at most ${limits.maxConcurrent} exports at once per node (else 503 with retry-after).`,
+    tags: ['open data'], security: PUBLIC_OR_BEARER, querystring: Query,
+    response: {
+      200: {
+        description: 'The export, as a download (`Content-Disposition: attachment`)',
+        content: {
+          'text/csv': { schema: z.string().describe('RFC 4180 CSV with a header line; CRLF line ends') },
+          'application/geo+json': { schema: ExportCollection },
+          'application/vnd.apache.parquet': { schema: z.string().meta({ format: 'binary' }) },
+        },
+      },
+      ...errors(400, 401, 429, 503),
+    },
+  };
+}
+
 /** `GET /export`: open data, every asset of a kind per step, streamed as CSV or GeoJSON, or as a Parquet file. */
 export const exportRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const limits = { ...EXPORT_LIMITS, ...deps.exportLimits };
@@ -55,29 +109,7 @@ export const exportRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   app.get('/export', {
     // A HEAD would do all the work of a GET for nothing.
     exposeHeadRoute: false,
-    schema: {
-      summary: 'Open data export of a kind: every asset per step, as CSV, GeoJSON or Parquet',
-      description: 'One row per asset and bucket that has a reading, with the asset\'s attributes (name; links: length_m, free_flow_kmh, ' +
-        'free_flow_assumed; hotspots: venue, category, capacity; buildings: venue, use, floor_area_m2), `asset_simulated`, ' +
-        '`readings_simulated` and every metric of the kind as columns. CSV (RFC 4180) and GeoJSON (RFC 7946, one Feature per asset with its ' +
-        'buckets in `properties.buckets`) are streamed as they are read, in constant memory whatever the range; Parquet is written by DuckDB ' +
-        'and sent when complete, with licence and attribution in its key-value metadata. Every format carries the licence in ' +
-        '`Link: <…>; rel="license"` and the attribution in `X-Attribution`. A stream cut short by a failure ends without its final chunk. ' +
-        `Limits: step at least ${limits.minStepS} s; range at most ${Math.round(limits.maxRangeMs / 86_400_000)} days; ` +
-        `assets × buckets at most ${limits.maxRows}; at most ${limits.maxConcurrent} exports at once per node (else 503 with retry-after).`,
-      tags: ['open data'], security: PUBLIC_OR_BEARER, querystring: Query,
-      response: {
-        200: {
-          description: 'The export, as a download (`Content-Disposition: attachment`)',
-          content: {
-            'text/csv': { schema: z.string().describe('RFC 4180 CSV with a header line; CRLF line ends') },
-            'application/geo+json': { schema: ExportCollection },
-            'application/vnd.apache.parquet': { schema: z.string().meta({ format: 'binary' }) },
-          },
-        },
-        ...errors(400, 401, 429, 503),
-      },
-    },
+    schema: exportSchema(limits),
   }, async (req, reply) => {
     const q = req.query;
     const plan = planExport({ kind: q.kind, format: q.format, from: q.from, to: q.to, stepS: q.step ?? DEFAULT_EXPORT_STEP_S, agg: q.agg }, deps.catalogue.features, limits, Date.now());
@@ -100,27 +132,8 @@ export const exportRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
       const assets = describeAssets(plan.kind, plan.assets, deps.registry?.list() ?? []);
       const read = () => readByTime(deps.store, plan, limits.chunkPoints, aborted.signal);
       // Set only once the export is ready to go, so that an error answer is not dressed as a download.
-      const headers = {
-        'content-type': MEDIA[plan.format],
-        'content-disposition': `attachment; filename="${exportFileName(plan)}"`,
-        link: `<${headerValue(licence.url)}>; rel="license"`,
-        'x-licence': headerValue(licence.name),
-        'x-attribution': headerValue(meta.attribution),
-      };
-      if (plan.format === 'parquet') {
-        const dir = await mkdtemp(join(tmpdir(), 'cityhub-export-'));
-        try {
-          const file = join(dir, exportFileName(plan));
-          const rows = await writeParquet(plan, assets, read(), meta, dir, file);
-          // Open, then delete: the open file stays readable, and nothing is left behind whatever the client does.
-          const fh = await open(file);
-          const { size } = await fh.stat();
-          req.log.info({ rows, bytes: size }, 'parquet export written');
-          return (reply as FastifyReply).headers({ ...headers, 'content-length': size }).send(fh.createReadStream());
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-      }
+      const headers = downloadHeaders(plan, licence, meta.attribution);
+      if (plan.format === 'parquet') return await sendParquet(reply, plan, assets, read(), meta, headers);
       const pieces = plan.format === 'csv'
         ? csvPieces(plan, assets, read())
         : geojsonPieces(plan, assets, readByAsset(deps.store, plan, limits.chunkPoints, aborted.signal), meta);

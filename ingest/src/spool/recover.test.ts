@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, open, readdir, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '@cityhub/contracts';
 import { createDuckDbStore } from '@cityhub/store';
 import { encodeRecord } from '../record.js';
 import { Writer } from '../writer.js';
@@ -171,7 +172,7 @@ describe('Writer', () => {
     const store = createDuckDbStore({ path: ':memory:' });
     await store.close();
     const lines: string[] = [];
-    const logger = { info: () => undefined, warn: () => undefined, error: (_: object, m?: string) => { lines.push(m ?? ''); } };
+    const logger = { ...silentLogger, error: (_: object, m?: string) => { lines.push(m ?? ''); } };
     const w = new Writer(spool, store, { logger, stallMs: 300, minBackoffMs: 20, maxBackoffMs: 50 });
     w.start();
     await spool.append(encodeRecord({ points: [{ kind: 'traffic', asset: 'a1', device: 'd1', ts: Date.now(), seq: 1, values: { speed_kmh: 40 } }], dead: [] }));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runStoreSuite } from '../conformance.js';
+import { runStoreSuite } from '../../testing/conformance.js';
 import { StoreError } from '../errors.js';
 import type { Point } from '../types.js';
 import { createDuckDbStore } from './duckdb-store.js';

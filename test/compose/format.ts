@@ -1,15 +1,15 @@
-// The part of the compose file format the deployment checks read (compose-check.ts): the schema, `${VAR}`
-// interpolation as `docker compose` does it, one service's settings, and an HAProxy config's binds and servers.
+// The part of the compose file format the compose checks read, Compose's ${VAR} interpolation, and how to
+// read one service: its environment, command, healthcheck, ports, mounts.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { SIMULATE_HELP } from '@cityhub/simulator';
+import { COMMANDS } from '../../src/cli.js';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-// ---- The part of the compose file format checked here ---------------------------------------------------
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const Service = z.object({
@@ -71,7 +71,7 @@ export function loadCompose(rel: string): Record<string, unknown> {
 
 // ---- Compose's ${VAR} interpolation ------------------------------------------------------------------------
 
-const VARIABLE = /\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+export const VARIABLE = /\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
 /** Every string of `value` interpolated as `docker compose` does, with `env` as the shell's environment. */
 export function interpolate(value: unknown, env: Record<string, string>, problems: string[], where = ''): unknown {
@@ -139,6 +139,11 @@ export const mounts = (s: Service): Mount[] => (s.volumes ?? []).map((v) => {
 });
 export const hostPath = (source: string) => posix.normalize(source.replace(/^\.\//, ''));
 
+/** Each SIMULATE_HELP option, with its leading dashes. */
+export const SIMULATE_FLAGS = new Set([...SIMULATE_HELP.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
+export const isCommand = (c: string | undefined): c is (typeof COMMANDS)[number] => (COMMANDS as readonly string[]).includes(c ?? '');
+export const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'redis:': 6379, 'rediss:': 6379, 'mqtt:': 1883, 'mqtts:': 8883 };
+export const HAPROXY_CFG = '/usr/local/etc/haproxy/haproxy.cfg';
 /** The host a URL names; undefined for no URL or a malformed one (parseConfig reports that). */
 export const hostOf = (url: string | undefined): string | undefined => {
   try {

@@ -1,20 +1,15 @@
-// The deployment checks of test/compose.test.ts: every problem of a compose file, as sentences naming the service,
-// against what the hub really accepts (the `cityhub` commands, the config schema, the simulator's flags) and against
-// the file itself (URLs that name services on the ports they listen on, the load balancer's nodes, InfluxDB's setup).
+// The compose checks: every problem of a compose file, as sentences naming the service.
 import { posix } from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, parseConfig } from '@cityhub/contracts';
-import { SIMULATE_HELP, simStatePath } from '@cityhub/simulator';
-import { COMMANDS } from '../src/cli.js';
+import { simStatePath } from '@cityhub/simulator';
+import { COMMANDS } from '../../src/cli.js';
 import {
-  argv, ComposeFile, containerPort, envOf, healthText, hostOf, hostPath, interpolate, mounts, parseHaproxy, variables,
-  type Files, type Haproxy, type Service,
-} from './compose-format.js';
+  argv, ComposeFile, containerPort, DEFAULT_PORTS, envOf, HAPROXY_CFG, healthText, hostOf, hostPath, interpolate, isCommand, mounts,
+  parseHaproxy, SIMULATE_FLAGS, variables, type Files, type Haproxy, type Service,
+} from './format.js';
 
-/** Each SIMULATE_HELP option, with its leading dashes. */
-const SIMULATE_FLAGS = new Set([...SIMULATE_HELP.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
-const isCommand = (c: string | undefined): c is (typeof COMMANDS)[number] => (COMMANDS as readonly string[]).includes(c ?? '');
-const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'redis:': 6379, 'rediss:': 6379, 'mqtt:': 1883, 'mqtts:': 8883 };
-const HAPROXY_CFG = '/usr/local/etc/haproxy/haproxy.cfg';
+/** How a service of the hub runs: its `cityhub` command, the arguments after it, its environment. */
+type HubService = { cmd: string; args: string[]; env: Record<string, string> };
 
 /** Settings the hub's nodes must share: one store, one Redis, one node secret. */
 const SHARED = ['CITYHUB_STORE', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'CITYHUB_REDIS_URL', 'CITYHUB_NODE_SECRET'] as const;
@@ -24,7 +19,7 @@ const INFLUX_INIT = { INFLUX_ORG: 'DOCKER_INFLUXDB_INIT_ORG', INFLUX_BUCKET: 'DO
 /** What the services of one interpolation are. */
 interface View {
   services: Record<string, Service>;
-  hub: Record<string, { cmd: string; args: string[]; env: Record<string, string> }>;
+  hub: Record<string, HubService>;
 }
 function view(raw: unknown, env: Record<string, string>, problems: string[]): View | null {
   const parsed = ComposeFile.safeParse(interpolate(raw, env, problems));
@@ -42,23 +37,22 @@ function view(raw: unknown, env: Record<string, string>, problems: string[]): Vi
   return { services, hub };
 }
 
-/** What every check reads: the file, its services, the hub's own among them, its load balancers, and the problems so far. */
-interface Checked {
+/** What one check reads, and where it reports. */
+interface Ctx {
   raw: unknown;
   files: Files;
-  services: Record<string, Service>;
-  hub: View['hub'];
-  haproxy: Map<string, Haproxy>;
   problems: string[];
+  services: Record<string, Service>;
+  hub: Record<string, HubService>;
+  haproxy: Map<string, Haproxy>;
   /** The ports a service accepts connections on. */
   listens: (name: string) => Set<number>;
-  /** A URL setting must name a service, on a port it listens on. */
+  /** Reports a URL that names no service, or a port its service does not listen on. */
   checkUrl: (where: string, key: string, url: string | undefined) => void;
 }
 
-/** The services' load balancers, ports and URL check, read once for every check. */
-function checked(raw: unknown, files: Files, v: View, problems: string[]): Checked {
-  const { services, hub } = v;
+/** The load balancers, by service, from the HAProxy configs they mount. */
+function balancers({ services, files, problems }: Pick<Ctx, 'services' | 'files' | 'problems'>): Map<string, Haproxy> {
   const haproxy = new Map<string, Haproxy>();
   for (const [name, s] of Object.entries(services)) {
     const cfg = mounts(s).find((m) => m.target === HAPROXY_CFG && !m.named && m.source);
@@ -67,7 +61,12 @@ function checked(raw: unknown, files: Files, v: View, problems: string[]): Check
     if (text === undefined) problems.push(`${name}: ${cfg.source} does not exist`);
     else haproxy.set(name, parseHaproxy(text));
   }
+  return haproxy;
+}
 
+/** The `listens` and `checkUrl` of a context. */
+function portChecks({ services, hub, haproxy, problems }: Omit<Ctx, 'listens' | 'checkUrl' | 'raw' | 'files'>): Pick<Ctx, 'listens' | 'checkUrl'> {
+  /** The ports a service accepts connections on. */
   const listens = (name: string): Set<number> => {
     const h = hub[name];
     if (h) {
@@ -97,15 +96,14 @@ function checked(raw: unknown, files: Files, v: View, problems: string[]): Check
     }
   };
 
-  return { raw, files, services, hub, haproxy, problems, listens, checkUrl };
+  return { listens, checkUrl };
 }
 
-/** Every service: alive checks, dependencies, restarts, graceful stops, volumes, published ports. */
-function checkEveryService({ raw, files, services, problems, listens }: Checked): void {
+/** Every service: alive checks, dependencies, restarts, graceful stops, volumes. */
+function checkEveryService({ raw, files, problems, services, listens }: Ctx): void {
   const declaredVolumes = new Set(Object.keys((raw as { volumes?: Record<string, unknown> | null }).volumes ?? {}));
   const namedVolumeUsers = new Map<string, string[]>();
   for (const [name, s] of Object.entries(services)) {
-    // Every service: alive checks, dependencies, restarts, graceful stops, volumes.
     if (!s.healthcheck?.test || s.healthcheck.disable) problems.push(`${name}: no healthcheck`);
     if (!s.restart || s.restart === 'no') problems.push(`${name}: no restart policy`);
     if (!s.stop_grace_period) problems.push(`${name}: no stop_grace_period`);
@@ -134,8 +132,20 @@ function checkEveryService({ raw, files, services, problems, listens }: Checked)
 
 }
 
-/** One of the hub's own services: its command, configuration, healthcheck, data volume and the URLs it uses. */
-function checkHubService({ services, problems, listens, checkUrl }: Checked, name: string, h: View['hub'][string]): void {
+/** The simulator: `devices simulate` with its own options, aimed at a service, its state watched. */
+function checkSimulator({ problems, checkUrl }: Ctx, name: string, h: HubService, check: string, dataDir: string): void {
+  if (h.args[0] !== 'simulate') problems.push(`${name}: "devices ${h.args[0] ?? ''}" does not run until stopped; only "devices simulate" does`);
+  for (const flag of h.args.slice(1).filter((x) => x.startsWith('--'))) {
+    if (!SIMULATE_FLAGS.has(flag.split('=')[0]!)) problems.push(`${name}: ${flag} is not a "devices simulate" option`);
+  }
+  const i = h.args.findIndex((x) => x === '--mqtt' || x.startsWith('--mqtt='));
+  if (i >= 0) checkUrl(name, '--mqtt', h.args[i]!.includes('=') ? h.args[i]!.split('=')[1] : h.args[i + 1]);
+  if (!check.includes(simStatePath(dataDir))) problems.push(`${name}: the healthcheck does not watch ${simStatePath(dataDir)}, the state the simulator saves`);
+}
+
+/** One of the hub's own services: its command, configuration, healthcheck, volume and URLs. */
+function checkHubService(ctx: Ctx, name: string, h: HubService): void {
+  const { problems, services, listens, checkUrl } = ctx;
   const s = services[name]!;
   const a = argv(s);
   if (a[0] !== 'node' || a[1] !== 'bin/cityhub.js') problems.push(`${name}: command is not "node bin/cityhub.js …" but "${a.join(' ')}"`);
@@ -151,15 +161,8 @@ function checkHubService({ services, problems, listens, checkUrl }: Checked, nam
   const dataDir = h.env.CITYHUB_DATA_DIR ?? './.data';
   const check = healthText(s);
   if (!/^CMD node\b/.test(check)) problems.push(`${name}: the healthcheck does not run node (the image has no curl or wget)`);
-  if (h.cmd === 'devices') {
-    if (h.args[0] !== 'simulate') problems.push(`${name}: "devices ${h.args[0] ?? ''}" does not run until stopped; only "devices simulate" does`);
-    for (const flag of h.args.slice(1).filter((x) => x.startsWith('--'))) {
-      if (!SIMULATE_FLAGS.has(flag.split('=')[0]!)) problems.push(`${name}: ${flag} is not a "devices simulate" option`);
-    }
-    const i = h.args.findIndex((x) => x === '--mqtt' || x.startsWith('--mqtt='));
-    if (i >= 0) checkUrl(name, '--mqtt', h.args[i]!.includes('=') ? h.args[i]!.split('=')[1] : h.args[i + 1]);
-    if (!check.includes(simStatePath(dataDir))) problems.push(`${name}: the healthcheck does not watch ${simStatePath(dataDir)}, the state the simulator saves`);
-  } else {
+  if (h.cmd === 'devices') checkSimulator(ctx, name, h, check, dataDir);
+  else {
     const probe = /http:\/\/(?:127\.0\.0\.1|localhost):(\d+)\/(?:readyz|healthz)\b/.exec(check);
     if (!probe) problems.push(`${name}: the healthcheck asks neither /readyz nor /healthz`);
     else if (Number(probe[1]) !== http) problems.push(`${name}: the healthcheck asks port ${probe[1]}, the node serves HTTP on ${http}`);
@@ -182,7 +185,7 @@ function checkHubService({ services, problems, listens, checkUrl }: Checked, nam
 }
 
 /** Several nodes: one store, one Redis, one secret, however the ${VAR}s are set. */
-function checkSharedNodes({ raw, hub, problems }: Checked): void {
+function checkSharedSettings({ raw, problems, hub }: Ctx): void {
   const nodes = Object.entries(hub).filter(([, h]) => h.cmd === 'broker' || h.cmd === 'api');
   if (nodes.length > 1) {
     for (const [name, h] of nodes) {
@@ -215,7 +218,7 @@ function checkSharedNodes({ raw, hub, problems }: Checked): void {
 }
 
 /** The load balancer sends devices to every broker node, on its MQTT port, and to nothing else. */
-function checkBalancer({ hub, haproxy, problems }: Checked): void {
+function checkBalancer({ problems, hub, haproxy }: Ctx): void {
   const brokers = Object.entries(hub).filter(([, h]) => h.cmd === 'broker').map(([n, h]) => `${n}:${h.env.CITYHUB_MQTT_PORT ?? 1883}`);
   for (const [name, lb] of haproxy) {
     const servers = lb.servers.map((x) => `${x.host}:${x.port}`);
@@ -227,7 +230,7 @@ function checkBalancer({ hub, haproxy, problems }: Checked): void {
 }
 
 /** InfluxDB 2: its first setup, and the DBRP mapping the hub's InfluxQL reads need. */
-function checkInfluxSetup({ files, services, problems }: Checked): void {
+function checkInfluxSetup({ problems, services, files }: Ctx): void {
   for (const [name, s] of Object.entries(services)) {
     const env = envOf(s);
     if (env.DOCKER_INFLUXDB_INIT_MODE !== 'setup') continue;
@@ -258,11 +261,13 @@ export function checkCompose(raw: unknown, files: Files): string[] {
   const problems: string[] = [];
   const v = view(raw, {}, problems);
   if (!v) return problems;
-  const c = checked(raw, files, v, problems);
-  checkEveryService(c);
-  for (const [name, h] of Object.entries(v.hub)) checkHubService(c, name, h);
-  checkSharedNodes(c);
-  checkBalancer(c);
-  checkInfluxSetup(c);
+  const { services, hub } = v;
+  const haproxy = balancers({ services, files, problems });
+  const ctx: Ctx = { raw, files, problems, services, hub, haproxy, ...portChecks({ services, hub, haproxy, problems }) };
+  checkEveryService(ctx);
+  for (const [name, h] of Object.entries(hub)) checkHubService(ctx, name, h);
+  checkSharedSettings(ctx);
+  checkBalancer(ctx);
+  checkInfluxSetup(ctx);
   return problems;
 }

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
+import { silentLogger } from '@cityhub/contracts';
 import { openRegistry, TokenStore, type FileRegistry } from '@cityhub/devices';
 import { Ingest } from '@cityhub/ingest';
 import { createDuckDbStore, type Store } from '@cityhub/store';
-import { buildApp } from '../app.js';
-import type { ApiDeps } from '../deps.js';
+import { buildApp } from '../src/app.js';
+import type { ApiDeps } from '../src/deps.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = silentLogger;
 
 /** The API on real parts: a DuckDB store, the file registry, the token store and ingest with its spool. */
 export interface Harness {

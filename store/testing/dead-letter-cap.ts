@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
-import { expect, it } from 'vitest';
-import { capPayload, DEAD_LETTER_PAYLOAD_BYTES, isTruncated } from '../dead-letter-payload.js';
-import type { DeadLetter, Store } from '../types.js';
+import { expect } from 'vitest';
+import { capPayload, DEAD_LETTER_PAYLOAD_BYTES, isTruncated } from '../src/dead-letter-payload.js';
+import type { DeadLetter, Store } from '../src/types.js';
+import { T0, type Cases } from './kit.js';
 
 /**
  * Conformance cases for the dead-letter payload cap, run inside the suite's `dead letters` block: every
  * adapter stores at most `DEAD_LETTER_PAYLOAD_BYTES` of a payload, with its full size and SHA-256.
  */
-export function deadLetterCapCases(store: () => Store, t0: number): void {
-  const letter = (received: number, payload: string, over: Partial<DeadLetter> = {}): DeadLetter =>
-    ({ received, device: 'd1', topic: 'city/traffic/d1/telemetry', reason: 'schema', message: 'm', payload, ...over });
+const letter = (received: number, payload: string, over: Partial<DeadLetter> = {}): DeadLetter =>
+  ({ received, device: 'd1', topic: 'city/traffic/d1/telemetry', reason: 'schema', message: 'm', payload, ...over });
 
-  it('keeps the first 8 KiB of a payload with its full size and SHA-256, and lists 1,000 big letters', async () => {
+export const deadLetterCapCases: Cases = {
+  'keeps the first 8 KiB of a payload with its full size and SHA-256, and lists 1,000 big letters': async (ctx) => {
+    const store = (): Store => ctx.store;
+    const t0 = T0;
     // 'é' is two bytes: a cut that would split one backs off to a whole character.
     const big = `x${'é'.repeat(300_000)}`;
     const small = '{"ts":1e309}';
@@ -31,5 +34,5 @@ export function deadLetterCapCases(store: () => Store, t0: number): void {
     const listed = await store().listDeadLetters({ limit: 1_000 });
     expect(listed).toHaveLength(1_000);
     expect(listed.every((l) => Buffer.byteLength(l.payload) <= DEAD_LETTER_PAYLOAD_BYTES)).toBe(true);
-  });
-}
+  },
+};
