@@ -1,6 +1,6 @@
 /** Page-side helpers: where an asset is drawn alone, and what colour is there. */
 import type { Page } from 'playwright-core';
-import type {} from '../src/testhook.js';
+import type {} from '../src/page/test-hook.js';
 import { pixelsAround } from './browser.js';
 
 /**

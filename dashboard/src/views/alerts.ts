@@ -1,8 +1,8 @@
-import { alertsForPeriod, openAt, SEVERITY_RANK } from '../alerts.js';
-import type { AlertView } from '../alerts.js';
-import { formatLocal } from '../athens.js';
-import { button, el } from '../dom.js';
-import { PERIODS } from '../timeq.js';
+import { alertsForPeriod, openAt, SEVERITY_RANK } from '../model/alerts.js';
+import type { AlertView } from '../model/alerts.js';
+import { formatLocal } from '../time/athens.js';
+import { button, el } from '../ui/dom.js';
+import { PERIODS } from '../time/time-query.js';
 import { SortableTable } from './table.js';
 import type { Column } from './table.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';

@@ -1,9 +1,9 @@
-import { fetchJson, kpisUrl } from '../api.js';
-import { formatLocal } from '../athens.js';
-import { button, el } from '../dom.js';
-import { formatKpiValue, formatTarget, KpiList, STANDING_TEXT, standingOf, trendOf } from '../kpis.js';
-import type { Kpi } from '../kpis.js';
-import { MINUTE_MS, PERIODS, spanEndingAt, STEP_1H } from '../timeq.js';
+import { fetchJson, kpisUrl } from '../data/api.js';
+import { formatLocal } from '../time/athens.js';
+import { button, el } from '../ui/dom.js';
+import { formatKpiValue, formatTarget, KpiList, STANDING_TEXT, standingOf, trendOf } from '../model/kpis.js';
+import type { Kpi } from '../model/kpis.js';
+import { MINUTE_MS, PERIODS, spanEndingAt, STEP_1H } from '../time/time-query.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
 
 /** What the KPI view shows now, for the test hook: the request, and the API's answer once it came. */
