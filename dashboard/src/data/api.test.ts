@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiUrl, liveUrl, seriesUrl } from './api.js';
+import { apiUrl, liveUrl, RuleNames, seriesUrl } from './api.js';
 
 describe('API URLs', () => {
   it('puts paths under /api/v1 of the page origin', () => {
@@ -32,5 +32,17 @@ describe('API URLs', () => {
   it('opens the live socket with the page scheme', () => {
     expect(liveUrl({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/api/v1/live');
     expect(liveUrl({ protocol: 'https:', host: 'hub.example.org' }, ['traffic', 'wifi'])).toBe('wss://hub.example.org/api/v1/live?kind=traffic%2Cwifi');
+  });
+});
+
+describe('RuleNames', () => {
+  it('keeps the names of the valid rules by id', () => {
+    const r = RuleNames.safeParse({
+      rules: [
+        { id: 'building-power', name: 'Building power above its limit', severity: 'critical', enabled: true, type: 'threshold', kind: 'energy', metric: 'power_kw', op: 'above', relative_to: 'power_limit_kw', factor: 1, for_s: 300 },
+        { id: 'broken', name: 'no type' },
+      ],
+    });
+    expect(r.success && [...r.data]).toEqual([['building-power', 'Building power above its limit']]);
   });
 });

@@ -1,9 +1,9 @@
-import { AssetCollection, LatestResponse, SeriesResponse } from '@cityhub/contracts';
+import { AlertList, AssetCollection, LatestResponse, Rule, SeriesResponse } from '@cityhub/contracts';
 import type { Agg, Kind, MetricName } from '@cityhub/contracts';
-import { AlertList, RuleNames } from '../model/alerts.js';
 import { DashboardError } from '../page/errors.js';
 import { takePrefetched } from './prefetch.js';
 import type { StyleSpecification } from '../map/style.js';
+import type { GeoJsonObject } from '../model/assets.js';
 
 /** Where the HTTP API lives, relative to the page's origin. */
 export const API_PREFIX = '/api/v1';
@@ -94,13 +94,25 @@ export async function fetchJson<T>(url: string, schema: Parser<T>, signal?: Abor
   return parsed.data;
 }
 
-/** Any GeoJSON object, as the boundary route serves it: MapLibre validates the geometry itself. */
-export type GeoJsonObject = { type: string } & Record<string, unknown>;
 const GeoJsonObject: Parser<GeoJsonObject> = {
   safeParse(v) {
     return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string'
       ? { success: true, data: v as GeoJsonObject }
       : { success: false, error: { message: 'not a GeoJSON object' } };
+  },
+};
+
+/** `GET /api/v1/rules`, reduced to what the dashboard shows: each valid rule's name by its id. */
+export const RuleNames: Parser<Map<string, string>> = {
+  safeParse(v) {
+    const rules = (v as { rules?: unknown } | null)?.rules;
+    if (!Array.isArray(rules)) return { success: false, error: { message: 'rules must be an array' } };
+    const names = new Map<string, string>();
+    for (const r of rules) {
+      const parsed = Rule.safeParse(r);
+      if (parsed.success) names.set(parsed.data.id, parsed.data.name);
+    }
+    return { success: true, data: names };
   },
 };
 

@@ -1,7 +1,7 @@
 import type { MapOptions } from 'maplibre-gl';
 import type { AssetCollection } from '@cityhub/contracts';
 import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampExpression, SEVERITY_COLOUR, SPEED_RAMP } from '../model/colour.js';
-import type { GeoJsonObject } from '../data/api.js';
+import type { GeoJsonObject } from '../model/assets.js';
 
 /** A MapLibre style document. */
 export type StyleSpecification = Exclude<MapOptions['style'], string | undefined>;

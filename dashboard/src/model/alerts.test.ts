@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '@cityhub/contracts';
-import { AlertBook, AlertList, alertsForPeriod, openAt, RuleNames } from './alerts.js';
+import { AlertBook, AlertList, alertsForPeriod, openAt } from './alerts.js';
 import type { AlertView } from './alerts.js';
 
 const MIN = 60_000;
@@ -29,18 +29,6 @@ describe('AlertList', () => {
     expect(!bad.success && bad.error.message).toMatch(/"items",\s*1,\s*"severity"/);
     expect(AlertList.safeParse({ items: [{ ...alert('a', T0), status: 'closed' }] }).success).toBe(false);
     expect(AlertList.safeParse({}).success).toBe(false);
-  });
-});
-
-describe('RuleNames', () => {
-  it('keeps the names of the valid rules by id', () => {
-    const r = RuleNames.safeParse({
-      rules: [
-        { id: 'building-power', name: 'Building power above its limit', severity: 'critical', enabled: true, type: 'threshold', kind: 'energy', metric: 'power_kw', op: 'above', relative_to: 'power_limit_kw', factor: 1, for_s: 300 },
-        { id: 'broken', name: 'no type' },
-      ],
-    });
-    expect(r.success && [...r.data]).toEqual([['building-power', 'Building power above its limit']]);
   });
 });
 

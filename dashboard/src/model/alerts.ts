@@ -1,26 +1,10 @@
-import { Rule } from '@cityhub/contracts';
 import type { AlertEvent, AlertView, Severity } from '@cityhub/contracts';
-import type { Parser } from '../data/api.js';
 
 /** An alert's state: open, acknowledged by an operator (still open), or cleared. */
 export type AlertStatus = AlertView['status'];
 
 /** `GET /api/v1/alerts` and one of its alerts, checked with the API's own schema. */
 export { AlertList, AlertView } from '@cityhub/contracts';
-
-/** `GET /api/v1/rules`, reduced to what the dashboard shows: each valid rule's name by its id. */
-export const RuleNames: Parser<Map<string, string>> = {
-  safeParse(v) {
-    const rules = (v as { rules?: unknown } | null)?.rules;
-    if (!Array.isArray(rules)) return { success: false, error: { message: 'rules must be an array' } };
-    const names = new Map<string, string>();
-    for (const r of rules) {
-      const parsed = Rule.safeParse(r);
-      if (parsed.success) names.set(parsed.data.id, parsed.data.name);
-    }
-    return { success: true, data: names };
-  },
-};
 
 /** Severities, least to most severe. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 1, warning: 2, critical: 3 };

@@ -1,6 +1,9 @@
 import type { AssetCollection, AssetFeature, AssetProperties, Kind } from '@cityhub/contracts';
 import { DashboardError } from '../page/errors.js';
 
+/** Any GeoJSON object, as the boundary route serves it: MapLibre validates the geometry itself. */
+export type GeoJsonObject = { type: string } & Record<string, unknown>;
+
 /** The map source that holds each kind's assets. */
 export const SOURCE_OF_KIND = { traffic: 'links', wifi: 'hotspots', energy: 'buildings' } as const satisfies Record<Kind, string>;
 export type AssetSourceId = (typeof SOURCE_OF_KIND)[Kind];

@@ -7,7 +7,7 @@ import { AlertLayer } from '../map/alert-layer.js';
 import { AlertBook } from '../model/alerts.js';
 import type { AlertView } from '../model/alerts.js';
 import { Api, liveUrl, seriesUrl } from '../data/api.js';
-import type { GeoJsonObject } from '../data/api.js';
+import type { GeoJsonObject } from '../model/assets.js';
 import { AssetIndex, bboxOfGeoJson, boundsOf, midpointOf, SOURCE_OF_KIND } from '../model/assets.js';
 import { loadBasemap } from '../map/basemap.js';
 import { Busy } from './busy.js';
