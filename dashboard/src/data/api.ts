@@ -1,4 +1,4 @@
-import { AlertList, AssetCollection, LatestResponse, Rule, SeriesResponse } from '@cityhub/contracts';
+import { AlertList, AssetCollection, DEFAULT_CITY_TZ, LatestResponse, PageConfig, Rule, SeriesResponse } from '@cityhub/contracts';
 import type { Agg, Kind, MetricName } from '@cityhub/contracts';
 import { DashboardError } from '../page/errors.js';
 import { takePrefetched } from './prefetch.js';
@@ -47,16 +47,8 @@ export function kpisUrl(origin: string, from: number, to: number): string {
   return apiUrl(origin, '/kpis', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
 }
 
-/** The page's configuration from the hub (`GET /config`): a basemap style URL, or null for the offline map. */
-export interface PageConfig { basemapStyle: string | null }
-const PageConfig: Parser<PageConfig> = {
-  safeParse(v) {
-    const style = (v as { basemapStyle?: unknown } | null)?.basemapStyle;
-    return typeof v === 'object' && v !== null && (style === null || style === undefined || typeof style === 'string')
-      ? { success: true, data: { basemapStyle: typeof style === 'string' && style ? style : null } }
-      : { success: false, error: { message: 'basemapStyle must be a string or null' } };
-  },
-};
+/** What the page uses when the hub has no `/config` (or cannot answer it): the offline map, 30 days, Athens. */
+export const DEFAULT_PAGE_CONFIG: PageConfig = { basemapStyle: null, retentionDays: 30, tz: DEFAULT_CITY_TZ };
 
 /** The live WebSocket URL for a page at `location`: `wss:` under `https:`, `ws:` otherwise. */
 export function liveUrl(location: { protocol: string; host: string }, kinds?: readonly Kind[]): string {
@@ -141,10 +133,11 @@ export class Api {
    */
   async config(): Promise<PageConfig> {
     try {
-      return await fetchJson(apiUrl(this.origin, '/config'), PageConfig);
+      const c = await fetchJson(apiUrl(this.origin, '/config'), PageConfig);
+      return { ...c, basemapStyle: c.basemapStyle || null };
     } catch (e) {
       if (!(e instanceof DashboardError && e.status === 404)) console.warn(`no page configuration: ${(e as Error).message}`);
-      return { basemapStyle: null };
+      return DEFAULT_PAGE_CONFIG;
     }
   }
 

@@ -1,6 +1,6 @@
 import type { AssetFeature } from '@cityhub/contracts';
 import type { Shown } from '../ui/display.js';
-import { formatLocal } from '../time/athens.js';
+import { city } from '../time/city.js';
 import { formatAgeMs, formatValue, metricLabel } from '../ui/format.js';
 
 /** The text of an asset's tooltip: a title and label/value rows. */
@@ -16,7 +16,7 @@ export function shownRows(shown: Shown | null, at: number, live = true): [string
   if (shown.offline) rows.push(['Status', 'offline']);
   for (const [m, v] of Object.entries(shown.values)) rows.push([metricLabel(m), formatValue(m, v)]);
   if (shown.ts !== null) {
-    rows.push(live ? [shown.offline ? 'Last reading' : 'Updated', formatAgeMs(shown.ts, at)] : [shown.offline ? 'Last reading' : 'Read at', formatLocal(shown.ts)]);
+    rows.push(live ? [shown.offline ? 'Last reading' : 'Updated', formatAgeMs(shown.ts, at)] : [shown.offline ? 'Last reading' : 'Read at', city().format(shown.ts)]);
   }
   return rows;
 }

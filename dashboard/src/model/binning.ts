@@ -1,4 +1,4 @@
-import { hourOfWeek, localHour } from '../time/athens.js';
+import { city } from '../time/city.js';
 import type { Point } from './points.js';
 
 /** Means per bin (null where a bin got no value) and how many values went into each. */
@@ -20,7 +20,7 @@ function binMeans(points: readonly Point[], bins: number, binOf: (t: number) => 
  * hours that fell on that clock hour: a daily profile.
  */
 export function byHourOfDay(points: readonly Point[]): Bins {
-  return binMeans(points, 24, localHour);
+  return binMeans(points, 24, (t) => city().hour(t));
 }
 
 /**
@@ -29,7 +29,7 @@ export function byHourOfDay(points: readonly Point[]): Bins {
  * still lands on the local hour it was shown as: in spring no hour lands on Sunday 03:00, in autumn two do.
  */
 export function byHourOfWeek(points: readonly Point[]): Bins {
-  return binMeans(points, 168, hourOfWeek);
+  return binMeans(points, 168, (t) => city().hourOfWeek(t));
 }
 
 /** A 168-bin week as 7 rows (Monday first) of 24 hours. */

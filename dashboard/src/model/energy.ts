@@ -1,4 +1,4 @@
-import { localHour } from '../time/athens.js';
+import { city } from '../time/city.js';
 import { HOUR_MS } from '../time/time-query.js';
 import type { Point } from './points.js';
 
@@ -59,7 +59,7 @@ export function baseloadKw(hourlyMeanKw: readonly Point[], from: number, to: num
   let min: number | null = null;
   for (const [t, kw] of hourlyMeanKw) {
     if (t < from || t >= to) continue;
-    const h = localHour(t);
+    const h = city().hour(t);
     if (h >= NIGHT_HOURS.from && h < NIGHT_HOURS.to && (min === null || kw < min)) min = kw;
   }
   return min;

@@ -1,5 +1,5 @@
 import type { Kpi } from '@cityhub/contracts';
-import { formatLocal } from '../time/athens.js';
+import { city } from '../time/city.js';
 import { formatNumber } from '../ui/format.js';
 
 /** `GET /api/v1/kpis` and one of its KPIs, checked with the API's own schema. */
@@ -63,7 +63,7 @@ const changeFormat = new Intl.NumberFormat('en-GB', { style: 'percent', minimumF
  * time, like every other time on the page. A comparison that has nothing to compare with says only that.
  */
 export function trendOf(k: Kpi): KpiTrend {
-  const wording = k.compared_with.replace(ISO_INSTANT, (iso) => formatLocal(Date.parse(iso)));
+  const wording = k.compared_with.replace(ISO_INSTANT, (iso) => city().format(Date.parse(iso)));
   const against = k.previous === null && !wording.startsWith('the ')
     ? wording.charAt(0).toUpperCase() + wording.slice(1)
     : `vs ${wording}: ${formatKpiValue(k.previous, k.unit)}`;

@@ -5,7 +5,7 @@ import { seriesUrl } from '../data/api.js';
 import type { SeriesQuery } from '../data/api.js';
 import { PRIMARY_METRIC } from '../model/assets.js';
 import type { AssetIndex } from '../model/assets.js';
-import { formatLocal } from '../time/athens.js';
+import { city } from '../time/city.js';
 import type { Busy } from '../page/busy.js';
 import { Chart } from '../ui/chart.js';
 import { detailRows, kindLabel } from './details.js';
@@ -186,13 +186,13 @@ export class Panel {
   refreshValues(): void {
     if (!this.asset) return;
     const s = this.deps.shownOf(this.asset.id);
-    renderRows(this.now, { title: this.time.live ? 'Now' : `At ${formatLocal(this.time.t)}`, rows: shownRows(s, this.time.live ? this.clock() : this.time.t, this.time.live) });
+    renderRows(this.now, { title: this.time.live ? 'Now' : `At ${city().format(this.time.t)}`, rows: shownRows(s, this.time.live ? this.clock() : this.time.t, this.time.live) });
     const open = this.deps.alertsOf?.(this.asset.id) ?? [];
     this.alerts.hidden = open.length === 0;
     if (open.length) {
       renderRows(this.alerts, {
         title: this.time.live ? 'Open alerts' : 'Alerts open then',
-        rows: open.map((a) => ['Alert', `${a.severity}: ${this.deps.ruleName?.(a.rule) ?? a.rule}, since ${formatLocal(Date.parse(a.opened_at))}${a.acknowledged_by ? ` (acknowledged by ${a.acknowledged_by})` : ''}`]),
+        rows: open.map((a) => ['Alert', `${a.severity}: ${this.deps.ruleName?.(a.rule) ?? a.rule}, since ${city().format(Date.parse(a.opened_at))}${a.acknowledged_by ? ` (acknowledged by ${a.acknowledged_by})` : ''}`]),
       });
     }
   }

@@ -1,5 +1,5 @@
 import uPlot from 'uplot';
-import { CITY_TZ } from '../time/athens.js';
+import { city } from '../time/city.js';
 import type { Column } from '../model/series.js';
 
 /** One line (or bar set) of a chart. */
@@ -36,16 +36,29 @@ export interface ChartSpec {
   xSplits?: number[];
 }
 
-const hm = new Intl.DateTimeFormat('en-GB', { timeZone: CITY_TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const dayMonth = new Intl.DateTimeFormat('en-GB', { timeZone: CITY_TZ, day: 'numeric', month: 'short' });
-const weekdayHm = new Intl.DateTimeFormat('en-GB', { timeZone: CITY_TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+type TickFormats = Record<'hm' | 'dayMonth' | 'weekdayHm', Intl.DateTimeFormat>;
+const tickFormats = new Map<string, TickFormats>();
+/** The tick formats of the city's zone, built once per zone. */
+function ticksIn(timeZone: string): TickFormats {
+  let f = tickFormats.get(timeZone);
+  if (!f) {
+    f = {
+      hm: new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+      dayMonth: new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' }),
+      weekdayHm: new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    };
+    tickFormats.set(timeZone, f);
+  }
+  return f;
+}
 
 /**
- * Time ticks in Thessaloniki time, 24-hour: `HH:MM` within two days, the date beyond (uPlot's default is
+ * Time ticks in the city's time, 24-hour: `HH:MM` within two days, the date beyond (uPlot's default is
  * US-style `3:30pm` in the browser's zone).
  */
 function timeTicks(u: uPlot, splits: number[]): string[] {
   const span = (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0);
+  const { hm, dayMonth, weekdayHm } = ticksIn(city().zone);
   if (span > 2 * 86_400) return splits.map((s) => dayMonth.format(s * 1000));
   if (span > 86_400) return splits.map((s) => weekdayHm.format(s * 1000));
   return splits.map((s) => hm.format(s * 1000));
@@ -112,7 +125,7 @@ export class Chart {
         },
         y: { range: spec.yRange ?? ((_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1]) },
       },
-      ...(spec.time ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), CITY_TZ) } : {}),
+      ...(spec.time ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), city().zone) } : {}),
       axes: [
         {
           stroke: '#444', grid: { stroke: '#e4e4e4' },

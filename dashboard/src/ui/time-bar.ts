@@ -1,4 +1,4 @@
-import { formatLocal, fromLocalInput, toLocalInput } from '../time/athens.js';
+import { city } from '../time/city.js';
 import type { Clock, ClockState } from '../time/clock.js';
 import { button, el, select } from './dom.js';
 import { formatAgeMs } from './format.js';
@@ -37,7 +37,7 @@ export class TimeBar {
     this.jump.id = 'time-jump';
     this.jump.setAttribute('aria-label', 'Go to a date and time (Thessaloniki)');
     this.jump.addEventListener('change', () => {
-      const t = fromLocalInput(this.jump.value);
+      const t = city().fromLocalInput(this.jump.value);
       if (t !== null) clock.setTime(t);
     });
     this.busy.setAttribute('aria-hidden', 'true');
@@ -64,17 +64,18 @@ export class TimeBar {
   private render(s: ClockState): void {
     const step = PLAY_SPEEDS[s.speed].step.ms;
     this.slider.min = String(this.clock.earliest);
+    this.jump.min = city().toLocalInput(this.clock.earliest);
     this.slider.max = String(Date.now());
     this.slider.step = String(step);
     this.slider.value = String(s.t);
-    const text = formatLocal(s.t);
+    const text = city().format(s.t);
     this.slider.setAttribute('aria-valuetext', s.live ? `Live, ${text}` : text);
     this.label.textContent = s.live ? `Live · ${text}` : `${text} · ${formatAgeMs(s.t, Date.now())}`;
     this.root.dataset.mode = s.live ? 'live' : 'past';
     this.live.setAttribute('aria-pressed', String(s.live));
     this.play.textContent = s.playing ? 'Pause' : 'Play';
     this.play.setAttribute('aria-pressed', String(s.playing));
-    if (document.activeElement !== this.jump) this.jump.value = toLocalInput(s.t);
+    if (document.activeElement !== this.jump) this.jump.value = city().toLocalInput(s.t);
     if (s.playing && !this.timer) {
       this.last = performance.now();
       this.timer = setInterval(() => {

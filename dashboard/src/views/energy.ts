@@ -1,7 +1,7 @@
 import type { BuildingProperties } from '@cityhub/contracts';
 import { seriesUrl } from '../data/api.js';
 import type { SeriesQuery } from '../data/api.js';
-import { formatLocal } from '../time/athens.js';
+import { city } from '../time/city.js';
 import { byHourOfDay } from '../model/binning.js';
 import { Chart } from '../ui/chart.js';
 import { toCsv } from '../data/csv.js';
@@ -116,7 +116,7 @@ export class EnergyView implements AnalysisView {
       this.inputs = { counter: pointsByAsset(counter!), meanPower: pointsByAsset(meanPower!), maxPower: pointsByAsset(maxPower!) };
       this.result = { from, to, urls, rows: buildingRows(this.buildings, this.inputs, from, to), profile: null };
       const reporting = this.result.rows.filter((r) => r.kwh !== null).length;
-      const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${formatLocal(to)}`;
+      const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${city().format(to)}`;
       this.status.textContent = `${reporting} of ${this.buildings.length} buildings reported in ${span} (whole hours, Thessaloniki time).`;
       this.renderTable();
       this.drawProfile();

@@ -1,4 +1,4 @@
-import { WEEKDAY_LABELS } from '../time/athens.js';
+import { WEEKDAY_LABELS } from '@cityhub/contracts';
 import { DIFF_RAMP, NO_DATA_COLOUR, rampColour, rampGradientCss, SPEED_RAMP } from '../model/colour.js';
 import { el } from '../ui/dom.js';
 import { formatNumber } from '../ui/format.js';
