@@ -87,93 +87,103 @@ function cityLayers(withLand: boolean, buildingMode: 'load' | 'intensity'): Laye
     { id: 'background', type: 'background', paint: { 'background-color': BACKGROUND_COLOUR } },
     { id: 'boundary-fill', type: 'fill', source: 'boundary', paint: { 'fill-color': LAND_COLOUR } },
   ];
-  const city = [
-    {
-      id: 'boundary-line', type: 'line', source: 'boundary',
-      paint: { 'line-color': BOUNDARY_LINE_COLOUR, 'line-width': 1.5, 'line-dasharray': [3, 2] },
+  return [...(withLand ? land : []), ...linkLayers(), ...pointLayers(buildingMode)] as Layer[];
+}
+
+/** The boundary's line and the road links: alert halos, casing, speed colour and offline dots. */
+function linkLayers(): object[] {
+  return [
+  {
+    id: 'boundary-line', type: 'line', source: 'boundary',
+    paint: { 'line-color': BOUNDARY_LINE_COLOUR, 'line-width': 1.5, 'line-dasharray': [3, 2] },
+  },
+  {
+    // A link with an open alert gets a halo in the severity's colour, under its white casing: the link keeps
+    // its speed colour, the halo says that something is wrong there.
+    id: 'alerts-lines', type: 'line', source: 'alerts', filter: ['==', ['geometry-type'], 'LineString'],
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: {
+      'line-color': severityColour,
+      'line-width': ['interpolate', ['linear'], ['zoom'], 10, haloWidth(10, 8), 12, haloWidth(12, 10), 14, haloWidth(16, 13), 17, haloWidth(24, 20)],
+      'line-offset': linkOffset,
+      'line-opacity': 0.75,
+      'line-blur': 1.5,
     },
-    {
-      // A link with an open alert gets a halo in the severity's colour, under its white casing: the link keeps
-      // its speed colour, the halo says that something is wrong there.
-      id: 'alerts-lines', type: 'line', source: 'alerts', filter: ['==', ['geometry-type'], 'LineString'],
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': severityColour,
-        'line-width': ['interpolate', ['linear'], ['zoom'], 10, haloWidth(10, 8), 12, haloWidth(12, 10), 14, haloWidth(16, 13), 17, haloWidth(24, 20)],
-        'line-offset': linkOffset,
-        'line-opacity': 0.75,
-        'line-blur': 1.5,
-      },
+  },
+  {
+    id: 'links-casing', type: 'line', source: 'links',
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: {
+      'line-color': ['case', selected, '#111111', '#ffffff'],
+      'line-width': linkWidth(2),
+      'line-offset': linkOffset,
+      'line-opacity': 0.9,
     },
-    {
-      id: 'links-casing', type: 'line', source: 'links',
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': ['case', selected, '#111111', '#ffffff'],
-        'line-width': linkWidth(2),
-        'line-offset': linkOffset,
-        'line-opacity': 0.9,
-      },
+  },
+  {
+    id: 'links', type: 'line', source: 'links',
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: {
+      'line-color': ['case', offline, OFFLINE_FILL, rampExpression(SPEED_RAMP, 'ratio')] as unknown as ColourValue,
+      'line-width': linkWidth(0),
+      'line-offset': linkOffset,
     },
-    {
-      id: 'links', type: 'line', source: 'links',
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': ['case', offline, OFFLINE_FILL, rampExpression(SPEED_RAMP, 'ratio')] as unknown as ColourValue,
-        'line-width': linkWidth(0),
-        'line-offset': linkOffset,
-      },
+  },
+  {
+    // Dots over the pale line of an offline link: hatched, so "offline" never reads as a speed. Its layout
+    // is the links' own, so MapLibre lays the three link layers out as one bucket (a third of the work).
+    id: 'links-offline', type: 'line', source: 'links',
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: {
+      'line-color': OFFLINE_MARK,
+      'line-width': linkWidth(0),
+      'line-offset': linkOffset,
+      'line-dasharray': [0.4, 2],
+      'line-opacity': ['case', offline, 1, 0],
     },
-    {
-      // Dots over the pale line of an offline link: hatched, so "offline" never reads as a speed. Its layout
-      // is the links' own, so MapLibre lays the three link layers out as one bucket (a third of the work).
-      id: 'links-offline', type: 'line', source: 'links',
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': OFFLINE_MARK,
-        'line-width': linkWidth(0),
-        'line-offset': linkOffset,
-        'line-dasharray': [0.4, 2],
-        'line-opacity': ['case', offline, 1, 0],
-      },
-    },
-    {
-      // A hotspot or building with an open alert gets a ring outside its own circle (the radius comes with the
-      // feature: a hotspot's circle grows with its clients). Under the points, so it never hides one.
-      id: 'alerts-points', type: 'circle', source: 'alerts', filter: ['==', ['geometry-type'], 'Point'],
-      paint: {
-        'circle-radius': ['get', 'radius'],
-        'circle-opacity': 0,
-        'circle-stroke-color': severityColour,
-        'circle-stroke-width': ['match', ['get', 'severity'], 'critical', 4, 3],
-        'circle-stroke-opacity': 1,
-      },
-    },
-    {
-      id: 'hotspots', type: 'circle', source: 'hotspots',
-      paint: {
-        // Area, not radius, grows with the number of clients.
-        'circle-radius': ['case', offline, 7,
-          ['interpolate', ['linear'], ['sqrt', ['coalesce', ['feature-state', 'clients'], 0]], 0, 4, 10, 9, 30, 20]],
-        'circle-color': ['case', offline, OFFLINE_FILL, hasClients, HOTSPOT_COLOUR, NO_DATA_COLOUR],
-        'circle-opacity': ['case', offline, 1, 0.55],
-        'circle-stroke-color': ['case', ['any', hovered, selected], '#111111', offline, OFFLINE_MARK, hasClients, HOTSPOT_COLOUR, NO_DATA_COLOUR],
-        'circle-stroke-width': ['case', ['any', hovered, selected], 2.5, offline, 2, 1.5],
-      },
-    },
-    offlineDot('hotspots-offline', 'hotspots'),
-    {
-      id: 'buildings', type: 'circle', source: 'buildings',
-      paint: {
-        'circle-radius': ['case', ['any', hovered, selected], 9, 7],
-        'circle-color': buildingColour(buildingMode),
-        'circle-stroke-color': ['case', offline, OFFLINE_MARK, '#1f1f1f'],
-        'circle-stroke-width': ['case', ['any', hovered, selected], 3, 2],
-      },
-    },
-    offlineDot('buildings-offline', 'buildings'),
+  },
   ];
-  return [...(withLand ? land : []), ...city] as Layer[];
+}
+
+/** Hotspots and buildings: alert rings under them, then the circles and their offline dots. */
+function pointLayers(buildingMode: 'load' | 'intensity'): object[] {
+  return [
+  {
+    // A hotspot or building with an open alert gets a ring outside its own circle (the radius comes with the
+    // feature: a hotspot's circle grows with its clients). Under the points, so it never hides one.
+    id: 'alerts-points', type: 'circle', source: 'alerts', filter: ['==', ['geometry-type'], 'Point'],
+    paint: {
+      'circle-radius': ['get', 'radius'],
+      'circle-opacity': 0,
+      'circle-stroke-color': severityColour,
+      'circle-stroke-width': ['match', ['get', 'severity'], 'critical', 4, 3],
+      'circle-stroke-opacity': 1,
+    },
+  },
+  {
+    id: 'hotspots', type: 'circle', source: 'hotspots',
+    paint: {
+      // Area, not radius, grows with the number of clients.
+      'circle-radius': ['case', offline, 7,
+        ['interpolate', ['linear'], ['sqrt', ['coalesce', ['feature-state', 'clients'], 0]], 0, 4, 10, 9, 30, 20]],
+      'circle-color': ['case', offline, OFFLINE_FILL, hasClients, HOTSPOT_COLOUR, NO_DATA_COLOUR],
+      'circle-opacity': ['case', offline, 1, 0.55],
+      'circle-stroke-color': ['case', ['any', hovered, selected], '#111111', offline, OFFLINE_MARK, hasClients, HOTSPOT_COLOUR, NO_DATA_COLOUR],
+      'circle-stroke-width': ['case', ['any', hovered, selected], 2.5, offline, 2, 1.5],
+    },
+  },
+  offlineDot('hotspots-offline', 'hotspots'),
+  {
+    id: 'buildings', type: 'circle', source: 'buildings',
+    paint: {
+      'circle-radius': ['case', ['any', hovered, selected], 9, 7],
+      'circle-color': buildingColour(buildingMode),
+      'circle-stroke-color': ['case', offline, OFFLINE_MARK, '#1f1f1f'],
+      'circle-stroke-width': ['case', ['any', hovered, selected], 3, 2],
+    },
+  },
+  offlineDot('buildings-offline', 'buildings'),
+  ];
 }
 
 /** Options of the style: a basemap to draw the city over, and how buildings start coloured. */

@@ -27,7 +27,7 @@ export interface PageBase {
   cache: SeriesCache;
   alerts: AlertBook;
   /** Reads the alert list (and the rule names) again. */
-  loadAlerts(): Promise<void>;
+  loadAlerts: () => Promise<void>;
 }
 
 /** The map and its catalogue. */
@@ -37,9 +37,9 @@ export interface CityMap {
   /** Resolves once the map's style and sources are loaded. */
   loaded: Promise<void>;
   /** Frames the city in the map as it is now sized (the municipality when the map is short). */
-  frame(): void;
+  frame: () => void;
   /** Writes feature-state once the map has loaded. */
-  sink(updates: readonly StateUpdate[]): void;
+  sink: (updates: readonly StateUpdate[]) => void;
 }
 
 /** Everything the page's parts share once the map exists. */
@@ -52,13 +52,13 @@ export interface Page extends PageBase, CityMap {
   /** How buildings are coloured now (the layer box switches it). */
   buildingMode: BuildingMode;
   /** What an asset shows at the dashboard's moment: live state, or history in the past. */
-  shownOf(id: string): Shown | null;
+  shownOf: (id: string) => Shown | null;
   /** An asset's alerts open at the dashboard's moment. */
-  alertsOf(id: string): AlertView[];
+  alertsOf: (id: string) => AlertView[];
   /** Draws the rings and halos of the alerts open at the dashboard's moment. */
-  drawAlerts(): void;
+  drawAlerts: () => void;
   /** Feeds readings into the live state. */
-  ingestAll(items: readonly AssetReading[]): void;
+  ingestAll: (items: readonly AssetReading[]) => void;
 }
 
 /** The asset panel and the analysis drawer. */
