@@ -12,9 +12,9 @@ describe('GET /api/v1/config', () => {
     const plain = await buildApp(base());
     const set = await buildApp({ ...base(), basemapStyle: 'https://tiles.example.org/style.json', retentionDays: 7, timeZone: 'Asia/Kathmandu' });
     try {
-      const a = (await plain.inject({ url: '/api/v1/config' })).json();
+      const a: unknown = (await plain.inject({ url: '/api/v1/config' })).json();
       expect(a).toEqual({ basemapStyle: null, retentionDays: 30, tz: 'Europe/Athens' });
-      const b = (await set.inject({ url: '/api/v1/config' })).json();
+      const b: unknown = (await set.inject({ url: '/api/v1/config' })).json();
       expect(b).toEqual({ basemapStyle: 'https://tiles.example.org/style.json', retentionDays: 7, tz: 'Asia/Kathmandu' });
       expect(PageConfig.safeParse(b).success).toBe(true);
     } finally {
