@@ -7,9 +7,8 @@ import type { TrafficData } from '../src/views/traffic.js';
 import type { WifiData } from '../src/views/wifi.js';
 import type {} from '../src/page/test-hook.js';
 import { resolveTime } from './cases.js';
-import type { Expectation } from './cases.js';
+import type { Expectation, RunContext } from './cases.js';
 import { expectedAvailability, expectedBuildings, expectedCongestion, getSeries } from './oracle.js';
-import type { RunContext } from './runner.js';
 
 const WEEK = 7 * 86_400_000;
 

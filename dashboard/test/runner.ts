@@ -7,18 +7,15 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEFAULT_CITY_TZ } from '@cityhub/contracts';
-import type { AssetCollection, PageConfig } from '@cityhub/contracts';
-import type { TestHub } from '../../test/harness.js';
+import type { PageConfig } from '@cityhub/contracts';
 import { colourDistance } from '../src/model/colour.js';
 import type { EnergyData } from '../src/views/energy.js';
 import type {} from '../src/page/test-hook.js';
 import { durationMs, resolveTime } from './cases.js';
-import type { Action, Anchors, Expectation, Step, TestCase } from './cases.js';
+import type { Action, Expectation, RunContext, Step, TestCase } from './cases.js';
 import { checkCsv, checkEnergy, checkPanel, checkTraffic, checkWifi } from './checks.js';
 import { pixelsAround } from './browser.js';
 import { isolatedPoint, pixelsOf, settled, stateOf } from './probe.js';
-
-export interface RunContext { hub: TestHub; anchors: Anchors; catalogue: AssetCollection; shots: string; docs: string }
 
 /** RGB distance under which a pixel "is" a colour. */
 const SAME_COLOUR = 40;
