@@ -79,7 +79,7 @@ export function longFunctions(ts, sf, max = MAX_FUNCTION_LINES) {
   const visit = (n) => {
     if (ts.isFunctionLike(n) && n.body) {
       const p = n.parent;
-      const grouping = p && ts.isCallExpression(p) && /^describe(\.\w+)?$/.test(p.expression.getText(sf));
+      const grouping = p && ts.isCallExpression(p) && /^describe\b/.test(p.expression.getText(sf));
       const start = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line;
       const end = sf.getLineAndCharacterOfPosition(n.end).line;
       const name = n.name?.getText(sf) ?? (p && ts.isVariableDeclaration(p) ? p.name.getText(sf) : '(anonymous)');

@@ -37,6 +37,8 @@ export interface ApiDeps {
   basemapStyle?: string;
   /** Raw retention in days, so the dashboard's time slider spans what is kept. */
   retentionDays?: number;
+  /** The city's IANA time zone (`CITYHUB_TZ`), so the dashboard shows local times in it; Europe/Athens when absent. */
+  timeZone?: string;
   /** The alert rules and notification targets. */
   rules?: { get(): RuleSet; put(input: unknown): Promise<RuleSet> };
   /** Metrics: `/metrics` and request timing; none when absent. */

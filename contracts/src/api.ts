@@ -201,6 +201,17 @@ export type AlertView = z.infer<typeof AlertView>;
 export const AlertList = z.object({ items: z.array(AlertView) });
 export type AlertList = z.infer<typeof AlertList>;
 
+/** `GET /api/v1/config`: what the dashboard needs to know of this hub. */
+export const PageConfig = z.object({
+  /** A MapLibre style URL the city is drawn over (`CITYHUB_BASEMAP_STYLE`); null: the offline map. */
+  basemapStyle: z.string().nullable(),
+  /** Raw retention in days (`CITYHUB_RETENTION_RAW_DAYS`): how far back the dashboard's time bar reaches. */
+  retentionDays: z.number(),
+  /** The city's IANA time zone (`CITYHUB_TZ`): every local time the dashboard shows is in it. */
+  tz: z.string(),
+});
+export type PageConfig = z.infer<typeof PageConfig>;
+
 /** One validated reading as the hub relays it on `cityhub/live/{kind}` (a JSON array of these per message): the stored reading. */
 export const RelayedReading = StoredReading;
 export type RelayedReading = StoredReading;

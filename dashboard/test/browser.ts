@@ -1,6 +1,7 @@
 /**
- * Debian's Chromium driven by playwright-core, as FACTS.md measured it: headless, WebGL2 on SwiftShader, a
- * throwaway profile directory (given to launchPersistentContext: `--user-data-dir` in args throws).
+ * Debian's Chromium driven by playwright-core: headless, WebGL2 on SwiftShader (`--enable-unsafe-swiftshader`, no
+ * GPU), a throwaway profile directory given to launchPersistentContext (playwright-core's browser type throws on
+ * `--user-data-dir` in args: "Pass userDataDir parameter to 'BrowserType.launchPersistentContext(userDataDir, …)'").
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Kind } from '@cityhub/contracts';
+import type { AssetCollection, Kind } from '@cityhub/contracts';
+import type { TestHub } from '../../test/harness.js';
 
 export const CASES_DIR = join(import.meta.dirname, 'cases');
 const HOUR = 3_600_000;
@@ -195,3 +196,6 @@ export function kindOf(asset: string): Kind {
   if (asset.startsWith('building-')) return 'energy';
   throw new Error(`unknown asset kind: ${asset}`);
 }
+
+/** What a case runs against: the hub, the time anchors, the catalogue, and where screenshots go. */
+export interface RunContext { hub: TestHub; anchors: Anchors; catalogue: AssetCollection; shots: string; docs: string }

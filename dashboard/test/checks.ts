@@ -1,15 +1,14 @@
 /** The expectations about the views and the panel, each recomputed from `/series` (see `oracle.ts`). */
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ShownChart } from '../src/panel.js';
+import type { ShownChart } from '../src/panel/panel.js';
 import type { EnergyData } from '../src/views/energy.js';
 import type { TrafficData } from '../src/views/traffic.js';
 import type { WifiData } from '../src/views/wifi.js';
-import type {} from '../src/testhook.js';
+import type {} from '../src/page/test-hook.js';
 import { resolveTime } from './cases.js';
-import type { Expectation } from './cases.js';
+import type { Expectation, RunContext } from './cases.js';
 import { expectedAvailability, expectedBuildings, expectedCongestion, getSeries } from './oracle.js';
-import type { RunContext } from './runner.js';
 
 const WEEK = 7 * 86_400_000;
 

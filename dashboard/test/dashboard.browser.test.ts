@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetCollection, SeriesResponse } from '@cityhub/contracts';
 import { startHub, waitFor } from '../../test/harness.js';
 import type { TestHub } from '../../test/harness.js';
-import { colourDistance, NO_DATA_COLOUR, rampColour, SPEED_RAMP } from '../src/colour.js';
-import type {} from '../src/testhook.js';
+import { colourDistance, NO_DATA_COLOUR, rampColour, SPEED_RAMP } from '../src/model/colour.js';
+import type {} from '../src/page/test-hook.js';
 import { openBrowser, pixelsAround } from './browser.js';
 import type { Browser } from './browser.js';
 import { DASHBOARD, ensureBuilt } from './build.js';
@@ -67,8 +67,8 @@ describe('dashboard in Chromium on the real hub', () => {
     const { page } = browser;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    // MapLibre reports style and source problems as console errors, not exceptions. The hub has no
-    // /api/v1/config yet: Chromium logs its 404, which the page reads as "no basemap".
+    // MapLibre reports style and source problems as console errors, not exceptions. A hub that answers no
+    // /api/v1/config makes Chromium log its 404, which the page reads as "no basemap".
     page.on('console', (m) => {
       if (m.type() === 'error' && !m.location().url.endsWith('/api/v1/config')) errors.push(m.text());
     });

@@ -10,23 +10,23 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { AssetCollection, AssetFeature } from '@cityhub/contracts';
 import { CLI, startHub, waitFor } from '../../test/harness.js';
 import type { Credentials, TestHub } from '../../test/harness.js';
-import type { AlertView } from '../src/alerts.js';
-import { colourDistance, SEVERITY_COLOUR } from '../src/colour.js';
-import type {} from '../src/testhook.js';
+import type { AlertView } from '../src/model/alerts.js';
+import { SEVERITY_COLOUR } from '../src/model/colour.js';
+import type {} from '../src/page/test-hook.js';
 import type { AlertsData } from '../src/views/alerts.js';
 import type { KpiData } from '../src/views/kpis.js';
-import { openBrowser, pixelsAround } from './browser.js';
+import { openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
 import { DASHBOARD, ensureBuilt } from './build.js';
 import type { Payload } from './cases.js';
 import { cityReadings } from './city.js';
 import { KpiOracle } from './kpi-oracle.js';
 import type { ExpectedKpi } from './kpi-oracle.js';
-import { settled, stateOf } from './probe.js';
+import { pointOf, renderedAlerts, ringShare, settled, stateOf } from './probe.js';
 import { provisionAndPublish, waitStored } from './publish.js';
 import type { AssetReadings } from './publish.js';
 
@@ -42,7 +42,6 @@ const CONGESTED_LINK = 'link-11';
 const ALERT_BUILDING = 'building-rotunda';
 /** A hotspot that was silent for three hours yesterday evening: availability below 100 %. */
 const GAPPY_HOTSPOT = 'hotspot-white-tower';
-const RING_HIT = 60;
 
 /** How the page shows each KPI: digits, scale (a ratio as a percentage) and the unit after the number. */
 const SHOWN: Record<string, { digits: number; scale: number; suffix: string }> = {
@@ -87,9 +86,9 @@ const LOCAL = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Athens', week
 const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
 
 /** What the KPI table shows, row by row. */
-type KpiRows = Record<string, { value: string; target: string; status: string; change: string; against: string }>;
-async function kpiRows(page: Page): Promise<KpiRows> {
-  return page.locator('#drawer .kpi-table tbody tr').evaluateAll((trs) => Object.fromEntries<KpiRows[string]>(trs.map((tr) => {
+type KpiLocators = Record<string, { value: string; target: string; status: string; change: string; against: string }>;
+async function kpiLocators(page: Page): Promise<KpiLocators> {
+  return page.locator('#drawer .kpi-table tbody tr').evaluateAll((trs) => Object.fromEntries<KpiLocators[string]>(trs.map((tr) => {
     const q = (sel: string) => tr.querySelector(sel)?.textContent ?? '';
     return [(tr as HTMLElement).dataset.id ?? '', { value: q('.kpi-value'), target: q('.kpi-target'), status: q('.kpi-status'), change: q('.kpi-change'), against: q('.kpi-against') }];
   })));
@@ -109,7 +108,7 @@ async function checkKpis(page: Page, oracle: KpiOracle, span: number): Promise<K
   const d = await kpiData(page, span);
   const want = oracle.expected(d.from, d.to);
   expect(d.items.map((k) => k.id)).toEqual(Object.keys(SHOWN));
-  const rows = await kpiRows(page);
+  const rows = await kpiLocators(page);
   for (const k of d.items) {
     const x: ExpectedKpi = want[k.id]!;
     const where = `${k.id} over ${(d.to - d.from) / HOUR} h`;
@@ -156,35 +155,6 @@ async function shoot(page: Page, name: string, docs?: string): Promise<void> {
     expect(statSync(doc).size, `docs/screenshots/${docs}.png must stay under 300 KB`).toBeLessThan(MAX_DOC_BYTES);
   }
 }
-
-/** Share of the pixels between `rIn` and `rOut` from a page point that are drawn in `hex`. */
-async function ringShare(page: Page, x: number, y: number, rIn: number, rOut: number, hex: string): Promise<number> {
-  const r = rOut + 1;
-  const size = 2 * r + 1;
-  const px = await pixelsAround(page, x, y, r);
-  let n = 0, hit = 0;
-  px.forEach((p, i) => {
-    const d = Math.hypot((i % size) - r, Math.floor(i / size) - r);
-    if (d < rIn || d > rOut) return;
-    n++;
-    if (colourDistance(p, hex) < RING_HIT) hit++;
-  });
-  return hit / n;
-}
-
-/** Where an asset's point is on the page now. */
-async function pointOf(page: Page, coords: [number, number]): Promise<{ x: number; y: number }> {
-  return page.evaluate((c) => {
-    const { map } = window.__cityhub!;
-    const box = map.getContainer().getBoundingClientRect();
-    const p = map.project(c);
-    return { x: box.left + p.x, y: box.top + p.y };
-  }, coords);
-}
-
-const renderedAlerts = (page: Page, layer: string) =>
-  page.evaluate((layer) => window.__cityhub!.map.queryRenderedFeatures({ layers: [layer] })
-    .map((f) => ({ asset: String(f.properties.asset), severity: String(f.properties.severity) })), layer);
 
 describe('the KPI page and the alerts in Chromium on the real hub', () => {
   let hub: TestHub;
@@ -271,7 +241,7 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     const d = await checkKpis(page, oracle, DAY);
     expect(d.to).toBeGreaterThan(past);
     expect(d.items.every((k) => k.value === null)).toBe(true);
-    const rows = await kpiRows(page);
+    const rows = await kpiLocators(page);
     for (const [id, r] of Object.entries(rows)) {
       expect(r.value, id).toBe('no data');
       expect(r.status, id).toBe('No data');
@@ -291,54 +261,51 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     await page.evaluate(() => window.__cityhub!.setTime(null));
   });
 
-  it('lists alerts and rings them on the map, live: a building above its limit opens one, and below it clears', async () => {
-    const { page } = browser;
-    await page.goto(`${hub.httpUrl}/?view=alerts&period=24h`);
-    await page.waitForFunction(() => window.__cityhub !== undefined);
-    await page.evaluate(() => window.__cityhub!.ready);
-    await settled(page);
-    const alertsData = async () => (await page.evaluate(() => window.__cityhub!.view().data)) as AlertsData;
-    await page.waitForFunction(() => (window.__cityhub!.view().data as AlertsData | null)?.state === 'ready');
+  const building = () => catalogue.features.find((f) => f.id === ALERT_BUILDING)!;
+  const limit = () => (building().properties as { power_limit_kw: number }).power_limit_kw;
+  const alertsData = async (page: Page) => (await page.evaluate(() => window.__cityhub!.view().data)) as AlertsData;
 
-    // Opened before the page loaded, from the list: the congested corridor, a warning, with a halo.
-    const congestion = (await alertsData()).rows.find((a) => a.rule === 'congestion' && a.asset === CONGESTED_LINK && a.status !== 'cleared');
+  /** Opened before the page loaded, from the list: the congested corridor, a warning, with a halo. */
+  async function listedCongestion(page: Page): Promise<{ congestion: AlertView; linkLocator: Locator; openBefore: number }> {
+    const congestion = (await alertsData(page)).rows.find((a) => a.rule === 'congestion' && a.asset === CONGESTED_LINK && a.status !== 'cleared');
     expect(congestion, 'the congestion alert on the crawling corridor').toBeDefined();
     const linkName = catalogue.features.find((f) => f.id === CONGESTED_LINK)!.properties.name;
-    const linkRow = page.locator(`#drawer tr[data-id="${congestion!.id}"]`);
-    expect(await linkRow.textContent()).toContain(linkName);
-    expect(await linkRow.locator('.severity').textContent()).toBe('Warning');
-    expect(await linkRow.locator('.alert-rule').textContent()).toMatch(/^Congestion: speed below 40 % of free-flow for 5 minutes/);
-    expect(await linkRow.locator('.alert-state').textContent()).toBe('Open');
+    const linkLocator = page.locator(`#drawer tr[data-id="${congestion!.id}"]`);
+    expect(await linkLocator.textContent()).toContain(linkName);
+    expect(await linkLocator.locator('.severity').textContent()).toBe('Warning');
+    expect(await linkLocator.locator('.alert-rule').textContent()).toMatch(/^Congestion: speed below 40 % of free-flow for 5 minutes/);
+    expect(await linkLocator.locator('.alert-state').textContent()).toBe('Open');
     expect(await renderedAlerts(page, 'alerts-lines')).toContainEqual({ asset: CONGESTED_LINK, severity: 'warning' });
     const openBefore = await page.evaluate(() => window.__cityhub!.alerts().filter((a) => a.status !== 'cleared').length);
     expect(await page.locator('#tab-alerts').getAttribute('data-count')).toBe(String(openBefore));
+    return { congestion: congestion!, linkLocator, openBefore };
+  }
 
-    // Live: five minutes of readings above the limit open a critical alert while the page is open.
-    const building = catalogue.features.find((f) => f.id === ALERT_BUILDING)!;
-    const limit = (building.properties as { power_limit_kw: number }).power_limit_kw;
-    const device = devices.get(ALERT_BUILDING)!;
-    let seq = published.find((p) => p.asset === ALERT_BUILDING)!.readings.length;
-    const t0 = now - 20 * MIN;
+  /** Live: five minutes of readings above the limit (from `t0`) open a critical alert while the page is open. */
+  async function buildingAlertOpens(page: Page, t0: number, seq: number, openBefore: number): Promise<{ opened: AlertView; row: Locator }> {
     const sent = performance.now();
-    await hub.publish(device, [0, 2.5, 5].map((m) => ({ ts: t0 + m * MIN, seq: ++seq, power_kw: Math.round(limit * 1.3) })));
+    await hub.publish(devices.get(ALERT_BUILDING)!, [0, 2.5, 5].map((m, i) => ({ ts: t0 + m * MIN, seq: seq + i, power_kw: Math.round(limit() * 1.3) })));
     await page.waitForFunction((id) => window.__cityhub!.alerts().some((a) => a.asset === id && a.rule === 'building-power' && a.status === 'open'), ALERT_BUILDING, { timeout: 10_000 });
     console.log(`[kpis-alerts] PUBACK → alert in the page's list: ${(performance.now() - sent).toFixed(0)} ms`);
     await settled(page);
-    const opened = (await alertsData()).rows.find((a) => a.asset === ALERT_BUILDING && a.rule === 'building-power')!;
+    const opened = (await alertsData(page)).rows.find((a) => a.asset === ALERT_BUILDING && a.rule === 'building-power')!;
     expect(opened).toMatchObject({ severity: 'critical', status: 'open', opened_at: new Date(t0 + 5 * MIN).toISOString() });
     // Active and critical: first in the list.
-    expect((await alertsData()).rows[0]?.id).toBe(opened.id);
+    expect((await alertsData(page)).rows[0]?.id).toBe(opened.id);
     const row = page.locator(`#drawer tr[data-id="${opened.id}"]`);
     expect(await row.locator('.severity').textContent()).toBe('Critical');
     expect(await row.locator('.alert-rule').textContent()).toMatch(/^Building power above its limit for 5 minutes/);
-    expect(await row.locator('th').textContent()).toBe(building.properties.name);
+    expect(await row.locator('th').textContent()).toBe(building().properties.name);
     expect(await row.locator('td').nth(2).textContent()).toBe(LOCAL.format(t0 + 5 * MIN));
     expect(await row.locator('.alert-state').textContent()).toBe('Open');
     expect(await renderedAlerts(page, 'alerts-points')).toContainEqual({ asset: ALERT_BUILDING, severity: 'critical' });
     expect(await page.locator('#tab-alerts').getAttribute('data-count')).toBe(String(openBefore + 1));
     await shoot(page, 'alerts-open', 'alerts');
+    return { opened, row };
+  }
 
-    // A click on the row selects the building on the map and opens its panel.
+  /** A click on the row selects the building on the map and opens its panel; close up, its ring is critical. */
+  async function selectedWithRing(page: Page, row: Locator, t0: number, coords: [number, number]): Promise<void> {
     await row.locator('.alert-state').click();
     await page.waitForFunction((id) => window.__cityhub!.panel().asset === id, ALERT_BUILDING);
     expect((await stateOf(page, ALERT_BUILDING))?.selected).toBe(true);
@@ -346,8 +313,6 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     expect(panelAlerts).toMatch(/^Open alerts\n/);
     expect(panelAlerts).toContain(`critical: Building power above its limit for 5 minutes, since ${LOCAL.format(t0 + 5 * MIN)}`);
     await page.waitForFunction((id) => new URLSearchParams(window.location.search).get('asset') === id, ALERT_BUILDING);
-    // Close up, the ring around the building is in the critical colour.
-    const coords = building.geometry.coordinates as [number, number];
     await page.evaluate((c) => window.__cityhub!.map.jumpTo({ center: c, zoom: 16 }), coords);
     await page.evaluate(() => window.__cityhub!.apply([]));
     await page.mouse.move(2, 2);
@@ -355,18 +320,37 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     const ring = await ringShare(page, at.x, at.y, 15, 17, SEVERITY_COLOUR.critical);
     expect(ring, 'share of the ring drawn in the critical colour').toBeGreaterThan(0.5);
     await shoot(page, 'alerts-ring');
+  }
 
-    // An operator acknowledges the congestion alert (with a token the dashboard never holds): the list says who.
+  /** An operator acknowledges an alert (with a token the dashboard never holds): the list says who. Returns the token's id. */
+  async function acknowledged(alertId: string, linkLocator: Locator): Promise<string> {
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--name', 'dashboard-test', '--json'],
       { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
     const token = JSON.parse(stdout) as { id: string; token: string };
-    const ack = await fetch(`${hub.httpUrl}/api/v1/alerts/${encodeURIComponent(congestion!.id)}/ack`, { method: 'POST', headers: { authorization: `Bearer ${token.token}` } });
+    const ack = await fetch(`${hub.httpUrl}/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { method: 'POST', headers: { authorization: `Bearer ${token.token}` } });
     expect(ack.status).toBe(200);
-    await waitFor(async () => ((await linkRow.locator('.alert-state').textContent()) === `Acknowledged by ${token.id}` ? true : undefined), 10_000, 'the acknowledgement in the list');
+    await waitFor(async () => ((await linkLocator.locator('.alert-state').textContent()) === `Acknowledged by ${token.id}` ? true : undefined), 10_000, 'the acknowledgement in the list');
+    return token.id;
+  }
+
+  it('lists alerts and rings them on the map, live: a building above its limit opens one, and below it clears', async () => {
+    const { page } = browser;
+    await page.goto(`${hub.httpUrl}/?view=alerts&period=24h`);
+    await page.waitForFunction(() => window.__cityhub !== undefined);
+    await page.evaluate(() => window.__cityhub!.ready);
+    await settled(page);
+    await page.waitForFunction(() => (window.__cityhub!.view().data as AlertsData | null)?.state === 'ready');
+    const { congestion, linkLocator, openBefore } = await listedCongestion(page);
+    const seq = published.find((p) => p.asset === ALERT_BUILDING)!.readings.length;
+    const t0 = now - 20 * MIN;
+    const { opened, row } = await buildingAlertOpens(page, t0, seq + 1, openBefore);
+    const coords = building().geometry.coordinates as [number, number];
+    await selectedWithRing(page, row, t0, coords);
+    const operator = await acknowledged(congestion.id, linkLocator);
 
     // Below 90 % of the limit: cleared, live; the ring goes.
     const cleared = performance.now();
-    await hub.publish(device, { ts: t0 + 6 * MIN, seq: ++seq, power_kw: Math.round(limit * 0.5) });
+    await hub.publish(devices.get(ALERT_BUILDING)!, { ts: t0 + 6 * MIN, seq: seq + 4, power_kw: Math.round(limit() * 0.5) });
     await page.waitForFunction((id) => window.__cityhub!.alerts().find((a) => a.id === id)?.status === 'cleared', opened.id, { timeout: 10_000 });
     console.log(`[kpis-alerts] PUBACK → alert cleared on the page: ${(performance.now() - cleared).toFixed(0)} ms`);
     await settled(page);
@@ -382,6 +366,6 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     await page.evaluate(() => window.__cityhub!.apply([]));
     await shoot(page, 'alerts-cleared');
     const all: AlertView[] = await page.evaluate(() => window.__cityhub!.alerts());
-    expect(all.find((a) => a.id === congestion!.id)?.acknowledged_by).toBe(token.id);
+    expect(all.find((a) => a.id === congestion.id)?.acknowledged_by).toBe(operator);
   });
 });

@@ -1,7 +1,11 @@
 /** Page-side helpers: where an asset is drawn alone, and what colour is there. */
 import type { Page } from 'playwright-core';
-import type {} from '../src/testhook.js';
+import type {} from '../src/page/test-hook.js';
+import { colourDistance } from '../src/model/colour.js';
 import { pixelsAround } from './browser.js';
+
+/** A pixel this close to a ring's colour counts as drawn in it. */
+const RING_HIT = 60;
 
 /**
  * A page point on the asset where, within `slop` pixels, no other asset is drawn and no control, panel or
@@ -52,3 +56,33 @@ export function stateOf(page: Page, id: string): Promise<Record<string, unknown>
 export async function settled(page: Page): Promise<void> {
   await page.evaluate(() => window.__cityhub!.settled());
 }
+
+/** Share of the pixels between `rIn` and `rOut` from a page point that are drawn in `hex`. */
+export async function ringShare(page: Page, x: number, y: number, rIn: number, rOut: number, hex: string): Promise<number> {
+  const r = rOut + 1;
+  const size = 2 * r + 1;
+  const px = await pixelsAround(page, x, y, r);
+  let n = 0, hit = 0;
+  px.forEach((p, i) => {
+    const d = Math.hypot((i % size) - r, Math.floor(i / size) - r);
+    if (d < rIn || d > rOut) return;
+    n++;
+    if (colourDistance(p, hex) < RING_HIT) hit++;
+  });
+  return hit / n;
+}
+
+/** Where an asset's point is on the page now. */
+export async function pointOf(page: Page, coords: [number, number]): Promise<{ x: number; y: number }> {
+  return page.evaluate((c) => {
+    const { map } = window.__cityhub!;
+    const box = map.getContainer().getBoundingClientRect();
+    const p = map.project(c);
+    return { x: box.left + p.x, y: box.top + p.y };
+  }, coords);
+}
+
+/** The alerts drawn in one of the alert layers: asset and severity of each feature. */
+export const renderedAlerts = (page: Page, layer: string) =>
+  page.evaluate((layer) => window.__cityhub!.map.queryRenderedFeatures({ layers: [layer] })
+    .map((f) => ({ asset: String(f.properties.asset), severity: String(f.properties.severity) })), layer);

@@ -6,18 +6,16 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { AssetCollection } from '@cityhub/contracts';
-import type { TestHub } from '../../test/harness.js';
-import { colourDistance } from '../src/colour.js';
+import { DEFAULT_CITY_TZ } from '@cityhub/contracts';
+import type { PageConfig } from '@cityhub/contracts';
+import { colourDistance } from '../src/model/colour.js';
 import type { EnergyData } from '../src/views/energy.js';
-import type {} from '../src/testhook.js';
+import type {} from '../src/page/test-hook.js';
 import { durationMs, resolveTime } from './cases.js';
-import type { Action, Anchors, Expectation, Step, TestCase } from './cases.js';
+import type { Action, Expectation, RunContext, Step, TestCase } from './cases.js';
 import { checkCsv, checkEnergy, checkPanel, checkTraffic, checkWifi } from './checks.js';
 import { pixelsAround } from './browser.js';
 import { isolatedPoint, pixelsOf, settled, stateOf } from './probe.js';
-
-export interface RunContext { hub: TestHub; anchors: Anchors; catalogue: AssetCollection; shots: string; docs: string }
 
 /** RGB distance under which a pixel "is" a colour. */
 const SAME_COLOUR = 40;
@@ -46,9 +44,10 @@ export async function runCase(page: Page, c: TestCase, ctx: RunContext): Promise
   for (const [k, v] of Object.entries(c.url ?? {})) params.set(k, k === 't' ? new Date(resolveTime(v, ctx.anchors)!).toISOString() : v);
   const routes: string[] = [];
   if (c.basemap) {
-    // The hub has no GET /api/v1/config yet: answer it here, as it will, pointing at a style served here too.
+    // The hub's own GET /api/v1/config names no basemap: answer it here instead, pointing at a style served here too.
     const styleUrl = `${ctx.hub.httpUrl}/test-basemap.json`;
-    await page.route('**/api/v1/config', (r) => r.fulfill({ json: { basemapStyle: styleUrl } }));
+    const config: PageConfig = { basemapStyle: styleUrl, retentionDays: 30, tz: DEFAULT_CITY_TZ };
+    await page.route('**/api/v1/config', (r) => r.fulfill({ json: config }));
     await page.route(styleUrl, (r) => r.fulfill({ json: c.basemap }));
     routes.push('**/api/v1/config', styleUrl);
   }

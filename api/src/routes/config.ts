@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { DEFAULT_CITY_TZ, PageConfig } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
 
-/** `GET /config`: what the dashboard needs to know of this hub (basemap style URL, raw retention). */
+/** `GET /config`: what the dashboard needs to know of this hub (basemap style URL, raw retention, time zone). */
 export const configRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get('/config', {
     schema: {
       summary: 'What the dashboard needs to know of this hub', tags: ['catalogue'], security: PUBLIC_OR_BEARER,
-      response: { 200: json('Hub settings', z.object({ basemapStyle: z.string().nullable(), retentionDays: z.number() })), ...errors(401, 429) },
+      response: { 200: json('Hub settings', PageConfig), ...errors(401, 429) },
     },
-  }, async () => ({ basemapStyle: deps.basemapStyle ?? null, retentionDays: deps.retentionDays ?? 30 }));
+  }, async (): Promise<PageConfig> => ({
+    basemapStyle: deps.basemapStyle ?? null, retentionDays: deps.retentionDays ?? 30, tz: deps.timeZone ?? DEFAULT_CITY_TZ,
+  }));
 };

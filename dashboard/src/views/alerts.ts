@@ -1,8 +1,8 @@
-import { alertsForPeriod, openAt, SEVERITY_RANK } from '../alerts.js';
-import type { AlertView } from '../alerts.js';
-import { formatLocal } from '../athens.js';
-import { button, el } from '../dom.js';
-import { PERIODS } from '../timeq.js';
+import { alertsForPeriod, openAt, SEVERITY_RANK } from '../model/alerts.js';
+import type { AlertView } from '../model/alerts.js';
+import { city } from '../time/city.js';
+import { button, el } from '../ui/dom.js';
+import { PERIODS } from '../time/time-query.js';
 import { SortableTable } from './table.js';
 import type { Column } from './table.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
@@ -16,7 +16,7 @@ const SEVERITY_TEXT = { critical: 'Critical', warning: 'Warning', info: 'Info' }
 
 /** An alert's state in words: `Open`, `Acknowledged by ops-1`, `Cleared Tue 4 Nov, 08:15`. */
 export function stateText(a: AlertView): string {
-  if (a.status === 'cleared') return `Cleared ${a.cleared_at ? formatLocal(Date.parse(a.cleared_at)) : ''}`.trim();
+  if (a.status === 'cleared') return `Cleared ${a.cleared_at ? city().format(Date.parse(a.cleared_at)) : ''}`.trim();
   if (a.status === 'acknowledged') return `Acknowledged by ${a.acknowledged_by ?? 'an operator'}`;
   return 'Open';
 }
@@ -51,7 +51,7 @@ export class AlertsView implements AnalysisView {
           return box;
         },
       },
-      { header: 'Opened', key: 'opened', cell: (a) => formatLocal(Date.parse(a.opened_at)), title: 'Device time of the reading that opened it, Thessaloniki time' },
+      { header: 'Opened', key: 'opened', cell: (a) => city().format(Date.parse(a.opened_at)), title: 'Device time of the reading that opened it, Thessaloniki time' },
       { header: 'State', key: 'state', cell: (a) => el('span', `badge alert-state alert-${a.status}`, stateText(a)) },
     ];
     this.table = new SortableTable('Open and recent alerts', cols, this.sort, (key, ascending) => {
@@ -105,8 +105,8 @@ export class AlertsView implements AnalysisView {
     else {
       const active = this.rows.filter((a) => (ctx.live ? a.status !== 'cleared' : openAt(a, ctx.t)));
       const acked = active.filter((a) => a.status === 'acknowledged').length;
-      const when = ctx.live ? 'now' : `at ${formatLocal(ctx.t)}`;
-      const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${formatLocal(ctx.t)}`;
+      const when = ctx.live ? 'now' : `at ${city().format(ctx.t)}`;
+      const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${city().format(ctx.t)}`;
       const rest = this.rows.length - active.length;
       this.status.textContent = this.rows.length === 0
         ? `No alert open ${when} or in ${span}.`

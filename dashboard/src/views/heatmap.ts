@@ -1,7 +1,7 @@
-import { WEEKDAY_LABELS } from '../athens.js';
-import { DIFF_RAMP, NO_DATA_COLOUR, rampColour, rampGradientCss, SPEED_RAMP } from '../colour.js';
-import { el } from '../dom.js';
-import { formatNumber } from '../format.js';
+import { WEEKDAY_LABELS } from '@cityhub/contracts';
+import { DIFF_RAMP, NO_DATA_COLOUR, rampColour, rampGradientCss, SPEED_RAMP } from '../model/colour.js';
+import { el } from '../ui/dom.js';
+import { formatNumber } from '../ui/format.js';
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 

@@ -1,9 +1,9 @@
-import { fetchJson, kpisUrl } from '../api.js';
-import { formatLocal } from '../athens.js';
-import { button, el } from '../dom.js';
-import { formatKpiValue, formatTarget, KpiList, STANDING_TEXT, standingOf, trendOf } from '../kpis.js';
-import type { Kpi } from '../kpis.js';
-import { MINUTE_MS, PERIODS, spanEndingAt, STEP_1H } from '../timeq.js';
+import { fetchJson, kpisUrl } from '../data/api.js';
+import { city } from '../time/city.js';
+import { button, el } from '../ui/dom.js';
+import { formatKpiValue, formatTarget, KpiList, STANDING_TEXT, standingOf, trendOf } from '../model/kpis.js';
+import type { Kpi } from '../model/kpis.js';
+import { MINUTE_MS, PERIODS, spanEndingAt, STEP_1H } from '../time/time-query.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
 
 /** What the KPI view shows now, for the test hook: the request, and the API's answer once it came. */
@@ -69,7 +69,7 @@ export class KpiView implements AnalysisView {
     const key = ctx.live ? `${url} ${Math.floor(Date.now() / MINUTE_MS)}` : url;
     if (key === this.key) return;
     this.key = key;
-    const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `${PERIODS[ctx.period].label} to ${formatLocal(to)}`;
+    const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `${PERIODS[ctx.period].label} to ${city().format(to)}`;
     const fresh = this.result?.url !== url;
     this.result = { url, from, to, state: 'loading', items: fresh ? [] : this.result?.items ?? [], error: null };
     this.table.setAttribute('aria-busy', 'true');
@@ -82,7 +82,7 @@ export class KpiView implements AnalysisView {
       const res = await this.deps.busy.track(fetchJson(url, KpiList));
       if (this.key !== key) return;
       this.result = { url, from, to, state: 'ready', items: res.items, error: null };
-      this.status.textContent = `${ctx.live ? `The last ${PERIODS[ctx.period].label}` : PERIODS[ctx.period].label}, in whole hours: ${formatLocal(Date.parse(res.from))} to ${formatLocal(Date.parse(res.to))}, Thessaloniki time.`;
+      this.status.textContent = `${ctx.live ? `The last ${PERIODS[ctx.period].label}` : PERIODS[ctx.period].label}, in whole hours: ${city().format(Date.parse(res.from))} to ${city().format(Date.parse(res.to))}, Thessaloniki time.`;
       this.render(res.items);
       this.table.removeAttribute('aria-busy');
     } catch (e) {

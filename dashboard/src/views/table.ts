@@ -1,4 +1,4 @@
-import { el } from '../dom.js';
+import { el } from '../ui/dom.js';
 
 /** A column of a sortable table: its header, how a row shows in it and, if sortable, its sort key. */
 export interface Column<R, K extends string> {

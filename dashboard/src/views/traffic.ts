@@ -1,18 +1,18 @@
 import type { LinkProperties } from '@cityhub/contracts';
-import { seriesUrl } from '../api.js';
-import type { SeriesQuery } from '../api.js';
-import { formatLocal, localParts } from '../athens.js';
-import { byHourOfWeek, weekGrid } from '../binning.js';
-import { Chart } from '../chart.js';
-import { congestionIndex } from '../congestion.js';
-import type { CongestionPoint } from '../congestion.js';
-import { el, segmented } from '../dom.js';
-import { formatNumber, formatPct } from '../format.js';
-import { rampColour, SPEED_RAMP } from '../colour.js';
-import { pointsByAsset, pointsIn, valueAt } from '../points.js';
-import { alignSeries } from '../series.js';
-import { chartSpan, DAY_MS, HOUR_MS, PERIODS, spanEndingAt, STEP_15M, STEP_1H, WEEK_MS } from '../timeq.js';
-import type { Period, Step } from '../timeq.js';
+import { seriesUrl } from '../data/api.js';
+import type { SeriesQuery } from '../data/api.js';
+import { city } from '../time/city.js';
+import { byHourOfWeek, weekGrid } from '../model/binning.js';
+import { Chart } from '../ui/chart.js';
+import { congestionIndex } from '../model/congestion.js';
+import type { CongestionPoint } from '../model/congestion.js';
+import { el, segmented } from '../ui/dom.js';
+import { formatNumber, formatPct } from '../ui/format.js';
+import { rampColour, SPEED_RAMP } from '../model/colour.js';
+import { pointsByAsset, pointsIn, valueAt } from '../model/points.js';
+import { alignSeries } from '../model/series.js';
+import { chartSpan, DAY_MS, HOUR_MS, PERIODS, spanEndingAt, STEP_15M, STEP_1H, WEEK_MS } from '../time/time-query.js';
+import type { Period, Step } from '../time/time-query.js';
 import { renderHeatmap } from './heatmap.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
 
@@ -113,7 +113,7 @@ export class TrafficView implements AnalysisView {
     if (!c) return;
     const p = valueAt(c.points.map((x) => [x.t, x.index] as const), ctx.t, 2 * stepMs);
     c.at = p ? p[1] : null;
-    this.indexNow.textContent = `${formatPct(c.at)} ${ctx.live ? 'now' : `at ${formatLocal(ctx.t)}`}`;
+    this.indexNow.textContent = `${formatPct(c.at)} ${ctx.live ? 'now' : `at ${city().format(ctx.t)}`}`;
   }
 
   private async updateHeatmap(ctx: ViewContext): Promise<void> {
@@ -123,7 +123,7 @@ export class TrafficView implements AnalysisView {
     if (!id) {
       this.heatKey = '';
       this.result.heatmap = null;
-      this.heatTitle.textContent = `Most congested links ${ctx.live ? 'now' : `at ${formatLocal(ctx.t)}`}`;
+      this.heatTitle.textContent = `Most congested links ${ctx.live ? 'now' : `at ${city().format(ctx.t)}`}`;
       this.heatStatus.textContent = 'Select a link (here, on the map or with Find) to see its speed by hour of the week.';
       this.heatBox.replaceChildren();
       this.drawWorst();
@@ -185,7 +185,7 @@ export class TrafficView implements AnalysisView {
     if (!h || !link) return;
     const grid = this.mode === 'usual' ? h.usual : this.mode === 'week' ? h.week
       : h.week.map((row, d) => row.map((v, i) => (v === null || h.usual[d]?.[i] == null ? null : v - (h.usual[d]?.[i] ?? 0))));
-    const p = this.lastCtx ? localParts(this.lastCtx.t) : null;
+    const p = this.lastCtx ? city().localParts(this.lastCtx.t) : null;
     this.heatBox.replaceChildren(renderHeatmap(grid, link.free_flow_kmh, p ? { dow: p.dow, hour: p.hour } : null, this.mode === 'diff'));
   }
 }

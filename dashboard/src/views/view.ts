@@ -1,9 +1,9 @@
-import type { AlertBook } from '../alerts.js';
-import type { AssetIndex } from '../assets.js';
-import type { Busy } from '../busy.js';
-import type { Shown } from '../display.js';
-import type { SeriesCache } from '../seriescache.js';
-import type { Period } from '../timeq.js';
+import type { AlertBook } from '../model/alerts.js';
+import type { AssetIndex } from '../model/assets.js';
+import type { Busy } from '../page/busy.js';
+import type { Shown } from '../ui/display.js';
+import type { SeriesCache } from '../data/series-cache.js';
+import type { Period } from '../time/time-query.js';
 
 /** The moment and choices every analysis view follows. */
 export interface ViewContext {

@@ -1,14 +1,14 @@
 import type { HotspotProperties } from '@cityhub/contracts';
-import { seriesUrl } from '../api.js';
-import type { SeriesQuery } from '../api.js';
-import { formatLocal } from '../athens.js';
-import { byHourOfDay } from '../binning.js';
-import { CLIENTS_RAMP, rampColour } from '../colour.js';
-import { el } from '../dom.js';
-import { formatNumber, formatPct } from '../format.js';
-import { pointsByAsset } from '../points.js';
-import { alignUp, PERIODS, spanEndingAt, STEP_15M, STEP_1H } from '../timeq.js';
-import { availability } from '../wifi.js';
+import { seriesUrl } from '../data/api.js';
+import type { SeriesQuery } from '../data/api.js';
+import { city } from '../time/city.js';
+import { byHourOfDay } from '../model/binning.js';
+import { CLIENTS_RAMP, rampColour } from '../model/colour.js';
+import { el } from '../ui/dom.js';
+import { formatNumber, formatPct } from '../ui/format.js';
+import { pointsByAsset } from '../model/points.js';
+import { alignUp, PERIODS, spanEndingAt, STEP_15M, STEP_1H } from '../time/time-query.js';
+import { availability } from '../model/wifi.js';
 import { SortableTable } from './table.js';
 import type { Column } from './table.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
@@ -104,7 +104,7 @@ export class WifiView implements AnalysisView {
         const means = pointsByAsset(m);
         this.avail = new Map(this.hotspots.map((h) => [h.id, availability(counts.get(h.id) ?? [], from, availableTo, STEP_15M.ms)]));
         this.byHour = new Map(this.hotspots.map((h) => [h.id, byHourOfDay(means.get(h.id) ?? []).mean]));
-        const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${formatLocal(to)}`;
+        const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${city().format(to)}`;
         this.status.textContent = `Availability (share of 15-minute intervals with a reading) and clients by hour over ${span}.`;
       } catch (e) {
         if (this.key === key) this.status.textContent = `Could not load the hotspots' history: ${(e as Error).message}`;
@@ -125,7 +125,7 @@ export class WifiView implements AnalysisView {
     });
     const offline = rows.filter((r) => r.status === 'offline');
     this.result = { from, to, availableTo, urls, rows, offline: offline.map((r) => r.id) };
-    const when = ctx.live ? 'now' : `at ${formatLocal(ctx.t)}`;
+    const when = ctx.live ? 'now' : `at ${city().format(ctx.t)}`;
     this.offlineLine.textContent = offline.length
       ? `Offline ${when} (${offline.length}): ${offline.map((r) => r.name).join(', ')}`
       : `No hotspot is offline ${when}.`;

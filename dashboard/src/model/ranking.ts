@@ -1,0 +1,77 @@
+import type { BuildingProperties } from '@cityhub/contracts';
+import { baseloadKw, energyFromCounter, energyFromPower, peakOf, perArea, weekOnWeek } from './energy.js';
+import type { Consumption } from './energy.js';
+import type { Point } from './points.js';
+import { HOUR_MS, WEEK_MS } from '../time/time-query.js';
+
+/** The hourly series the energy ranking is computed from, per building id. */
+export interface EnergyInputs {
+  /** Meter counter, last value per hour (`energy_kwh`, `agg=last`), from an hour before the earliest period. */
+  counter: ReadonlyMap<string, readonly Point[]>;
+  /** Mean power per hour (`power_kw`, `agg=mean`). */
+  meanPower: ReadonlyMap<string, readonly Point[]>;
+  /** Highest power per hour (`power_kw`, `agg=max`). */
+  maxPower: ReadonlyMap<string, readonly Point[]>;
+}
+
+/** One building's line in the ranking over a period. */
+export interface BuildingRow {
+  id: string;
+  name: string;
+  use: string;
+  floorAreaM2: number;
+  kwh: number | null;
+  kwhPerM2: number | null;
+  baseloadKw: number | null;
+  peakKw: number | null;
+  /** Energy in the 7 days up to the period's end against the 7 days before. */
+  weekOnWeek: number | null;
+  /** Some of the period has no data (the figure is a lower bound). */
+  partial: boolean;
+  /** Where the energy came from: the meter counter, or mean power integrated when there is no counter. */
+  source: 'counter' | 'power' | null;
+}
+
+/** Energy over [from, to) from the counter, or from mean power when the meter sends no counter. */
+export function buildingEnergy(inputs: EnergyInputs, id: string, from: number, to: number): (Consumption & { source: 'counter' | 'power' }) | null {
+  const c = energyFromCounter(inputs.counter.get(id) ?? [], from, to, HOUR_MS);
+  if (c) return { ...c, source: 'counter' };
+  const p = energyFromPower(inputs.meanPower.get(id) ?? [], from, to, HOUR_MS);
+  return p ? { ...p, source: 'power' } : null;
+}
+
+/** Every building's figures over [from, to) (hour-aligned), in catalogue order. */
+export function buildingRows(buildings: readonly BuildingProperties[], inputs: EnergyInputs, from: number, to: number): BuildingRow[] {
+  return buildings.map((b) => {
+    const e = buildingEnergy(inputs, b.id, from, to);
+    const thisWeek = buildingEnergy(inputs, b.id, to - WEEK_MS, to);
+    const lastWeek = buildingEnergy(inputs, b.id, to - 2 * WEEK_MS, to - WEEK_MS);
+    const power = inputs.meanPower.get(b.id) ?? [];
+    return {
+      id: b.id, name: b.name, use: b.use, floorAreaM2: b.floor_area_m2,
+      kwh: e?.kwh ?? null,
+      kwhPerM2: perArea(e?.kwh, b.floor_area_m2),
+      baseloadKw: baseloadKw(power, from, to),
+      peakKw: peakOf(inputs.maxPower.get(b.id) ?? [], from, to),
+      weekOnWeek: lastWeek?.partial ? null : weekOnWeek(thisWeek?.kwh, lastWeek?.kwh),
+      partial: e?.partial ?? false,
+      source: e?.source ?? null,
+    };
+  });
+}
+
+/** The sortable columns of the ranking. */
+export type RankKey = 'name' | 'kwh' | 'kwhPerM2' | 'baseloadKw' | 'peakKw' | 'weekOnWeek';
+
+/** Rows sorted by `key` (descending for numbers, A–Z for names unless `ascending` says otherwise); blanks last. */
+export function sortRows(rows: readonly BuildingRow[], key: RankKey, ascending = key === 'name'): BuildingRow[] {
+  const dir = ascending ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = a[key], y = b[key];
+    if (x === null && y === null) return a.name.localeCompare(b.name);
+    if (x === null) return 1;
+    if (y === null) return -1;
+    const c = typeof x === 'string' ? x.localeCompare(y as string) : x - (y as number);
+    return c * dir || a.name.localeCompare(b.name);
+  });
+}
