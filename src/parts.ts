@@ -84,9 +84,9 @@ export async function openAlerting(o: { config: Config; store: Store; rules: Rul
  */
 export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?: (asset: string, kind: Kind, s: 'online' | 'offline') => void): BrokerHooks {
   return {
-    async authenticate(id, secret) {
+    async authenticate(id, secret, opts) {
       // verify first: on a shared registry it fetches a device that another node has just added.
-      if (!(await registry.verify(id, secret))) return null;
+      if (!(await registry.verify(id, secret, opts))) return null;
       const d = registry.get(id);
       return d ? { id: d.id, kind: d.kind } : null;
     },

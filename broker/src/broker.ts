@@ -7,6 +7,8 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { isStatusPayload, maySubscribe, mayServiceSubscribe, publishRight, type DeviceIdentity, type ServiceIdentity } from './acl.js';
 import { ConnectionsPerIp, guarded, PublishRate } from './limits.js';
+import { AUTH_LIMITS, AuthGuard, type AuthLimits } from './auth-guard.js';
+import { authenticateDevice, AuthError } from './authenticate.js';
 
 export interface BrokerLogger {
   info(obj: object, msg?: string): void;
@@ -16,8 +18,11 @@ export interface BrokerLogger {
 
 /** What the composition root hands the broker: it knows nothing of ingest or the registry. */
 export interface BrokerHooks {
-  /** The device if the credentials are right, else null. */
-  authenticate(id: string, secret: string): Promise<DeviceIdentity | null>;
+  /**
+   * The device if the credentials are right, else null. With `cachedOnly` (an id or address that is backed
+   * off), answer only from secrets verified before, without the slow hash.
+   */
+  authenticate(id: string, secret: string, opts?: { cachedOnly?: boolean }): Promise<DeviceIdentity | null>;
   /**
    * Takes a telemetry message. Resolve only once it is durable: the PUBACK is sent after it resolves, and
    * not at all if it rejects (the connection then closes, and the device publishes it again).
@@ -61,6 +66,8 @@ export interface BrokerOptions {
   hooks: BrokerHooks;
   logger: BrokerLogger;
   limits?: Partial<BrokerLimits>;
+  /** How failed logins back off; the defaults are `AUTH_LIMITS`. */
+  authLimits?: Partial<AuthLimits>;
   /** Extra aedes options (persistence, mq for several nodes, limits). */
   aedes?: Partial<AedesOptions>;
 }
@@ -80,12 +87,6 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-class AuthError extends Error {
-  constructor(readonly returnCode: number, message: string) {
-    super(message);
-  }
-}
-
 /**
  * An aedes broker whose hooks hold devices to their own topics. Only `authorizePublish` runs before aedes
  * writes the PUBACK (FACTS.md), so the telemetry hook runs inside it: the device is acknowledged only once
@@ -99,6 +100,9 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   let connected = 0;
   let serviceCount = 0;
   const perIp = new ConnectionsPerIp(limits.maxConnectionsPerIp);
+  const guard = new AuthGuard({ ...AUTH_LIMITS, ...opts.authLimits });
+  // The address of each connection, for the login back-off (aedes sees only the stream).
+  const addresses = new WeakMap<object, string>();
   const rate = new PublishRate(limits.publishPerSecond, limits.publishBurst);
   const limitStats: LimitStats = { throttled: 0, rateDisconnects: 0, oversize: 0, ipRefused: 0 };
 
@@ -123,11 +127,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
           return null;
         }
         if (client.id !== username) return new AuthError(2, 'the client id must be the device id');
-        const device = await hooks.authenticate(username, secret);
-        if (!device) {
-          logger.warn({ device: username }, 'authentication refused');
-          return new AuthError(4, 'bad user name or password');
-        }
+        const device = await authenticateDevice(guard, hooks, username, secret, addresses.get(client.conn) ?? 'unknown', logger);
+        if (device instanceof AuthError) return device;
         identities.set(client, device);
         return null;
       };
@@ -210,10 +211,12 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
       return;
     }
     stream.once('close', () => perIp.release(ip));
-    aedes.handle(guarded(stream, limits.maxPacketBytes, (err) => {
+    const conn = guarded(stream, limits.maxPacketBytes, (err) => {
       limitStats.oversize++;
       logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');
-    }));
+    });
+    addresses.set(conn, ip);
+    aedes.handle(conn);
   };
   const onSocket = (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown');
 
