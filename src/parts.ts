@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ApiDeps } from '@cityhub/api';
-import { createBroker, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
+import { createBroker, type AuthLimits, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
 import type { Config, DeviceRegistry, Kind, SharedDocument } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { AlertEngine, Ingest, Notifier, RuleFile } from '@cityhub/ingest';
@@ -111,6 +111,7 @@ export async function listenBroker(config: Config, log: Logger, hooks: BrokerHoo
       maxPacketBytes: config.CITYHUB_MQTT_MAX_PACKET_BYTES, maxConnectionsPerIp: config.CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP,
       publishPerSecond: config.CITYHUB_MQTT_PUBLISH_PER_SECOND, publishBurst: config.CITYHUB_MQTT_PUBLISH_BURST, keepaliveMaxS: config.CITYHUB_MQTT_KEEPALIVE_MAX_S,
     },
+    authLimits: authLimits(config),
     hooks,
     ...(aedes && { aedes }),
   });
@@ -125,6 +126,16 @@ export async function listenBroker(config: Config, log: Logger, hooks: BrokerHoo
     extra.push(`${tls ? 'wss' : 'ws'}://${config.CITYHUB_MQTT_HOST}:${await broker.listenWs(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_WS_PORT, tls)}/mqtt`);
   }
   return { broker, mqttUrl, extra, tls, closed: () => closed };
+}
+
+/** The login back-off from the configuration: per address off when its free failures are 0. */
+function authLimits(config: Config): Partial<AuthLimits> {
+  const perIp = config.CITYHUB_MQTT_AUTH_FAILURES_PER_IP;
+  const off = Number.MAX_SAFE_INTEGER;
+  return {
+    freeFailuresPerAddress: perIp === 0 ? off : perIp, ...(perIp === 0 && { maxPendingPerAddress: off }),
+    maxBackoffMs: config.CITYHUB_MQTT_AUTH_BACKOFF_MAX_S * 1000,
+  };
 }
 
 /** The TLS certificate and key, when both are configured. */

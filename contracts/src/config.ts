@@ -51,6 +51,10 @@ export const Config = z
     /** Broker limits. */
     CITYHUB_MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(1024 * 1024),
     CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    /** Failed MQTT logins from one address before it backs off; 0 turns the per-address back-off off (behind a balancer). */
+    CITYHUB_MQTT_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(20),
+    /** The longest back-off of a device id or an address after failed logins, in seconds. */
+    CITYHUB_MQTT_AUTH_BACKOFF_MAX_S: z.coerce.number().int().min(1).max(86_400).default(60),
     CITYHUB_MQTT_PUBLISH_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(50),
     CITYHUB_MQTT_PUBLISH_BURST: z.coerce.number().int().min(1).max(10_000_000).default(200),
     CITYHUB_MQTT_KEEPALIVE_MAX_S: z.coerce.number().int().min(10).max(65_535).default(1_200),
