@@ -21,6 +21,8 @@ export interface LiveLimits {
   maxClientsPerAddress: number;
   /** Readings waiting for the next tick; beyond it the oldest are left out of the live feed (the store has them). */
   maxQueuedReadings: number;
+  /** Bytes one tick may write to all clients; beyond it a group gets the tick's newest reading per asset only. */
+  maxFanoutBytesPerTick: number;
 }
 export const LIVE_LIMITS: Readonly<LiveLimits> = {
   tickMs: 100,
@@ -31,6 +33,7 @@ export const LIVE_LIMITS: Readonly<LiveLimits> = {
   maxClients: 2_000,
   maxClientsPerAddress: 50,
   maxQueuedReadings: 100_000,
+  maxFanoutBytesPerTick: 16 * 1024 * 1024,
 };
 /** The close code of a client disconnected for being too slow, or when the feed's buffers are full. */
 export const CLOSE_TOO_SLOW = 4008;
@@ -59,7 +62,7 @@ export interface LiveClient {
   graceTimer?: NodeJS.Timeout;
 }
 
-export interface LiveFeedStats { clients: number; coalesced: number; dropped: number; refused: number; queueOverflow: number }
+export interface LiveFeedStats { clients: number; coalesced: number; coalescedTicks: number; dropped: number; refused: number; queueOverflow: number }
 
 const matches = (f: LiveFilter, kind: Kind, asset: string) => f.kinds.has(kind) && (!f.assets || f.assets.has(asset));
 const filterKey = (f: LiveFilter) => `${[...f.kinds].sort().join(',')}|${f.assets ? [...f.assets].sort().join(',') : '*'}`;
@@ -81,7 +84,7 @@ export class LiveFeed {
   private readonly groups = new Map<string, Group>();
   private readonly perAddress = new Map<string, number>();
   private clientCount = 0;
-  readonly stats: LiveFeedStats = { clients: 0, coalesced: 0, dropped: 0, refused: 0, queueOverflow: 0 };
+  readonly stats: LiveFeedStats = { clients: 0, coalesced: 0, coalescedTicks: 0, dropped: 0, refused: 0, queueOverflow: 0 };
 
   constructor(
     private readonly source: EventEmitter<{ points: [Point[]] }>,
@@ -181,30 +184,52 @@ export class LiveFeed {
     }
     const over = this.shed();
     const now = Date.now();
-    for (const g of this.groups.values()) {
-      const mine = readings.length ? readings.filter((r) => matches(g.filter, r.kind, r.asset)) : [];
-      for (const r of mine) {
-        // Delete first, so that the map's order is the order of the newest readings.
-        g.latest.delete(r.asset);
-        g.latest.set(r.asset, { tick, reading: r });
-      }
-      let shared: Buffer | undefined;
-      const catchUp = new Map<number, Buffer>();
-      for (const c of g.clients) {
-        if (!this.isOpen(c)) continue;
-        // A client coalesced by `shed` in this very tick waits for the next one.
-        if (c.lagFrom) {
-          if (c.lagFrom < tick) this.resume(c, over, now, catchUp);
-        } else if (mine.length) {
-          if (over || c.socket.bufferedAmount > this.limits.coalesceAboveBytes) this.fallBehind(c, tick, now);
-          else c.socket.send((shared ??= frame({ type: 'readings', readings: mine })));
-        }
+    let budget = this.limits.maxFanoutBytesPerTick;
+    for (const g of this.groups.values()) budget -= this.deliver(g, readings, tick, over, now, budget);
+  }
+
+  /**
+   * One group's share of a tick; returns the bytes it sent. When the tick's frame to every client that keeps
+   * up would pass what is left of the tick's budget (a device emptying its buffer of 5,000 readings), they
+   * all get the newest reading per asset of the tick instead: the store has the rest.
+   */
+  private deliver(g: Group, readings: readonly LiveReading[], tick: number, over: boolean, now: number, budget: number): number {
+    const mine = readings.length ? readings.filter((r) => matches(g.filter, r.kind, r.asset)) : [];
+    for (const r of mine) {
+      // Delete first, so that the map's order is the order of the newest readings.
+      g.latest.delete(r.asset);
+      g.latest.set(r.asset, { tick, reading: r });
+    }
+    const receivers: LiveClient[] = [];
+    const catchUp = new Map<number, Buffer>();
+    let sent = 0;
+    for (const c of g.clients) {
+      if (!this.isOpen(c)) continue;
+      // A client coalesced by `shed` in this very tick waits for the next one.
+      if (c.lagFrom) {
+        if (c.lagFrom < tick) sent += this.resume(c, over, now, catchUp);
+      } else if (mine.length) {
+        if (over || c.socket.bufferedAmount > this.limits.coalesceAboveBytes) this.fallBehind(c, tick, now);
+        else receivers.push(c);
       }
     }
+    if (!receivers.length) return sent;
+    let shared = frame({ type: 'readings', readings: mine });
+    if (shared.length * receivers.length > budget - sent) {
+      const newest = new Map<string, LiveReading>();
+      for (const r of mine) {
+        newest.delete(r.asset);
+        newest.set(r.asset, r);
+      }
+      shared = frame({ type: 'readings', readings: [...newest.values()] });
+      this.stats.coalescedTicks++;
+    }
+    for (const c of receivers) c.socket.send(shared);
+    return sent + shared.length * receivers.length;
   }
 
   /** A client that fell behind: the newest per asset once it has room, closed if it stays behind too long. */
-  private resume(c: LiveClient, over: boolean, now: number, cache: Map<number, Buffer>): void {
+  private resume(c: LiveClient, over: boolean, now: number, cache: Map<number, Buffer>): number {
     if (!over && c.socket.bufferedAmount <= this.limits.coalesceAboveBytes) {
       let msg = cache.get(c.lagFrom);
       if (!msg) {
@@ -215,9 +240,10 @@ export class LiveFeed {
       }
       c.socket.send(msg);
       c.lagFrom = 0;
-      return;
+      return msg.length;
     }
     if (now - c.lagSince > this.limits.maxLagMs) this.drop(c, 'too slow: could not keep up with live readings');
+    return 0;
   }
 
   private fallBehind(c: LiveClient, tick: number, now: number): void {

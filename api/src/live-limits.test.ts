@@ -83,6 +83,31 @@ describe('/live bounds: clients per address and in all, buffered bytes in all; a
     }
   });
 
+  it('sends the newest reading per asset only when a tick\'s frames to every client would pass the fan-out budget', async () => {
+    const { buildApp } = await import('./app.js');
+    const app = await buildApp({ ...h.deps, liveLimits: { tickMs: 20, maxFanoutBytesPerTick: 64 * 1024 } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const u = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/live`;
+    try {
+      const two = [connect(u), connect(u)];
+      await Promise.all(two.map((c) => c.hello));
+      // ~15 KB of readings for two clients: within the budget, sent whole.
+      live.emit('points', points(100));
+      await expect.poll(() => two[1]!.messages.length).toBe(2);
+      // ~750 KB for two clients: only the newest of each of the 10 links.
+      live.emit('points', points(5_000));
+      await expect.poll(() => two[1]!.messages.length).toBe(3);
+      for (const c of two) {
+        const [, whole, newest] = c.messages;
+        expect(whole?.type === 'readings' && whole.readings.length).toBe(100);
+        expect(newest?.type === 'readings' && newest.readings.map((r) => r.values.speed_kmh!).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 4_990 + i));
+        c.ws.terminate();
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('sends one frame per tick shared by clients of one filter, and alert times as ISO 8601', async () => {
     const a = connect(`${url}?kind=traffic`);
     const b = connect(`${url}?kind=traffic`);

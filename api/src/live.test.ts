@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import type { LiveMessage, LiveReading } from '@cityhub/contracts';
 import { buildApp } from './app.js';
 import { CLOSE_TOO_SLOW } from './live-feed.js';

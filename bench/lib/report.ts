@@ -53,6 +53,25 @@ export function targets(r: BenchResults): Target[] {
 
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 
+/** Section 1–2: the raw MQTT relay and the durable ingest. */
+function renderRelay(relay: RelayResults | undefined): string[] {
+  if (!relay) return [];
+  const lines: string[] = [];
+  lines.push('## 1–2. MQTT relay and durable ingest', '',
+    `${relay.load.publishers} publisher connections, ≤ ${relay.load.window} unacknowledged messages each, 149-byte JSON readings, ` +
+    `${relay.load.durationMs / 1000} s runs counted after a ${relay.load.warmupMs / 1000} s warm-up; the generator runs in its own process. ` +
+    'Relay: one subscriber on `city/#` (a process of its own) counts what the broker delivers. Hub: PUBACKs/s, each a reading fsynced to the spool, ' +
+    'then counted in the store; its per-device publish limit (50/s by default) is lifted for steps 2 and 3.', '',
+    row(['', 'QoS 0 msg/s', 'QoS 1 msg/s', 'lost']), row(['---', '---', '---', '---']));
+  lines.push(row([`aedes ${relay.aedes.version} alone`, fmt(relay.aedes.qos0), fmt(relay.aedes.qos1), `${relay.aedes.lost0.join('/')} · ${relay.aedes.lost1.join('/')}`]));
+  if ('skipped' in relay.mosquitto) lines.push(row(['mosquitto', relay.mosquitto.skipped, '', '']));
+  else lines.push(row([`mosquitto ${relay.mosquitto.version}`, fmt(relay.mosquitto.qos0), fmt(relay.mosquitto.qos1), `${relay.mosquitto.lost0.join('/')} · ${relay.mosquitto.lost1.join('/')}`]));
+  lines.push(row(['City Hub durable ingest', '–', fmt(relay.ingest.rate), `missing from store: ${relay.ingest.missing.join('/')}`]));
+  lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
+    `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB.`, '');
+  return lines;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const lines: string[] = [];
   lines.push(`# City Hub benchmark, ${r.date}`, '');
@@ -65,21 +84,7 @@ export function renderMarkdown(r: BenchResults): string {
   for (const t of targets(r)) lines.push(row([t.name, t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']));
   lines.push('');
 
-  const relay = r.steps.relay;
-  if (relay) {
-    lines.push('## 1–2. MQTT relay and durable ingest', '',
-      `${relay.load.publishers} publisher connections, ≤ ${relay.load.window} unacknowledged messages each, 149-byte JSON readings, ` +
-      `${relay.load.durationMs / 1000} s runs counted after a ${relay.load.warmupMs / 1000} s warm-up; the generator runs in its own process. ` +
-      'Relay: one subscriber on `city/#` (a process of its own) counts what the broker delivers. Hub: PUBACKs/s, each a reading fsynced to the spool, ' +
-      'then counted in the store; its per-device publish limit (50/s by default) is lifted for steps 2 and 3.', '',
-      row(['', 'QoS 0 msg/s', 'QoS 1 msg/s', 'lost']), row(['---', '---', '---', '---']));
-    lines.push(row([`aedes ${relay.aedes.version} alone`, fmt(relay.aedes.qos0), fmt(relay.aedes.qos1), `${relay.aedes.lost0.join('/')} · ${relay.aedes.lost1.join('/')}`]));
-    if ('skipped' in relay.mosquitto) lines.push(row(['mosquitto', relay.mosquitto.skipped, '', '']));
-    else lines.push(row([`mosquitto ${relay.mosquitto.version}`, fmt(relay.mosquitto.qos0), fmt(relay.mosquitto.qos1), `${relay.mosquitto.lost0.join('/')} · ${relay.mosquitto.lost1.join('/')}`]));
-    lines.push(row(['City Hub durable ingest', '–', fmt(relay.ingest.rate), `missing from store: ${relay.ingest.missing.join('/')}`]));
-    lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
-      `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB.`, '');
-  }
+  lines.push(...renderRelay(r.steps.relay));
 
   const lat = r.steps.latency;
   if (lat) {

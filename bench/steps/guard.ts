@@ -7,7 +7,7 @@
  */
 import type { BenchContext } from '../lib/context.js';
 import { assetIds, NO_PUBLISH_LIMIT, provision, startBenchHub, type BenchHub, type Credentials } from '../lib/hub.js';
-import { ask, forkTs, rssOf, sleep } from '../lib/procs.js';
+import { ask, forkTs, sleep } from '../lib/procs.js';
 import { RawMqtt } from '../lib/raw-mqtt.js';
 import { figure, percentiles, type Figure } from '../lib/stats.js';
 
@@ -81,7 +81,7 @@ async function phase(ctx: BenchContext, name: string, run: (r: number) => Return
 
 export async function guardSteps(ctx: BenchContext, which: { live: boolean; auth: boolean }): Promise<GuardResults> {
   const hub = await startBenchHub({
-    env: { ...NO_PUBLISH_LIMIT, CITYHUB_LIVE_MAX_CLIENTS: String(LIVE_CLIENTS), CITYHUB_LIVE_MAX_CLIENTS_PER_IP: String(LIVE_CLIENTS) },
+    env: { ...NO_PUBLISH_LIMIT, CITYHUB_RATE_LIMIT_PER_MIN: '0', CITYHUB_LIVE_MAX_CLIENTS: String(LIVE_CLIENTS), CITYHUB_LIVE_MAX_CLIENTS_PER_IP: String(LIVE_CLIENTS) },
     ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }),
   });
   const out: GuardResults = {};

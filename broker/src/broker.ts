@@ -89,8 +89,8 @@ export interface RunningBroker {
 
 /**
  * An aedes broker whose hooks hold devices to their own topics. Only `authorizePublish` runs before aedes
- * writes the PUBACK (FACTS.md), so the telemetry hook runs inside it: the device is acknowledged only once
- * its readings are on disk.
+ * writes the PUBACK (aedes' `lib/handlers/publish.js`), so the telemetry hook runs inside it: the device is
+ * acknowledged only once its readings are on disk.
  */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const { hooks, logger } = opts;
