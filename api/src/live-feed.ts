@@ -5,8 +5,14 @@ import type { Point } from '@cityhub/store';
 
 /** The bounds of `/live` (documented in the README and the OpenAPI description). */
 export interface LiveLimits {
-  /** Readings are gathered for this long, then sent as one `readings` frame per filter. */
+  /**
+   * Readings are gathered for a tick, then sent as one `readings` frame per filter. A tick lasts `tickMs`
+   * with few clients, longer with many (so that about `maxFramesPerSecond` frames go out in all), at most
+   * `maxTickMs`.
+   */
   tickMs: number;
+  maxTickMs: number;
+  maxFramesPerSecond: number;
   /** Above this many unsent bytes, a client gets only the newest reading per asset once it catches up. */
   coalesceAboveBytes: number;
   /** A client that stays backed up this long is disconnected with close code 4008. */
@@ -25,7 +31,9 @@ export interface LiveLimits {
   maxFanoutBytesPerTick: number;
 }
 export const LIVE_LIMITS: Readonly<LiveLimits> = {
-  tickMs: 100,
+  tickMs: 20,
+  maxTickMs: 250,
+  maxFramesPerSecond: 10_000,
   coalesceAboveBytes: 1024 * 1024,
   maxLagMs: 30_000,
   closeGraceMs: 5_000,
@@ -35,6 +43,8 @@ export const LIVE_LIMITS: Readonly<LiveLimits> = {
   maxQueuedReadings: 100_000,
   maxFanoutBytesPerTick: 16 * 1024 * 1024,
 };
+/** Clients sent a frame between two turns of the event loop. */
+const SEND_SLICE = 200;
 /** The close code of a client disconnected for being too slow, or when the feed's buffers are full. */
 export const CLOSE_TOO_SLOW = 4008;
 /** The close code of a client over the number of live clients (per address or in total). */
@@ -70,7 +80,7 @@ const frame = (msg: LiveMessage) => Buffer.from(JSON.stringify(msg));
 
 /**
  * The fan-out of `/live`. Readings are only queued when they become durable (their PUBACK is not held by
- * the feed); every `tickMs` they go out as one `readings` frame per filter, serialised once and shared by
+ * the feed); every tick they go out as one `readings` frame per filter, serialised once and shared by
  * the filter's clients. A client with more than `coalesceAboveBytes` unsent, or the slowest ones while the
  * feed holds more than `maxBufferedBytes` in all, is sent nothing new; once it has room it gets the newest
  * reading per asset it missed. A client behind for `maxLagMs`, or still behind when the total is over
@@ -159,17 +169,27 @@ export class LiveFeed {
   private startListening(): void {
     this.source.on('points', this.onPoints);
     this.alerts?.on('event', this.onAlert);
-    this.timer = setInterval(() => this.tick(), this.limits.tickMs);
-    this.timer.unref();
+    this.schedule();
   }
 
   private stopListening(): void {
     this.source.off('points', this.onPoints);
     this.alerts?.off('event', this.onAlert);
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     this.queue = [];
     this.queued = 0;
+  }
+
+  /** The next tick, `tickMs` from now with few clients, later with many (up to `maxTickMs`). */
+  private schedule(): void {
+    const { tickMs, maxTickMs, maxFramesPerSecond } = this.limits;
+    const ms = Math.min(maxTickMs, Math.max(tickMs, (this.clientCount * 1000) / maxFramesPerSecond));
+    this.timer = setTimeout(() => {
+      this.tick();
+      if (this.clientCount > 0) this.schedule();
+    }, ms);
+    this.timer.unref();
   }
 
   /** One tick: the queued readings to every group, the slow clients coalesced or dropped. */
@@ -224,8 +244,21 @@ export class LiveFeed {
       shared = frame({ type: 'readings', readings: [...newest.values()] });
       this.stats.coalescedTicks++;
     }
-    for (const c of receivers) c.socket.send(shared);
+    this.sendInSlices(receivers, shared);
     return sent + shared.length * receivers.length;
+  }
+
+  /**
+   * Sends one frame to many clients, `SEND_SLICE` at a time with a turn of the event loop in between, so
+   * that the PUBACKs and requests waiting meanwhile are not held behind thousands of socket writes.
+   */
+  private sendInSlices(clients: readonly LiveClient[], msg: Buffer, from = 0): void {
+    const end = Math.min(clients.length, from + SEND_SLICE);
+    for (let i = from; i < end; i++) {
+      const c = clients[i]!;
+      if (this.isOpen(c)) c.socket.send(msg);
+    }
+    if (end < clients.length) setImmediate(() => this.sendInSlices(clients, msg, end));
   }
 
   /** A client that fell behind: the newest per asset once it has room, closed if it stays behind too long. */

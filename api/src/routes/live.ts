@@ -27,7 +27,7 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
     schema: {
       summary: 'WebSocket: readings as they become durable',
       description: 'Upgrade to a WebSocket. The first message is `hello` (the filter), then, every ' +
-        `${limits.tickMs} ms, one \`readings\` message with the readings that became durable meanwhile, and \`alert\` messages ` +
+        `${limits.tickMs} ms (up to ${limits.maxTickMs} ms with many clients), one \`readings\` message with the readings that became durable meanwhile, and \`alert\` messages ` +
         '(`LiveMessage`, JSON text frames; every time is ISO 8601). Client messages are ignored. ' +
         `At most ${limits.maxClients} live clients per node and ${limits.maxClientsPerAddress} per address, anonymous or with a token: ` +
         `one more is closed at once with code ${CLOSE_TOO_MANY}. A client that stops reading gets only the newest reading per asset once ` +
