@@ -91,7 +91,7 @@ export class AuthGuard {
     }
   }
 
-  /** A refusal without a slow check (counted, so that a guesser stays backed off). */
+  /** A failed check of `id` from `address`. */
   failed(id: string, address: string): void {
     const now = this.now();
     this.stats.failures++;

@@ -13,7 +13,8 @@ type Authenticate = (id: string, secret: string, opts?: { cachedOnly?: boolean }
 /**
  * A device's login through the guard: while its id or address is backed off (or has its share of slow
  * checks running), only a secret verified before is accepted, at once and without hashing; anything else
- * gets CONNACK 5 straight away. Otherwise the hook's slow check runs and its outcome is counted.
+ * gets CONNACK 5 straight away. Otherwise the hook's slow check runs, and a failure counts towards the
+ * back-off of the id and the address.
  */
 export async function authenticateDevice(
   guard: AuthGuard, hooks: { authenticate: Authenticate }, id: string, secret: string, address: string,
@@ -23,7 +24,8 @@ export async function authenticateDevice(
   if (held) {
     const cached = await hooks.authenticate(id, secret, { cachedOnly: true });
     if (cached) return cached;
-    guard.failed(id, address);
+    // Not counted as a failure: no secret was checked (a crowd of devices reconnecting at once after a
+    // node died gets here too, and must not back off for it).
     guard.stats.refusedFast++;
     logger.debug({ device: id, address, why: held }, 'authentication refused without a check');
     return new AuthError(5, `not authorised: ${held}`);
