@@ -33,18 +33,25 @@ describe('AuthGuard', () => {
     expect(g.holdBack('d-new', 'c')).toBeNull();
   });
 
-  it('runs one slow check per id at a time, and a bounded number per address', async () => {
+  it('runs the logins of one id one after the other, and a bounded number of checks per address', async () => {
     const g = new AuthGuard({ ...AUTH_LIMITS, maxPendingPerAddress: 2 });
+    const order: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    const first = g.check('d1', 'a', async () => { await gate; return { id: 'd1' }; });
-    expect(g.holdBack('d1', 'a')).toMatch(/already running/);
-    const second = g.check('d2', 'a', async () => { await gate; return null; });
-    expect(g.holdBack('d3', 'a')).toMatch(/too many checks/);
+    const first = g.serial('d1', async () => { await gate; order.push('first'); return 1; });
+    const second = g.serial('d1', async () => { order.push('second'); return 2; });
+    const other = g.serial('d2', async () => { order.push('other'); return 3; });
+    expect(await other).toBe(3);
     release();
-    expect(await first).toEqual({ id: 'd1' });
-    expect(await second).toBeNull();
-    expect(g.holdBack('d3', 'a')).toBeNull();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(order).toEqual(['other', 'first', 'second']);
+    let open!: () => void;
+    const held = new Promise<void>((r) => { open = r; });
+    const checks = [g.check('d3', 'a', async () => { await held; return null; }), g.check('d4', 'a', async () => { await held; return null; })];
+    expect(g.holdBack('d5', 'a')).toMatch(/too many checks/);
+    open();
+    await Promise.all(checks);
+    expect(g.holdBack('d5', 'a')).toBeNull();
   });
 
   it('forgets the oldest entries beyond maxTracked', () => {

@@ -7,13 +7,13 @@ export interface AuthLimits {
   /** The first back-off, doubled at each further failure up to `maxBackoffMs`. */
   baseBackoffMs: number;
   maxBackoffMs: number;
-  /** Slow (hashed) checks running at once for one address; one at a time for one device id. */
+  /** Slow (hashed) checks running or waiting at once for one address (one device id waits for its own). */
   maxPendingPerAddress: number;
   /** Ids and addresses remembered; beyond it the oldest are forgotten. */
   maxTracked: number;
 }
 export const AUTH_LIMITS: AuthLimits = {
-  freeFailuresPerId: 3, freeFailuresPerAddress: 20, baseBackoffMs: 1_000, maxBackoffMs: 60_000, maxPendingPerAddress: 8, maxTracked: 100_000,
+  freeFailuresPerId: 3, freeFailuresPerAddress: 20, baseBackoffMs: 1_000, maxBackoffMs: 60_000, maxPendingPerAddress: 64, maxTracked: 100_000,
 };
 
 interface Failures { count: number; until: number; last: number }
@@ -48,14 +48,14 @@ class Backoff {
 
 /**
  * Failed logins back off per device id and per address (exponential, capped); while an id or an address
- * is backed off, or already has its share of slow checks running, an attempt is answered at once from the
- * secrets verified before, without hashing: a device that connected before still reconnects, a guesser
- * gets a fast refusal.
+ * is backed off, or the address already has its share of slow checks, an attempt is answered at once
+ * without hashing. Logins of one id are checked one at a time (`serial`), so a flood on one id costs one
+ * hash at a time until it backs off.
  */
 export class AuthGuard {
   private readonly ids: Backoff;
   private readonly addresses: Backoff;
-  private readonly pendingIds = new Set<string>();
+  private readonly tails = new Map<string, Promise<void>>();
   private readonly pendingAddresses = new Map<string, number>();
   readonly stats = { refusedFast: 0, failures: 0 };
 
@@ -69,14 +69,23 @@ export class AuthGuard {
     const now = this.now();
     const wait = Math.max(this.ids.waitMs(id, now), this.addresses.waitMs(address, now));
     if (wait > 0) return `too many failed attempts; retry in ${Math.ceil(wait / 1000)} s`;
-    if (this.pendingIds.has(id)) return 'a check for this device id is already running';
     if ((this.pendingAddresses.get(address) ?? 0) >= this.limits.maxPendingPerAddress) return 'too many checks from this address';
     return null;
   }
 
+  /** Runs `fn` after every earlier `serial` call for `id` has settled: one login of an id at a time. */
+  serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.tails.get(id) ?? Promise.resolve()).then(fn, fn);
+    const tail = next.then(() => undefined, () => undefined);
+    this.tails.set(id, tail);
+    void tail.then(() => {
+      if (this.tails.get(id) === tail) this.tails.delete(id);
+    });
+    return next;
+  }
+
   /** Runs a slow check for `id` from `address`, counting its outcome. */
   async check<T>(id: string, address: string, run: () => Promise<T | null>): Promise<T | null> {
-    this.pendingIds.add(id);
     this.pendingAddresses.set(address, (this.pendingAddresses.get(address) ?? 0) + 1);
     try {
       const ok = await run();
@@ -84,7 +93,6 @@ export class AuthGuard {
       else this.failed(id, address);
       return ok;
     } finally {
-      this.pendingIds.delete(id);
       const n = (this.pendingAddresses.get(address) ?? 1) - 1;
       if (n > 0) this.pendingAddresses.set(address, n);
       else this.pendingAddresses.delete(address);

@@ -115,7 +115,7 @@ export class ScryptPool {
 /** Workers: one on a machine of two cores or fewer (the event loop keeps a core), else two. */
 export const SCRYPT_WORKERS = availableParallelism() <= 2 ? 1 : 2;
 /** Password checks that may wait for a worker; beyond it a check is refused at once. */
-export const SCRYPT_MAX_QUEUED = 32;
+export const SCRYPT_MAX_QUEUED = 256;
 
 /** The process's pool, shared by device secrets (and any other deliberately slow hash). */
 export const scryptPool = new ScryptPool(SCRYPT_WORKERS, SCRYPT_MAX_QUEUED);
