@@ -3,7 +3,7 @@
  * on a 2-core machine). Writes bench/results/<date>.json and .md. Every figure is the median of repeated
  * runs with its spread; every comparison is measured side by side in the same run.
  *
- *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard] [--profile]
+ *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard,live,auth] [--profile]
  *                 [--devices N] [--history-step-min M] [--out DIR] [--budget-s S]
  */
 import { cpus, freemem, loadavg, totalmem, platform, release } from 'node:os';
@@ -16,11 +16,12 @@ import { renderMarkdown, type BenchResults } from './lib/report.js';
 import { summariseProfiles } from './lib/cpuprofile.js';
 import { connections } from './steps/connections.js';
 import { dashboard } from './steps/dashboard.js';
+import { guardSteps } from './steps/guard.js';
 import { historyAndDashboard } from './steps/history.js';
 import { latency } from './steps/latency.js';
 import { relayAndIngest } from './steps/relay.js';
 
-const STEPS = ['relay', 'latency', 'history', 'connections', 'dashboard'] as const;
+const STEPS = ['relay', 'latency', 'history', 'connections', 'dashboard', 'live', 'auth'] as const;
 type Step = (typeof STEPS)[number];
 
 const { values } = parseArgs({
@@ -87,6 +88,10 @@ if (steps.has('history') || steps.has('dashboard')) {
   if (r?.dashboard) results.steps.dashboard = r.dashboard;
 }
 if (steps.has('connections')) results.steps.connections = await guard('5 concurrent device connections', () => connections(ctx, Number(values.devices), values['hub-node-options']));
+if (steps.has('live') || steps.has('auth')) {
+  const g = await guard('7–8 PUBACK under 2,000 live clients and under a wrong-password flood', () => guardSteps(ctx, { live: steps.has('live'), auth: steps.has('auth') }));
+  if (g) results.steps.guard = g;
+}
 if (profileDir) results.profiles = await summariseProfiles(profileDir);
 
 results.totalS = (Date.now() - started) / 1000;

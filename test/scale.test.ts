@@ -145,7 +145,7 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     const liveAssets: string[] = [];
     live.on('message', (data: Buffer) => {
       const m = JSON.parse(data.toString()) as LiveMessage;
-      if (m.type === 'reading') liveAssets.push(m.asset);
+      if (m.type === 'readings') liveAssets.push(...m.readings.map((r) => r.asset));
     });
     await new Promise((r, j) => { live.once('open', r); live.once('error', j); });
 

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { AlertEvent, AssetCollection, DeadLetterReason, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { ExportLimits } from './export/plan.js';
-import type { LiveLimits } from './live-connection.js';
+import type { LiveLimits } from './live-feed.js';
 
 /** A readiness check: `ok` false makes `/readyz` answer 503 with the reason. */
 export type { ReadyCheck } from '@cityhub/contracts';

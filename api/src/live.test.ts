@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
-import { KINDS, type LiveMessage } from '@cityhub/contracts';
-import type { Point } from '@cityhub/store';
+import WebSocket from 'ws';
+import type { LiveMessage, LiveReading } from '@cityhub/contracts';
 import { buildApp } from './app.js';
-import { CLOSE_TOO_SLOW, LiveConnection, LIVE_LIMITS } from './live-connection.js';
+import { CLOSE_TOO_SLOW } from './live-feed.js';
 import { openHarness, type Harness } from '../testing/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -14,15 +13,18 @@ const LINKS = Array.from({ length: 10 }, (_, i) => `link-${i + 1}`);
 /** The paused TCP socket under a ws client: the client stops reading, the server's sends pile up. */
 const pause = (ws: WebSocket) => (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
 const resume = (ws: WebSocket) => (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
+/** The readings of every `readings` frame, in order. */
+const readingsOf = (messages: readonly LiveMessage[]): LiveReading[] => messages.flatMap((m) => (m.type === 'readings' ? m.readings : m.type === 'reading' ? [m] : []));
 
 describe('/live with slow and filtered clients, readings from a real ingest', () => {
-  let h: Harness;
+  let h: Harness & { liveBuffered(): number };
   let base: string;
   let seq = 0;
   const devices: string[] = [];
 
   beforeAll(async () => {
-    h = await openHarness({ liveLimits: { coalesceAboveBytes: 64 * 1024, maxLagMs: 1_000, flushEveryMs: 20, closeGraceMs: 5_000 } });
+    const harness = await openHarness({ liveLimits: { coalesceAboveBytes: 64 * 1024, maxLagMs: 1_000, tickMs: 20, closeGraceMs: 5_000 } });
+    h = Object.assign(harness, { liveBuffered: () => [...harness.app.websocketServer.clients].reduce((n, c) => n + c.bufferedAmount, 0) });
     for (const [i, link] of LINKS.entries()) devices.push((await h.registry.add({ kind: 'traffic', asset: link, id: `tr-live-${i}` })).id);
     await h.registry.add({ kind: 'wifi', asset: 'hotspot-rotunda', id: 'wf-live-0' });
     await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -46,69 +48,52 @@ describe('/live with slow and filtered clients, readings from a real ingest', ()
     return newest;
   }
 
-  it('keeps at most one waiting reading per asset for a client that stopped reading, and it catches up on the newest', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await once(wss, 'listening');
-    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
-    const [server] = (await once(wss, 'connection')) as [WebSocket];
-    await once(client, 'open');
-    const limits = { ...LIVE_LIMITS, coalesceAboveBytes: 64 * 1024, flushEveryMs: 20, maxLagMs: 60_000 };
-    const conn = new LiveConnection(server, { kinds: new Set(KINDS), assets: null }, limits);
-    let maxPending = 0;
-    let maxBuffered = 0;
-    const onPoints = (points: Point[]) => {
-      conn.offer(points);
-      maxPending = Math.max(maxPending, conn.pendingSize);
-      maxBuffered = Math.max(maxBuffered, server.bufferedAmount);
-    };
-    h.ingest.on('points', onPoints);
-    const last = new Map<string, number>();
-    let received = 0;
-    client.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as LiveMessage;
-      received++;
-      if (m.type === 'reading') last.set(m.asset, m.values.speed_kmh!);
-    });
+  /** A WebSocket on /live that keeps what it receives. */
+  async function open(query = '', url = base): Promise<{ ws: WebSocket; messages: LiveMessage[]; closed: Promise<[number, Buffer]> }> {
+    const ws = new WebSocket(`${url}/api/v1/live${query}`);
+    const messages: LiveMessage[] = [];
+    ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as LiveMessage));
+    const closed = once(ws, 'close') as Promise<[number, Buffer]>;
+    await once(ws, 'open');
+    await expect.poll(() => messages.length).toBeGreaterThan(0);
+    return { ws, messages, closed };
+  }
+
+  it('sends each tick\'s readings as one frame, and only the newest per asset to a client that fell behind', async () => {
+    const slow = await open('?kind=traffic');
+    const fast = await open('?kind=traffic');
     try {
-      pause(client);
+      pause(slow.ws);
       let newest = new Map<string, number>();
       let sent = 0;
-      // Until the socket buffers are full (~170 bytes a reading) and the server coalesces, then as much again.
-      let extra = 3;
-      for (let round = 0; round < 40 && extra > 0; round++) {
+      // Until the server holds more than the threshold (64 KiB) unsent for the paused client, then as much again.
+      for (let round = 0; round < 40 && h.liveBuffered() <= 96 * 1024; round++) {
         newest = await pump(1_000);
         sent += 1_000 * devices.length;
-        if (conn.pendingSize > 0) extra--;
+        await sleep(30);
       }
-      expect(conn.pendingSize).toBeGreaterThan(0);
-      expect(maxPending).toBeLessThanOrEqual(LINKS.length);
-      // Unsent bytes stop growing at the threshold, give or take one batch of readings (one accept).
-      expect(maxBuffered).toBeLessThan(limits.coalesceAboveBytes + 1_000 * 200);
-      resume(client);
-      await expect.poll(() => LINKS.every((l) => last.get(l) === newest.get(l)), { timeout: 10_000, interval: 50 }).toBe(true);
-      // The coalescing map is emptied by the periodic flush: it drains to nothing soon after.
-      await expect.poll(() => conn.pendingSize, { timeout: 5_000 }).toBe(0);
-      expect(received).toBeLessThan(sent);
+      await expect.poll(() => readingsOf(fast.messages).length, { timeout: 10_000 }).toBe(sent);
+      // Every frame is a tick's batch: far fewer frames than readings.
+      expect(fast.messages.length).toBeLessThan(sent / 100);
+      resume(slow.ws);
+      const last = () => new Map(readingsOf(slow.messages).map((r) => [r.asset, r.values.speed_kmh]));
+      await expect.poll(() => LINKS.every((l) => last().get(l) === newest.get(l)), { timeout: 10_000, interval: 50 }).toBe(true);
+      expect(readingsOf(slow.messages).length).toBeLessThan(sent);
     } finally {
-      h.ingest.off('points', onPoints);
-      conn.dispose();
-      client.terminate();
-      await new Promise((r) => wss.close(r));
+      slow.ws.terminate();
+      fast.ws.terminate();
     }
   }, 60_000);
 
   it('disconnects with 4008 a client that stays behind, and frees what it held', async () => {
-    const client = new WebSocket(`${base}/api/v1/live?kind=traffic`);
-    const messages: LiveMessage[] = [];
-    client.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as LiveMessage));
-    await once(client, 'open');
-    await expect.poll(() => messages.length).toBe(1);
+    const { ws: client, messages, closed } = await open('?kind=traffic');
     pause(client);
-    const closed = once(client, 'close') as Promise<[number, Buffer]>;
     // Readings until the server holds more than the app's threshold (64 KiB) unsent for this client…
-    const server = [...h.app.websocketServer.clients][0]!;
-    for (let round = 0; round < 40 && server.bufferedAmount <= 64 * 1024; round++) await pump(1_000);
-    expect(server.bufferedAmount).toBeGreaterThan(64 * 1024);
+    for (let round = 0; round < 40 && h.liveBuffered() <= 64 * 1024; round++) {
+      await pump(1_000);
+      await sleep(30);
+    }
+    expect(h.liveBuffered()).toBeGreaterThan(64 * 1024);
     // …and for longer than its lag limit (1 s).
     const started = Date.now();
     while (Date.now() - started < 1_300) {
@@ -134,12 +119,12 @@ describe('/live with slow and filtered clients, readings from a real ingest', ()
     try {
       await pump(3);
       await h.ingest.accept('wf-live-0', 'city/wifi/wf-live-0/telemetry', Buffer.from(JSON.stringify({ ts: Date.now() - 1_000, seq: 1, clients: 12 })));
-      await expect.poll(() => got.only.filter((m) => m.type === 'reading').length).toBe(4);
-      await expect.poll(() => got.wifi.filter((m) => m.type === 'reading').length).toBe(1);
+      await expect.poll(() => readingsOf(got.only).length).toBe(4);
+      await expect.poll(() => readingsOf(got.wifi).length).toBe(1);
       expect(got.only[0]).toEqual({ type: 'hello', kinds: ['wifi', 'traffic'], assets: ['hotspot-rotunda', 'link-2'] });
-      const readings = got.only.filter((m) => m.type === 'reading');
+      const readings = readingsOf(got.only);
       expect(new Set(readings.map((m) => m.asset))).toEqual(new Set(['link-2', 'hotspot-rotunda']));
-      expect(got.wifi.find((m) => m.type === 'reading')).toMatchObject({ kind: 'wifi', asset: 'hotspot-rotunda', device: 'wf-live-0', values: { clients: 12 } });
+      expect(readingsOf(got.wifi)[0]).toMatchObject({ kind: 'wifi', asset: 'hotspot-rotunda', device: 'wf-live-0', values: { clients: 12 } });
     } finally {
       only.close();
       wifi.close();

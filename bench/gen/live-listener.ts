@@ -15,15 +15,17 @@ process.on('message', (m: { type: string; url?: string; sampleFrom?: number }) =
     const ws = new WebSocket(m.url!);
     ws.onmessage = (ev: MessageEvent) => {
       const now = Date.now();
-      const msg = JSON.parse(String(ev.data)) as { type: string; ts?: string };
+      const msg = JSON.parse(String(ev.data)) as { type: string; readings?: Array<{ ts: string }> };
       if (msg.type === 'hello') {
         process.send!({ type: 'ready' });
         return;
       }
-      if (msg.type !== 'reading' || !counting) return;
-      total++;
-      const ts = Date.parse(msg.ts!);
-      if (ts >= sampleFrom) samples.push(now - ts);
+      if (msg.type !== 'readings' || !counting) return;
+      for (const r of msg.readings!) {
+        total++;
+        const ts = Date.parse(r.ts);
+        if (ts >= sampleFrom) samples.push(now - ts);
+      }
     };
     ws.onerror = () => process.send!({ type: 'error', message: 'live WebSocket failed' });
   } else if (m.type === 'mark') {

@@ -1,10 +1,12 @@
 /** The bench's results file and its Markdown rendering, with the targets next to the measured figures. */
 import type { ConnectionResults } from '../steps/connections.js';
+import type { GuardResults } from '../steps/guard.js';
 import type { DashboardResults } from '../steps/dashboard.js';
 import type { HistoryResults } from '../steps/history.js';
 import type { LatencyResults } from '../steps/latency.js';
 import type { RelayResults } from '../steps/relay.js';
 import type { ProfileSummary } from './cpuprofile.js';
+import { guardTargets, renderGuard } from './guard-report.js';
 import { fmt } from './stats.js';
 
 export interface BenchResults {
@@ -17,6 +19,7 @@ export interface BenchResults {
     history?: HistoryResults;
     connections?: ConnectionResults;
     dashboard?: DashboardResults;
+    guard?: GuardResults;
   };
   profiles?: ProfileSummary[];
   notes: string[];
@@ -44,6 +47,7 @@ export function targets(r: BenchResults): Target[] {
     out.push({ name: `${conn.runs[0]!.devices.toLocaleString('en-US')} devices: hub RSS`, target: '≤ 400 MB', measured: `${fmt(conn.hubRssMb)} MB`, met: hub <= 400 });
     out.push({ name: `${conn.runs[0]!.devices.toLocaleString('en-US')} devices: simulator RSS`, target: '≤ 400 MB', measured: `${fmt(conn.simRssMb)} MB`, met: sim <= 400 });
   }
+  out.push(...guardTargets(r.steps.guard));
   return out;
 }
 
@@ -157,7 +161,9 @@ export function renderMarkdown(r: BenchResults): string {
   for (const t of targets(r)) lines.push(row([t.name, t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']));
   lines.push('');
 
-  for (const section of [relaySection, latencySection, historySection, connectionsSection, dashboardSection, profilesSection]) section(lines, r);
+  for (const section of [relaySection, latencySection, historySection, connectionsSection, dashboardSection]) section(lines, r);
+  lines.push(...renderGuard(r.steps.guard));
+  profilesSection(lines, r);
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n.replace(/\n/g, ' ')}`), '');
   if (r.totalS) lines.push(`Bench wall time: ${r.totalS.toFixed(0)} s.`, '');
   return lines.join('\n');

@@ -6,15 +6,11 @@ import { authorizeForward, authorizePublish, deadLetterWildcards, onWildcardErro
 import { authorizeSubscribe, boundSubscriptions } from './subscribe.js';
 import { transports } from './transports.js';
 import { rememberConnections } from './wills.js';
+import { AUTH_LIMITS, AuthGuard } from './auth-guard.js';
+import { authenticateDevice, AuthError } from './authenticate.js';
 
 export { DEFAULT_LIMITS } from './types.js';
 export type { BrokerContext, BrokerHooks, BrokerLimits, BrokerOptions, LimitStats, RunningBroker, TelemetryVerdict } from './types.js';
-
-class AuthError extends Error {
-  constructor(readonly returnCode: number, message: string) {
-    super(message);
-  }
-}
 
 function context(opts: BrokerOptions): BrokerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -27,6 +23,8 @@ function context(opts: BrokerOptions): BrokerContext {
     wildcards: new WeakMap(),
     counts: { connected: 0, services: 0 },
     lastNode: new Map(),
+    guard: new AuthGuard({ ...AUTH_LIMITS, ...opts.authLimits }),
+    addresses: new WeakMap(),
   };
 }
 
@@ -46,11 +44,8 @@ function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['authenticat
         return null;
       }
       if (client.id !== username) return new AuthError(2, 'the client id must be the device id');
-      const device = await hooks.authenticate(username, secret);
-      if (!device) {
-        logger.warn({ device: username }, 'authentication refused');
-        return new AuthError(4, 'bad user name or password');
-      }
+      const device = await authenticateDevice(ctx.guard, hooks, username, secret, ctx.addresses.get(client.conn) ?? 'unknown', logger);
+      if (device instanceof AuthError) return device;
       identities.set(client, device);
       return null;
     };

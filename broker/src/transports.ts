@@ -29,10 +29,13 @@ export function transports(ctx: BrokerContext, aedes: Aedes, onClient: (client: 
       return;
     }
     stream.once('close', () => perIp.release(ip));
-    onClient(aedes.handle(guarded(stream, limits.maxPacketBytes, (err) => {
+    const conn = guarded(stream, limits.maxPacketBytes, (err) => {
       limitStats.oversize++;
       logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');
-    })));
+    });
+    // The address of each connection, for the login back-off (aedes sees only the stream).
+    ctx.addresses.set(conn, ip);
+    onClient(aedes.handle(conn));
   };
   const onSocket = (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown');
 

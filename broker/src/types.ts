@@ -3,6 +3,7 @@ import type { Aedes, AedesOptions, Client } from 'aedes';
 import type { Logger } from '@cityhub/contracts';
 import type { DeviceIdentity, ServiceIdentity } from './acl.js';
 import type { PublishRate, SubscriptionLimit } from './limits.js';
+import type { AuthGuard, AuthLimits } from './auth-guard.js';
 
 /** The broker's public types and the context its hooks share (broker.ts builds it; the hook files read it). */
 
@@ -14,8 +15,11 @@ export interface TelemetryVerdict {
 
 /** What the composition root hands the broker: it knows nothing of ingest or the registry. */
 export interface BrokerHooks {
-  /** The device if the credentials are right, else null. */
-  authenticate(id: string, secret: string): Promise<DeviceIdentity | null>;
+  /**
+   * The device if the credentials are right, else null. With `cachedOnly` (an id or address that is backed
+   * off), answer only from secrets verified before, without the slow hash.
+   */
+  authenticate(id: string, secret: string, opts?: { cachedOnly?: boolean }): Promise<DeviceIdentity | null>;
   /**
    * Takes a telemetry message. Resolve only once it is durable (as readings or dead letters): the PUBACK
    * is sent after it resolves, and not at all if it rejects (the connection then closes, and the device
@@ -69,6 +73,8 @@ export interface BrokerOptions {
   hooks: BrokerHooks;
   logger: Logger;
   limits?: Partial<BrokerLimits>;
+  /** How failed logins back off; the defaults are `AUTH_LIMITS`. */
+  authLimits?: Partial<AuthLimits>;
   /** Extra aedes options (persistence, mq for several nodes, limits). */
   aedes?: Partial<AedesOptions>;
 }
@@ -101,6 +107,10 @@ export interface BrokerContext {
   /** A wildcard publish seen by the parser, until aedes reports it (publish.ts). */
   wildcards: WeakMap<Client, { topic: string; payload: Buffer }>;
   counts: { connected: number; services: number };
+  /** Failed-login back-off per device id and address (auth-guard.ts). */
+  guard: AuthGuard;
+  /** The remote address of each connection's stream, for the guard. */
+  addresses: WeakMap<object, string>;
   /** The node each device last connected to (wills.ts). */
   lastNode: Map<string, string>;
 }

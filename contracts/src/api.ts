@@ -45,9 +45,14 @@ export const LiveReading = z.object({
   values: z.record(z.string(), z.number()),
 });
 export const LiveHello = z.object({ type: z.literal('hello'), kinds: z.array(Kind), assets: z.array(z.string()).nullable() });
+/** The readings that became durable during one tick of the live feed (the hub sends these, not single `reading`s). */
+export const LiveReadings = z.object({ type: z.literal('readings'), readings: z.array(LiveReading) });
+/** An alert event as `/api/v1/live` sends it: `at` is ISO 8601, like every time on the live feed. */
+export const LiveAlertEvent = AlertEvent.extend({ at: z.string() });
+export type LiveAlertEvent = z.infer<typeof LiveAlertEvent>;
 /** An alert opened, acknowledged or cleared, on `/api/v1/live` for clients that asked for alerts. */
-export const LiveAlert = z.object({ type: z.literal('alert'), event: AlertEvent });
-export const LiveMessage = z.discriminatedUnion('type', [LiveReading, LiveHello, LiveAlert]);
+export const LiveAlert = z.object({ type: z.literal('alert'), event: LiveAlertEvent });
+export const LiveMessage = z.discriminatedUnion('type', [LiveReading, LiveReadings, LiveHello, LiveAlert]);
 export type LiveReading = z.infer<typeof LiveReading>;
 export type LiveMessage = z.infer<typeof LiveMessage>;
 

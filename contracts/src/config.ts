@@ -51,6 +51,10 @@ export const Config = z
     /** Broker limits. */
     CITYHUB_MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(1024 * 1024),
     CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    /** Failed MQTT logins from one address before it backs off; 0 turns the per-address back-off off (behind a balancer). */
+    CITYHUB_MQTT_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(20),
+    /** The longest back-off of a device id or an address after failed logins, in seconds. */
+    CITYHUB_MQTT_AUTH_BACKOFF_MAX_S: z.coerce.number().int().min(1).max(86_400).default(60),
     CITYHUB_MQTT_PUBLISH_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(50),
     CITYHUB_MQTT_PUBLISH_BURST: z.coerce.number().int().min(1).max(10_000_000).default(200),
     CITYHUB_MQTT_KEEPALIVE_MAX_S: z.coerce.number().int().min(10).max(65_535).default(1_200),
@@ -87,6 +91,12 @@ export const Config = z
     CITYHUB_MQTT_PUBLIC_URL: z.string().regex(/^(mqtts?|wss?):\/\//).optional(),
     /** Requests per minute per client address on the public read routes; 0 turns the limit off. */
     CITYHUB_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    /** Live WebSocket clients (`/api/v1/live`) per node, anonymous or with a token. */
+    CITYHUB_LIVE_MAX_CLIENTS: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+    /** Live WebSocket clients per client address, anonymous or with a token. */
+    CITYHUB_LIVE_MAX_CLIENTS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    /** Bytes the live feed may hold unsent across all its clients, in MiB; beyond it the slowest are coalesced, then dropped. */
+    CITYHUB_LIVE_MAX_BUFFERED_MB: z.coerce.number().int().min(1).max(65_536).default(64),
     /** Raw retention in days (readings older than this are refused and deleted). */
     CITYHUB_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
     /** Retention of the 1 min, 15 min and 1 h rollups in days; the 1 h rollup is kept forever when unset. */

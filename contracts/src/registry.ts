@@ -56,8 +56,11 @@ export type DeviceAccounting = z.infer<typeof DeviceAccounting>;
 export interface DeviceRegistry {
   /** The device, or undefined if unknown. Sees devices added by other processes. */
   get(id: string): DeviceRecord | undefined;
-  /** True when the device exists, is enabled and the secret matches. */
-  verify(id: string, secret: string): Promise<boolean>;
+  /**
+   * True when the device exists, is enabled and the secret matches. `cachedOnly`: answer from the secrets
+   * verified before (no slow hash), false otherwise.
+   */
+  verify(id: string, secret: string, opts?: { cachedOnly?: boolean }): Promise<boolean>;
   /** Creates a device on an asset of its kind; returns its secret once. */
   add(input: { kind: Kind; asset: string; id?: string; simulated?: boolean }): Promise<NewDevice>;
   list(): DeviceRecord[];

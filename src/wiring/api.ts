@@ -35,6 +35,10 @@ export function apiConfig(config: Config): Partial<ApiDeps> {
   return {
     publicRead: config.CITYHUB_PUBLIC_READ,
     rateLimitPerMin: config.CITYHUB_RATE_LIMIT_PER_MIN, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS, timeZone: config.CITYHUB_TZ,
+    liveLimits: {
+      maxClients: config.CITYHUB_LIVE_MAX_CLIENTS, maxClientsPerAddress: config.CITYHUB_LIVE_MAX_CLIENTS_PER_IP,
+      maxBufferedBytes: config.CITYHUB_LIVE_MAX_BUFFERED_MB * 1024 * 1024,
+    },
     ...(config.CITYHUB_CORS_ORIGINS && { corsOrigins: config.CITYHUB_CORS_ORIGINS.trim() === '*' ? '*' as const : config.CITYHUB_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) }),
     ...(config.CITYHUB_TRUST_PROXY && { trustProxy: config.CITYHUB_TRUST_PROXY === 'true' ? true : config.CITYHUB_TRUST_PROXY === 'false' ? false : config.CITYHUB_TRUST_PROXY.split(',').map((a) => a.trim()) }),
     ...(config.CITYHUB_EXPORT_MAX_ROWS && { exportLimits: { maxRows: config.CITYHUB_EXPORT_MAX_ROWS } }),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { AlertBus, BusListener } from '@cityhub/alerts';
-import { createBroker, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
+import { createBroker, type AuthLimits, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
 import type { Config, DeviceRegistry, DeviceStatus, Kind } from '@cityhub/contracts';
 import type { Ingest } from '@cityhub/ingest';
 import type { Logger } from '../ops/logger.js';
@@ -12,9 +12,9 @@ import type { Stops } from './stops.js';
  */
 export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?: (asset: string, kind: Kind, s: DeviceStatus) => void): BrokerHooks {
   return {
-    async authenticate(id, secret) {
+    async authenticate(id, secret, opts) {
       // verify first: on a shared registry it fetches a device that another node has just added.
-      if (!(await registry.verify(id, secret))) return null;
+      if (!(await registry.verify(id, secret, opts))) return null;
       const d = registry.get(id);
       return d ? { id: d.id, kind: d.kind } : null;
     },
@@ -40,6 +40,7 @@ export async function listenBroker(config: Config, log: Logger, hooks: BrokerHoo
       maxPacketBytes: config.CITYHUB_MQTT_MAX_PACKET_BYTES, maxConnectionsPerIp: config.CITYHUB_MQTT_MAX_CONNECTIONS_PER_IP,
       publishPerSecond: config.CITYHUB_MQTT_PUBLISH_PER_SECOND, publishBurst: config.CITYHUB_MQTT_PUBLISH_BURST, keepaliveMaxS: config.CITYHUB_MQTT_KEEPALIVE_MAX_S,
     },
+    authLimits: authLimits(config),
     hooks,
     ...(aedes && { aedes }),
   });
@@ -88,5 +89,15 @@ export function brokerBus(broker: RunningBroker): AlertBus {
       await new Promise<void>((r) => mq.on(filter, onMessage, () => r()));
       return () => new Promise<void>((r) => mq.removeListener(filter, onMessage, () => r()));
     },
+  };
+}
+
+/** The login back-off from the configuration: per address off when its free failures are 0. */
+function authLimits(config: Config): Partial<AuthLimits> {
+  const perIp = config.CITYHUB_MQTT_AUTH_FAILURES_PER_IP;
+  const off = Number.MAX_SAFE_INTEGER;
+  return {
+    freeFailuresPerAddress: perIp === 0 ? off : perIp, ...(perIp === 0 && { maxPendingPerAddress: off }),
+    maxBackoffMs: config.CITYHUB_MQTT_AUTH_BACKOFF_MAX_S * 1000,
   };
 }

@@ -22,9 +22,13 @@ describe('parseLiveFrame', () => {
     expect(parseLiveFrame(frame)).toEqual(JSON.parse(frame));
   });
   it('accepts an alert event', () => {
-    const event = { id: 'a:opened', alert: 'a', rule: 'building-power', kind: 'energy', asset: 'building-rotunda', severity: 'critical', state: 'opened', at: 1, value: 374, message: 'm', by: null };
+    const event = { id: 'a:opened', alert: 'a', rule: 'building-power', kind: 'energy', asset: 'building-rotunda', severity: 'critical', state: 'opened', at: '2025-01-01T00:00:00.000Z', value: 374, message: 'm', by: null };
     expect(parseLiveFrame(JSON.stringify({ type: 'alert', event }))).toEqual({ type: 'alert', event });
     expect(parseLiveFrame(JSON.stringify({ type: 'alert', event: { ...event, state: 'closed' } }))).toBeNull();
+  });
+  it('accepts a tick\'s readings', () => {
+    const frame = JSON.stringify({ type: 'readings', readings: [{ type: 'reading', kind: 'wifi', asset: 'a', device: 'd', ts: '2025-01-01T00:00:00.000Z', values: { clients: 3 } }] });
+    expect(parseLiveFrame(frame)).toEqual(JSON.parse(frame));
   });
   it('accepts the hello', () => {
     expect(parseLiveFrame('{"type":"hello","kinds":["wifi"],"assets":null}')).toMatchObject({ type: 'hello' });

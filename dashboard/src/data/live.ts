@@ -68,8 +68,9 @@ export class LiveClient {
     ws.onmessage = (ev: MessageEvent) => {
       const msg = parseLiveFrame(ev.data);
       if (!msg) this.ignored++;
+      else if (msg.type === 'readings') for (const r of msg.readings) this.opts.onReading(r);
       else if (msg.type === 'reading') this.opts.onReading(msg);
-      else if (msg.type === 'alert') this.opts.onAlert?.(msg.event);
+      else if (msg.type === 'alert') this.opts.onAlert?.({ ...msg.event, at: Date.parse(msg.event.at) });
     };
     // An error is always followed by close; reconnecting there covers both.
     ws.onclose = () => {

@@ -118,12 +118,13 @@ export class FileRegistry implements DeviceRegistry {
   /**
    * True when the device exists, is enabled and `secret` is its secret. A secret verified before for the
    * same stored hash is checked against a SHA-256 digest kept in memory instead of running scrypt again;
-   * concurrent checks of one secret share one scrypt run.
+   * concurrent checks of one secret share one scrypt run. With `cachedOnly`, only that digest is checked (no
+   * scrypt: for attempts the broker is backing off). Rejects with ScryptBusyError when too many checks wait.
    */
-  async verify(id: string, secret: string): Promise<boolean> {
+  async verify(id: string, secret: string, opts: { cachedOnly?: boolean } = {}): Promise<boolean> {
     if (typeof secret !== 'string' || secret.length === 0 || secret.length > 1024) return false;
     let rec = this.get(id);
-    if (!rec && !this.closed) {
+    if (!rec && !this.closed && !opts.cachedOnly) {
       // A Redis copy may not have heard of a device just added on another node yet: ask before saying no.
       try {
         await this.doc.sync();
@@ -139,6 +140,7 @@ export class FileRegistry implements DeviceRegistry {
     const digest = secretDigest(secret);
     const cached = this.verified.get(id);
     if (cached && cached.hash === rec.secret_hash && timingSafeEqual(cached.digest, digest)) return true;
+    if (opts.cachedOnly) return false;
     const key = `${id}\n${rec.secret_hash}\n${digest.toString('base64')}`;
     let pending = this.inflight.get(key);
     if (!pending) {

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { scryptPool } from './scrypt-pool.js';
 
 /** scrypt cost parameters: N=2^14, r=8, p=1 (16 MiB, about 25–50 ms on one core here). */
 export const SCRYPT_PARAMS = { N: 16_384, r: 8, p: 1 } as const;
@@ -12,10 +13,12 @@ export function generateSecret(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function scryptAsync(secret: string, salt: Buffer, keylen: number, N: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(secret, salt, keylen, { N, r, p, maxmem: maxmemFor(N, r) }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+/**
+ * scrypt on the worker pool, never on libuv's threadpool (which the spool's fdatasync shares). `bounded`:
+ * refused at once (ScryptBusyError) when the pool's queue is full.
+ */
+function scryptAsync(secret: string, salt: Buffer, keylen: number, N: number, r: number, p: number, bounded: boolean): Promise<Buffer> {
+  return scryptPool.hash(secret, salt, keylen, { N, r, p, maxmem: maxmemFor(N, r) }, bounded);
 }
 
 /** scrypt cost parameters, as stored in each hash. */
@@ -28,7 +31,7 @@ export interface ScryptParams { N: number; r: number; p: number }
 export async function hashSecret(secret: string, params: ScryptParams = SCRYPT_PARAMS): Promise<string> {
   const { N, r, p } = params;
   const salt = randomBytes(SALT_BYTES);
-  const key = await scryptAsync(secret, salt, KEY_BYTES, N, r, p);
+  const key = await scryptAsync(secret, salt, KEY_BYTES, N, r, p, false);
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -47,11 +50,14 @@ function parseHash(stored: string): ParsedHash | undefined {
   return { N, r, p, salt, key };
 }
 
-/** True when `secret` matches a stored `scrypt$…` hash. A malformed hash never matches. */
+/**
+ * True when `secret` matches a stored `scrypt$…` hash. A malformed hash never matches. Rejects with
+ * ScryptBusyError, at once, when too many checks wait already.
+ */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const h = parseHash(stored);
   if (!h) return false;
-  const key = await scryptAsync(secret, h.salt, h.key.length, h.N, h.r, h.p);
+  const key = await scryptAsync(secret, h.salt, h.key.length, h.N, h.r, h.p, true);
   return timingSafeEqual(key, h.key);
 }
 
