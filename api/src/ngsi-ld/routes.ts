@@ -81,5 +81,6 @@ export const ngsiLdRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     reply.header('cache-control', 'public, max-age=3600');
     return reply.type('application/ld+json').send(doc as Record<string, unknown>);
   });
-  await app.register(temporalRoutes, deps);
+  // Same scope (not a child plugin): its routes share the prefix, the problem handler and the access rules.
+  await temporalRoutes(app, deps);
 };
