@@ -60,7 +60,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const { broker, mqttUrl, extra, tls, closed } = await listenBroker(config, log, { ...hooks, service: serviceHook(config, tokens) }, stops);
     relayLive(broker, ingest, stops, { always: false });
     alerts.on('event', (ev) => relayAlert(broker, ev));
-    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
+    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices(), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
 
     const app = await buildApp({
       ...apiConfig(config),

@@ -6,6 +6,10 @@ import type { Ingest } from '@cityhub/ingest';
 export interface MetricSources {
   ingest: Ingest;
   connectedDevices: () => number;
+  /** The spool's cap in bytes (`CITYHUB_SPOOL_CAP_MB`), so that rules can tell how full it is. */
+  spoolCapBytes?: number;
+  /** Alert notification deliveries (the newest 500), on the node that sends them. */
+  deliveries?: () => ReadonlyArray<{ status: string; updated: number }>;
 }
 
 /**
@@ -41,6 +45,22 @@ export function createMetrics(): { registry: Registry; api: ApiMetrics; storeWri
     collect() { this.set(src?.ingest.spool.backlogBytes() ?? 0); } });
   new Gauge({ name: 'cityhub_spool_full', help: '1 while the spool is at its cap and the hub holds back acknowledgements.', registers: [registry],
     collect() { this.set(src?.ingest.spool.isFull() ? 1 : 0); } });
+  new Gauge({ name: 'cityhub_spool_cap_bytes', help: 'The spool cap: at it the hub holds back acknowledgements.', registers: [registry],
+    collect() { this.set(src?.spoolCapBytes ?? 0); } });
+  new Gauge({ name: 'cityhub_devices', help: 'Devices by status (online, offline, unknown).', labelNames: ['status'], registers: [registry],
+    collect() {
+      this.reset();
+      const n = { online: 0, offline: 0, unknown: 0 };
+      for (const [, s] of src?.ingest.stats.entries() ?? []) n[s.status]++;
+      for (const [status, v] of Object.entries(n)) this.set({ status }, v);
+    } });
+  new Gauge({ name: 'cityhub_alert_deliveries_recent', help: 'Alert notification deliveries updated in the last hour, by status.', labelNames: ['status'], registers: [registry],
+    collect() {
+      this.reset();
+      const n: Record<string, number> = { pending: 0, delivered: 0, failed: 0 };
+      for (const d of src?.deliveries?.() ?? []) if (d.updated > Date.now() - 3_600_000) n[d.status] = (n[d.status] ?? 0) + 1;
+      for (const [status, v] of Object.entries(n)) this.set({ status }, v);
+    } });
   new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
   new Counter({ name: 'cityhub_store_points_written_total', help: 'Readings the store confirmed.', registers: [registry],
