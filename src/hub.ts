@@ -1,7 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '@cityhub/api';
+import { buildApp, startNgsiPush } from '@cityhub/api';
 import type { Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import { openRegistry, openSharedDocument, simStatePath, startSimulation, TokenStore } from '@cityhub/devices';
@@ -79,6 +79,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     stops.push('api', () => app.close());
     await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
     const httpUrl = `${tls ? 'https' : 'http'}://${config.CITYHUB_HTTP_HOST}:${boundPort(app.server, config.CITYHUB_HTTP_PORT)}`;
+    const ngsiPush = startNgsiPush(config, { store, catalogue, live: ingest, settled: () => ingest.writer.drained(), logger: log.child({ name: 'ngsi-push' }), hubUrl: config.CITYHUB_PUBLIC_URL ?? httpUrl });
+    if (ngsiPush) stops.push('NGSI-LD push', () => ngsiPush.close());
 
     const count = config.CITYHUB_SIMULATE ?? catalogue.features.length;
     if (count > 0) {

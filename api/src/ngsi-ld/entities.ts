@@ -71,8 +71,11 @@ export function toEntity(type: EntityType, f: AssetFeature, latest: LatestPoint 
   }
 }
 
-/** Every entity of the given types, from the catalogue and the store's latest readings (one query per kind). */
-export async function loadEntities(store: Store, catalogue: AssetCollection, types: readonly EntityType[]): Promise<Entity[]> {
+/**
+ * Every entity of the given types (of the given assets only, when `only` is set), from the catalogue and the
+ * store's latest readings (one query per kind).
+ */
+export async function loadEntities(store: Store, catalogue: AssetCollection, types: readonly EntityType[], only?: ReadonlySet<string>): Promise<Entity[]> {
   const kinds = [...new Set(types.map((t) => ENTITY_TYPES[t]))];
   const latest = new Map<Kind, Map<string, LatestPoint>>();
   await Promise.all(kinds.map(async (k) => latest.set(k, new Map((await store.latest(k)).map((l) => [l.asset, l])))));
@@ -80,7 +83,7 @@ export async function loadEntities(store: Store, catalogue: AssetCollection, typ
   for (const type of types) {
     const kind = ENTITY_TYPES[type];
     for (const f of catalogue.features) {
-      if (f.properties.kind !== kind) continue;
+      if (f.properties.kind !== kind || (only && !only.has(f.id))) continue;
       const e = toEntity(type, f, latest.get(kind)!.get(f.id));
       if (e) out.push(e);
     }
