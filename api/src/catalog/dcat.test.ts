@@ -13,7 +13,7 @@ const shapes = load('dcat-ap-SHACL.ttl', 'ranges.ttl');
 const recommended = load('shapes_recommended.ttl');
 
 async function quadsOf(doc: object): Promise<Store> {
-  const nquads = await jsonld.toRDF(doc as jsonld.JsonLdDocument, { format: 'application/n-quads' }) as unknown as string;
+  const nquads = await jsonld.toRDF(doc, { format: 'application/n-quads' }) as unknown as string;
   return new Store(new Parser({ format: 'application/n-quads' }).parse(nquads));
 }
 async function violations(data: Store, against = shapes): Promise<string[]> {

@@ -7,7 +7,7 @@ import { CONTEXT } from './dcat.js';
  * written with the catalogue's prefixes (n3).
  */
 export async function toTurtle(doc: Record<string, unknown>): Promise<string> {
-  const nquads = await jsonld.toRDF(doc as jsonld.JsonLdDocument, { format: 'application/n-quads' }) as unknown as string;
+  const nquads = await jsonld.toRDF(doc, { format: 'application/n-quads' }) as unknown as string;
   const quads = new Parser({ format: 'application/n-quads' }).parse(nquads);
   const writer = new Writer({ prefixes: { ...CONTEXT } });
   writer.addQuads(quads);

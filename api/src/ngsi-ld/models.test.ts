@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHarness, type Harness } from '../testing/harness.js';
-import { seedReadings } from '../testing/seed.js';
+import type { Harness } from '../testing/harness.js';
+import { openSeeded } from '../testing/seed.js';
 import { TYPE_NAMES } from './models.js';
 
 const DIR = fileURLToPath(new URL('../../standards/smart-data-models/', import.meta.url));
@@ -33,7 +33,7 @@ function exampleKeyValues(type: string): Record<string, unknown> {
     else {
       const a = v as { type: string; value?: unknown; object?: unknown };
       const value = a.type === 'Relationship' ? a.object : a.value;
-      out[k] = typeof value === 'object' && value !== null && '@value' in value ? (value as { '@value': unknown })['@value'] : value;
+      out[k] = typeof value === 'object' && value !== null && '@value' in value ? (value)['@value'] : value;
     }
   }
   return out;
@@ -59,10 +59,7 @@ describe('NGSI-LD entities against the Smart Data Models schemas', () => {
 
   describe('every entity the API serves', () => {
     let h: Harness;
-    beforeAll(async () => {
-      h = await openHarness({}, { memoryStore: true });
-      await seedReadings(h);
-    });
+    beforeAll(async () => ({ h } = await openSeeded()));
     afterAll(async () => h.close());
 
     it.each(TYPE_NAMES)('%s validates, in key-values and normalized form', async (type) => {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openHarness, type Harness } from '../testing/harness.js';
-import { seedReadings, type Seeded } from '../testing/seed.js';
+import type { Harness } from '../testing/harness.js';
+import { openSeeded, type Seeded } from '../testing/seed.js';
 import { NgsiPusher, type PushOptions } from './push.js';
 
 interface Recorded { url: string; headers: IncomingHttpHeaders; body: Array<{ id: string; type: string }> }
@@ -35,10 +35,7 @@ describe('pushing entities to a context broker (a recording HTTP server; unteste
   let h: Harness;
   let seeded: Seeded;
   let pusher: NgsiPusher | undefined;
-  beforeAll(async () => {
-    h = await openHarness({}, { memoryStore: true });
-    seeded = await seedReadings(h, 1, 2);
-  });
+  beforeAll(async () => ({ h, seeded } = await openSeeded(1, 2)));
   afterAll(async () => h.close());
   afterEach(async () => pusher?.close());
   const options = (brokerUrl: string, extra: Partial<PushOptions> = {}): PushOptions => ({
@@ -64,7 +61,7 @@ describe('pushing entities to a context broker (a recording HTTP server; unteste
       // A new reading of one link: its entities (segment and observation) go, and only they.
       const before = broker.got.length;
       const link = seeded.assets.traffic[0]!;
-      const dev = (await h.registry.list()).find((d) => d.asset === link)!;
+      const dev = h.registry.list().find((d) => d.asset === link)!;
       await h.ingest.accept(dev.id, `city/traffic/${dev.id}/telemetry`, Buffer.from(JSON.stringify({ ts: Date.now() - 1000, seq: 99, speed_kmh: 12 })));
       await until(() => broker.got.length > before);
       await pusher.idle();

@@ -1,6 +1,6 @@
 import type { AssetCollection } from '@cityhub/contracts';
 import type { Store } from '@cityhub/store';
-import { keyValues, loadEntities, valueOf, type Entity, type Geometry } from './entities.js';
+import { keyValues, loadEntities, valueOf, type Entity } from './entities.js';
 import { matchesGeo, parseGeoQuery, type GeoQuery } from './geo.js';
 import { ENTITY_TYPES, parseEntityId, TYPE_NAMES, type EntityType } from './models.js';
 import { badRequest, NgsiProblem } from './problem.js';
@@ -78,7 +78,7 @@ export function matches(e: Entity, s: Selection): boolean {
   if (s.attrs && !s.attrs.some((a) => a in e)) return false;
   if (s.q && !matchesQ((a) => valueOf(e[a]), s.q)) return false;
   const loc = e.location;
-  if (s.geo && (typeof loc !== 'object' || loc.type !== 'GeoProperty' || !matchesGeo(loc.value as Geometry, s.geo))) return false;
+  if (s.geo && (typeof loc !== 'object' || loc.type !== 'GeoProperty' || !matchesGeo(loc.value, s.geo))) return false;
   return true;
 }
 

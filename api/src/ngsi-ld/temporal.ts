@@ -124,7 +124,7 @@ async function attributeHistory(store: Store, assets: string[], m: Measure, t: T
 
 /** The temporal representation of some entities: id, type and the history of each measured attribute. */
 async function temporalOf(store: Store, entities: readonly Entity[], attrs: string[] | undefined, t: TimeQuery): Promise<Array<Record<string, unknown>>> {
-  const out = entities.map((e) => ({ id: e.id, type: e.type } as Record<string, unknown>));
+  const out: Array<Record<string, unknown>> = entities.map((e) => ({ id: e.id, type: e.type }));
   const byType = new Map<EntityType, number[]>();
   entities.forEach((e, i) => byType.set(e.type, [...(byType.get(e.type) ?? []), i]));
   for (const [type, idx] of byType) {

@@ -1,5 +1,5 @@
 import type { Kind } from '@cityhub/contracts';
-import type { Harness } from './harness.js';
+import { openHarness, type Harness } from './harness.js';
 
 /** What `seedReadings` wrote: the first reading's time and the assets of each kind that have readings. */
 export interface Seeded { t0: number; step: number; count: number; assets: Record<Kind, string[]> }
@@ -30,3 +30,18 @@ export async function seedReadings(h: Harness, perKind = 3, count = 12): Promise
   if (!(await h.ingest.writer.drained())) throw new Error('the writer did not drain');
   return { t0, step, count, assets };
 }
+
+/** A harness on an in-memory store, with readings seeded through ingest (`seedReadings`). */
+export async function openSeeded(perKind = 3, count = 12): Promise<{ h: Harness; seeded: Seeded }> {
+  const h = await openHarness({}, { memoryStore: true });
+  return { h, seeded: await seedReadings(h, perKind, count) };
+}
+
+/** What a test checks of an NGSI-LD error: status, media type, problem type, and that title and detail are text. */
+export function problemSummary(r: { statusCode: number; headers: Record<string, unknown>; json<T>(): T }): [number, string, string, string, string] {
+  const b = r.json<{ type: string; title: unknown; detail: unknown }>();
+  return [r.statusCode, String(r.headers['content-type']).split(';')[0]!, b.type, typeof b.title, typeof b.detail];
+}
+/** The summary a problem of an error type should have. */
+export const problem = (status: number, type: string): ReturnType<typeof problemSummary> =>
+  [status, 'application/json', `https://uri.etsi.org/ngsi-ld/errors/${type}`, 'string', 'string'];
