@@ -96,7 +96,7 @@ export const Config = z
     CITYHUB_NGSI_TENANT: z.string().min(1).optional(),
     /** Seconds between two full pushes (changes are pushed as they come too). */
     CITYHUB_NGSI_PUSH_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
-    /** Most entities waiting for the broker; beyond it the oldest changes wait for the next full push. */
+    /** Most assets whose change waits to be pushed; beyond it the oldest wait for the next full push. */
     CITYHUB_NGSI_PUSH_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
     /** The MQTT address devices should use, as published in /asyncapi.json (default: the listener's). */
     CITYHUB_MQTT_PUBLIC_URL: z.string().regex(/^(mqtts?|wss?):\/\//).optional(),
