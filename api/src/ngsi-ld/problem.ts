@@ -75,7 +75,10 @@ export function installProblemHandler(app: FastifyInstance): void {
     return reply.status(status).type('application/json').send(JSON.stringify(body));
   });
   app.setNotFoundHandler((req, reply) => {
-    const p = new NgsiProblem('ResourceNotFound', `no NGSI-LD resource ${req.method} ${req.url.split('?')[0]}`);
-    return reply.status(404).type('application/json').send(JSON.stringify(p.body()));
+    // The API is read only: creating, changing or subscribing is an operation the hub does not implement.
+    const p = req.method === 'GET' || req.method === 'HEAD'
+      ? new NgsiProblem('ResourceNotFound', `no NGSI-LD resource ${req.method} ${req.url.split('?')[0]}`)
+      : new NgsiProblem('OperationNotSupported', `the hub's NGSI-LD API is read only: ${req.method} ${req.url.split('?')[0]} is not implemented`);
+    return reply.status(p.status).type('application/json').send(JSON.stringify(p.body()));
   });
 }

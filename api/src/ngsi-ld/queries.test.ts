@@ -127,6 +127,13 @@ describe('the NGSI-LD API answers as ETSI GS CIM 009 says', () => {
     ['/subscriptions', 404, 'ResourceNotFound'],
   ])('GET %s is a %i %s problem', async (url, status, type) => expect(problemSummary(await get(url))).toEqual(problem(status, type)));
 
+  it('answers writes and subscriptions, which it does not implement, with OperationNotSupported', async () => {
+    for (const [method, url] of [['POST', '/entities'], ['POST', '/subscriptions'], ['POST', '/entityOperations/upsert'], ['PATCH', '/entities/urn:ngsi-ld:RoadSegment:thessaloniki:link-1/attrs']] as const) {
+      const r = await h.app.inject({ method, url: `/ngsi-ld/v1${url}`, payload: {} });
+      expect(problemSummary(r), `${method} ${url}`).toEqual(problem(422, 'OperationNotSupported'));
+    }
+  });
+
   it('refuses a media type it cannot serve with 406', async () => {
     const r = await get('/entities?type=RoadSegment', 'text/html');
     expect(r.statusCode).toBe(406);
