@@ -153,6 +153,10 @@ describe('cityhub start, end to end on real MQTT and DuckDB', () => {
     expect(value('cityhub_readings_rejected_total{reason="topic_denied"}')).toBe(1);
     expect(value('cityhub_store_points_written_total')).toBe(7);
     expect(value('cityhub_spool_full')).toBe(0);
+    // The series the Prometheus rules in deploy/prometheus read: the spool's cap (default 1 GiB), devices by status, alert deliveries.
+    expect(value('cityhub_spool_cap_bytes')).toBe(1024 * 1024 * 1024);
+    expect(value('cityhub_devices{status="online"}') + value('cityhub_devices{status="offline"}') + value('cityhub_devices{status="unknown"}')).toBeGreaterThan(0);
+    expect(value('cityhub_alert_deliveries_recent{status="failed"}')).toBe(0);
     expect(text).toMatch(/^cityhub_store_write_seconds_count \d+$/m);
     expect(text).toMatch(/^cityhub_http_request_seconds_count\{route="\/api\/v1\/latest",method="GET",status="200"\} \d+$/m);
   });

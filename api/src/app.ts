@@ -23,9 +23,11 @@ import { healthRoutes } from './routes/health.js';
 import { latestRoutes } from './routes/latest.js';
 import { liveRoutes } from './routes/live.js';
 import { seriesRoutes } from './routes/series.js';
+import { ngsiLdRoutes } from './ngsi-ld/routes.js';
+import { catalogRoutes } from './catalog/route.js';
 
 const PUBLIC = new Set(['/api/v1/assets', '/api/v1/boundary', '/api/v1/latest', '/api/v1/series', '/api/v1/live', '/api/v1/export',
-  '/api/v1/alerts', '/api/v1/rules', '/api/v1/kpis', '/api/v1/config']);
+  '/api/v1/alerts', '/api/v1/rules', '/api/v1/kpis', '/api/v1/config', '/api/v1/catalog']);
 
 export interface BuildOptions {
   /** A pino logger for requests; none when absent. */
@@ -84,7 +86,9 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     await v1.register(rulesRoutes, deps);
     await v1.register(kpisRoutes, deps);
     await v1.register(configRoutes, deps);
+    await v1.register(catalogRoutes, deps);
   }, { prefix: '/api/v1' });
+  await app.register(ngsiLdRoutes, { ...deps, prefix: '/ngsi-ld/v1' });
   await app.register(docsRoutes, deps);
   if (deps.dashboardDir && existsSync(deps.dashboardDir)) {
     await app.register(fastifyStatic, { root: deps.dashboardDir, prefix: '/', wildcard: false });

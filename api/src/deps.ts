@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { AlertEvent, AssetCollection, DeadLetterReason, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
+import type { CatalogOptions } from './catalog/dcat.js';
 import type { ExportLimits } from './export/plan.js';
 import type { LiveLimits } from './live-feed.js';
 
@@ -61,6 +62,8 @@ export interface ApiDeps {
   mqttUrl?: string;
   /** The licence exports are published under (`CITYHUB_EXPORT_LICENCE`, `CITYHUB_EXPORT_LICENCE_URL`); default CC BY 4.0. */
   exportLicence?: ExportLicence;
+  /** Publisher and contact of the DCAT-AP catalogue (`CITYHUB_CATALOG_*`, `CITYHUB_PUBLIC_URL`). */
+  catalog?: CatalogOptions;
   /** Bounds of `/export` (rows, range, concurrency); `maxRows` from `CITYHUB_EXPORT_MAX_ROWS`. */
   exportLimits?: Partial<ExportLimits>;
   /** How slow `/live` clients are treated; the defaults are `LIVE_LIMITS`. */

@@ -9,3 +9,4 @@ export { DEFAULT_EXPORT_LICENCE } from './routes/export.js';
 export { DEFAULT_RATE_LIMIT_PER_MIN } from './protection.js';
 export { buildAsyncApi } from './asyncapi.js';
 export { API_VERSION } from './version.js';
+export { NgsiPusher, startNgsiPush, type PushOptions, type PushStats } from './ngsi-ld/push.js';

@@ -34,6 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'dead letters', description: 'Rejected readings (API token)' },
         { name: 'operations', description: 'Health, readiness and metrics' },
         { name: 'documentation', description: 'The machine-readable descriptions' },
+        { name: 'NGSI-LD', description: 'ETSI GS CIM 009 with Smart Data Models entities, under /ngsi-ld/v1; errors are problem details' },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: [] }),

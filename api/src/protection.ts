@@ -7,7 +7,8 @@ import { ApiError } from './errors.js';
 export const DEFAULT_RATE_LIMIT_PER_MIN = 600;
 
 /** Headers a browser script on another origin may read. */
-const EXPOSED = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'link', 'x-licence', 'x-attribution', 'content-disposition'];
+const EXPOSED = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'link', 'x-licence', 'x-attribution', 'content-disposition',
+  'ngsild-results-count'];
 
 /**
  * CORS for the origins the city allows (`'*'` for any). With none, no CORS header is sent: browsers then let

@@ -87,6 +87,21 @@ export const Config = z
     /** The licence open-data exports are published under (default CC BY 4.0). */
     CITYHUB_EXPORT_LICENCE: z.string().optional(),
     CITYHUB_EXPORT_LICENCE_URL: z.url().optional(),
+    /** The hub's public address (https://hub.example.org), for the links of the DCAT-AP catalogue; default the address a request used. */
+    CITYHUB_PUBLIC_URL: z.url().optional(),
+    /** The DCAT-AP catalogue (/api/v1/catalog): its publisher, the publisher's web site and the contact point. */
+    CITYHUB_CATALOG_PUBLISHER: z.string().min(1).default('Municipality of Thessaloniki'),
+    CITYHUB_CATALOG_PUBLISHER_URL: z.url().optional(),
+    CITYHUB_CATALOG_CONTACT_NAME: z.string().min(1).default('City Hub open data'),
+    CITYHUB_CATALOG_CONTACT_EMAIL: z.email().optional(),
+    /** Push the latest NGSI-LD entities to a context broker (its base URL, e.g. http://orion:1026); off when unset. */
+    CITYHUB_NGSI_BROKER_URL: z.url().optional(),
+    /** The NGSILD-Tenant the entities are pushed to (none by default). */
+    CITYHUB_NGSI_TENANT: z.string().min(1).optional(),
+    /** Seconds between two full pushes (changes are pushed as they come too). */
+    CITYHUB_NGSI_PUSH_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Most assets whose change waits to be pushed; beyond it the oldest wait for the next full push. */
+    CITYHUB_NGSI_PUSH_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
     /** The MQTT address devices should use, as published in /asyncapi.json (default: the listener's). */
     CITYHUB_MQTT_PUBLIC_URL: z.string().regex(/^(mqtts?|wss?):\/\//).optional(),
     /** Requests per minute per client address on the public read routes; 0 turns the limit off. */

@@ -29,7 +29,7 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
     if (state) stops.push('redis', () => state.close());
     // Device status reaches the alert engine over the shared bus (see startAlertLeader), not from here.
     const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, ingest), service: serviceHook(config, tokens) }, stops, state?.aedes);
-    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
+    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices(), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024 });
     relayLive(broker, ingest, stops, { always: true });
     const alerting = await startAlertLeader({ config, dataDir, store, registry, rules, bus: brokerBus(broker), log: part });
     stops.push('alerts', () => alerting.stop());

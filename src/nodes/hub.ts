@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { openAlertState, openAlerting, publishAlert } from '@cityhub/alerts';
+import { startNgsiPush } from '@cityhub/api';
 import type { Config } from '@cityhub/contracts';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import type { FileRegistry } from '@cityhub/devices';
@@ -45,7 +46,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     relayLive(broker, ingest, stops, { always: false });
     const bus = brokerBus(broker);
     alerts.on('event', (ev) => publishAlert(bus, ev));
-    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices() });
+    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices(), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
 
     const httpUrl = await serveApi(config, log, state, {
       live: ingest,
@@ -58,6 +59,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         ...ingestReadiness(ingest),
       }),
     });
+    const catalogue = loadCatalogue({ synthetic: config.CITYHUB_SYNTHETIC_ASSETS });
+    const ngsiPush = startNgsiPush(config, { store, catalogue, live: ingest, settled: () => ingest.writer.drained(), logger: log.child({ name: 'ngsi-push' }), hubUrl: config.CITYHUB_PUBLIC_URL ?? httpUrl });
+    if (ngsiPush) stops.push('NGSI-LD push', () => ngsiPush.close());
     await startFleet(config, log, { mqttUrl, registry, dataDir, stops });
     return { httpUrl, mqttUrl, mqttExtra: extra, dataDir, stop };
   } catch (err) {

@@ -6,6 +6,10 @@ import type { Ingest } from '@cityhub/ingest';
 export interface MetricSources {
   ingest: Ingest;
   connectedDevices: () => number;
+  /** The spool's cap in bytes (`CITYHUB_SPOOL_CAP_MB`), so that rules can tell how full it is. */
+  spoolCapBytes?: number;
+  /** Alert notification deliveries (the newest 500), on the node that sends them. */
+  deliveries?: () => ReadonlyArray<{ status: string; updated: number }>;
 }
 
 /** The hub's metrics: the Prometheus registry, what the API reports, store write latency, and the sources read at each scrape. */
@@ -52,6 +56,22 @@ export function createMetrics(): Metrics {
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.writeFailures ?? 0); } });
   new Gauge({ name: 'cityhub_spool_writer_stalled', help: '1 while readings wait in the spool and the writer stores none (see /readyz).', registers: [registry],
     collect() { this.set(src?.ingest.writer.stalled() ? 1 : 0); } });
+  new Gauge({ name: 'cityhub_spool_cap_bytes', help: 'The spool cap: at it the hub holds back acknowledgements.', registers: [registry],
+    collect() { this.set(src?.spoolCapBytes ?? 0); } });
+  new Gauge({ name: 'cityhub_devices', help: 'Devices by status (online, offline, unknown).', labelNames: ['status'], registers: [registry],
+    collect() {
+      this.reset();
+      const n = { online: 0, offline: 0, unknown: 0 };
+      for (const [, s] of src?.ingest.stats.entries() ?? []) n[s.status]++;
+      for (const [status, v] of Object.entries(n)) this.set({ status }, v);
+    } });
+  new Gauge({ name: 'cityhub_alert_deliveries_recent', help: 'Alert notification deliveries updated in the last hour, by status.', labelNames: ['status'], registers: [registry],
+    collect() {
+      this.reset();
+      const n: Record<string, number> = { pending: 0, delivered: 0, failed: 0 };
+      for (const d of src?.deliveries?.() ?? []) if (d.updated > Date.now() - 3_600_000) n[d.status] = (n[d.status] ?? 0) + 1;
+      for (const [status, v] of Object.entries(n)) this.set({ status }, v);
+    } });
   new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
   new Counter({ name: 'cityhub_store_points_written_total', help: 'Readings the store confirmed.', registers: [registry],

@@ -44,6 +44,12 @@ export function apiConfig(config: Config): Partial<ApiDeps> {
     ...(config.CITYHUB_EXPORT_MAX_ROWS && { exportLimits: { maxRows: config.CITYHUB_EXPORT_MAX_ROWS } }),
     ...(config.CITYHUB_EXPORT_LICENCE && { exportLicence: { name: config.CITYHUB_EXPORT_LICENCE, url: config.CITYHUB_EXPORT_LICENCE_URL ?? '' } }),
     ...(config.CITYHUB_BASEMAP_STYLE && { basemapStyle: config.CITYHUB_BASEMAP_STYLE }),
+    catalog: {
+      publisher: config.CITYHUB_CATALOG_PUBLISHER, contactName: config.CITYHUB_CATALOG_CONTACT_NAME,
+      ...(config.CITYHUB_CATALOG_PUBLISHER_URL && { publisherUrl: config.CITYHUB_CATALOG_PUBLISHER_URL }),
+      ...(config.CITYHUB_CATALOG_CONTACT_EMAIL && { contactEmail: config.CITYHUB_CATALOG_CONTACT_EMAIL }),
+      ...(config.CITYHUB_PUBLIC_URL && { publicUrl: config.CITYHUB_PUBLIC_URL }),
+    },
   };
 }
 
