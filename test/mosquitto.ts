@@ -16,7 +16,7 @@ export async function freePort(): Promise<number> {
 export async function startMosquitto(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cityhub-mosquitto-'));
   const port = await freePort();
-  // Queued messages raised: the default 1000 silently drops QoS 1 messages for a slow subscriber (FACTS.md).
+  // Queued messages raised: the default 1000 silently drops QoS 1 messages for a slow subscriber (mosquitto.conf(5), max_queued_messages).
   await writeFile(join(dir, 'mosquitto.conf'), [
     `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
     'max_queued_messages 1000000', 'max_inflight_messages 100', 'log_dest none', '',

@@ -32,7 +32,7 @@ export function findMosquitto(): string | null {
 
 /**
  * mosquitto on a free loopback port with a private config: anonymous, no persistence, and queues deep
- * enough that a slow subscriber does not lose QoS 1 messages (FACTS.md: the default 1,000 drops them
+ * enough that a slow subscriber does not lose QoS 1 messages (docs/design.md, "Facts the code relies on": the default 1,000 drops them
  * silently while publishers still get every PUBACK).
  */
 export async function startMosquitto(bin: string): Promise<RunningBroker> {

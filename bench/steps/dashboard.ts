@@ -1,5 +1,5 @@
 /**
- * Step 6: the dashboard in Debian's Chromium (playwright-core, FACTS.md flags, WebGL on SwiftShader), on
+ * Step 6: the dashboard in Debian's Chromium (playwright-core, the flags in dashboard/test/browser.ts, WebGL on SwiftShader), on
  * the hub of step 4 with its month of data. First render is the page's own mark of MapLibre's `load` (the
  * first full render), ready is `/latest` applied and the map idle, both from navigation start; recolour is
  * every link given a new reading through the live path, until the map is idle again.

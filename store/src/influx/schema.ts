@@ -2,7 +2,7 @@ import { ASSET_TAG, type Kind } from '@cityhub/contracts';
 import type { Resolution } from '../types.js';
 
 /**
- * The InfluxDB layout (DESIGN.md, "Storage"):
+ * The InfluxDB layout (docs/design.md, "Storage layout"):
  *
  * - Raw readings: measurement = the kind (`traffic`, `wifi`, `energy`), tags = the kind's asset tag
  *   (`link`, `hotspot`, `building`: ASSET_TAG) and `device`, one float field per metric, time in ms. A point
