@@ -1,5 +1,5 @@
 // The Prometheus rules and the Grafana dashboard in deploy/, checked against Prometheus' own tool (promtool,
-// Debian's prometheus package: .ci/run installs it) and against the metrics the hub really serves (src/metrics.ts).
+// Debian's prometheus package: .ci/run installs it) and against the metrics the hub really serves (src/ops/metrics.ts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,9 @@ function promtool(...args: string[]): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** The metric names the hub registers (src/metrics.ts), with a histogram's series and the process metrics' prefix. */
+/** The metric names the hub registers (src/ops/metrics.ts), with a histogram's series and the process metrics' prefix. */
 function servedMetrics(): { names: Set<string>; prefix: string } {
-  const src = readFileSync(`${ROOT}src/metrics.ts`, 'utf8');
+  const src = readFileSync(`${ROOT}src/ops/metrics.ts`, 'utf8');
   const names = new Set<string>();
   for (const m of src.matchAll(/new (Counter|Gauge|Histogram)\(\{ name: '(cityhub_[a-z_]+)'/g)) {
     names.add(m[2]!);

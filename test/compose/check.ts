@@ -16,6 +16,15 @@ const SHARED = ['CITYHUB_STORE', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'IN
 /** The hub's Influx settings and the influxdb image's first-start settings that must match them. */
 const INFLUX_INIT = { INFLUX_ORG: 'DOCKER_INFLUXDB_INIT_ORG', INFLUX_BUCKET: 'DOCKER_INFLUXDB_INIT_BUCKET', INFLUX_TOKEN: 'DOCKER_INFLUXDB_INIT_ADMIN_TOKEN' } as const;
 
+/**
+ * The secrets a city sets in its `.env` before `docker compose up`: the hub refuses the published example values the
+ * files fall back to, so the checks read the files as a city runs them.
+ */
+const CITY_ENV: Record<string, string> = {
+  CITYHUB_NODE_SECRET: 'a-node-secret-only-this-city-knows', INFLUX_TOKEN: 'an-influx-token-only-this-city-knows',
+  INFLUXDB_ADMIN_PASSWORD: 'an-admin-password-only-this-city-knows',
+};
+
 /** What the services of one interpolation are. */
 interface View {
   services: Record<string, Service>;
@@ -259,7 +268,7 @@ function checkInfluxSetup({ problems, services, files }: Ctx): void {
  */
 export function checkCompose(raw: unknown, files: Files): string[] {
   const problems: string[] = [];
-  const v = view(raw, {}, problems);
+  const v = view(raw, CITY_ENV, problems);
   if (!v) return problems;
   const { services, hub } = v;
   const haproxy = balancers({ services, files, problems });
