@@ -77,6 +77,8 @@ export interface LiveFeedStats { clients: number; coalesced: number; coalescedTi
 const matches = (f: LiveFilter, kind: Kind, asset: string) => f.kinds.has(kind) && (!f.assets || f.assets.has(asset));
 const filterKey = (f: LiveFilter) => `${[...f.kinds].sort().join(',')}|${f.assets ? [...f.assets].sort().join(',') : '*'}`;
 const frame = (msg: LiveMessage) => Buffer.from(JSON.stringify(msg));
+/** Frames are serialised once as bytes, and sent as TEXT frames: browsers hand binary frames to `onmessage` as Blobs. */
+const TEXT = { binary: false } as const;
 
 /**
  * The fan-out of `/live`. Readings are only queued when they become durable (their PUBACK is not held by
@@ -162,7 +164,7 @@ export class LiveFeed {
     const msg = frame({ type: 'alert', event: { ...event, at: new Date(event.at).toISOString() } });
     for (const g of this.groups.values()) {
       if (!matches(g.filter, event.kind, event.asset)) continue;
-      for (const c of g.clients) if (this.isOpen(c) && !c.lagFrom) c.socket.send(msg);
+      for (const c of g.clients) if (this.isOpen(c) && !c.lagFrom) c.socket.send(msg, TEXT);
     }
   };
 
@@ -256,7 +258,7 @@ export class LiveFeed {
     const end = Math.min(clients.length, from + SEND_SLICE);
     for (let i = from; i < end; i++) {
       const c = clients[i]!;
-      if (this.isOpen(c)) c.socket.send(msg);
+      if (this.isOpen(c)) c.socket.send(msg, TEXT);
     }
     if (end < clients.length) setImmediate(() => this.sendInSlices(clients, msg, end));
   }
@@ -271,7 +273,7 @@ export class LiveFeed {
         msg = frame({ type: 'readings', readings: missed });
         cache.set(c.lagFrom, msg);
       }
-      c.socket.send(msg);
+      c.socket.send(msg, TEXT);
       c.lagFrom = 0;
       return msg.length;
     }

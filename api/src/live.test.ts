@@ -52,7 +52,11 @@ describe('/live with slow and filtered clients, readings from a real ingest', ()
   async function open(query = '', url = base): Promise<{ ws: WebSocket; messages: LiveMessage[]; closed: Promise<[number, Buffer]> }> {
     const ws = new WebSocket(`${url}/api/v1/live${query}`);
     const messages: LiveMessage[] = [];
-    ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as LiveMessage));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // Text frames only: a browser hands a binary frame to `onmessage` as a Blob, which the dashboard cannot read as JSON.
+      if (isBinary) throw new Error('the live feed sent a binary frame');
+      messages.push(JSON.parse(data.toString()) as LiveMessage);
+    });
     const closed = once(ws, 'close') as Promise<[number, Buffer]>;
     await once(ws, 'open');
     await expect.poll(() => messages.length).toBeGreaterThan(0);
