@@ -25,7 +25,13 @@ export async function isolatedPoint(page: Page, id: string, slop = 6): Promise<{
       if (g.type === 'Point') candidates.push(g.coordinates as [number, number]);
       else if (g.type === 'LineString') {
         const c = g.coordinates as [number, number][];
-        for (let i = 1; i < c.length; i++) candidates.push([(c[i - 1]![0] + c[i]![0]) / 2, (c[i - 1]![1] + c[i]![1]) / 2]);
+        // Points along every segment (not only its middle): a link crossed or paralleled near its middle by another is
+        // still found where it runs alone.
+        for (let i = 1; i < c.length; i++) {
+          for (const f of [0.5, 0.25, 0.75, 0.125, 0.375, 0.625, 0.875]) {
+            candidates.push([c[i - 1]![0] + (c[i]![0] - c[i - 1]![0]) * f, c[i - 1]![1] + (c[i]![1] - c[i - 1]![1]) * f]);
+          }
+        }
       }
       for (const ll of candidates) {
         const p = map.project(ll);
@@ -43,7 +49,16 @@ export async function isolatedPoint(page: Page, id: string, slop = 6): Promise<{
 /** The pixels around an asset's isolated point (throws when it has none). */
 export async function pixelsOf(page: Page, id: string, radius = 2): Promise<[number, number, number][]> {
   const p = await isolatedPoint(page, id);
-  if (!p) throw new Error(`${id} is not drawn alone anywhere in view: pick another asset for this case`);
+  if (!p) {
+    const seen = await page.evaluate((id) => {
+      const { map } = window.__cityhub!;
+      const drawn = map.queryRenderedFeatures({ layers: ['links', 'hotspots', 'buildings'] }).filter((f) => String(f.id) === id).length;
+      const covers = [...document.querySelectorAll('.controls, .maplibregl-ctrl, .panel:not([hidden]), .tooltip:not([hidden])')]
+        .map((e) => `${e.className}@${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`);
+      return `${drawn} pieces drawn; covered by ${covers.join(', ')}`;
+    }, id);
+    throw new Error(`${id} is not drawn alone anywhere in view (${seen}): pick another asset for this case`);
+  }
   return pixelsAround(page, p.x, p.y, radius);
 }
 
