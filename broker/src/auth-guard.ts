@@ -41,6 +41,12 @@ class Backoff {
     if (this.entries.size > this.limits.maxTracked) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /** True while `key` has a recent failure (one not yet forgotten as stale). */
+  hasFailed(key: string, now: number): boolean {
+    const e = this.entries.get(key);
+    return !!e && now - e.last <= 2 * this.limits.maxBackoffMs;
+  }
+
   forget(key: string): void {
     this.entries.delete(key);
   }
@@ -69,7 +75,11 @@ export class AuthGuard {
     const now = this.now();
     const wait = Math.max(this.ids.waitMs(id, now), this.addresses.waitMs(address, now));
     if (wait > 0) return `too many failed attempts; retry in ${Math.ceil(wait / 1000)} s`;
-    if ((this.pendingAddresses.get(address) ?? 0) >= this.limits.maxPendingPerAddress) return 'too many checks from this address';
+    // The cap on slow checks at once applies to an address that has failed a login: a fleet behind one address
+    // reconnecting to a restarted hub (no failures) waits its turn instead of being refused.
+    if ((this.pendingAddresses.get(address) ?? 0) >= this.limits.maxPendingPerAddress && this.addresses.hasFailed(address, now)) {
+      return 'too many checks from this address';
+    }
     return null;
   }
 
