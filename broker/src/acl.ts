@@ -1,4 +1,4 @@
-import { deviceSubtree, parseTopic, STATUS_OFFLINE, STATUS_ONLINE, type Kind } from '@cityhub/contracts';
+import { deviceSubtree, parseDeviceStatus, parseTopic, type Kind } from '@cityhub/contracts';
 
 /** Who a connected device is, as the broker knows it after authentication. */
 export interface DeviceIdentity { id: string; kind: Kind }
@@ -23,8 +23,7 @@ export function publishRight(device: DeviceIdentity, topic: string): 'telemetry'
 
 /** A status payload is `online` or `offline` and nothing else. */
 export function isStatusPayload(payload: Buffer): boolean {
-  const s = payload.toString('utf8');
-  return s === STATUS_ONLINE || s === STATUS_OFFLINE;
+  return parseDeviceStatus(payload) !== undefined;
 }
 
 /**

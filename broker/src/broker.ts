@@ -1,3 +1,4 @@
+import { parseDeviceStatus } from '@cityhub/contracts';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { publishRight } from './acl.js';
 import { DEFAULT_LIMITS, type BrokerContext, type BrokerOptions, type RunningBroker } from './types.js';
@@ -63,8 +64,8 @@ function watch(ctx: BrokerContext, aedes: Aedes): void {
     if (!hooks.status || !packet.topic.endsWith('/status') || packet.topic.startsWith('$SYS')) return;
     const device = client ? ctx.identities.get(client) : undefined;
     if (!device || publishRight(device, packet.topic) !== 'status') return;
-    const s = Buffer.from(packet.payload).toString('utf8');
-    if (s === 'online' || s === 'offline') hooks.status(device, s);
+    const s = parseDeviceStatus(Buffer.from(packet.payload));
+    if (s) hooks.status(device, s);
   });
   aedes.on('client', () => hooks.connections?.(++ctx.counts.connected));
   // Rate buckets outlive connections, so reconnecting does not refill one.
