@@ -108,9 +108,9 @@ export class Writer {
     return this.spool.backlogBytes() === 0 || (c.seg === end.seg && c.off === end.off);
   }
 
-  /** True while there is a backlog and no round was stored for `stallMs`. */
+  /** True while there is a backlog and no round was stored for `stallMs` (beyond the interval a round may wait). */
   stalled(): boolean {
-    return this.spool.backlogBytes() > 0 && !this.caughtUp() && Date.now() - this.progressAt > this.o.stallMs;
+    return this.spool.backlogBytes() > 0 && !this.caughtUp() && Date.now() - this.progressAt > this.o.stallMs + this.o.intervalMs;
   }
 
   /**
