@@ -3,7 +3,7 @@
  * on a 2-core machine). Writes bench/results/<date>.json and .md. Every figure is the median of repeated
  * runs with its spread; every comparison is measured side by side in the same run.
  *
- *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard,live,auth] [--profile]
+ *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard,live,auth,city] [--profile]
  *                 [--devices N] [--history-step-min M] [--out DIR] [--budget-s S]
  */
 import { cpus, freemem, loadavg, totalmem, platform, release } from 'node:os';
@@ -17,11 +17,12 @@ import { summariseProfiles } from './lib/cpuprofile.js';
 import { connections } from './steps/connections.js';
 import { dashboard } from './steps/dashboard.js';
 import { guardSteps } from './steps/guard.js';
+import { liveCity } from './steps/city.js';
 import { historyAndDashboard } from './steps/history.js';
 import { latency } from './steps/latency.js';
 import { relayAndIngest } from './steps/relay.js';
 
-const STEPS = ['relay', 'latency', 'history', 'connections', 'dashboard', 'live', 'auth'] as const;
+const STEPS = ['relay', 'latency', 'history', 'connections', 'dashboard', 'live', 'auth', 'city'] as const;
 type Step = (typeof STEPS)[number];
 
 const { values } = parseArgs({
@@ -92,6 +93,7 @@ if (steps.has('live') || steps.has('auth')) {
   const g = await guard('7–8 PUBACK under 2,000 live clients and under a wrong-password flood', () => guardSteps(ctx, { live: steps.has('live'), auth: steps.has('auth') }));
   if (g) results.steps.guard = g;
 }
+if (steps.has('city')) results.steps.city = await guard('9 a live city of 212 devices: the hub\'s CPU', () => liveCity(ctx));
 if (profileDir) results.profiles = await summariseProfiles(profileDir);
 
 results.totalS = (Date.now() - started) / 1000;

@@ -31,7 +31,7 @@ describe('the HTTP API on a real store, registry, token store and spool', () => 
     const tokens = await TokenStore.open(dir);
     operator = (await tokens.add('operator')).token;
     admin = (await tokens.add('admin')).token;
-    ingest = await Ingest.open({ store, registry, dataDir: dir, logger: quiet, writer: { lingerMs: 5 } });
+    ingest = await Ingest.open({ store, registry, dataDir: dir, logger: quiet, writer: { intervalMs: 5 } });
     ingest.start();
     app = await buildApp({
       store, catalogue: loadCatalogue(), boundary: loadBoundary(), live: ingest, auth: tokens, registry,

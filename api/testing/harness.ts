@@ -38,7 +38,7 @@ export async function openHarness(extra: Partial<ApiDeps> = {}, opts: { memorySt
   const tokens = await TokenStore.open(dir);
   const operator = (await tokens.add('operator')).token;
   const admin = (await tokens.add('admin')).token;
-  const ingest = await Ingest.open({ store, registry, dataDir: dir, logger: quiet, writer: { lingerMs: 5 } });
+  const ingest = await Ingest.open({ store, registry, dataDir: dir, logger: quiet, writer: { intervalMs: 5 } });
   ingest.start();
   const deps: ApiDeps = {
     store, catalogue: loadCatalogue(), boundary: loadBoundary(), live: ingest, auth: tokens, registry,

@@ -1,6 +1,7 @@
 /** The bench's results file and its Markdown rendering, with the targets next to the measured figures. */
 import type { ConnectionResults } from '../steps/connections.js';
 import type { GuardResults } from '../steps/guard.js';
+import type { CityResults } from '../steps/city.js';
 import type { DashboardResults } from '../steps/dashboard.js';
 import type { HistoryResults } from '../steps/history.js';
 import type { LatencyResults } from '../steps/latency.js';
@@ -20,6 +21,7 @@ export interface BenchResults {
     connections?: ConnectionResults;
     dashboard?: DashboardResults;
     guard?: GuardResults;
+    city?: CityResults;
   };
   profiles?: ProfileSummary[];
   notes: string[];
@@ -47,6 +49,13 @@ export function targets(r: BenchResults): Target[] {
     out.push({ name: `${conn.runs[0]!.devices.toLocaleString('en-US')} devices: hub RSS`, target: '≤ 400 MB', measured: `${fmt(conn.hubRssMb)} MB`, met: hub <= 400 });
     out.push({ name: `${conn.runs[0]!.devices.toLocaleString('en-US')} devices: simulator RSS`, target: '≤ 400 MB', measured: `${fmt(conn.simRssMb)} MB`, met: sim <= 400 });
   }
+  const sustained = relay?.ingest.sustainedRatioToAedesQos1;
+  if (sustained) out.push({ name: 'Sustained end-to-end ingest (acknowledged and queryable) vs raw aedes QoS 1 relay', target: '≥ 0.8×', measured: `${fmt(sustained, 2)}×`, met: sustained.median >= 0.8 });
+  const city = r.steps.city;
+  if (city) {
+    out.push({ name: `Live city (${city.devices} devices, a reading per ${city.intervalMs / 1000} s): hub CPU`, target: '≤ 5 % of a core',
+      measured: `${city.window.corePercent.toFixed(1)} % (${city.window.cpuMsPerReading.toFixed(2)} ms per reading)`, met: city.window.corePercent <= 5 });
+  }
   out.push(...guardTargets(r.steps.guard));
   return out;
 }
@@ -68,7 +77,9 @@ function relaySection(lines: string[], r: BenchResults): void {
     else lines.push(row([`mosquitto ${relay.mosquitto.version}`, fmt(relay.mosquitto.qos0), fmt(relay.mosquitto.qos1), `${relay.mosquitto.lost0.join('/')} · ${relay.mosquitto.lost1.join('/')}`]));
     lines.push(row(['City Hub durable ingest', '–', fmt(relay.ingest.rate), `missing from store: ${relay.ingest.missing.join('/')}`]));
     lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
-      `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB.`, '');
+      `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB. ` +
+      `Sustained end to end (every acknowledged reading queryable, rollups included), per run: ${relay.ingest.runs.map((x) => x.sustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
+      `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay).`, '');
   }
 }
 
@@ -137,6 +148,21 @@ function dashboardSection(lines: string[], r: BenchResults): void {
   }
 }
 
+/** The section `9. A live city`, when the step ran. */
+function citySection(lines: string[], r: BenchResults): void {
+  const c = r.steps.city;
+  if (!c) return;
+  const w = c.window;
+  lines.push('## 9. A live city: what the hub costs', '',
+    `The hub (\`cityhub start\`) with ${c.devices} devices of \`cityhub devices simulate\` in their own process, one reading each per ` +
+    `${c.intervalMs / 1000} s, after a backfill of ${c.backfill.readings} readings (stored ${(c.backfill.storedMs / 1000).toFixed(0)} s after the simulator started). ` +
+    `Hub CPU (user + system, /proc) over ${w.seconds.toFixed(0)} s; one run. Load average at the end: ${c.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`, '',
+    row(['% of one core', 'readings stored', 'CPU per reading', 'store transactions/s', 'acknowledged → queryable (mean, max ≤)', 'hub RSS']),
+    row(['---', '---', '---', '---', '---', '---']),
+    row([`${w.corePercent.toFixed(1)} %`, String(w.readings), `${w.cpuMsPerReading.toFixed(2)} ms`, w.transactionsPerS.toFixed(2),
+      `${w.queryableDelayMeanS?.toFixed(2) ?? '–'} s, ${w.queryableDelayMaxS ?? '–'} s`, `${c.hubRssMb.toFixed(0)} MB`]), '');
+}
+
 /** The section `CPU profiles`, when the step ran. */
 function profilesSection(lines: string[], r: BenchResults): void {
   if (r.profiles?.length) {
@@ -161,7 +187,7 @@ export function renderMarkdown(r: BenchResults): string {
   for (const t of targets(r)) lines.push(row([t.name, t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']));
   lines.push('');
 
-  for (const section of [relaySection, latencySection, historySection, connectionsSection, dashboardSection]) section(lines, r);
+  for (const section of [relaySection, latencySection, historySection, connectionsSection, dashboardSection, citySection]) section(lines, r);
   lines.push(...renderGuard(r.steps.guard));
   profilesSection(lines, r);
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n.replace(/\n/g, ' ')}`), '');

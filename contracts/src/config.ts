@@ -124,6 +124,14 @@ export const Config = z
     CITYHUB_SPOOL_SEGMENT_MB: z.coerce.number().min(0.01).max(1024).default(64),
     /** Seconds with readings waiting in the spool and none stored before the writer counts as stalled (/readyz). */
     CITYHUB_WRITER_STALL_S: z.coerce.number().positive().max(86_400).default(30),
+    /** Milliseconds between two rounds of store writes (0 to 60,000): one store transaction per round, whatever the device count. */
+    CITYHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    /** Most readings in one store transaction; a bigger backlog is written in several, without waiting for the interval. */
+    CITYHUB_WRITE_BATCH_POINTS: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
+    /** Threads of the embedded DuckDB (queries and writes); one keeps the writer's CPU low. */
+    CITYHUB_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+    /** Memory DuckDB may use for its buffers, in MiB; beyond it, it spills to disk or refuses a query. */
+    CITYHUB_DUCKDB_MEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(512),
   });
 export type Config = z.infer<typeof Config>;
 

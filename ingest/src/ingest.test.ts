@@ -42,7 +42,7 @@ describe('Ingest with the real DuckDB store', () => {
 
   it('keeps acknowledging through a store outage, and writes everything once the store is back', async () => {
     const flaky = outage(store);
-    const ingest = await Ingest.open({ store: flaky, registry, dataDir: dir, logger: quiet, writer: { lingerMs: 5, minBackoffMs: 20, maxBackoffMs: 100 } });
+    const ingest = await Ingest.open({ store: flaky, registry, dataDir: dir, logger: quiet, writer: { intervalMs: 5, minBackoffMs: 20, maxBackoffMs: 100 } });
     ingest.start();
     const t0 = Date.now() - 600_000;
     let seq = 0;
@@ -77,7 +77,7 @@ describe('Ingest with the real DuckDB store', () => {
     flaky.down = true;
     const events: string[] = [];
     const logger = { ...quiet, warn: (_o: object, msg?: string) => { if (msg) events.push(msg); } };
-    const ingest = await Ingest.open({ store: flaky, registry, dataDir: dir, logger, spoolCapBytes: 8_192, writer: { lingerMs: 5, minBackoffMs: 20, maxBackoffMs: 50 } });
+    const ingest = await Ingest.open({ store: flaky, registry, dataDir: dir, logger, spoolCapBytes: 8_192, writer: { intervalMs: 5, minBackoffMs: 20, maxBackoffMs: 50 } });
     ingest.start();
     const t0 = Date.now() - 600_000;
     const acks: number[] = [];
@@ -98,7 +98,7 @@ describe('Ingest with the real DuckDB store', () => {
   });
 
   it('drains the spool into the store when it closes', async () => {
-    const ingest = await Ingest.open({ store, registry, dataDir: dir, logger: quiet, writer: { lingerMs: 200 } });
+    const ingest = await Ingest.open({ store, registry, dataDir: dir, logger: quiet, writer: { intervalMs: 200 } });
     ingest.start();
     const t0 = Date.now() - 60_000;
     await Promise.all(Array.from({ length: 100 }, (_, i) => ingest.accept(device.id, topic, Buffer.from(JSON.stringify({ ts: t0 + i, seq: i, speed_kmh: 1 })))));

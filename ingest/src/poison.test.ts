@@ -19,7 +19,7 @@ describe('Ingest: every payload gets an answer, dead letters bounded (real DuckD
   let store: Store;
   let clock: number;
   const open = (over: Partial<Parameters<typeof Ingest.open>[0]> = {}) =>
-    Ingest.open({ store, registry, dataDir: dir, logger: quiet, now: () => clock, writer: { lingerMs: 5 }, ...over });
+    Ingest.open({ store, registry, dataDir: dir, logger: quiet, now: () => clock, writer: { intervalMs: 5 }, ...over });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cityhub-poison-'));
     store = createDuckDbStore({ path: join(dir, 'db.duckdb') });

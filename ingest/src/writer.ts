@@ -5,20 +5,33 @@ import type { Position, Spool } from './spool/spool.js';
 
 export interface WriterOptions {
   logger: Logger;
-  /** Points per store write call. */
+  /** Points per store write call (one store transaction): the largest batch. */
   batchPoints: number;
   /** Bytes of spool read per round. */
   readBytes: number;
-  /** How long to wait for more readings before writing a small batch. */
-  lingerMs: number;
+  /**
+   * A round of writes starts at most once per interval, whatever the number of devices: a trickle of
+   * readings costs one store transaction per interval. A backlog of a round or more is written at once.
+   */
+  intervalMs: number;
   /** Backoff bounds after a failed store write. */
   minBackoffMs: number;
   maxBackoffMs: number;
-  /** Told of every confirmed store write: its duration and size (for metrics). */
-  onWrite?: (seconds: number, points: number) => void;
+  /**
+   * Told of every confirmed round: its duration, its size, and how long its oldest reading waited between
+   * being acknowledged (durable in the spool) and being queryable; null when unknown (replayed at start).
+   */
+  onWrite?: (seconds: number, points: number, delaySeconds: number | null) => void;
   /** With a backlog and no record stored for this long, the writer counts as stalled (readiness, log). */
   stallMs: number;
 }
+
+/** Durable marks closer in time than this are merged (see `Writer.marks`). */
+const MARK_MS = 20;
+const MAX_MARKS = 10_000;
+
+/** True when `a` is past `b` in the spool. */
+const after = (a: Position, b: Position): boolean => a.seg > b.seg || (a.seg === b.seg && a.off > b.off);
 
 /** A readiness check: `ok` false with the reason. */
 export interface WriterCheck { ok: boolean; detail?: string }
@@ -33,6 +46,10 @@ export interface WriterStats {
   lastError: string | null;
   /** Duration of the last successful store write, ms. */
   lastWriteMs: number;
+  /** Of the last round: acknowledged (durable) to queryable for its oldest reading, ms; null when unknown. */
+  lastDelayMs: number | null;
+  /** Store write calls (transactions) confirmed. */
+  transactions: number;
   /** Spool records that passed their checksum but did not decode: skipped. */
   badRecords: number;
 }
@@ -43,11 +60,19 @@ export interface WriterStats {
  * because a point's store key is its series and device time.
  */
 export class Writer {
-  readonly stats: WriterStats = { pointsWritten: 0, deadLettersWritten: 0, batches: 0, failures: 0, lastError: null, lastWriteMs: 0, badRecords: 0 };
+  readonly stats: WriterStats = { pointsWritten: 0, deadLettersWritten: 0, batches: 0, failures: 0, lastError: null, lastWriteMs: 0, lastDelayMs: null, transactions: 0, badRecords: 0 };
   private readonly o: WriterOptions;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** What wakes the current sleep besides stop() and drained(): any durable data, or a round's worth. */
+  private wakeOn: 'any' | 'round' = 'round';
+  /**
+   * When data became durable: each mark says that everything before `end` was durable (acknowledged) at
+   * `at`, for the acknowledged-to-queryable delay. Marks closer than MARK_MS are merged (the delay is then
+   * over-stated by at most that), and at most MAX_MARKS are kept.
+   */
+  private marks: Array<{ end: Position; at: number }> = [];
   private pos: Position;
   /** Set when the spool got new durable data since the last read. */
   private dirty = false;
@@ -56,11 +81,12 @@ export class Writer {
   private stallLogged = false;
 
   constructor(private readonly spool: Spool, private readonly store: Store, opts: Partial<WriterOptions> & { logger: Logger }) {
-    this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, lingerMs: 50, minBackoffMs: 100, maxBackoffMs: 10_000, stallMs: 30_000, ...opts };
+    this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, intervalMs: 1_000, minBackoffMs: 100, maxBackoffMs: 10_000, stallMs: 30_000, ...opts };
     this.pos = spool.cursor();
     spool.on('durable', () => {
       this.dirty = true;
-      this.wake?.();
+      this.mark(spool.durableEnd());
+      if (this.wakeOn === 'any' || this.spool.backlogBytes() >= this.o.readBytes) this.wake?.();
     });
   }
 
@@ -82,9 +108,9 @@ export class Writer {
     return this.spool.backlogBytes() === 0 || (c.seg === end.seg && c.off === end.off);
   }
 
-  /** True while there is a backlog and no round was stored for `stallMs`. */
+  /** True while there is a backlog and no round was stored for `stallMs` (beyond the interval a round may wait). */
   stalled(): boolean {
-    return this.spool.backlogBytes() > 0 && !this.caughtUp() && Date.now() - this.progressAt > this.o.stallMs;
+    return this.spool.backlogBytes() > 0 && !this.caughtUp() && Date.now() - this.progressAt > this.o.stallMs + this.o.intervalMs;
   }
 
   /**
@@ -103,62 +129,114 @@ export class Writer {
     };
   }
 
-  private sleep(ms: number, wakeable: boolean): Promise<void> {
+  private mark(end: Position): void {
+    const now = Date.now();
+    const last = this.marks.at(-1);
+    if (last && now - last.at < MARK_MS) last.end = end;
+    else this.marks.push({ end, at: now });
+    if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS);
+  }
+
+  /** Acknowledged-to-queryable delay of the oldest reading after `from`, now that a round up to `to` is stored; forgets the marks before `to`. */
+  private delayMs(from: Position, to: Position): number | null {
+    const first = this.marks.find((m) => after(m.end, from));
+    while (this.marks.length > 0 && !after(this.marks[0]!.end, to)) this.marks.shift();
+    return first ? Date.now() - first.at : null;
+  }
+
+  /** Sleeps `ms`; stop() and drained() end it early, and so does durable data as `wakeOn` says. */
+  private sleep(ms: number, wakeOn: 'any' | 'round' | null): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() { clearTimeout(t); resolve(); }
-      if (wakeable) this.wake = done;
+      const done = (): void => {
+        clearTimeout(t);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const t = setTimeout(done, Math.max(0, ms));
+      if (wakeOn) {
+        this.wakeOn = wakeOn;
+        this.wake = done;
+      }
     });
   }
 
+  /**
+   * Rounds: reads what the spool holds (up to `readBytes`), writes it, and waits for the rest of the
+   * interval unless a round's worth is already waiting, so that a backlog drains at full speed.
+   */
   private async run(): Promise<void> {
-    let backoff = this.o.minBackoffMs;
     while (this.running) {
+      const roundAt = Date.now();
       this.dirty = false;
       const recs = await this.spool.read(this.pos, this.o.readBytes);
+      let points = 0;
       if (recs.length === 0) {
         this.progressAt = Date.now();
-        if (!this.dirty) await this.sleep(1_000, true);
-        this.wake = undefined;
-        if (this.running) await this.sleep(this.o.lingerMs, false);
-        continue;
+        // Idle: wait for the next durable reading (or a second) before the rest of the interval.
+        if (!this.dirty) await this.sleep(1_000, 'any');
+      } else {
+        const written = await this.writeRound(recs);
+        if (written === null) return;
+        points = written;
       }
-      const { points, dead } = this.decode(recs);
-      const next = recs[recs.length - 1]!.next;
-      for (;;) {
-        try {
-          const t0 = performance.now();
-          for (let i = 0; i < points.length; i += this.o.batchPoints) await this.store.write(points.slice(i, i + this.o.batchPoints));
-          if (dead.length) await this.store.writeDeadLetters(dead);
-          this.stats.lastWriteMs = performance.now() - t0;
-          this.o.onWrite?.(this.stats.lastWriteMs / 1000, points.length);
-          await this.spool.commit(next);
-          this.pos = next;
-          this.stats.pointsWritten += points.length;
-          this.stats.deadLettersWritten += dead.length;
-          this.stats.batches++;
-          this.progressAt = Date.now();
-          if (this.stallLogged) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'the spool writer makes progress again');
-          this.stallLogged = false;
-          if (this.stats.lastError) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'store writes succeed again');
-          this.stats.lastError = null;
-          backoff = this.o.minBackoffMs;
-          break;
-        } catch (err) {
-          this.stats.failures++;
-          const msg = (err as Error).message;
-          if (this.stats.lastError !== msg) this.o.logger.warn({ err: msg, retryInMs: backoff, backlogBytes: this.spool.backlogBytes() }, 'store write failed; readings stay in the spool and are retried');
-          this.stats.lastError = msg;
-          if (this.stalled() && !this.stallLogged) {
-            this.stallLogged = true;
-            this.o.logger.error({ err: msg, backlogBytes: this.spool.backlogBytes(), at: this.pos, stalledMs: Date.now() - this.progressAt }, 'the spool writer is stalled: nothing stored while readings wait; /readyz says not ready');
-          }
-          if (!this.running) return;
-          await this.sleep(backoff, false);
-          backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
-          if (!this.running) return;
+      if (!this.running) return;
+      const waiting = this.spool.backlogBytes();
+      if (waiting >= this.o.readBytes || (points >= this.o.batchPoints && waiting > 0)) continue;
+      await this.sleep(roundAt + this.o.intervalMs - Date.now(), 'round');
+    }
+  }
+
+  /** Writes one round and commits the spool past it, retrying with backoff; its points, or null once stopped. */
+  private async writeRound(recs: Array<{ payload: Buffer; next: Position }>): Promise<number | null> {
+    let backoff = this.o.minBackoffMs;
+    const { points, dead } = this.decode(recs);
+    const next = recs[recs.length - 1]!.next;
+    for (;;) {
+      try {
+        const t0 = performance.now();
+        for (let i = 0; i < points.length; i += this.o.batchPoints) {
+          await this.store.write(points.slice(i, i + this.o.batchPoints));
+          this.stats.transactions++;
         }
+        if (dead.length) await this.store.writeDeadLetters(dead);
+        this.stats.lastWriteMs = performance.now() - t0;
+        await this.spool.commit(next);
+        this.stats.lastDelayMs = this.delayMs(this.pos, next);
+        this.o.onWrite?.(this.stats.lastWriteMs / 1000, points.length, this.stats.lastDelayMs === null ? null : this.stats.lastDelayMs / 1000);
+        this.pos = next;
+        this.committed(points.length, dead.length);
+        return points.length;
+      } catch (err) {
+        this.failed(err as Error, backoff);
+        if (!this.running) return null;
+        await this.sleep(backoff, null);
+        backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
+        if (!this.running) return null;
       }
+    }
+  }
+
+  /** Counts a committed round, and says so when it ends a stall or a run of failures. */
+  private committed(points: number, dead: number): void {
+    this.stats.pointsWritten += points;
+    this.stats.deadLettersWritten += dead;
+    this.stats.batches++;
+    this.progressAt = Date.now();
+    if (this.stallLogged) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'the spool writer makes progress again');
+    this.stallLogged = false;
+    if (this.stats.lastError) this.o.logger.info({ backlogBytes: this.spool.backlogBytes() }, 'store writes succeed again');
+    this.stats.lastError = null;
+  }
+
+  /** Counts and logs a failed round (once per distinct error, and once when the writer counts as stalled). */
+  private failed(err: Error, backoff: number): void {
+    this.stats.failures++;
+    const msg = err.message;
+    if (this.stats.lastError !== msg) this.o.logger.warn({ err: msg, retryInMs: backoff, backlogBytes: this.spool.backlogBytes() }, 'store write failed; readings stay in the spool and are retried');
+    this.stats.lastError = msg;
+    if (this.stalled() && !this.stallLogged) {
+      this.stallLogged = true;
+      this.o.logger.error({ err: msg, backlogBytes: this.spool.backlogBytes(), at: this.pos, stalledMs: Date.now() - this.progressAt }, 'the spool writer is stalled: nothing stored while readings wait; /readyz says not ready');
     }
   }
 

@@ -13,7 +13,7 @@ export interface MetricSources {
 }
 
 /** The hub's metrics: the Prometheus registry, what the API reports, store write latency, and the sources read at each scrape. */
-export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number) => void; attach(src: MetricSources): void }
+export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number, delay: number | null) => void; attach(src: MetricSources): void }
 
 /**
  * The hub's Prometheus metrics: readings in and out, rejects by reason, spool depth, store write latency,
@@ -74,26 +74,40 @@ export function createMetrics(): Metrics {
     } });
   new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
-  new Counter({ name: 'cityhub_store_points_written_total', help: 'Readings the store confirmed.', registers: [registry],
-    collect() { this.reset(); this.inc(src?.ingest.writer.stats.pointsWritten ?? 0); } });
-  new Counter({ name: 'cityhub_store_write_failures_total', help: 'Store writes that failed and were retried.', registers: [registry],
-    collect() { this.reset(); this.inc(src?.ingest.writer.stats.failures ?? 0); } });
   new Gauge({ name: 'cityhub_mqtt_connected_devices', help: 'MQTT connections of devices.', registers: [registry],
     collect() { this.set(src?.connectedDevices() ?? 0); } });
-  const writeLatency = new Histogram({ name: 'cityhub_store_write_seconds', help: 'Duration of a confirmed store write (one writer round).', registers: [registry],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
   const live = new Gauge({ name: 'cityhub_live_clients', help: 'Open /api/v1/live WebSockets.', registers: [registry] });
   const http = new Histogram({ name: 'cityhub_http_request_seconds', help: 'HTTP request duration by route pattern.', labelNames: ['route', 'method', 'status'], registers: [registry],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
   return {
     registry,
-    storeWrite: (seconds) => writeLatency.observe(seconds),
+    storeWrite: storeMetrics(registry, () => src),
     attach: (s) => { src = s; },
     api: {
       render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
       httpRequest: (route, method, status, seconds) => http.observe({ route, method, status: String(status) }, seconds),
       liveClients: (d) => live.inc(d),
     },
+  };
+}
+
+/** The writer's metrics (readings stored, failures, transactions, write time, acknowledged-to-queryable delay); returns what the writer reports each round to. */
+function storeMetrics(registry: Registry, src: () => MetricSources | undefined): Metrics['storeWrite'] {
+  const stats = () => src()?.ingest.writer.stats;
+  new Counter({ name: 'cityhub_store_points_written_total', help: 'Readings the store confirmed.', registers: [registry],
+    collect() { this.reset(); this.inc(stats()?.pointsWritten ?? 0); } });
+  new Counter({ name: 'cityhub_store_write_failures_total', help: 'Store writes that failed and were retried.', registers: [registry],
+    collect() { this.reset(); this.inc(stats()?.failures ?? 0); } });
+  new Counter({ name: 'cityhub_store_write_transactions_total', help: 'Store write transactions of readings (one per writer round, more while a backlog drains).', registers: [registry],
+    collect() { this.reset(); this.inc(stats()?.transactions ?? 0); } });
+  const writeLatency = new Histogram({ name: 'cityhub_store_write_seconds', help: 'Duration of a confirmed store write (one writer round).', registers: [registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  const queryableDelay = new Histogram({ name: 'cityhub_store_queryable_delay_seconds',
+    help: 'Of each writer round, how long its oldest reading waited between its acknowledgement and being queryable.', registers: [registry],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60] });
+  return (seconds, _points, delay) => {
+    writeLatency.observe(seconds);
+    if (delay !== null) queryableDelay.observe(delay);
   };
 }

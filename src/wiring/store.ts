@@ -18,7 +18,9 @@ export async function openStore(config: Config, dataDir: string, opts: { settleM
       ...(opts.settleMs && { settleMs: opts.settleMs }),
     })
     // A DuckDB handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
-    : reopening(() => createDuckDbStore({ path: join(dataDir, 'cityhub.duckdb') }), { logger: createLogger(config).child({ name: 'store' }) });
+    : reopening(() => createDuckDbStore({
+      path: join(dataDir, 'cityhub.duckdb'), threads: config.CITYHUB_DUCKDB_THREADS, memoryLimitMb: config.CITYHUB_DUCKDB_MEMORY_MB,
+    }), { logger: createLogger(config).child({ name: 'store' }) });
   await store.init();
   return store;
 }

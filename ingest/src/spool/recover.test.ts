@@ -173,7 +173,7 @@ describe('Writer', () => {
     await store.close();
     const lines: string[] = [];
     const logger = { ...silentLogger, error: (_: object, m?: string) => { lines.push(m ?? ''); } };
-    const w = new Writer(spool, store, { logger, stallMs: 300, minBackoffMs: 20, maxBackoffMs: 50 });
+    const w = new Writer(spool, store, { logger, stallMs: 300, intervalMs: 20, minBackoffMs: 20, maxBackoffMs: 50 });
     w.start();
     await spool.append(encodeRecord({ points: [{ kind: 'traffic', asset: 'a1', device: 'd1', ts: Date.now(), seq: 1, values: { speed_kmh: 40 } }], dead: [] }));
     await new Promise((r) => setTimeout(r, 600));

@@ -29,7 +29,10 @@ export interface Open {
   file: string | null;
 }
 
-async function openDatabase(path: string, readConnections: number): Promise<Open> {
+/** DuckDB settings given when the instance is created (`threads`, `memory_limit`). */
+export type Settings = Record<string, string>;
+
+async function openDatabase(path: string, readConnections: number, settings: Settings): Promise<Open> {
   const file = path === ':memory:' ? null : canonical(path);
   if (file !== null) {
     if (openFiles.has(file)) throw openHereError(path);
@@ -38,7 +41,7 @@ async function openDatabase(path: string, readConnections: number): Promise<Open
   let instance: DuckDBInstance | undefined;
   const conns: DuckDBConnection[] = [];
   try {
-    instance = await DuckDBInstance.create(path);
+    instance = await DuckDBInstance.create(path, settings);
     for (let i = 0; i <= readConnections; i++) conns.push(await instance.connect());
     const [writer, ...readers] = conns as [DuckDBConnection, ...DuckDBConnection[]];
     await createTables(writer);
@@ -71,7 +74,7 @@ export interface Database {
 }
 
 /** The database at `path` (a file, or `':memory:'`), not opened until first used. */
-export function database(path: string, readConnections: number): Database {
+export function database(path: string, readConnections: number, settings: Settings = {}): Database {
   const writes = new SerialQueue();
   let opening: Promise<Open> | undefined;
   let closing: Promise<void> | undefined;
@@ -80,7 +83,7 @@ export function database(path: string, readConnections: number): Database {
 
   function ready(): Promise<Open> {
     if (closing) return Promise.reject(closedError());
-    opening ??= openDatabase(path, readConnections).catch((e: unknown) => {
+    opening ??= openDatabase(path, readConnections, settings).catch((e: unknown) => {
       opening = undefined;
       throw e;
     });
