@@ -62,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // With several nodes, the registry and tokens live in Redis: the CLI changes them there.
   const redis = config.CITYHUB_REDIS_URL ? { redisUrl: config.CITYHUB_REDIS_URL } : {};
+  const secretKey = config.CITYHUB_DEVICE_SECRET_KEY;
   switch (cmd) {
     case 'start':
       return start(config);
@@ -88,11 +89,11 @@ export async function main(argv: string[]): Promise<number> {
         return simulateCommand(rest.slice(1), {
           dataDir: config.CITYHUB_DATA_DIR, mqttHost: config.CITYHUB_MQTT_HOST, mqttPort: config.CITYHUB_MQTT_PORT,
           syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
-          zone: config.CITYHUB_TZ,
+          zone: config.CITYHUB_TZ, secretKey,
           ...redis,
         }, out);
       }
-      return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, ...redis }, out);
+      return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, secretKey, ...redis }, out);
     case 'tokens':
       return tokensCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, ...redis }, out);
     default:

@@ -71,7 +71,7 @@ export interface Credentials { id: string; secret: string; kind: Kind; asset: st
 
 /**
  * Creates devices in a data dir's registry through the registry module (what `cityhub devices add` does),
- * one per asset id given. `hashParams` lowers the scrypt cost for the 10,000-device step.
+ * one per asset id given. `hashParams` lowers the scrypt cost where the registry hashes with scrypt (no key).
  */
 export async function provision(dataDir: string, kind: Kind, assets: string[], o: { hashParams?: ScryptParams; syntheticAssets?: number; prefix?: string } = {}):
   Promise<Credentials[]> {

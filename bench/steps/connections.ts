@@ -2,24 +2,19 @@
  * Step 5: 10,000 concurrent device connections to the hub: the simulator (`cityhub devices simulate`, one
  * process, one mqtt.js client per device, synthetic assets beyond the 212 real ones) connects them with a
  * ramp of 200 at a time and then publishes every 5 s. Measured: time to connect each and all, RSS of the
- * hub and of the simulator once every device is up and publishing.
- *
- * 10,000 scrypt hashes at the registry's default cost take about 3 minutes on 2 cores to create and as
- * long again for the hub to verify, more than the whole bench may take; the fleet's secrets are therefore
- * hashed at N = 1024 (`--hash-cost`; every hash carries its cost, so the hub verifies them unchanged), and
- * the cost of a cold connection at the default N = 16384 is measured on 200 devices beside it.
+ * hub and of the simulator once every device is up and publishing. Then the hub is restarted on the same
+ * port and data directory: the time until every device is connected again (each retries every 1–3 s, as
+ * the simulator does; no verification is cached in the new process, so every login is checked), and the
+ * restarted hub's RSS. Device secrets are the registry's own keyed hashes, as in any installation.
  */
-import { SCRYPT_PARAMS } from '@cityhub/devices';
+import { rm } from 'node:fs/promises';
 import { left, type BenchContext } from '../lib/context.js';
-import { assetIds, provision, startBenchHub } from '../lib/hub.js';
+import { startBenchHub, type BenchHub } from '../lib/hub.js';
 import { sleep } from '../lib/procs.js';
-import { RawMqtt } from '../lib/raw-mqtt.js';
-import { startSimulator } from '../lib/simulator.js';
-import { figure, quantile, type Figure } from '../lib/stats.js';
+import { startSimulator, type BenchSimulator } from '../lib/simulator.js';
+import { figure, type Figure } from '../lib/stats.js';
 
 const REAL_ASSETS = 212;
-const BENCH_HASH_N = 1024;
-const COLD_SAMPLE = 200;
 
 export interface ConnectionRun {
   devices: number;
@@ -34,6 +29,18 @@ export interface ConnectionRun {
   simRssMb: number;
   /** Readings acknowledged per second while all devices publish every 5 s. */
   readingsPerS: number;
+  /** The hub restarted under the connected fleet (absent when the budget did not allow it). */
+  restart?: RestartRun;
+}
+
+export interface RestartRun {
+  /** From the old hub's SIGTERM until the new one listened. */
+  downMs: number;
+  /** From the new hub listening until every device was connected to it again (1 s resolution). */
+  reconnectMs: number;
+  /** Devices connected when the wait ended. */
+  connected: number;
+  hubRssMb: number;
 }
 
 export interface ConnectionResults {
@@ -42,22 +49,53 @@ export interface ConnectionResults {
   perConnectionP50Ms: Figure;
   hubRssMb: Figure;
   simRssMb: Figure;
-  hashN: number;
+  /** Every device back on a restarted hub, from the moment it listened. */
+  reconnectMs: Figure;
+  restartHubRssMb: Figure;
   /** Extra node flags the hub ran with, if any. */
   hubNodeOptions?: string;
-  /** Cold authentication at the default scrypt cost: measured on a sample, then what 10,000 would take. */
-  defaultCost: { n: number; devices: number; totalMs: number; perConnectionP50Ms: number; connectionsPerS: number; extrapolated10kS: number };
 }
 
-async function oneRun(ctx: BenchContext, devices: number, hubNodeOptions?: string): Promise<{ run: ConnectionRun; cold?: ConnectionResults['defaultCost'] }> {
-  const hub = await startBenchHub({ ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }), ...(hubNodeOptions && { nodeArgs: hubNodeOptions.split(' ') }) });
+type Stats = { t: number; connected: number; acked: number };
+const statsOf = (sim: BenchSimulator): Stats[] => sim.events().filter((e) => e.event === 'stats') as unknown as Stats[];
+
+/** Waits for a `stats` event after `since` with every device connected; the last count when `timeoutMs` runs out. */
+async function allConnectedAfter(sim: BenchSimulator, devices: number, since: number, timeoutMs: number): Promise<{ t: number; connected: number }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const after = statsOf(sim).filter((e) => e.t >= since);
+    const done = after.find((e) => e.connected >= devices);
+    if (done) return done;
+    if (Date.now() > end) return { t: NaN, connected: after.at(-1)?.connected ?? 0 };
+    await sleep(200);
+  }
+}
+
+/** Restarts `hub` on its port and data directory under the connected fleet; returns the new hub and the figures. */
+async function restartUnder(ctx: BenchContext, hub: BenchHub, sim: BenchSimulator, devices: number, hubNodeOptions?: string): Promise<{ hub: BenchHub; run: RestartRun }> {
+  const t0 = Date.now();
+  await hub.stop({ keepData: true });
+  const next = await startBenchHub({
+    dataDir: hub.dataDir, env: { CITYHUB_MQTT_PORT: String(hub.mqttPort) }, ...(hubNodeOptions && { nodeArgs: hubNodeOptions.split(' ') }),
+  });
+  const listening = Date.now();
+  const back = await allConnectedAfter(sim, devices, listening, Math.max(10_000, Math.min(180_000, left(ctx) - 30_000)));
+  const mem = next.rss();
+  const run = { downMs: listening - t0, reconnectMs: back.t - listening, connected: back.connected, hubRssMb: mem.rss / 1048576 };
+  ctx.log(`restart: hub down ${run.downMs} ms, then ${back.connected} of ${devices} devices back in ${Number.isFinite(run.reconnectMs) ? `${run.reconnectMs} ms` : 'more than the wait'}, ` +
+    `hub RSS ${run.hubRssMb.toFixed(0)} MB`);
+  return { hub: next, run };
+}
+
+async function oneRun(ctx: BenchContext, devices: number, hubNodeOptions?: string): Promise<ConnectionRun> {
+  let hub = await startBenchHub({ ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }), ...(hubNodeOptions && { nodeArgs: hubNodeOptions.split(' ') }) });
+  const dataDir = hub.dataDir;
   try {
     const sim = startSimulator([
-      '--count', String(devices), '--synthetic', String(Math.max(0, devices - REAL_ASSETS)), '--hash-cost', String(BENCH_HASH_N),
+      '--count', String(devices), '--synthetic', String(Math.max(0, devices - REAL_ASSETS)),
       '--interval-ms', '5000', '--outages-per-hour', '0', '--connect-concurrency', '200', '--stats-ms', '1000',
       '--mqtt', `mqtt://${hub.mqttHost}:${hub.mqttPort}`,
-    ], { CITYHUB_DATA_DIR: hub.dataDir });
-    let run: ConnectionRun;
+    ], { CITYHUB_DATA_DIR: dataDir });
     try {
       const started = await sim.waitFor('started', 180_000);
       const waitMs = Math.min(240_000, left(ctx) - 60_000);
@@ -69,64 +107,50 @@ async function oneRun(ctx: BenchContext, devices: number, hubNodeOptions?: strin
       });
       // Let every device publish for a few rounds before reading memory.
       await sleep(12_000);
-      const stats = sim.events().filter((e) => e.event === 'stats');
+      const stats = statsOf(sim);
       const [a, b] = [stats.at(-6), stats.at(-1)];
-      const readingsPerS = a && b ? ((b.acked as number) - (a.acked as number)) / ((b.t - a.t) / 1000) : NaN;
+      const readingsPerS = a && b ? (b.acked - a.acked) / ((b.t - a.t) / 1000) : NaN;
       const hubMem = hub.rss();
       const simMem = sim.rss();
       const c = connected.connect_ms as { p50: number; p95: number; max: number };
-      run = {
+      const run: ConnectionRun = {
         devices, connected: connected.devices as number, provisionMs: started.provisioned_ms as number, allConnectedMs: connected.ms as number,
         perConnectionMs: { p50: c.p50, p95: c.p95, max: c.max }, hubRssMb: hubMem.rss / 1048576, hubPeakMb: hubMem.peak / 1048576,
         simRssMb: simMem.rss / 1048576, readingsPerS,
       };
       ctx.log(`${devices} devices: all connected in ${run.allConnectedMs} ms (per device p50 ${c.p50.toFixed(0)} ms), ` +
         `hub RSS ${run.hubRssMb.toFixed(0)} MB (peak ${run.hubPeakMb.toFixed(0)}), simulator RSS ${run.simRssMb.toFixed(0)} MB, ${readingsPerS.toFixed(0)} readings/s`);
+      if (left(ctx) > 90_000) {
+        const r = await restartUnder(ctx, hub, sim, devices, hubNodeOptions);
+        hub = r.hub;
+        run.restart = r.run;
+      }
+      return run;
     } finally {
       await sim.stop(90_000);
     }
-
-    // Cold connections at the registry's default cost, on this hub (no cached verification for them).
-    let cold: ConnectionResults['defaultCost'] | undefined;
-    if (left(ctx) > 60_000) {
-      const creds = await provision(hub.dataDir, 'traffic', assetIds('traffic', COLD_SAMPLE));
-      const t0 = performance.now();
-      const times = await Promise.all(creds.map(async (cr) => {
-        const s = performance.now();
-        const m = await RawMqtt.connect({ host: hub.mqttHost, port: hub.mqttPort, clientId: cr.id, username: cr.id, password: cr.secret, timeoutMs: 120_000 });
-        const ms = performance.now() - s;
-        await m.close();
-        return ms;
-      }));
-      const totalMs = performance.now() - t0;
-      const perS = COLD_SAMPLE / (totalMs / 1000);
-      cold = { n: SCRYPT_PARAMS.N, devices: COLD_SAMPLE, totalMs, perConnectionP50Ms: quantile([...times].sort((x, y) => x - y), 0.5), connectionsPerS: perS, extrapolated10kS: 10_000 / perS };
-      ctx.log(`default scrypt cost: ${COLD_SAMPLE} cold connections in ${totalMs.toFixed(0)} ms (${perS.toFixed(0)}/s): 10,000 would take ~${cold.extrapolated10kS.toFixed(0)} s`);
-    }
-    return { run, ...(cold && { cold }) };
   } finally {
     await hub.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
 export async function connections(ctx: BenchContext, devices: number, hubNodeOptions?: string): Promise<ConnectionResults> {
   const runs: ConnectionRun[] = [];
-  let cold: ConnectionResults['defaultCost'] | undefined;
   // Each run takes a minute or more: repeat only while the budget allows.
   for (let r = 0; r < ctx.runs; r++) {
     if (r > 0 && left(ctx) < 150_000) break;
-    const res = await oneRun(ctx, devices, hubNodeOptions);
-    runs.push(res.run);
-    cold ??= res.cold;
+    runs.push(await oneRun(ctx, devices, hubNodeOptions));
   }
+  const restarts = runs.flatMap((r) => (r.restart ? [r.restart] : []));
   return {
     runs,
     allConnectedMs: figure(runs.map((r) => r.allConnectedMs)),
     perConnectionP50Ms: figure(runs.map((r) => r.perConnectionMs.p50)),
     hubRssMb: figure(runs.map((r) => r.hubRssMb)),
     simRssMb: figure(runs.map((r) => r.simRssMb)),
-    hashN: BENCH_HASH_N,
+    reconnectMs: figure(restarts.map((r) => r.reconnectMs)),
+    restartHubRssMb: figure(restarts.map((r) => r.hubRssMb)),
     ...(hubNodeOptions && { hubNodeOptions }),
-    defaultCost: cold ?? { n: SCRYPT_PARAMS.N, devices: 0, totalMs: NaN, perConnectionP50Ms: NaN, connectionsPerS: NaN, extrapolated10kS: NaN },
   };
 }

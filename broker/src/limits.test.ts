@@ -1,35 +1,48 @@
-import { Readable } from 'node:stream';
+import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { ConnectionsPerIp, PacketSizeGuard, PublishRate } from './limits.js';
+import { ConnectionsPerIp, limitPacketSize, PublishRate, type PacketParser } from './limits.js';
 
-async function through(max: number, chunks: Buffer[]): Promise<{ out: Buffer; err: string | null }> {
-  const g = new PacketSizeGuard(max);
-  const parts: Buffer[] = [];
-  g.on('data', (c: Buffer) => parts.push(c));
-  const done = new Promise<string | null>((r) => { g.on('end', () => r(null)); g.on('error', (e: Error & { code?: string }) => r(e.code ?? e.message)); });
-  Readable.from(chunks).pipe(g);
-  return { err: await done, out: Buffer.concat(parts) };
+/** Feeds `chunks` to a real mqtt-packet parser held to `max`: the packets it gave, and the first violation. */
+function through(max: number, chunks: Buffer[]): { packets: string[]; err: string | null; parserFailed: boolean } {
+  const parser = mqttPacket.parser();
+  const packets: string[] = [];
+  let err: string | null = null;
+  let parserFailed = false;
+  parser.on('packet', (p) => packets.push(`${p.cmd}:${p.length ?? '?'}`));
+  parser.on('error', () => { parserFailed = true; });
+  limitPacketSize(parser as unknown as PacketParser, max, (e) => { err ??= e.code; });
+  for (const c of chunks) {
+    if (parserFailed) break;
+    parser.parse(c);
+  }
+  return { packets, err, parserFailed };
 }
 
-describe('PacketSizeGuard', () => {
+describe('limitPacketSize', () => {
   // PINGREQ (no body), then a PUBLISH with a 200-byte body, split across chunks at awkward places.
-  const publish = Buffer.concat([Buffer.from([0x30, 0xc8, 0x01]), Buffer.alloc(200, 7)]);
+  const body = Buffer.concat([Buffer.from([0x00, 0x03]), Buffer.from('a/b'), Buffer.alloc(195, 7)]);
+  const publish = Buffer.concat([Buffer.from([0x30, 0xc8, 0x01]), body]);
   const stream = Buffer.concat([Buffer.from([0xc0, 0x00]), publish, Buffer.from([0xc0, 0x00])]);
 
-  it('passes packets under the limit unchanged, however they are chunked', async () => {
+  it('passes packets under the limit, however they are chunked', () => {
     for (const cut of [1, 2, 3, 4, 50, 203]) {
-      const r = await through(1_000, [stream.subarray(0, cut), stream.subarray(cut)]);
+      const r = through(1_000, [stream.subarray(0, cut), stream.subarray(cut)]);
       expect(r.err).toBeNull();
-      expect(r.out.equals(stream)).toBe(true);
+      expect(r.packets).toEqual(['pingreq:0', 'publish:200', 'pingreq:0']);
     }
   });
-  it('fails on a packet over the limit as soon as its header says so', async () => {
-    expect((await through(100, [stream])).err).toBe('MQTT_PACKET_TOO_LARGE');
+  it('fails on a packet over the limit as soon as its header says so', () => {
+    const r = through(100, [stream]);
+    expect(r).toEqual({ packets: ['pingreq:0'], err: 'MQTT_PACKET_TOO_LARGE', parserFailed: true });
     // A declared 268 MB body with nothing behind it: refused from the header alone.
-    expect((await through(1_000_000, [Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f])])).err).toBe('MQTT_PACKET_TOO_LARGE');
+    expect(through(1_000_000, [Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f])]).err).toBe('MQTT_PACKET_TOO_LARGE');
+    // The length split across chunks: refused once its last byte arrives.
+    expect(through(1_000_000, [Buffer.from([0x30, 0xff, 0xff]), Buffer.from([0xff, 0x7f])]).err).toBe('MQTT_PACKET_TOO_LARGE');
   });
-  it('fails on a malformed remaining length', async () => {
-    expect((await through(1e9, [Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])])).err).toBe('MQTT_BAD_LENGTH');
+  it('fails on a malformed remaining length', () => {
+    const r = through(1e9, [Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])]);
+    expect(r.err).toBe('MQTT_BAD_LENGTH');
+    expect(r.parserFailed).toBe(true);
   });
 });
 

@@ -1,68 +1,48 @@
-import { Duplex, Transform, type TransformCallback } from 'node:stream';
-
 /**
- * Passes MQTT bytes through unchanged while reading each packet's fixed header, and fails the stream when
- * a packet's remaining length is over `maxBytes` (or its length field is malformed) — before the packet is
- * buffered, so a huge declared size costs nothing.
+ * The part of an aedes client's MQTT parser (mqtt-packet's `Parser`, `parser.js`) the broker uses: its
+ * state while parsing, its length step and its events. aedes keeps it as `client._parser` (`lib/client.js`).
  */
-export class PacketSizeGuard extends Transform {
-  /** Bytes of the current packet's body still to pass, or -1 while reading a header. */
-  private left = -1;
-  private lenBytes = 0;
-  private len = 0;
-  private mult = 1;
-
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.left > 0) {
-        const n = Math.min(this.left, chunk.length - i);
-        this.left -= n;
-        i += n;
-        if (this.left === 0) this.left = -1;
-        continue;
-      }
-      // A header: one byte of type and flags, then 1–4 bytes of remaining length [MQTT-2.2.3].
-      if (this.lenBytes === 0 && this.left === -1) {
-        this.lenBytes = -1;
-        i++;
-        continue;
-      }
-      const b = chunk[i++]!;
-      this.lenBytes = this.lenBytes === -1 ? 1 : this.lenBytes + 1;
-      this.len += (b & 0x7f) * this.mult;
-      this.mult *= 128;
-      if (this.lenBytes > 4) return cb(Object.assign(new Error('malformed remaining length'), { code: 'MQTT_BAD_LENGTH' }));
-      if (b & 0x80) continue;
-      if (this.len > this.maxBytes) {
-        return cb(Object.assign(new Error(`packet of ${this.len} bytes is over the ${this.maxBytes}-byte limit`), { code: 'MQTT_PACKET_TOO_LARGE' }));
-      }
-      this.left = this.len === 0 ? -1 : this.len;
-      this.lenBytes = 0;
-      this.len = 0;
-      this.mult = 1;
-    }
-    cb(null, chunk);
-  }
+export interface PacketParser {
+  packet: { length: number };
+  error: Error | null;
+  _parseLength: (this: PacketParser) => boolean;
+  _emitError(err: Error): void;
+  prependListener(event: 'packet', fn: (p: { cmd: string; topic?: string; payload?: Buffer }) => void): unknown;
 }
 
-/** A duplex that reads through a PacketSizeGuard and writes to `socket` directly. */
-export function guarded(socket: Duplex, maxBytes: number, onViolation: (err: Error) => void): Duplex {
-  const guard = new PacketSizeGuard(maxBytes);
-  guard.on('error', (err: Error & { code?: string }) => {
-    // Only the guard's own verdicts are violations; an abort is just the connection ending.
-    if (err.code === 'MQTT_PACKET_TOO_LARGE' || err.code === 'MQTT_BAD_LENGTH') onViolation(err);
-    socket.destroy();
-  });
-  socket.pipe(guard);
-  const d = Duplex.from({ readable: guard, writable: socket });
-  socket.on('close', () => d.destroy());
-  d.on('error', () => socket.destroy());
-  return d;
+/** The parser of an aedes client (see {@link PacketParser}); undefined if aedes ever stops keeping one. */
+export function parserOf(client: object): PacketParser | undefined {
+  return (client as { _parser?: PacketParser })._parser;
+}
+
+/** Why a connection was closed by the packet-size limit. */
+export type PacketViolation = Error & { code: 'MQTT_PACKET_TOO_LARGE' | 'MQTT_BAD_LENGTH' };
+
+/**
+ * Holds a parser to packets of at most `maxBytes` of remaining length. mqtt-packet reads each packet's fixed
+ * header before it waits for the body; the check runs as soon as the remaining length is parsed, so a huge
+ * declared size is refused before its body is buffered. A length field of more than 4 bytes is refused by
+ * mqtt-packet itself ("Invalid variable byte integer", [MQTT-2.2.3]); both are reported to `onViolation`.
+ * The parser then fails as on any malformed packet: aedes closes the connection. No stream is put between
+ * the socket and aedes: a wrapper stream per connection costs much of the acknowledgement rate and of the
+ * memory per connection (see docs/design.md, "The acknowledgement path").
+ */
+export function limitPacketSize(parser: PacketParser, maxBytes: number, onViolation: (err: PacketViolation) => void): void {
+  const parseLength = parser._parseLength;
+  parser._parseLength = function limitedParseLength(this: PacketParser): boolean {
+    const done = parseLength.call(this);
+    if (this.error) {
+      onViolation(Object.assign(new Error(`malformed remaining length: ${this.error.message}`), { code: 'MQTT_BAD_LENGTH' as const }));
+      return false;
+    }
+    if (done && this.packet.length > maxBytes) {
+      const err = Object.assign(new Error(`packet of ${this.packet.length} bytes is over the ${maxBytes}-byte limit`), { code: 'MQTT_PACKET_TOO_LARGE' as const });
+      onViolation(err);
+      this._emitError(err);
+      return false;
+    }
+    return done;
+  };
 }
 
 /** Counts open connections per remote address. */

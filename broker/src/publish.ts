@@ -1,5 +1,6 @@
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { isStatusPayload, publishRight, type DeviceIdentity } from './acl.js';
+import { parserOf } from './limits.js';
 import type { BrokerContext } from './types.js';
 import { isForeignWill, judgeForeignWill } from './wills.js';
 
@@ -101,7 +102,7 @@ export function authorizeForward(): NonNullable<AedesOptions['authorizeForward']
  * like any refused topic when aedes reports the error (by then the client is authenticated, or not).
  */
 export function deadLetterWildcards(ctx: BrokerContext, client: Client): void {
-  const parser = (client as unknown as { _parser?: { prependListener(e: 'packet', f: (p: { cmd: string; topic?: string; payload?: Buffer }) => void): void } })._parser;
+  const parser = parserOf(client);
   parser?.prependListener('packet', (p) => {
     if (p.cmd !== 'publish' || ctx.wildcards.has(client) || !/[+#]/.test(p.topic ?? '')) return;
     ctx.wildcards.set(client, { topic: p.topic ?? '', payload: p.payload ?? Buffer.alloc(0) });

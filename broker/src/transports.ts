@@ -6,13 +6,14 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Aedes, Client } from 'aedes';
 import type { BrokerContext, RunningBroker } from './types.js';
-import { ConnectionsPerIp, guarded } from './limits.js';
+import { ConnectionsPerIp, limitPacketSize, parserOf } from './limits.js';
 
 type Listeners = Pick<RunningBroker, 'listen' | 'listenTls' | 'listenWs' | 'close'>;
 
 /**
- * The broker's listeners (TCP, TLS, WebSocket). Every transport ends in one place: the per-IP limit, the
- * packet-size guard, then aedes; `onClient` sees each aedes client as it is made.
+ * The broker's listeners (TCP, TLS, WebSocket). Every transport ends in one place: the per-IP limit, then
+ * aedes on the socket itself, its parser held to the packet-size limit; `onClient` sees each aedes client as
+ * it is made.
  */
 export function transports(ctx: BrokerContext, aedes: Aedes, onClient: (client: Client) => void): Listeners {
   const { limits, logger, limitStats } = ctx;
@@ -20,22 +21,27 @@ export function transports(ctx: BrokerContext, aedes: Aedes, onClient: (client: 
   // Every accepted connection, so that close() can end them: a server's close() waits for its connections.
   const open = new Set<Duplex>();
   const accept = (stream: Duplex, ip: string) => {
-    open.add(stream);
-    stream.once('close', () => open.delete(stream));
     if (!perIp.take(ip)) {
       limitStats.ipRefused++;
       logger.warn({ ip, max: limits.maxConnectionsPerIp }, 'connection refused: too many from this address');
       stream.destroy();
       return;
     }
-    stream.once('close', () => perIp.release(ip));
-    const conn = guarded(stream, limits.maxPacketBytes, (err) => {
+    open.add(stream);
+    stream.once('close', () => {
+      open.delete(stream);
+      perIp.release(ip);
+    });
+    // The address of each connection, for the login back-off (aedes sees only the stream).
+    ctx.addresses.set(stream, ip);
+    const client = aedes.handle(stream);
+    const parser = parserOf(client);
+    if (!parser) throw new Error('aedes keeps no MQTT parser on its clients: the packet-size limit cannot hold');
+    limitPacketSize(parser, limits.maxPacketBytes, (err) => {
       limitStats.oversize++;
       logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');
     });
-    // The address of each connection, for the login back-off (aedes sees only the stream).
-    ctx.addresses.set(conn, ip);
-    onClient(aedes.handle(conn));
+    onClient(client);
   };
   const onSocket = (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown');
 

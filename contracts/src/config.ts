@@ -46,6 +46,11 @@ export const Config = z
      * takes its live feed this way.
      */
     CITYHUB_NODE_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /**
+     * The key device secrets are hashed with (HMAC-SHA-256, at least 32 characters), the same on every node
+     * that shares a registry in Redis; unset, `<data dir>/device-secrets.key` (made on first use).
+     */
+    CITYHUB_DEVICE_SECRET_KEY: z.string().min(32, 'at least 32 characters').optional(),
     /** `cityhub api`: the broker (or load balancer) it takes the live feed from; default the hub's MQTT address. */
     CITYHUB_BROKER_URL: z.string().regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL').optional(),
     /** Broker limits. */

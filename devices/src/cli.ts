@@ -14,6 +14,8 @@ export interface DevicesEnv {
   syntheticAssets?: number;
   /** CITYHUB_REDIS_URL: the registry is in this Redis, shared by every broker node. */
   redisUrl?: string | undefined;
+  /** CITYHUB_DEVICE_SECRET_KEY: the key device secrets are hashed with (see RegistryOptions.secretKey). */
+  secretKey?: string | undefined;
 }
 
 const HELP = {
@@ -149,7 +151,7 @@ function help(command: Command, out: CliOutput): number {
 export async function devicesCommand(args: string[], env: DevicesEnv, out: CliOutput): Promise<number> {
   const [command, ...rest] = args;
   let registry: FileRegistry | undefined;
-  const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir, { syntheticAssets: env.syntheticAssets ?? 0, redisUrl: env.redisUrl }));
+  const reg = async (): Promise<FileRegistry> => (registry ??= await openRegistry(env.dataDir, { syntheticAssets: env.syntheticAssets ?? 0, redisUrl: env.redisUrl, secretKey: env.secretKey }));
   try {
     switch (command) {
       case 'add':

@@ -11,6 +11,8 @@ export interface SimulateEnv {
   dataDir: string;
   /** CITYHUB_REDIS_URL: the registry is in this Redis, shared by every broker node. */
   redisUrl?: string | undefined;
+  /** CITYHUB_DEVICE_SECRET_KEY: the key device secrets are hashed with (see the registry's `secretKey`). */
+  secretKey?: string | undefined;
   /** CITYHUB_MQTT_HOST / CITYHUB_MQTT_PORT: the broker, unless `--mqtt` names another. */
   mqttHost?: string;
   mqttPort?: number;
@@ -46,7 +48,8 @@ Options:
   --seed S                seed of incidents, events and outages (default 0)
   --outages-per-hour P    chance a device drops offline for 2-15 min in an hour (default 0.02; 0 = never)
   --connect-concurrency N devices connecting at once while the fleet comes up (default 100)
-  --hash-cost N           scrypt N for new device secrets (default ${SCRYPT_PARAMS.N}); lower only for load tests
+  --hash-cost N           scrypt N for new device secrets when the registry hashes with scrypt (in Redis
+                          without CITYHUB_DEVICE_SECRET_KEY; default ${SCRYPT_PARAMS.N}); lower only for load tests
   --duration-s S          stop after S seconds (default: run until stopped)
   --stats-ms MS           print progress every MS (default 10000)
   --json                  print events as JSON lines
@@ -240,7 +243,7 @@ export async function simulateCommand(args: string[], env: SimulateEnv, out: Cli
     // about twice the live heap (measured: 10,000 devices at ~390 MB and rising, ~260 MB steady with this).
     if (o.count >= LARGE_FLEET) setFlagsFromString('--optimize-for-size');
     registry = await openRegistry(env.dataDir, {
-      syntheticAssets: o.synthetic, redisUrl: env.redisUrl,
+      syntheticAssets: o.synthetic, redisUrl: env.redisUrl, secretKey: env.secretKey,
       ...(o.hashN !== undefined && { hashParams: { ...SCRYPT_PARAMS, N: o.hashN } }),
     });
     const t0 = performance.now();

@@ -59,7 +59,9 @@ export async function openNodeState(config: Config, log: Logger, role: NodeRole)
   try {
     const redisUrl = mode.sharedState ? config.CITYHUB_REDIS_URL : undefined;
     const shared = { dataDir, ...(redisUrl && { redisUrl }) };
-    const registry = await openRegistry(dataDir, { syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, logger: part('registry'), ...shared });
+    const registry = await openRegistry(dataDir, {
+      syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, secretKey: config.CITYHUB_DEVICE_SECRET_KEY, logger: part('registry'), ...shared,
+    });
     stops.push('registry', () => registry.close());
     const tokens = await TokenStore.open(dataDir, { ...shared, logger: part('tokens') });
     stops.push('tokens', () => tokens.close());

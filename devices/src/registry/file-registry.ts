@@ -7,7 +7,9 @@ import { mapLimit } from '../util/map-limit.js';
 import { openDeviceDocument } from './device-doc.js';
 import { generateDeviceId, isValidDeviceId } from './ids.js';
 import { parseRegistry, serializeRegistry } from './registry-file.js';
-import { generateSecret, hashSecret, secretDigest, verifySecret, type ScryptParams } from './secret.js';
+import { generateSecret, hashSecret, isOutdated, keyedHash, keyIdOf, secretDigest, verifySecret, type ScryptParams } from './secret.js';
+import { loadSecretKeys, SECRET_KEY_FILE, type SecretKeyring } from './secret-key.js';
+import { RehashQueue, type Rehash } from './rehash.js';
 
 /** What `add` accepts: the kind, the catalogue asset the device is installed on, an optional explicit id. */
 export interface AddDeviceInput { kind: Kind; asset: string; id?: string; simulated?: boolean }
@@ -38,15 +40,23 @@ export interface RegistryOptions {
    */
   syntheticAssets?: number;
   /**
-   * scrypt cost of the hashes this registry makes (default SCRYPT_PARAMS). Only load tests lower it, to
-   * provision and authenticate thousands of devices quickly; each hash keeps its own parameters, so every
-   * process verifies it whatever its own setting.
+   * CITYHUB_DEVICE_SECRET_KEY: the key device secrets are hashed with (HMAC-SHA-256), at least 32
+   * characters; the same on every node that shares a registry in Redis. Unset, a registry in a file uses
+   * the key in `<dataDir>/device-secrets.key` (made on first use, mode 0600), and one in Redis hashes with
+   * scrypt as before, tens of milliseconds of CPU per check.
+   */
+  secretKey?: string | undefined;
+  /**
+   * scrypt cost of the hashes this registry makes when it has no key (default SCRYPT_PARAMS). Only load
+   * tests lower it; each hash keeps its own parameters, so every process verifies it whatever its setting.
    */
   hashParams?: ScryptParams;
 }
 
 /** Parallel scrypt hashes: libuv runs four at once by default, more would only queue. */
 const HASH_CONCURRENCY = 4;
+/** How long re-hashed secrets gather before they are written in one update of the registry. */
+const REHASH_DELAY_MS = 1_000;
 
 interface Verified { hash: string; digest: Buffer }
 
@@ -70,9 +80,14 @@ export class FileRegistry implements DeviceRegistry {
   /** A version that failed to parse: not parsed (nor warned about) again. */
   private badStamp = '';
   private lastCheck = 0;
-  /** Secrets that passed scrypt, by device: a reconnect with the same secret skips scrypt. */
+  /** Secrets that passed a check, by device: a reconnect with the same secret skips the hash. */
   private readonly verified = new Map<string, Verified>();
   private readonly inflight = new Map<string, Promise<boolean>>();
+  /** Devices whose secret matched a hash of an older kind: their new hashes, to be written. */
+  private readonly rehash = new RehashQueue((batch) => this.writeRehashed(batch), REHASH_DELAY_MS);
+  /** The keys secrets are hashed with; none for a registry in Redis without CITYHUB_DEVICE_SECRET_KEY. */
+  private keys: SecretKeyring | undefined;
+  private readonly unknownKeys = new Set<string>();
   private closed = false;
 
   /** `dir`: the data directory's registry folder (the file backend's home). */
@@ -92,6 +107,8 @@ export class FileRegistry implements DeviceRegistry {
     });
     const reg = new FileRegistry(doc, join(dataDir, 'registry'), opts);
     try {
+      reg.keys = await loadSecretKeys(dataDir, opts.secretKey, !opts.redisUrl);
+      if (!reg.keys) opts.logger?.warn({ path: doc.location }, 'CITYHUB_DEVICE_SECRET_KEY is not set: new device secrets are hashed with scrypt (slow)');
       const { text, stamp } = doc.read();
       reg.apply(text === null ? [] : parseRegistry(text, doc.location), stamp);
     } catch (e) {
@@ -117,9 +134,10 @@ export class FileRegistry implements DeviceRegistry {
 
   /**
    * True when the device exists, is enabled and `secret` is its secret. A secret verified before for the
-   * same stored hash is checked against a SHA-256 digest kept in memory instead of running scrypt again;
-   * concurrent checks of one secret share one scrypt run. With `cachedOnly`, only that digest is checked (no
-   * scrypt: for attempts the broker is backing off). Rejects with ScryptBusyError when too many checks wait.
+   * same stored hash is checked against a SHA-256 digest kept in memory (a reconnect never runs scrypt
+   * again); concurrent checks of one secret share one run. With `cachedOnly`, only that digest is checked
+   * (for attempts the broker is backing off). A secret that matched a hash of an older kind is re-hashed
+   * with the key. Rejects with ScryptBusyError when too many scrypt checks wait.
    */
   async verify(id: string, secret: string, opts: { cachedOnly?: boolean } = {}): Promise<boolean> {
     if (typeof secret !== 'string' || secret.length === 0 || secret.length > 1024) return false;
@@ -144,15 +162,54 @@ export class FileRegistry implements DeviceRegistry {
     const key = `${id}\n${rec.secret_hash}\n${digest.toString('base64')}`;
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = verifySecret(secret, rec.secret_hash).finally(() => this.inflight.delete(key));
+      pending = verifySecret(secret, rec.secret_hash, this.keys).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     const ok = await pending;
-    // The device may have been disabled or given a new secret while scrypt ran.
+    // The device may have been disabled or given a new secret while the check ran.
     const now = this.records.get(id);
-    if (!ok || !now || !now.enabled || now.secret_hash !== rec.secret_hash) return false;
+    if (!ok || !now || !now.enabled || now.secret_hash !== rec.secret_hash) {
+      if (!ok) this.noteUnknownKey(rec.secret_hash);
+      return false;
+    }
     this.verified.set(id, { hash: rec.secret_hash, digest });
+    if (this.keys && isOutdated(rec.secret_hash, this.keys)) this.rehash.add(id, { from: rec.secret_hash, to: keyedHash(secret, this.keys.primary), digest });
     return true;
+  }
+
+  /** A hash of a new secret: keyed when the registry has a key, else scrypt. */
+  private async hashNew(secret: string): Promise<string> {
+    return this.keys ? keyedHash(secret, this.keys.primary) : hashSecret(secret, this.opts.hashParams);
+  }
+
+  /** Warns, once per key, of keyed hashes made with a key this process does not have (they never match). */
+  private noteUnknownKey(stored: string): void {
+    const id = keyIdOf(stored);
+    if (id === undefined || this.keys?.byId.has(id) || this.unknownKeys.has(id)) return;
+    this.unknownKeys.add(id);
+    this.opts.logger?.warn({ keyId: id, path: this.path },
+      `device secrets hashed with a key this process does not have: give every node the same CITYHUB_DEVICE_SECRET_KEY (or ${SECRET_KEY_FILE})`);
+  }
+
+  /** Stores the new hashes of `verify` (see RehashQueue), where nothing changed the secret meanwhile. */
+  private async writeRehashed(batch: Array<[string, Rehash]>): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.mutate((records) => {
+        let changed = false;
+        for (const [id, r] of batch) {
+          const rec = records.get(id);
+          if (rec?.secret_hash !== r.from) continue;
+          records.set(id, { ...rec, secret_hash: r.to });
+          changed = true;
+        }
+        return { result: undefined, changed };
+      });
+      for (const [id, r] of batch) if (this.records.get(id)?.secret_hash === r.to) this.verified.set(id, { hash: r.to, digest: r.digest });
+    } catch (err) {
+      // The old hashes still verify: the next login tries again.
+      this.opts.logger?.warn({ err, path: this.path, devices: batch.length }, 'could not store re-hashed device secrets');
+    }
   }
 
   /** Creates a device on an asset of its kind and returns its secret, once. */
@@ -176,7 +233,7 @@ export class FileRegistry implements DeviceRegistry {
     // scrypt runs before the lock is taken, so other writers never wait for it.
     const prepared = await mapLimit(checked, HASH_CONCURRENCY, async (c) => {
       const secret = generateSecret();
-      return { ...c, secret, hash: await hashSecret(secret, this.opts.hashParams) };
+      return { ...c, secret, hash: await this.hashNew(secret) };
     });
     const created = await this.mutate((records) => {
       for (const id of explicit) {
@@ -212,7 +269,7 @@ export class FileRegistry implements DeviceRegistry {
     for (const id of ids) if (!this.get(id)) throw new DeviceError('UNKNOWN_DEVICE', `no device with id ${id}`);
     const prepared = await mapLimit(ids, HASH_CONCURRENCY, async (id) => {
       const secret = generateSecret();
-      return { id, secret, hash: await hashSecret(secret, this.opts.hashParams) };
+      return { id, secret, hash: await this.hashNew(secret) };
     });
     const reset = await this.mutate((records) => {
       const out: NewDevice[] = [];
@@ -242,6 +299,7 @@ export class FileRegistry implements DeviceRegistry {
   /** Stops using the registry: later mutations fail with REGISTRY_CLOSED. Waits for running ones, then closes the document. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.rehash.flush();
     this.closed = true;
     await this.doc.close();
     this.verified.clear();
