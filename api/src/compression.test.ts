@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLUMNAR_MEDIA_TYPE, type SeriesColumnar, type SeriesResponse } from '@cityhub/contracts';
 import { roundTo } from '@cityhub/store';
 import { openSeeded, type Seeded } from '../testing/seed.js';
-import { openHarness, type Harness } from '../testing/harness.js';
+import { errorOf, openHarness, type Harness } from '../testing/harness.js';
 
 describe('history in columns, and compression', () => {
   let h: Harness;
@@ -52,7 +52,8 @@ describe('history in columns, and compression', () => {
     expect((await get(`${base}&step=1h&format=points`, { accept: COLUMNAR_MEDIA_TYPE })).json()).toHaveProperty('series.0.points');
     const refused = await get(`${base}&format=columnar`);
     expect(refused.statusCode).toBe(400);
-    expect(refused.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringMatching(/per step/) } });
+    expect(errorOf(refused)).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(errorOf(refused).message).toMatch(/per step/);
   });
 
   it('compresses answers over 1 KiB with brotli or gzip when asked, with the headers that say so', async () => {

@@ -45,9 +45,9 @@ function fetchAnswer(url: string, encoding: string): Promise<Answer> {
           if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${body.toString().slice(0, 300)}`);
           const got = String(res.headers['content-encoding'] ?? 'identity');
           const text = (got === 'br' ? brotliDecompressSync(body) : got === 'gzip' ? gunzipSync(body) : body).toString();
-          resolve({ wire: body.length, json: text.length, values: countValues(JSON.parse(text)), encoding: got });
+          resolve({ wire: body.length, json: text.length, values: countValues(JSON.parse(text) as Parameters<typeof countValues>[0]), encoding: got });
         } catch (e) {
-          reject(e as Error);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       });
     });

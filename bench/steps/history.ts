@@ -235,7 +235,7 @@ async function influxTimings(ctx: BenchContext, duck: Store, qs: ReturnType<type
     const hub = await startBenchHub({ env: { ...HISTORY_HUB_ENV, CITYHUB_STORE: 'influxdb', INFLUX_URL: server.url, INFLUX_BUCKET: 'cityhub' } });
     let wire: WireTiming[];
     try {
-      wire = await cityWeekOverHttp('influxdb', hub.httpUrl, Date.now(), ctx.log);
+      wire = await cityWeekOverHttp('influxdb', hub.httpUrl, Date.now(), (m) => ctx.log(m));
     } finally {
       await hub.stop();
     }
@@ -278,7 +278,7 @@ export async function historyAndDashboard(ctx: BenchContext, o: {
 
     const qs = queries(Date.now());
     const http = o.history ? await httpTimings(ctx, hub, qs) : [];
-    const wire = o.history ? await cityWeekOverHttp('duckdb', hub.httpUrl, Date.now(), ctx.log) : [];
+    const wire = o.history ? await cityWeekOverHttp('duckdb', hub.httpUrl, Date.now(), (m) => ctx.log(m)) : [];
     const dash = o.dashboard ? await o.dashboard(ctx, hub) : undefined;
 
     await hub.stop({ keepData: true });

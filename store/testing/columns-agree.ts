@@ -25,7 +25,7 @@ export function expectColumnsAgree(a: ParsedColumns, b: ParsedColumns, digits: n
       values++;
       if (v === w) return;
       apart++;
-      expect(Math.abs(v - w!), `${label} ${s.asset} @${a.ts[i]}`).toBeCloseTo(unit, digits + 6);
+      expect(Math.abs(v - w), `${label} ${s.asset} @${a.ts[i]}`).toBeCloseTo(unit, digits + 6);
     });
   });
   expect(apart, `${label}: values one unit apart`).toBeLessThanOrEqual(values / 100);
