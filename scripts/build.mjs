@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { precompress } from './precompress.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
@@ -35,3 +36,5 @@ const inputs = Math.max(newest(join(dash, 'src')), newest(join(root, 'contracts'
   statSync(join(dash, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0,
   statSync(join(dash, 'vite.config.ts'), { throwIfNoEntry: false })?.mtimeMs ?? 0);
 if (!existsSync(built) || statSync(built).mtimeMs < inputs) run(bin('vite'), ['build', '--logLevel', quiet ? 'error' : 'warn'], dash);
+// Brotli and gzip copies of the bundle, for clients that accept them (also after a build that predates them).
+if (existsSync(built)) precompress(join(dash, 'dist'));

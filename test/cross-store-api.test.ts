@@ -3,9 +3,10 @@
  * gives the same `/api/v1/series` answers (to float precision) at every step and aggregate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeriesResponse } from '@cityhub/contracts';
+import type { SeriesColumnar, SeriesResponse } from '@cityhub/contracts';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { startInfluxd, type Influxd } from '../store/test/influxd.js';
+import { expectColumnsAgree } from '../store/testing/columns-agree.js';
 import { startHub, waitFor, type TestHub } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -88,6 +89,22 @@ describe('the same simulated hour on a DuckDB hub and an InfluxDB hub', () => {
     for (const step of ['1m', '15m', '1h']) {
       for (const agg of ['mean', 'min', 'max', 'sum', 'count', 'last']) {
         for (const metric of ['speed_kmh', 'flow_veh_h']) compared += await agree(`${base}&metric=${metric}&step=${step}&agg=${agg}`);
+      }
+    }
+    expect(compared).toBeGreaterThan(1_000);
+  });
+
+  it('gives the same history in columns, a whole kind included', async () => {
+    let compared = 0;
+    for (const step of ['1m', '15m', '1h']) {
+      for (const agg of ['mean', 'min', 'max', 'sum', 'count', 'last']) {
+        for (const who of [`asset=${LINKS.join(',')}`, 'kind=traffic']) {
+          const query = `${who}&from=${T0}&to=${T0 + HOUR}&metric=speed_kmh&step=${step}&agg=${agg}&format=columnar`;
+          const [d, i] = await Promise.all([duck, influx].map((h) => h.get<SeriesColumnar>(`/api/v1/series?${query}`)));
+          expect([d!.status, i!.status], query).toEqual([200, 200]);
+          expect({ ...i!.body, ts_ms: [], series: [] }).toEqual({ ...d!.body, ts_ms: [], series: [] });
+          compared += expectColumnsAgree({ ...d!.body, ts: d!.body.ts_ms }, { ...i!.body, ts: i!.body.ts_ms }, d!.body.digits, query);
+        }
       }
     }
     expect(compared).toBeGreaterThan(1_000);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
@@ -44,6 +44,22 @@ describe('cityhub start, end to end on real MQTT and DuckDB', () => {
     const page = await fetch(hub.httpUrl + '/');
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<html/i);
+  });
+
+  it('serves the dashboard bundle from the .br and .gz copies the build wrote, and compresses API answers when asked', async () => {
+    const html = await (await fetch(hub.httpUrl + '/')).text();
+    const bundle = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(bundle, 'the bundle in index.html').toBeDefined();
+    const onDisk = await readFile(new URL(`../dashboard/dist${bundle!}`, import.meta.url), 'utf8');
+    for (const encoding of ['br', 'gzip']) {
+      // fetch decodes the body; the header says what came over the wire.
+      const r = await fetch(hub.httpUrl + bundle!, { headers: { 'accept-encoding': encoding } });
+      expect(r.headers.get('content-encoding'), encoding).toBe(encoding);
+      expect(await r.text()).toBe(onDisk);
+    }
+    const assets = await fetch(`${hub.httpUrl}/api/v1/assets`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(assets.headers.get('content-encoding')).toBe('gzip');
+    expect((await assets.json() as AssetCollection).features.length).toBeGreaterThan(200);
   });
 
   it('takes a reading published with mqtt.js into /latest and /series', async () => {

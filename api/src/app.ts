@@ -5,6 +5,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
 import { requireRole } from './auth.js';
+import { precompressedStatic, registerCompression } from './compression.js';
 import { installErrorHandler } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerCors, registerRateLimit } from './protection.js';
@@ -57,6 +58,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  await registerCompression(app);
   await registerCors(app, deps);
   await registerOpenApi(app);
   if (deps.metrics) {
@@ -91,7 +93,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
   await app.register(ngsiLdRoutes, { ...deps, prefix: '/ngsi-ld/v1' });
   await app.register(docsRoutes, deps);
   if (deps.dashboardDir && existsSync(deps.dashboardDir)) {
-    await app.register(fastifyStatic, { root: deps.dashboardDir, prefix: '/', wildcard: false });
+    await app.register(fastifyStatic, { root: deps.dashboardDir, prefix: '/', wildcard: false, ...precompressedStatic() });
   } else {
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
       reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'the dashboard is not built: run `npm run build`' } }));

@@ -1,13 +1,13 @@
 import type { FastifySerializerCompiler } from 'fastify';
 import { serializerCompiler as zodSerializerCompiler } from 'fastify-type-provider-zod';
-import { AssetCollection, SeriesResponse } from '@cityhub/contracts';
+import { AssetCollection, SeriesColumnar, SeriesResponse } from '@cityhub/contracts';
 
 /**
  * Bulk answers built field by field from typed store rows or the loaded catalogue: checking them against
  * their schema on every request costs more than building them (500,000 series points: ~1–2 s against
  * ~0.5 s for JSON.stringify), so they are typed by their schema at compile time only.
  */
-const BULK: ReadonlySet<unknown> = new Set([SeriesResponse, AssetCollection]);
+const BULK: ReadonlySet<unknown> = new Set([SeriesResponse, SeriesColumnar, AssetCollection]);
 
 /**
  * Every other answer is encoded through its zod schema: what leaves is what the OpenAPI document

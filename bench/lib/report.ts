@@ -42,6 +42,12 @@ export function targets(r: BenchResults): Target[] {
   if (at2k) out.push({ name: 'p99 publish → /live at 2,000 readings/s', target: '≤ 50 ms', measured: `${fmt(at2k.p99, 1)} ms`, met: at2k.p99.median <= 50 });
   const week = r.steps.history?.http.find((q) => q.name.startsWith('whole city'));
   if (week) out.push({ name: 'Whole-city 7-day history (HTTP, median)', target: '≤ 20 ms', measured: `${fmt(week.ms, 1)} ms`, met: week.ms.median <= 20 });
+  const wire = r.steps.history?.store.find((s) => s.backend === 'duckdb')?.wire?.filter((w) => w.form === 'columnar');
+  const [plain, gzip] = ['identity', 'gzip'].map((e) => wire?.find((w) => w.encoding === e));
+  if (plain) {
+    out.push({ name: 'Whole-city 7-day history in columns (HTTP, DuckDB, median)', target: '≤ 50 ms',
+      measured: `${fmt(plain.ms, 1)} ms${gzip ? `; gzip ${fmt(gzip.ms, 1)} ms` : ''}`, met: plain.ms.median <= 50 });
+  }
   const conn = r.steps.connections;
   if (conn && conn.runs.length > 0) {
     const hub = conn.hubRssMb.median;
@@ -99,6 +105,21 @@ function latencySection(lines: string[], r: BenchResults): void {
   }
 }
 
+/** The whole-city week over HTTP, per form and encoding, each backend side by side. */
+function wireTable(lines: string[], store: NonNullable<BenchResults['steps']['history']>['store']): void {
+  const backends = store.filter((s) => s.wire?.length);
+  if (backends.length === 0) return;
+  lines.push('', 'Whole city (every road link), 7 days at 15 min over HTTP, from request to parsed JSON (decompression included); ' +
+    '`points`: `[ISO time, value]` per point; `columnar`: bucket times once, a rounded value array per asset. Median of up to 20 (min–max), bytes on the wire.', '',
+  row(['form', 'encoding', ...backends.flatMap((b) => [`${b.backend} ms`, `${b.backend} KiB`])]), row(['---', '---', ...backends.flatMap(() => ['---', '---'])]));
+  for (const w of backends[0]!.wire!) {
+    lines.push(row([w.form, w.encoding, ...backends.flatMap((b) => {
+      const t = b.wire!.find((x) => x.form === w.form && x.encoding === w.encoding);
+      return t ? [fmt(t.ms, 1), (t.bytes / 1024).toFixed(0)] : ['n/a', 'n/a'];
+    })]));
+  }
+}
+
 /** The section `## 4. History queries`, when the step ran. */
 function historySection(lines: string[], r: BenchResults): void {
   const h = r.steps.history;
@@ -118,6 +139,7 @@ function historySection(lines: string[], r: BenchResults): void {
       })]));
     }
     for (const s of h.store) if (s.note) lines.push('', `${s.backend}: ${s.note}`);
+    wireTable(lines, h.store);
     const influx = h.store.find((s) => s.backend === 'influxdb' && s.loadMs);
     if (influx?.loadMs) lines.push('', `InfluxDB load through its Store adapter: ${(influx.loadMs / 1000).toFixed(1)} s.`);
     lines.push('');

@@ -6,6 +6,9 @@
  * store level (the Store interface on the same DuckDB file, hub stopped) side by side with InfluxDB when
  * its adapter is there (the same points copied in).
  *
+ * The whole-city week is also timed over HTTP in both forms (points, columns) and three encodings, on this hub
+ * and on a second hub over the InfluxDB copy (bench/steps/history-http.ts).
+ *
  * Step 6 (the dashboard) runs on this hub too, while it holds the month of data.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -18,6 +21,7 @@ import type { Point, Store } from '@cityhub/store';
 import { left, type BenchContext } from '../lib/context.js';
 import { startInfluxd } from '../../store/test/influxd.js';
 import { getJson, startBenchHub, type BenchHub } from '../lib/hub.js';
+import { cityWeekOverHttp, type WireTiming } from './history-http.js';
 import { startSimulator } from '../lib/simulator.js';
 import { figure, type Figure } from '../lib/stats.js';
 import type { DashboardResults } from './dashboard.js';
@@ -26,9 +30,15 @@ const DAY = 86_400_000;
 const DAYS = 30;
 const REPS = 20;
 const WARMUPS = 3;
+/** The history hubs answer the bench's hundreds of requests a minute: no per-address limit. */
+const HISTORY_HUB_ENV = { CITYHUB_RATE_LIMIT_PER_MIN: '0' };
 
 export interface QueryTiming { name: string; ms: Figure; points: number }
-export interface BackendTimings { backend: string; version?: string; queries: QueryTiming[]; loadMs?: number; note?: string }
+export interface BackendTimings {
+  backend: string; version?: string; queries: QueryTiming[]; loadMs?: number; note?: string;
+  /** The whole-city week over HTTP from a hub on this backend, in both forms and every encoding. */
+  wire?: WireTiming[];
+}
 
 export interface HistoryResults {
   /** How the month got into the store, and how fast. */
@@ -222,8 +232,15 @@ async function influxTimings(ctx: BenchContext, duck: Store, qs: ReturnType<type
     const timings = await storeQueryTimings(store, qs);
     await store.close();
     ctx.log(`influxdb store: ${timings.map((t) => `${t.name} ${t.ms.median.toFixed(1)} ms`).join('; ')}`);
+    const hub = await startBenchHub({ env: { ...HISTORY_HUB_ENV, CITYHUB_STORE: 'influxdb', INFLUX_URL: server.url, INFLUX_BUCKET: 'cityhub' } });
+    let wire: WireTiming[];
+    try {
+      wire = await cityWeekOverHttp('influxdb', hub.httpUrl, Date.now(), (m) => ctx.log(m));
+    } finally {
+      await hub.stop();
+    }
     return {
-      backend: 'influxdb', version, queries: timings, loadMs,
+      backend: 'influxdb', version, queries: timings, loadMs, wire,
       note: `${copied.points} readings copied from DuckDB through the InfluxDB Store adapter (what the queries read: link-1's month, every link's last week, every other asset's last day)${copied.complete ? '' : '; time cap reached, partial'}`,
     };
   } finally {
@@ -232,13 +249,13 @@ async function influxTimings(ctx: BenchContext, duck: Store, qs: ReturnType<type
 }
 
 /** Each query on the DuckDB file the hub left, then on InfluxDB. */
-async function storeTimings(ctx: BenchContext, dataDir: string, qs: ReturnType<typeof queries>): Promise<BackendTimings[]> {
+async function storeTimings(ctx: BenchContext, dataDir: string, qs: ReturnType<typeof queries>, wire: WireTiming[]): Promise<BackendTimings[]> {
   const duck = storeModule.createDuckDbStore({ path: duckDbFile(dataDir) });
   await duck.init();
   try {
     const timings = await storeQueryTimings(duck, qs);
     ctx.log(`duckdb store: ${timings.map((t) => `${t.name} ${t.ms.median.toFixed(1)} ms`).join('; ')}`);
-    return [{ backend: 'duckdb', queries: timings }, await influxTimings(ctx, duck, qs)];
+    return [{ backend: 'duckdb', queries: timings, wire }, await influxTimings(ctx, duck, qs)];
   } finally {
     await duck.close();
   }
@@ -250,7 +267,7 @@ export async function historyAndDashboard(ctx: BenchContext, o: {
   dashboard: ((ctx: BenchContext, hub: BenchHub) => Promise<DashboardResults>) | null;
 }): Promise<{ history?: HistoryResults; dashboard?: DashboardResults }> {
   const STEP_MS = o.stepMin * 60_000;
-  const hub = await startBenchHub({ ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }) });
+  const hub = await startBenchHub({ env: HISTORY_HUB_ENV, ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }) });
   let stopped = false;
   try {
     const days = o.history ? DAYS : 1;
@@ -261,6 +278,7 @@ export async function historyAndDashboard(ctx: BenchContext, o: {
 
     const qs = queries(Date.now());
     const http = o.history ? await httpTimings(ctx, hub, qs) : [];
+    const wire = o.history ? await cityWeekOverHttp('duckdb', hub.httpUrl, Date.now(), (m) => ctx.log(m)) : [];
     const dash = o.dashboard ? await o.dashboard(ctx, hub) : undefined;
 
     await hub.stop({ keepData: true });
@@ -274,7 +292,7 @@ export async function historyAndDashboard(ctx: BenchContext, o: {
           publishMs: backfilled.ms as number, storedMs, readingsPerS: readings / (storedMs / 1000), stored,
         },
         http,
-        store: await storeTimings(ctx, hub.dataDir, qs),
+        store: await storeTimings(ctx, hub.dataDir, qs, wire),
         path: 'simulator backfill over MQTT (arrays of ≤ 5,000 readings, QoS 1) → hub broker → ingest → spool → writer → DuckDB',
       };
     }

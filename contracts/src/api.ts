@@ -35,6 +35,29 @@ export const SeriesResponse = z.object({
 });
 export type SeriesResponse = z.infer<typeof SeriesResponse>;
 
+/** The media type of history in columns (`Accept` it, or ask `format=columnar`). */
+export const COLUMNAR_MEDIA_TYPE = 'application/vnd.cityhub.columnar+json';
+
+/**
+ * History of one metric in columns, for charts and whole-city views: the bucket times once, then one value
+ * array per asset aligned with them, `null` where an asset has no reading in a bucket, values rounded to the
+ * metric's precision (`METRIC_PRECISION`).
+ */
+export const SeriesColumnar = z.object({
+  metric: MetricName,
+  agg: Agg,
+  step_s: z.number(),
+  from: z.string().describe('Start of the first bucket, ISO 8601 (UTC).'),
+  to: z.string().describe('End of the last bucket (exclusive), ISO 8601 (UTC).'),
+  digits: z.int().min(0).describe('Decimal digits every value is rounded to: the metric\'s precision.'),
+  ts_ms: z.array(z.int()).describe('The start of every bucket in [from, to), epoch milliseconds, ascending: the time of the values at the same index.'),
+  series: z.array(z.object({
+    asset: z.string(),
+    values: z.array(z.number().nullable()).describe('One value per bucket of `ts_ms`; null where the asset has no reading.'),
+  })),
+});
+export type SeriesColumnar = z.infer<typeof SeriesColumnar>;
+
 /** A message on `/api/v1/live`. */
 export const LiveReading = z.object({
   type: z.literal('reading'),

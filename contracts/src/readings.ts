@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Kind, METRICS } from './kinds.js';
+import { Kind, METRICS, type MetricName } from './kinds.js';
 
 /** Epoch milliseconds before this are almost surely epoch seconds sent by mistake. */
 const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
@@ -52,6 +52,17 @@ export type WifiReading = z.infer<typeof WifiReading>;
 export type EnergyReading = z.infer<typeof EnergyReading>;
 
 export const READING_SCHEMAS = { traffic: TrafficReading, wifi: WifiReading, energy: EnergyReading } as const;
+
+/**
+ * Decimal digits that carry meaning in each metric, and to which history answers in columns round their
+ * values (aggregates included: a mean of Wi-Fi clients keeps one decimal). Past these, the digits of a mean
+ * are noise that only lengthens the answer.
+ */
+export const METRIC_PRECISION = {
+  speed_kmh: 1, travel_time_s: 1, flow_veh_h: 0, occupancy_pct: 1,
+  clients: 1, rx_kbps: 0, tx_kbps: 0,
+  power_kw: 2, energy_kwh: 2,
+} as const satisfies Record<MetricName, number>;
 
 /** A device that buffered while offline sends an array; its length is bounded. */
 export const MAX_READINGS_PER_MESSAGE = 5_000;

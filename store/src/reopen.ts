@@ -89,6 +89,7 @@ export function reopening(open: () => Store, opts: ReopenOptions = {}): Store & 
     write: (points) => call((s) => s.write(points)),
     latest: (kind) => call((s) => s.latest(kind)),
     series: (q) => call((s) => s.series(q)),
+    seriesColumns: (q) => call((s) => s.seriesColumns(q)),
     deleteBefore: (before, resolution) => call((s) => s.deleteBefore(before, resolution)),
     writeDeadLetters: (rows) => call((s) => s.writeDeadLetters(rows)),
     listDeadLetters: (q) => call((s) => s.listDeadLetters(q)),

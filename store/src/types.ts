@@ -21,6 +21,24 @@ export interface SeriesQuery {
 /** Points per asset, ascending time; with a step, `ts` is the bucket start. Empty buckets are absent. */
 export interface SeriesResult { asset: string; points: Array<[ts: number, value: number]> }
 
+/** A history query answered in columns: always per step, values rounded to `digits` decimals. */
+export interface ColumnarQuery extends SeriesQuery {
+  stepS: number;
+  agg: Agg;
+  /** Decimal digits kept (0–9); a value is rounded half away from zero, as DuckDB's `round()` does. */
+  digits: number;
+}
+/**
+ * History in columns: one time axis, then per asset (in the order asked) its values on that axis as the
+ * text of a JSON array (`[12.3,null,7]`), null in a bucket without a reading. The values come as text so that
+ * a store that can build the array itself (DuckDB) hands it over without a value passing through JavaScript.
+ */
+export interface ColumnarResult {
+  /** The start of every bucket of the step that overlaps [from, to), epoch ms, ascending. */
+  ts: number[];
+  series: Array<{ asset: string; values: string }>;
+}
+
 /** A rejected reading, kept with its reason so that it can be listed and replayed. */
 export interface DeadLetter {
   id?: string;
@@ -85,6 +103,11 @@ export interface Store {
    * query is answered from the coarsest rollup that fits (`resolutionFor`), with the same result as from raw.
    */
   series(q: SeriesQuery): Promise<SeriesResult[]>;
+  /**
+   * The same history per step in columns: every bucket of the range once, each asset's values rounded and
+   * aligned with it; equal to `series()` with the same query, rounded (`columnsFromSeries`).
+   */
+  seriesColumns(q: ColumnarQuery): Promise<ColumnarResult>;
   /**
    * Retention: deletes the data of one resolution (default raw) older than `before` (epoch ms; a rollup
    * bucket goes when it starts before it). Returns how many rows went, where the store can tell.

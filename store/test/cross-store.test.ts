@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbStore } from '../src/duckdb/duckdb-store.js';
 import { createInfluxStore } from '../src/influx/influx-store.js';
-import type { Point, SeriesQuery, Store } from '../src/types.js';
+import type { ColumnarQuery, ColumnarResult, Point, SeriesQuery, Store } from '../src/types.js';
+import { expectColumnsAgree } from '../testing/columns-agree.js';
 import { startInfluxd, type Influxd } from './influxd.js';
 
 let influxd: Influxd;
@@ -113,6 +114,21 @@ describe('DuckDB and InfluxDB agree on the same simulated hour', () => {
       expect(await agree({ ...traffic, metric: 'speed_kmh', from: T0 + 30_000, to: T0 + HOUR - 1, stepS: 900, agg })).toBeGreaterThan(0);
       expect(await agree({ ...traffic, metric: 'speed_kmh', stepS: 7, agg })).toBeGreaterThan(100);
     }
+  });
+
+  it('history in columns, at every aggregate and step, from rollups and from raw', async () => {
+    const parse = (r: ColumnarResult) => ({ ts: r.ts, series: r.series.map((x) => ({ asset: x.asset, values: JSON.parse(x.values) as Array<number | null> })) });
+    let compared = 0;
+    for (const agg of ['mean', 'min', 'max', 'sum', 'count', 'last'] as const) {
+      for (const [stepS, from, to] of [[60, T0, T0 + HOUR], [900, T0, T0 + HOUR], [3_600, T0 - HOUR, T0 + 2 * HOUR], [7, T0, T0 + HOUR]] as const) {
+        for (const [metric, digits] of [['speed_kmh', 1], ['flow_veh_h', 0]] as const) {
+          const q: ColumnarQuery = { ...traffic, metric, from, to, stepS, agg, digits };
+          const [d, i] = await Promise.all([duck.seriesColumns(q), influx.seriesColumns(q)]);
+          compared += expectColumnsAgree(parse(d), parse(i), digits, `${metric} ${agg} ${stepS} s`);
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(5_000);
   });
 
   it('latest readings', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { Store } from '../src/index.js';
 import { deadLetterCases, alertLogCases, badInputCases, lifecycleCases } from './cases-records.js';
+import { columnarCases } from './cases-columnar.js';
 import { rollupCases } from './cases-rollups.js';
 import { deadLetterCapCases } from './dead-letter-cap.js';
 import { retentionCases, seriesCases } from './cases-series.js';
@@ -14,6 +15,7 @@ const groups: Array<[string, Cases]> = [
   ['write', writeCases],
   ['latest', latestCases],
   ['series', seriesCases],
+  ['series in columns', columnarCases],
   ['retention', retentionCases],
   ['rollups', rollupCases],
   ['dead letters', { ...deadLetterCases, ...deadLetterCapCases }],

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Agg, Kind, METRICS, MetricName, SeriesResponse } from '@cityhub/contracts';
+import { Agg, COLUMNAR_MEDIA_TYPE, Kind, METRIC_PRECISION, METRICS, MetricName, type SeriesColumnar } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { listParam, stepParam, timeParam } from '../query.js';
-import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, PUBLIC_OR_BEARER } from '../responses.js';
+import { columnarBody, COLUMNS_TEXT, seriesAnswers, wantsColumns } from './series-columnar.js';
 
 /** Bounds that keep any one request's work finite (documented in the README). */
 export const SERIES_LIMITS = {
@@ -26,14 +27,51 @@ const Query = z.strictObject({
   to: timeParam('to', 'End (exclusive); default now.').optional(),
   step: stepParam('Bucket width; absent = raw points. With a step, the range widens to whole, epoch-aligned buckets.').optional(),
   agg: Agg.optional().describe('Aggregate per bucket (default mean); needs a step.'),
+  format: z.enum(['points', 'columnar']).optional()
+    .describe(`\`points\` (default: \`[ts, value]\` per asset) or \`columnar\` (needs a step; as \`Accept: ${COLUMNAR_MEDIA_TYPE}\`).`),
 });
 
 const LIMITS_TEXT = `Limits: at most ${SERIES_LIMITS.maxAssets} assets by id; raw points for ranges up to ${SERIES_LIMITS.maxRawRangeMs / 86_400_000} days; ` +
   `at most ${SERIES_LIMITS.maxBuckets} buckets per series and ${SERIES_LIMITS.maxPoints} points per answer (assets × buckets); ranges up to 3 years.`;
 
+type SeriesQuery = z.infer<typeof Query>;
+
+/** The assets, range and aggregate of a checked query: whole buckets with a step, within every limit. */
+function plan(q: SeriesQuery, assets: ReadonlyMap<string, Kind>, idsOfKind: (k: Kind) => string[]) {
+  if (!q.asset === !q.kind) throw new ApiError('BAD_REQUEST', 'give either asset (one or more ids) or kind (every asset of a kind)');
+  if (q.kind && !q.step) throw new ApiError('BAD_REQUEST', 'a whole kind is served per step: give step');
+  const ids = q.asset ?? idsOfKind(q.kind!);
+  if (q.asset && ids.length > SERIES_LIMITS.maxAssets) throw new ApiError('BAD_REQUEST', `at most ${SERIES_LIMITS.maxAssets} assets per request; use kind= for a whole kind`);
+  for (const a of ids) {
+    const kind = assets.get(a);
+    if (!kind) throw new ApiError('NOT_FOUND', `no asset ${a}`);
+    if (!(METRICS[kind] as readonly string[]).includes(q.metric)) throw new ApiError('BAD_REQUEST', `asset ${a} is ${kind}; its metrics are ${METRICS[kind].join(', ')}`);
+  }
+  let to = q.to ?? Date.now();
+  let from = q.from ?? to - 3_600_000;
+  if (q.step) {
+    // Whole buckets: the range widens to the step's epoch-aligned edges, so that the first and last
+    // buckets are complete and the store can answer from its rollups.
+    const ms = q.step * 1000;
+    from = Math.floor(from / ms) * ms;
+    to = Math.ceil(to / ms) * ms;
+  }
+  if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
+  if (to - from > SERIES_LIMITS.maxRangeMs) throw new ApiError('BAD_REQUEST', 'the range is longer than 3 years');
+  if (q.agg && !q.step) throw new ApiError('BAD_REQUEST', 'agg needs a step');
+  if (!q.step && to - from > SERIES_LIMITS.maxRawRangeMs) throw new ApiError('BAD_REQUEST', 'raw points are served for at most 7 days; give a step');
+  if (q.step && (to - from) / (q.step * 1000) > SERIES_LIMITS.maxBuckets) {
+    throw new ApiError('BAD_REQUEST', `that step makes more than ${SERIES_LIMITS.maxBuckets} buckets; use a larger step`);
+  }
+  if (q.step && ids.length * Math.ceil((to - from) / (q.step * 1000)) > SERIES_LIMITS.maxPoints) {
+    throw new ApiError('BAD_REQUEST', `${ids.length} assets at that step make more than ${SERIES_LIMITS.maxPoints} points; use a larger step or a shorter range`);
+  }
+  return { ids, from, to, agg: q.step ? (q.agg ?? 'mean') : null };
+}
+
 /**
  * `GET /series`: history of one metric for one or more assets (`asset=`), or for every asset of a kind
- * (`kind=`, with a step), raw or per step with an aggregate.
+ * (`kind=`, with a step), raw or per step with an aggregate; as points per asset, or in columns.
  */
 export const seriesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const assets = new Map(deps.catalogue.features.map((f) => [f.id, f.properties.kind]));
@@ -42,41 +80,24 @@ export const seriesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     schema: {
       summary: 'History of one metric for some assets, or a whole kind',
       description: 'Raw points, or per `step` with an aggregate, served from the coarsest rollup (1 min, 15 min, 1 h) that fits. ' +
-        'Points are `[ts, value]`, ts ISO 8601 (UTC), ascending; empty buckets are absent. ' + LIMITS_TEXT,
+        'Points are `[ts, value]`, ts ISO 8601 (UTC), ascending; empty buckets are absent. ' + COLUMNS_TEXT + ' ' + LIMITS_TEXT,
       tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
-      response: { 200: json('One series per asset', SeriesResponse), ...errors(400, 401, 404, 429, 503) },
+      response: { 200: seriesAnswers, ...errors(400, 401, 404, 429, 503) },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const q = req.query;
-    if (!q.asset === !q.kind) throw new ApiError('BAD_REQUEST', 'give either asset (one or more ids) or kind (every asset of a kind)');
-    if (q.kind && !q.step) throw new ApiError('BAD_REQUEST', 'a whole kind is served per step: give step');
-    const ids = q.asset ?? idsOfKind(q.kind!);
-    if (q.asset && ids.length > SERIES_LIMITS.maxAssets) throw new ApiError('BAD_REQUEST', `at most ${SERIES_LIMITS.maxAssets} assets per request; use kind= for a whole kind`);
-    for (const a of ids) {
-      const kind = assets.get(a);
-      if (!kind) throw new ApiError('NOT_FOUND', `no asset ${a}`);
-      if (!(METRICS[kind] as readonly string[]).includes(q.metric)) throw new ApiError('BAD_REQUEST', `asset ${a} is ${kind}; its metrics are ${METRICS[kind].join(', ')}`);
+    const columns = wantsColumns(q.format, req.headers.accept);
+    const { ids, from, to, agg } = plan(q, assets, idsOfKind);
+    if (columns && !q.step) throw new ApiError('BAD_REQUEST', 'history in columns is per step: give step');
+    // The same URL answers in two forms, chosen by Accept: caches keep them apart.
+    void reply.header('vary', 'accept');
+    if (columns) {
+      const digits = METRIC_PRECISION[q.metric];
+      const r = await deps.store.seriesColumns({ assets: ids, metric: q.metric, from, to, stepS: q.step!, agg: agg!, digits });
+      const head = { metric: q.metric, agg: agg!, step_s: q.step!, from: new Date(from).toISOString(), to: new Date(to).toISOString(), digits };
+      // The answer's JSON text, which fastify sends as it is (a string with a JSON media type is not serialised again).
+      return reply.type(COLUMNAR_MEDIA_TYPE).send(columnarBody(head, r) as unknown as SeriesColumnar);
     }
-    let to = q.to ?? Date.now();
-    let from = q.from ?? to - 3_600_000;
-    if (q.step) {
-      // Whole buckets: the range widens to the step's epoch-aligned edges, so that the first and last
-      // buckets are complete and the store can answer from its rollups.
-      const ms = q.step * 1000;
-      from = Math.floor(from / ms) * ms;
-      to = Math.ceil(to / ms) * ms;
-    }
-    if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
-    if (to - from > SERIES_LIMITS.maxRangeMs) throw new ApiError('BAD_REQUEST', 'the range is longer than 3 years');
-    if (q.agg && !q.step) throw new ApiError('BAD_REQUEST', 'agg needs a step');
-    if (!q.step && to - from > SERIES_LIMITS.maxRawRangeMs) throw new ApiError('BAD_REQUEST', 'raw points are served for at most 7 days; give a step');
-    if (q.step && (to - from) / (q.step * 1000) > SERIES_LIMITS.maxBuckets) {
-      throw new ApiError('BAD_REQUEST', `that step makes more than ${SERIES_LIMITS.maxBuckets} buckets; use a larger step`);
-    }
-    if (q.step && ids.length * Math.ceil((to - from) / (q.step * 1000)) > SERIES_LIMITS.maxPoints) {
-      throw new ApiError('BAD_REQUEST', `${ids.length} assets at that step make more than ${SERIES_LIMITS.maxPoints} points; use a larger step or a shorter range`);
-    }
-    const agg = q.step ? (q.agg ?? 'mean') : null;
     const rows = await deps.store.series({ assets: ids, metric: q.metric, from, to, ...(q.step && { stepS: q.step, agg: agg ?? 'mean' }) });
     return {
       metric: q.metric,

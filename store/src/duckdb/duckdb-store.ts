@@ -2,9 +2,11 @@ import { KINDS, type Kind } from '@cityhub/contracts';
 import type { AlertEvent } from '@cityhub/contracts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from '../errors.js';
-import type { AlertEventQuery, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
+import { checkColumnarQuery } from '../columnar.js';
+import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
 import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
 import { database } from './database.js';
+import { readColumns } from './columnar.js';
 import { readLatest, readSeries } from './read-queries.js';
 import { listAlertEvents, writeAlertEvents } from './alert-log.js';
 import { ROLLUP_TABLES } from './schema.js';
@@ -63,6 +65,11 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
     async series(q: SeriesQuery): Promise<SeriesResult[]> {
       checkSeriesQuery(q);
       return read('series', (conn) => readSeries(conn, q));
+    },
+
+    async seriesColumns(q: ColumnarQuery): Promise<ColumnarResult> {
+      checkColumnarQuery(q);
+      return read('seriesColumns', (conn) => readColumns(conn, q));
     },
 
     async deleteBefore(before: number, resolution: Resolution = 'raw'): Promise<number | null> {

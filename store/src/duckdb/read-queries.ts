@@ -47,29 +47,37 @@ const ROLLUP_AGG_SQL: Record<Agg, string> = {
   last: 'arg_max(last, (last_ts, device))',
 };
 
-/** History of one metric for several assets over [from, to), raw or bucketed; `q` is already checked. */
-export async function readSeries(conn: DuckDBConnection, q: SeriesQuery): Promise<SeriesResult[]> {
+/**
+ * The statement of a series query, unordered: `(asset, t, v)` rows, raw points or one per asset and bucket,
+ * from the coarsest rollup that fits or from raw. Its parameters are the metric and the assets, `$a0`….
+ */
+export function seriesStatement(q: SeriesQuery): { sql: string; params: Record<string, DuckDBValue>; assets: string[] } {
   const assets = [...new Set(q.assets)];
   const params: Record<string, DuckDBValue> = { metric: q.metric };
   assets.forEach((a, i) => (params[`a${i}`] = a));
   const assetList = assets.map((_, i) => `$a${i}`).join(', ');
   // from/to/step are checked safe integers, written as literals so that zone maps prune by time.
   const where = `metric = $metric AND asset IN (${assetList}) AND ts >= ${q.from} AND ts < ${q.to}`;
-  let sql: string;
-  if (q.stepS === undefined || q.agg === undefined) {
-    sql = `SELECT asset, ts, value FROM raw WHERE ${where} ORDER BY asset, ts, device`;
-  } else if (resolutionFor(q) !== 'raw') {
-    const table = ROLLUP_TABLES[resolutionFor(q) as keyof typeof ROLLUP_TABLES];
-    const stepMs = q.stepS * 1000;
-    sql = `SELECT asset, (bucket // ${stepMs}) * ${stepMs} AS b, ${ROLLUP_AGG_SQL[q.agg]} AS v
-      FROM ${table} WHERE metric = $metric AND asset IN (${assetList}) AND bucket >= ${q.from} AND bucket < ${q.to}
-      GROUP BY asset, b ORDER BY asset, b`;
-  } else {
-    const stepMs = q.stepS * 1000;
-    // `//` floors, so buckets start at multiples of the step from the epoch, before 1970 as after.
-    sql = `SELECT asset, (ts // ${stepMs}) * ${stepMs} AS bucket, ${AGG_SQL[q.agg]} AS v
-      FROM raw WHERE ${where} GROUP BY asset, bucket ORDER BY asset, bucket`;
+  if (q.stepS === undefined || q.agg === undefined) return { sql: `SELECT asset, ts AS t, value AS v, device FROM raw WHERE ${where}`, params, assets };
+  const stepMs = q.stepS * 1000;
+  const res = resolutionFor(q);
+  if (res !== 'raw') {
+    const table = ROLLUP_TABLES[res];
+    return {
+      sql: `SELECT asset, (bucket // ${stepMs}) * ${stepMs} AS t, ${ROLLUP_AGG_SQL[q.agg]} AS v
+        FROM ${table} WHERE metric = $metric AND asset IN (${assetList}) AND bucket >= ${q.from} AND bucket < ${q.to}
+        GROUP BY asset, t`,
+      params, assets,
+    };
   }
+  // `//` floors, so buckets start at multiples of the step from the epoch, before 1970 as after.
+  return { sql: `SELECT asset, (ts // ${stepMs}) * ${stepMs} AS t, ${AGG_SQL[q.agg]} AS v FROM raw WHERE ${where} GROUP BY asset, t`, params, assets };
+}
+
+/** History of one metric for several assets over [from, to), raw or bucketed; `q` is already checked. */
+export async function readSeries(conn: DuckDBConnection, q: SeriesQuery): Promise<SeriesResult[]> {
+  const { sql: body, params, assets } = seriesStatement(q);
+  const sql = `SELECT asset, t, v FROM (${body}) ORDER BY asset, t${q.stepS === undefined || q.agg === undefined ? ', device' : ''}`;
   const reader = await conn.runAndReadAll(sql, params);
   // Column-wise reading measured 4× faster than getRows() on 100k buckets.
   const [assetCol = [], tsCol = [], valueCol = []] = reader.getColumns();

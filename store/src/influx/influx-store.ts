@@ -1,6 +1,7 @@
 import { KINDS, type AlertEvent, type Kind } from '@cityhub/contracts';
 import { StoreError } from '../errors.js';
-import type { AlertEventQuery, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
+import { checkColumnarQuery, columnsFromSeries } from '../columnar.js';
+import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
 import { ROLLUPS } from '../types.js';
 import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
 import { alertEventWrites, listAlertEvents } from './alert-log.js';
@@ -71,6 +72,13 @@ export function createInfluxStore(opts: InfluxStoreOptions): InfluxStore {
       checkSeriesQuery(q);
       await ready();
       return readSeries(q, run);
+    },
+
+    /** In columns from the series answer: InfluxQL has no arrays to build them in, so they are filled here. */
+    async seriesColumns(q: ColumnarQuery): Promise<ColumnarResult> {
+      checkColumnarQuery(q);
+      await ready();
+      return columnsFromSeries(await readSeries(q, run), q);
     },
 
     async deleteBefore(before: number, resolution: Resolution = 'raw'): Promise<number | null> {
