@@ -12,7 +12,8 @@ interface Added { id: string; secret: string; kind: string; asset: string; gatew
 
 /** `mosquitto_sub -d` as a device's subscribe-only connection: resolves once subscribed; JSON messages arrive on `next()`. */
 async function listen(port: number, dev: Added, topic: string): Promise<{ proc: ChildProcess; next(timeoutMs?: number): Promise<DeviceFeedback> }> {
-  const proc = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-q', '1', '-d',
+  // stdbuf: mosquitto_sub's stdout is a pipe here, which C stdio would buffer by the block.
+  const proc = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-q', '1', '-d',
     '-i', `${dev.id}:listen`, '-u', dev.id, '-P', dev.secret, '-t', topic], { stdio: ['ignore', 'pipe', 'pipe'] });
   const queue: DeviceFeedback[] = [];
   const waiting: Array<(m: DeviceFeedback) => void> = [];
@@ -26,7 +27,9 @@ async function listen(port: number, dev: Added, topic: string): Promise<{ proc: 
     if (w) w(m);
     else queue.push(m);
   });
-  await ready;
+  let said = '';
+  proc.stderr!.on('data', (b: Buffer) => { said += b.toString(); });
+  await Promise.race([ready, new Promise((_, reject) => setTimeout(() => reject(new Error(`mosquitto_sub did not subscribe: ${said}`)), 20_000))]);
   return {
     proc,
     next: (timeoutMs = 5_000) => new Promise((resolve, reject) => {
@@ -52,7 +55,7 @@ describe('feedback to devices and gateways, on the real hub with real MQTT clien
   beforeAll(async () => {
     hub = await startHub({ simulate: 0 });
     token = (JSON.parse(await cli('tokens', 'add', '--role', 'operator', '--json')) as { token: string }).token;
-  });
+  }, 120_000);
   afterAll(async () => {
     await hub?.stop();
   });
