@@ -1,15 +1,23 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterList, DeviceFeedback, DeviceView, LatestResponse, SeriesResponse } from '@cityhub/contracts';
+import { loadCatalogue } from '@cityhub/contracts/catalogue';
+import { openRegistry } from '@cityhub/devices';
 import { CLI, startHub, waitFor, type TestHub } from './harness.js';
 
 const run = promisify(execFile);
 
 interface Added { id: string; secret: string; kind: string; asset: string; gateway?: string }
 
-const LINKS = ['link-40', 'link-41', 'link-42', 'link-43', 'link-44', 'link-45', 'link-46', 'link-47'];
+const TRAFFIC = loadCatalogue().features.filter((f) => f.properties.kind === 'traffic').map((f) => f.id);
+/** Eight links for the children, one for a device that is not under the gateway. */
+const LINKS = TRAFFIC.slice(20, 28);
+const FOREIGN_LINK = TRAFFIC[28]!;
 
 describe('a gateway speaks for its children, on the real hub over real MQTT', () => {
   let hub: TestHub;
@@ -34,24 +42,34 @@ describe('a gateway speaks for its children, on the real hub over real MQTT', ()
   const latest = async (asset: string) => (await api<LatestResponse>('/api/v1/latest?kind=traffic')).items.find((i) => i.asset === asset);
 
   beforeAll(async () => {
-    hub = await startHub({ simulate: 0 });
+    // Provisioned in one registry write before the hub starts (scrypt for ten devices through ten CLI
+    // processes is slow on a loaded machine); the CLI's --gateway is tested below.
+    const dataDir = await mkdtemp(join(tmpdir(), 'cityhub-gateway-'));
+    const registry = await openRegistry(dataDir);
+    gw = await registry.add({ kind: 'gateway', id: 'gw-cabinet-1' });
+    children = await registry.addMany(LINKS.map((asset) => ({ kind: 'traffic' as const, asset, gateway: gw.id })));
+    foreign = await registry.add({ kind: 'traffic', asset: FOREIGN_LINK });
+    await registry.close();
+    hub = await startHub({ simulate: 0, dataDir });
     token = (JSON.parse(await cli('tokens', 'add', '--role', 'operator', '--json')) as { token: string }).token;
-    gw = await add('--kind', 'gateway', '--id', 'gw-cabinet-1');
-    children = [];
-    for (const link of LINKS) children.push(await add('--kind', 'traffic', '--asset', link, '--gateway', gw.id));
-    foreign = await add('--kind', 'traffic', '--asset', 'link-48');
     client = await mqtt.connectAsync(hub.mqttUrl, { clientId: gw.id, username: gw.id, password: gw.secret, protocolVersion: 4, reconnectPeriod: 0 });
     client.on('message', (_t, p) => errors.push(JSON.parse(p.toString()) as DeviceFeedback));
     await client.subscribeAsync(`city/gateway/${gw.id}/errors`, { qos: 1 });
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await client?.endAsync();
     await hub?.stop();
+    if (hub) await rm(hub.dataDir, { recursive: true, force: true });
   });
 
-  it('registers the gateway and its children with the CLI', async () => {
+  it('registers gateways and their children with the CLI', async () => {
     expect(gw).toMatchObject({ id: 'gw-cabinet-1', kind: 'gateway', asset: 'gw-cabinet-1' });
     expect(children.map((c) => c.gateway)).toEqual(LINKS.map(() => gw.id));
+    const other = await add('--kind', 'gateway', '--id', 'gw-lorawan-1');
+    expect(other).toMatchObject({ kind: 'gateway', asset: 'gw-lorawan-1' });
+    const child = await add('--kind', 'traffic', '--asset', TRAFFIC[30]!, '--gateway', other.id);
+    expect(child).toMatchObject({ kind: 'traffic', gateway: 'gw-lorawan-1' });
+    await expect(add('--kind', 'traffic', '--asset', TRAFFIC[31]!, '--gateway', foreign.id)).rejects.toThrow(/no gateway/);
     const listed = JSON.parse(await cli('devices', 'list', '--json')) as Added[];
     expect(listed.filter((d) => d.gateway === gw.id)).toHaveLength(8);
   });
@@ -100,7 +118,7 @@ describe('a gateway speaks for its children, on the real hub over real MQTT', ()
     await waitFor(async () => ((await latest(LINKS[0]!))?.values.speed_kmh === 55 ? true : undefined), 5_000, 'the later reading');
     const s = await api<SeriesResponse>(`/api/v1/series?asset=${LINKS[0]}&metric=speed_kmh&from=${t - 10_000}&to=${Date.now() + 1}`);
     expect(s.series[0]!.points.map((p) => p[1])).not.toContain(77);
-    expect(await latest('link-48')).toBeUndefined();
+    expect(await latest(FOREIGN_LINK)).toBeUndefined();
     expect((await api<DeviceView>(`/api/v1/devices/${foreign.id}`)).readings).toBe(0);
     expect((await api<DeviceView>(`/api/v1/devices/${gw.id}`)).rejected).toEqual({ not_a_child: 1 });
   });
