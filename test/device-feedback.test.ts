@@ -19,7 +19,7 @@ async function listen(port: number, dev: Added, topic: string): Promise<{ proc: 
   const waiting: Array<(m: DeviceFeedback) => void> = [];
   let subscribed!: () => void;
   const ready = new Promise<void>((r) => { subscribed = r; });
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
+  createInterface({ input: proc.stdout }).on('line', (line) => {
     if (/received SUBACK/.test(line)) subscribed();
     if (!line.startsWith('{')) return;
     const m = JSON.parse(line) as DeviceFeedback;
@@ -28,7 +28,7 @@ async function listen(port: number, dev: Added, topic: string): Promise<{ proc: 
     else queue.push(m);
   });
   let said = '';
-  proc.stderr!.on('data', (b: Buffer) => { said += b.toString(); });
+  proc.stderr.on('data', (b: Buffer) => { said += b.toString(); });
   await Promise.race([ready, new Promise((_, reject) => setTimeout(() => reject(new Error(`mosquitto_sub did not subscribe: ${said}`)), 20_000))]);
   return {
     proc,

@@ -45,8 +45,8 @@ export function maySubscribe(device: DeviceIdentity, filter: string): boolean {
  * publish rates; empty when the publisher is not a gateway or the payload is not a JSON object (ingest
  * refuses that). Names that are not its children take no rate bucket, so they cost the broker no memory.
  */
-export function gatewayChildren(device: DeviceIdentity, payload: Buffer, isChild: ((gateway: string, child: string) => boolean) | undefined, max = 1_000): string[] {
-  if (device.kind !== GATEWAY_KIND || !isChild) return [];
+export function gatewayChildren(device: DeviceIdentity, payload: Buffer, isChild: (gateway: string, child: string) => boolean, max = 1_000): string[] {
+  if (device.kind !== GATEWAY_KIND) return [];
   try {
     const o: unknown = JSON.parse(payload.toString('utf8'));
     if (o === null || typeof o !== 'object' || Array.isArray(o)) return [];

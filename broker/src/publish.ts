@@ -68,7 +68,7 @@ export function authorizePublish(ctx: BrokerContext): NonNullable<AedesOptions['
     // Over its rate, a device waits for its PUBACK (throttled, nothing dropped); far over it, it is
     // disconnected with the reason in the log, and publishes again when it reconnects.
     // A gateway's message counts once against its own rate and once against each child's it speaks for.
-    const wait = Math.max(rate.delayFor(device.id), ...gatewayChildren(device, payload, hooks.isChild).map((c) => rate.delayFor(c)));
+    const wait = Math.max(rate.delayFor(device.id), ...gatewayChildren(device, payload, (gw, c) => hooks.isChild?.(gw, c) ?? false).map((c) => rate.delayFor(c)));
     if (wait > limits.maxThrottleMs) {
       limitStats.rateDisconnects++;
       logger.warn({ device: device.id, rate: limits.publishPerSecond, behindMs: wait }, 'disconnected: publishing far over its rate');
