@@ -106,6 +106,24 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
     await alertOf('hotspot-offline', 'hotspot-rotunda', 'cleared');
   });
 
+  it('acknowledges an alert that has already cleared, with a comment', async () => {
+    const cleared = await alertOf('hotspot-offline', 'hotspot-rotunda', 'cleared');
+    const ack = await fetch(`${hub.httpUrl}/api/v1/alerts/${encodeURIComponent(cleared.id)}/ack`, {
+      method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'power cut at the Rotunda, fixed' }),
+    });
+    expect(ack.status).toBe(200);
+    const ev = (await ack.json()) as { state: string; message: string; by: string };
+    expect(ev).toMatchObject({ state: 'acknowledged' });
+    expect(ev.message).toMatch(/^acknowledged by \S+: power cut at the Rotunda, fixed$/);
+    const view = await waitFor(async () => {
+      const a = (await hub.get<{ items: Array<AlertView & { acknowledged_by: string | null }> }>('/api/v1/alerts?state=cleared')).body.items.find((x) => x.id === cleared.id);
+      return a?.acknowledged_by ? a : undefined;
+    }, 5_000, 'the acknowledgement in the alert list');
+    expect(view.status).toBe('cleared');
+    const none = await fetch(`${hub.httpUrl}/api/v1/alerts/no-such-alert/ack`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
+    expect(none.status).toBe(404);
+  });
+
   it('building-power: five minutes above the limit open it, below 90 % clears it', async () => {
     const limit = (findAsset('building-rotunda')!.properties as { power_limit_kw: number }).power_limit_kw;
     const t0 = now - 20 * MIN;

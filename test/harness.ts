@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
-import type { Kind } from '@cityhub/contracts';
+import type { DeviceKind, Kind } from '@cityhub/contracts';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { openRegistry } from '@cityhub/devices';
 
@@ -17,7 +17,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'bin', 'cityhub.js');
 const run = promisify(execFile);
 
-export interface Credentials { id: string; secret: string; kind: Kind; asset: string }
+export interface Credentials { id: string; secret: string; kind: DeviceKind; asset: string }
 
 export interface TestHub {
   httpUrl: string;

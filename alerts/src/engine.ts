@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { cityClock, DEFAULT_CITY_TZ, type AlertEvent, type AssetProperties, type CityClock, type DeviceStatus, type Kind, type Logger, type Rule, type SharedDocument } from '@cityhub/contracts';
 import type { Point, Store } from '@cityhub/store';
+import { ackMessage } from './acknowledge.js';
 
 /** What one rule remembers of one asset. */
 interface KeyState {
@@ -108,14 +109,14 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
     this.dirty = true;
   }
 
-  /** Acknowledges an open alert; returns the event, or null when no open alert has that id. */
-  async acknowledge(alert: string, by: string): Promise<AlertEvent | null> {
+  /** Acknowledges an open alert; returns the event, or null when no open alert has that id (a cleared one is acknowledged from the log: `acknowledge`). */
+  async acknowledge(alert: string, by: string, comment?: string): Promise<AlertEvent | null> {
     for (const [key, s] of Object.entries(this.state.keys)) {
       if (s.open?.alert !== alert) continue;
       s.open.acknowledged = true;
       const [ruleId, asset] = key.split('|') as [string, string];
       const rule = this.o.rules().find((r) => r.id === ruleId);
-      const ev = this.event(alert, ruleId, asset, rule?.severity ?? 'warning', 'acknowledged', this.now(), null, `acknowledged by ${by}`, by);
+      const ev = this.event(alert, ruleId, asset, rule?.severity ?? 'warning', 'acknowledged', this.now(), null, ackMessage(by, comment), by);
       await this.flush();
       return ev;
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { LIVE_TOPIC_PREFIX, parseDeviceStatus, parseTopic, RelayedReadings, STATUS_FILTER, type Config, type DeviceRegistry, type Logger } from '@cityhub/contracts';
+import { isReadingKind, LIVE_TOPIC_PREFIX, parseDeviceStatus, parseTopic, RelayedReadings, STATUS_FILTER, type Config, type DeviceRegistry, type Logger } from '@cityhub/contracts';
 import type { Store } from '@cityhub/store';
 import { openAlertState, openAlerting, type Alerting, type PartLogger } from './alerting.js';
 import { publishAlert, type AlertBus, type BusListener } from './bus.js';
@@ -74,7 +74,7 @@ function evaluate(alerting: Alerting, registry: Pick<DeviceRegistry, 'get'>, log
   const t = parseTopic(topic);
   const s = parseDeviceStatus(payload);
   const d = t ? registry.get(t.deviceId) : undefined;
-  if (d && s) alerting.alerts.onStatus(d.asset, d.kind, s);
+  if (d && s && isReadingKind(d.kind)) alerting.alerts.onStatus(d.asset, d.kind, s);
 }
 
 /** Listens to every filter of {@link FILTERS}; resolves with a function that stops listening. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ALERT_TOPIC, AlertEvent, KINDS, LIVE_TOPIC_PREFIX, MAX_READINGS_PER_MESSAGE, METRICS, NODE_USERNAME, RelayedReadings, STATUS_OFFLINE, STATUS_ONLINE,
+  ALERT_TOPIC, AlertEvent, DeviceFeedback, GATEWAY_KIND, GatewayStatus, KINDS, MAX_FEEDBACK_ERRORS, MAX_GATEWAY_CHILDREN_PER_MESSAGE, TS_HINT, LIVE_TOPIC_PREFIX, MAX_READINGS_PER_MESSAGE, METRICS, NODE_USERNAME, RelayedReadings, STATUS_OFFLINE, STATUS_ONLINE,
   TOKEN_USERNAME, telemetrySchema, type Kind,
 } from '@cityhub/contracts';
 import { API_VERSION } from './version.js';
@@ -82,7 +82,7 @@ function addStatus({ channels, operations, messages }: Parts): void {
     address: 'city/{kind}/{deviceId}/status',
     title: 'Device status',
     description: 'Retained. A device publishes `online` after it connects and sets `offline` (retained, QoS 1) as its last will, so that the hub learns when it drops.',
-    parameters: { kind: { enum: [...KINDS], description: 'The kind of the device.' }, deviceId },
+    parameters: { kind: { enum: [...KINDS, GATEWAY_KIND], description: 'The kind of the device.' }, deviceId },
     messages: { status: { $ref: '#/components/messages/status' } },
   };
   operations.receiveStatus = {
@@ -91,6 +91,94 @@ function addStatus({ channels, operations, messages }: Parts): void {
     channel: { $ref: '#/channels/status' },
     messages: [{ $ref: '#/channels/status/messages/status' }],
     bindings: { mqtt: { qos: 1, retain: true, bindingVersion: MQTT_BINDING } },
+  };
+}
+
+/** What the hub tells a device of the readings it refused. */
+function addErrors({ channels, operations, messages }: Parts): void {
+  messages.deviceFeedback = {
+    name: 'deviceFeedback',
+    title: 'Refused readings',
+    summary: 'What the hub refused of one telemetry message, each with its reason, the field at fault and a hint of what is valid.',
+    description: `Published by the hub (QoS 1, not retained) right after the PUBACK of a telemetry message of which a reading, or the whole ` +
+      `message, was refused; the refused readings are also kept as dead letters. At most ${MAX_FEEDBACK_ERRORS} refusals are listed, the rest ` +
+      `counted in \`omitted\`. For \`ts\` the hint is "${TS_HINT}". For a gateway, each refusal names the child in \`device\`.`,
+    contentType: 'application/json',
+    payload: outputPayload(DeviceFeedback),
+    examples: [{
+      name: 'misspelt',
+      payload: {
+        topic: 'city/traffic/tr-4k2m9q0x/telemetry', received: '2026-12-05T06:30:00.120Z', accepted: 0, omitted: 0,
+        errors: [{ index: null, seq: 7, reason: 'schema', field: 'speed_kmhh', message: 'speed_kmh: Invalid input: expected number, received undefined; Unrecognized key: "speed_kmhh"', hint: 'fields of a traffic reading: ts, seq, speed_kmh (required); optional: travel_time_s, flow_veh_h, occupancy_pct' }],
+      },
+    }],
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  channels.errors = {
+    address: 'city/{kind}/{deviceId}/errors',
+    title: 'Refused readings, to the device',
+    description: 'Inside the subtree a device may subscribe to; only the hub publishes here (a device publishing to it is refused).',
+    parameters: { kind: { enum: [...KINDS, GATEWAY_KIND], description: 'The kind of the device.' }, deviceId },
+    messages: { deviceFeedback: { $ref: '#/components/messages/deviceFeedback' } },
+  };
+  operations.sendErrors = {
+    action: 'send',
+    title: 'Tell a device what was refused',
+    channel: { $ref: '#/channels/errors' },
+    messages: [{ $ref: '#/channels/errors/messages/deviceFeedback' }],
+    security: [{ $ref: '#/components/securitySchemes/device' }],
+    bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING } },
+  };
+}
+
+/** What a gateway sends for its children: their readings, and their status. */
+function addGateway({ channels, operations, messages }: Parts): void {
+  messages.gatewayTelemetry = {
+    name: 'gatewayTelemetry',
+    title: 'Readings of a gateway\'s children',
+    summary: `{"<childId>": reading or [readings…], …} for up to ${MAX_GATEWAY_CHILDREN_PER_MESSAGE} children registered under the gateway.`,
+    description: 'Each child\'s readings are validated against its own kind, bound to its own asset, counted in its own accounting (rate, ' +
+      'seq gaps, rejections) and dead-lettered under it, exactly as if it had published them on its own topic; the PUBACK is sent once ' +
+      'all are durable. A message naming any device that is not registered under the gateway is refused whole (`not_a_child`): one ' +
+      'dead letter under the gateway, nothing stored.',
+    contentType: 'application/json',
+    payload: {
+      schemaFormat: 'application/schema+json;version=draft-07',
+      schema: { type: 'object', minProperties: 1, maxProperties: MAX_GATEWAY_CHILDREN_PER_MESSAGE, additionalProperties: { description: 'The child\'s readings, as on city/{its kind}/{its id}/telemetry.' } },
+    },
+    examples: [{ name: 'two children', payload: { 'tr-cab1-d1': [EXAMPLES.traffic], 'tr-cab1-d2': EXAMPLES.traffic } }],
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  messages.gatewayStatus = {
+    name: 'gatewayStatus',
+    title: 'Status of a gateway\'s children',
+    summary: '{"<childId>": "online" | "offline", …}; on the same topic the gateway\'s own `online` / `offline` (retained, last will).',
+    description: 'Not retained or relayed. When the gateway itself goes offline, so do its children.',
+    contentType: 'application/json',
+    payload: outputPayload(GatewayStatus),
+    bindings: { mqtt: { bindingVersion: MQTT_BINDING } },
+  };
+  channels.gatewayTelemetry = {
+    address: `city/${GATEWAY_KIND}/{deviceId}/telemetry`,
+    title: 'Gateway telemetry',
+    parameters: { deviceId },
+    messages: { gatewayTelemetry: { $ref: '#/components/messages/gatewayTelemetry' } },
+  };
+  channels.gatewayStatus = {
+    address: `city/${GATEWAY_KIND}/{deviceId}/status`,
+    title: 'Gateway children status',
+    parameters: { deviceId },
+    messages: { gatewayStatus: { $ref: '#/components/messages/gatewayStatus' } },
+  };
+  operations.receiveGatewayTelemetry = {
+    action: 'receive', title: 'Receive the readings of a gateway\'s children', channel: { $ref: '#/channels/gatewayTelemetry' },
+    messages: [{ $ref: '#/channels/gatewayTelemetry/messages/gatewayTelemetry' }],
+    bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING } },
+  };
+  operations.receiveGatewayStatus = {
+    action: 'receive', title: 'Receive the status of a gateway\'s children', channel: { $ref: '#/channels/gatewayStatus' },
+    messages: [{ $ref: '#/channels/gatewayStatus/messages/gatewayStatus' }],
+    bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING } },
   };
 }
 
@@ -157,6 +245,8 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
   const parts: Parts = { channels: {}, operations: {}, messages: {} };
   for (const kind of KINDS) addTelemetry(parts, kind);
   addStatus(parts);
+  addErrors(parts);
+  addGateway(parts);
   addRelayedReadings(parts);
   addAlertEvents(parts);
   const { channels, operations, messages } = parts;

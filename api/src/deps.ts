@@ -31,7 +31,8 @@ export interface ApiDeps {
   /** Alerts: their live events, acknowledgement, and notification deliveries. */
   alerts?: {
     events: EventEmitter<{ event: [AlertEvent] }>;
-    acknowledge(alert: string, by: string): Promise<AlertEvent | null>;
+    /** Acknowledges an open or cleared alert, with an optional comment; null when no alert has that id. */
+    acknowledge(alert: string, by: string, comment?: string): Promise<AlertEvent | null>;
     deliveries(): readonly Delivery[];
   };
   /** A MapLibre style URL drawn under the city layers (`CITYHUB_BASEMAP_STYLE`); the offline style when absent. */

@@ -152,7 +152,7 @@ describe('the generated API documents', () => {
     expect(doc.components.messages.status!.payload).toEqual({ type: 'string', enum: ['online', 'offline'] });
     // The parsed model agrees: the telemetry of a kind refuses a reading of another kind.
     const messages = document!.allMessages().all().map((m) => m.id());
-    expect(messages.sort()).toEqual(['alertEvent', 'energyTelemetry', 'relayedReadings', 'status', 'trafficTelemetry', 'wifiTelemetry']);
+    expect(messages.sort()).toEqual(['alertEvent', 'deviceFeedback', 'energyTelemetry', 'gatewayStatus', 'gatewayTelemetry', 'relayedReadings', 'status', 'trafficTelemetry', 'wifiTelemetry']);
     // What read-only subscribers receive: the relayed readings and alert events, from their zod schemas.
     expect(doc.channels.relayedReadings!.address).toBe('cityhub/live/{kind}');
     expect(doc.channels.alerts!.address).toBe('cityhub/alerts');

@@ -1,7 +1,11 @@
-import { deviceSubtree, parseDeviceStatus, parseTopic, type Kind } from '@cityhub/contracts';
+import { deviceSubtree, GATEWAY_KIND, parseDeviceStatus, parseTopic, type DeviceKind } from '@cityhub/contracts';
 
 /** Who a connected device is, as the broker knows it after authentication. */
-export interface DeviceIdentity { id: string; kind: Kind }
+export interface DeviceIdentity {
+  id: string; kind: DeviceKind;
+  /** A device's subscribe-only connection (client id `{id}:listen`): it may subscribe in its subtree, never publish. */
+  listenOnly?: boolean;
+}
 
 /** A read-only client of the hub's own (an api node's live feed, a city system): it subscribes, never publishes. */
 export interface ServiceIdentity { name: string }
@@ -33,4 +37,20 @@ export function isStatusPayload(payload: Buffer): boolean {
 export function maySubscribe(device: DeviceIdentity, filter: string): boolean {
   const prefix = deviceSubtree(device.kind, device.id);
   return filter.startsWith(prefix) && filter.length > prefix.length;
+}
+
+/**
+ * The children a gateway's telemetry names (its top-level keys that `isChild` confirms), for the children's
+ * publish rates; empty when the publisher is not a gateway or the payload is not a JSON object (ingest
+ * refuses that). Names that are not its children take no rate bucket, so they cost the broker no memory.
+ */
+export function gatewayChildren(device: DeviceIdentity, payload: Buffer, isChild: (gateway: string, child: string) => boolean, max = 1_000): string[] {
+  if (device.kind !== GATEWAY_KIND) return [];
+  try {
+    const o: unknown = JSON.parse(payload.toString('utf8'));
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) return [];
+    return Object.keys(o).slice(0, max).filter((c) => isChild(device.id, c));
+  } catch {
+    return [];
+  }
 }

@@ -1,5 +1,6 @@
 import { parseDeviceStatus } from '@cityhub/contracts';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { LISTENER_CLIENT_SUFFIX } from '@cityhub/contracts';
 import { publishRight } from './acl.js';
 import { DEFAULT_LIMITS, type BrokerContext, type BrokerOptions, type RunningBroker } from './types.js';
 import { PublishRate, SubscriptionLimit } from './limits.js';
@@ -26,6 +27,7 @@ function context(opts: BrokerOptions): BrokerContext {
     lastNode: new Map(),
     guard: new AuthGuard({ ...AUTH_LIMITS, ...opts.authLimits }),
     addresses: new WeakMap(),
+    publish: () => undefined,
   };
 }
 
@@ -44,10 +46,11 @@ function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['authenticat
         logger.info({ service: svc.name, client: client.id }, 'service client connected');
         return null;
       }
-      if (client.id !== username) return new AuthError(2, 'the client id must be the device id');
+      const listener = client.id === username + LISTENER_CLIENT_SUFFIX;
+      if (client.id !== username && !listener) return new AuthError(2, `the client id must be the device id (or the device id and ${LISTENER_CLIENT_SUFFIX} for a subscribe-only connection)`);
       const device = await authenticateDevice(ctx.guard, hooks, username, secret, ctx.addresses.get(client.conn) ?? 'unknown', logger);
       if (device instanceof AuthError) return device;
-      identities.set(client, device);
+      identities.set(client, listener ? { ...device, listenOnly: true } : device);
       return null;
     };
     check().then(
@@ -88,6 +91,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     preConnect(_client, packet, callback) {
       // [MQTT-3.1.3-8] an empty client id with CleanSession=0 must be refused with CONNACK 0x02.
       if (!packet.clientId) return callback(new AuthError(2, 'a client id is required'), false);
+      // A subscribe-only connection publishes nothing, a will included.
+      if (packet.clientId.endsWith(LISTENER_CLIENT_SUFFIX) && packet.will) return callback(new AuthError(2, 'a subscribe-only connection may not set a will'), false);
       callback(null, true);
     },
     authenticate: authenticate(ctx),
@@ -95,6 +100,9 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     authorizeSubscribe: authorizeSubscribe(ctx),
     authorizeForward: authorizeForward(),
   });
+  ctx.publish = (topic, payload) => aedes.publish({
+    cmd: 'publish', topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos: 1, retain: false, dup: false,
+  }, () => undefined);
   watch(ctx, aedes);
   boundSubscriptions(ctx, aedes);
   rememberConnections(ctx, aedes);

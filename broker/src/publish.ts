@@ -1,5 +1,6 @@
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket } from 'aedes';
-import { isStatusPayload, publishRight, type DeviceIdentity } from './acl.js';
+import { errorsTopic, GATEWAY_KIND } from '@cityhub/contracts';
+import { gatewayChildren, isStatusPayload, publishRight, type DeviceIdentity } from './acl.js';
 import { parserOf } from './limits.js';
 import type { BrokerContext } from './types.js';
 import { isForeignWill, judgeForeignWill } from './wills.js';
@@ -25,6 +26,7 @@ const asBuffer = (p: PublishPacket['payload']): Buffer => (Buffer.isBuffer(p) ? 
 /** Why a publish is refused outright (the connection closes), or null when it is the device's own. */
 function refusal(ctx: BrokerContext, client: Client | null, device: DeviceIdentity | undefined, topic: string): string | null {
   if (!device) return client && ctx.services.has(client) ? 'a service connection may only subscribe' : 'not a device connection';
+  if (device.listenOnly) return `a subscribe-only connection of device ${device.id} may not publish`;
   if (publishRight(device, topic) === null) return `device ${device.id} may publish only to city/${device.kind}/${device.id}/telemetry|status`;
   return null;
 }
@@ -55,13 +57,19 @@ export function authorizePublish(ctx: BrokerContext): NonNullable<AedesOptions['
     }
     if (publishRight(device, packet.topic) === 'status') {
       if (isStatusPayload(payload)) return callback(null);
+      if (device.kind === GATEWAY_KIND && hooks.childStatus) {
+        const done = () => { unrelay(packet); callback(null); };
+        hooks.childStatus(device, packet.topic, payload).then(done, (err: Error) => callback(err));
+        return;
+      }
       const done = () => { unrelay(packet); callback(null); };
       hooks.denied(device, packet.topic, payload, 'a status payload is "online" or "offline"').then(done, (err: Error) => callback(err));
       return;
     }
     // Over its rate, a device waits for its PUBACK (throttled, nothing dropped); far over it, it is
     // disconnected with the reason in the log, and publishes again when it reconnects.
-    const wait = rate.delayFor(device.id);
+    // A gateway's message counts once against its own rate and once against each child's it speaks for.
+    const wait = Math.max(rate.delayFor(device.id), ...gatewayChildren(device, payload, (gw, c) => hooks.isChild?.(gw, c) ?? false).map((c) => rate.delayFor(c)));
     if (wait > limits.maxThrottleMs) {
       limitStats.rateDisconnects++;
       logger.warn({ device: device.id, rate: limits.publishPerSecond, behindMs: wait }, 'disconnected: publishing far over its rate');
@@ -72,6 +80,8 @@ export function authorizePublish(ctx: BrokerContext): NonNullable<AedesOptions['
       (verdict) => {
         if (verdict && !verdict.relay) unrelay(packet);
         callback(null);
+        // After the PUBACK is queued: the device hears what was refused on its own errors topic.
+        if (verdict?.feedback !== undefined) ctx.publish(errorsTopic(device.kind, device.id), verdict.feedback);
       },
       (err: Error) => {
         logger.warn({ device: device.id, err: err.message }, 'telemetry not acknowledged: not durable');

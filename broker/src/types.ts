@@ -11,6 +11,8 @@ import type { AuthGuard, AuthLimits } from './auth-guard.js';
 export interface TelemetryVerdict {
   /** False when the payload is not valid: acknowledged, not relayed. */
   relay: boolean;
+  /** What to tell the device of its refused readings: published to it on `city/{kind}/{id}/errors`. */
+  feedback?: Buffer | string;
 }
 
 /** What the composition root hands the broker: it knows nothing of ingest or the registry. */
@@ -38,6 +40,13 @@ export interface BrokerHooks {
    * an invalid status payload on its own (acknowledged once this resolves, not relayed).
    */
   denied(device: DeviceIdentity | null, topic: string, payload: Buffer, why: string): Promise<void>;
+  /**
+   * A gateway's status for its children (`{"<childId>": "online" | "offline", …}`, anything other than its
+   * own `online`/`offline`): acknowledged once this resolves, never relayed or retained.
+   */
+  childStatus?(gateway: DeviceIdentity, topic: string, payload: Buffer): Promise<void>;
+  /** True when `child` is registered under gateway `gateway` (its messages then count against the child's rate too). */
+  isChild?(gateway: string, child: string): boolean;
   /** A device's status changed (its own `online`, or `offline` from itself or its last will). */
   status?(device: DeviceIdentity, status: 'online' | 'offline'): void;
   /** Connected-device count changed. */
@@ -111,6 +120,8 @@ export interface BrokerContext {
   guard: AuthGuard;
   /** The remote address of each connection's stream, for the guard. */
   addresses: WeakMap<object, string>;
+  /** Publishes a message from the hub itself (QoS 1, not retained); set once aedes exists. */
+  publish: (topic: string, payload: Buffer | string) => void;
   /** The node each device last connected to (wills.ts). */
   lastNode: Map<string, string>;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LineStringGeometry, PointGeometry } from './assets.js';
-import { Kind, MetricName } from './kinds.js';
+import { DeviceKind, Kind, MetricName } from './kinds.js';
 import { DeadLetterReason, StoredReading } from './readings.js';
 import { AlertEvent, Severity } from './rules.js';
 
@@ -82,8 +82,10 @@ export type LiveMessage = z.infer<typeof LiveMessage>;
 /** A device as the API shows it: registry record (never its secret) with its live accounting. */
 export const DeviceView = z.object({
   id: z.string(),
-  kind: Kind,
+  kind: DeviceKind,
   asset: z.string(),
+  /** The gateway that speaks for the device, if any. */
+  gateway: z.string().optional(),
   enabled: z.boolean(),
   created_at: z.string(),
   simulated: z.boolean(),

@@ -5,6 +5,17 @@ export const Kind = z.enum(['traffic', 'wifi', 'energy']);
 export type Kind = z.infer<typeof Kind>;
 export const KINDS = Kind.options;
 
+/**
+ * A gateway speaks for child devices registered under it (a LoRaWAN network server, a controller cabinet
+ * with several detectors): it sends their readings, each held to its child's kind, asset and accounting.
+ * It has no readings of its own, so it is a kind of device, not of reading.
+ */
+export const GATEWAY_KIND = 'gateway';
+export const DeviceKind = z.enum([...KINDS, GATEWAY_KIND]);
+export type DeviceKind = z.infer<typeof DeviceKind>;
+/** True for the kinds that send readings of their own. */
+export const isReadingKind = (k: DeviceKind): k is Kind => k !== GATEWAY_KIND;
+
 /** Metrics of each kind, required one first. Units are in the names. */
 export const METRICS = {
   traffic: ['speed_kmh', 'travel_time_s', 'flow_veh_h', 'occupancy_pct'],

@@ -14,11 +14,20 @@ export const MAX_JSON_DEPTH = 32;
 
 /** Device time: ISO 8601 with an offset, or epoch milliseconds. Parsed to epoch milliseconds. */
 export const Timestamp = z.union([
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+  z.iso.datetime({ offset: true, error: (iss) => tsMessage(iss.input) }).transform((s) => Date.parse(s)),
   z.number().int().refine((n) => n >= MIN_EPOCH_MS, {
     message: 'ts must be epoch milliseconds (this looks like seconds, or a date before 2000)',
   }).refine((n) => n <= MAX_EPOCH_MS, { message: `ts must be at most ${MAX_EPOCH_MS} (the largest time a date holds)`, params: { tsRange: true } }),
-]);
+], { error: (iss) => tsMessage(iss.input) });
+
+/** Why a `ts` is not a valid time: most often a local time without its offset. */
+function tsMessage(input: unknown): string {
+  if (input === undefined) return 'required';
+  if (typeof input !== 'string') return `a string or a number, not ${input === null ? 'null' : typeof input}`;
+  const s = input;
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(s)) return `"${s.slice(0, 40)}" has no UTC offset: add Z or +hh:mm, e.g. ${s.slice(0, 19)}+02:00`;
+  return `"${s.slice(0, 40)}" is not ISO 8601 with an offset (e.g. 2026-12-05T08:30:00+02:00)`;
+}
 
 const base = {
   ts: Timestamp,
@@ -83,6 +92,7 @@ export const RejectReason = z.enum([
   'ts_out_of_range', // ts beyond the largest time a date holds (MAX_EPOCH_MS)
   'unknown_device', // no such device in the registry (or disabled)
   'wrong_kind', // the topic's kind is not the device's kind
+  'not_a_child', // a gateway named a device that is not registered under it: the whole message is refused
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 
@@ -119,7 +129,11 @@ function hasMetric(values: object): boolean {
 /** A reading that passed validation, normalised: time in epoch ms, metrics as numbers. */
 export interface ValidReading { ts: number; seq: number; values: Record<string, number> }
 /** One rejected element of a telemetry message (`index` is its position in an array, or null). */
-export interface Rejection { index: number | null; reason: RejectReason; message: string; raw: unknown }
+export interface Rejection {
+  index: number | null; reason: RejectReason; message: string; raw: unknown;
+  /** The field at fault (an unknown field's name, a metric out of range, `ts`), or null for the whole message. */
+  field?: string | null;
+}
 
 export interface ValidateOptions {
   /** The hub's clock, epoch ms. */
@@ -134,14 +148,22 @@ export interface ValidateOptions {
 export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 export const DEFAULT_MAX_AGE_MS = 30 * 86_400_000;
 
-function classify(issues: readonly z.core.$ZodIssue[]): { reason: RejectReason; message: string } {
+function classify(issues: readonly z.core.$ZodIssue[]): { reason: RejectReason; message: string; field: string | null } {
   const message = issues
     .slice(0, 5)
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
     .join('; ');
   const range = issues.every((i) => (i.code === 'too_big' || i.code === 'too_small') && i.path[0] !== 'ts');
   const tsRange = issues.some((i) => i.code === 'custom' && i.path[0] === 'ts' && (i.params as { tsRange?: boolean } | undefined)?.tsRange);
-  return { reason: tsRange ? 'ts_out_of_range' : range ? 'out_of_range' : 'schema', message };
+  return { reason: tsRange ? 'ts_out_of_range' : range ? 'out_of_range' : 'schema', message, field: faultyField(issues) };
+}
+
+/** The field to name first: an unknown one (most often a misspelt metric), else the first at fault. */
+function faultyField(issues: readonly z.core.$ZodIssue[]): string | null {
+  const unknown = issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown) return unknown.keys[0] ?? null;
+  const first = issues[0]?.path[0];
+  return first === undefined ? null : String(first);
 }
 
 /** Validates one reading object of `kind`, including the clock checks. */
@@ -153,10 +175,10 @@ export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions,
   const maxFuture = opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
   const maxAge = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   if (ts > (opts.receivedAt ?? opts.now) + maxFuture) {
-    return { ok: false, rejection: { index, raw, reason: 'ts_future', message: `ts ${new Date(ts).toISOString()} is more than ${maxFuture / 1000} s ahead of the hub clock when received` } };
+    return { ok: false, rejection: { index, raw, field: 'ts', reason: 'ts_future', message: `ts ${new Date(ts).toISOString()} is more than ${maxFuture / 1000} s ahead of the hub clock when received` } };
   }
   if (ts < opts.now - maxAge) {
-    return { ok: false, rejection: { index, raw, reason: 'ts_too_old', message: `ts ${new Date(ts).toISOString()} is older than the raw retention (${Math.round(maxAge / 86_400_000)} days)` } };
+    return { ok: false, rejection: { index, raw, field: 'ts', reason: 'ts_too_old', message: `ts ${new Date(ts).toISOString()} is older than the raw retention (${Math.round(maxAge / 86_400_000)} days)` } };
   }
   const values: Record<string, number> = {};
   for (const m of METRICS[kind]) {

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { Kind } from './kinds.js';
+import { DeviceKind } from './kinds.js';
 import { DEVICE_ID_PATTERN } from './topics.js';
 
 /** A device as the registry keeps it: never a plain secret, only its scrypt hash. */
 export const DeviceRecord = z.object({
   id: z.string().regex(DEVICE_ID_PATTERN),
-  kind: Kind,
+  kind: DeviceKind,
+  /** The catalogue asset its readings belong to; for a gateway, where it stands (its own id unless named). */
   asset: z.string().min(1),
+  /** The gateway that speaks for this device, which may publish its readings and status. */
+  gateway: z.string().regex(DEVICE_ID_PATTERN).optional(),
   /** `scrypt$N$r$p$saltB64$hashB64` */
   secret_hash: z.string(),
   enabled: z.boolean(),
@@ -17,7 +20,7 @@ export const DeviceRecord = z.object({
 export type DeviceRecord = z.infer<typeof DeviceRecord>;
 
 /** What `cityhub devices add --json` prints, and `POST /api/v1/devices` answers: the secret, shown once. */
-export const NewDevice = z.object({ id: z.string(), secret: z.string(), kind: Kind, asset: z.string() });
+export const NewDevice = z.object({ id: z.string(), secret: z.string(), kind: DeviceKind, asset: z.string(), gateway: z.string().optional() });
 export type NewDevice = z.infer<typeof NewDevice>;
 
 /** Roles of API tokens: an operator manages dead letters and reads devices; an admin may also change them. */
@@ -62,7 +65,7 @@ export interface DeviceRegistry {
    */
   verify(id: string, secret: string, opts?: { cachedOnly?: boolean }): Promise<boolean>;
   /** Creates a device on an asset of its kind; returns its secret once. */
-  add(input: { kind: Kind; asset: string; id?: string; simulated?: boolean }): Promise<NewDevice>;
+  add(input: { kind: DeviceKind; asset?: string; id?: string; simulated?: boolean; gateway?: string }): Promise<NewDevice>;
   list(): DeviceRecord[];
   setEnabled(id: string, enabled: boolean): Promise<DeviceRecord>;
 }

@@ -1,4 +1,4 @@
-import { Kind } from './kinds.js';
+import { DeviceKind, type Kind } from './kinds.js';
 
 /**
  * Device ids: lower-case letters, digits and dashes, 3 to 64 characters. Never a topic separator or
@@ -7,12 +7,14 @@ import { Kind } from './kinds.js';
 export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 
 export type Channel = 'telemetry' | 'status';
-export interface DeviceTopic { kind: Kind; deviceId: string; channel: Channel }
+export interface DeviceTopic { kind: DeviceKind; deviceId: string; channel: Channel }
 
-export const telemetryTopic = (kind: Kind, deviceId: string): string => `city/${kind}/${deviceId}/telemetry`;
-export const statusTopic = (kind: Kind, deviceId: string): string => `city/${kind}/${deviceId}/status`;
+export const telemetryTopic = (kind: DeviceKind, deviceId: string): string => `city/${kind}/${deviceId}/telemetry`;
+export const statusTopic = (kind: DeviceKind, deviceId: string): string => `city/${kind}/${deviceId}/status`;
+/** What the hub refused of a device's messages, with the reasons (`DeviceFeedback`); the device may subscribe to it. */
+export const errorsTopic = (kind: string, deviceId: string): string => `city/${kind}/${deviceId}/errors`;
 /** Everything a device may subscribe to: its own subtree. */
-export const deviceSubtree = (kind: Kind, deviceId: string): string => `city/${kind}/${deviceId}/`;
+export const deviceSubtree = (kind: DeviceKind, deviceId: string): string => `city/${kind}/${deviceId}/`;
 /** What ingest subscribes to on an external broker. */
 export const TELEMETRY_FILTER = 'city/+/+/telemetry';
 export const STATUS_FILTER = 'city/+/+/status';
@@ -22,17 +24,27 @@ export const LIVE_TOPIC_PREFIX = 'cityhub/live/';
 export const liveTopic = (kind: Kind): string => `${LIVE_TOPIC_PREFIX}${kind}`;
 /** Alert events (opened, acknowledged, cleared), one JSON event per message. */
 export const ALERT_TOPIC = 'cityhub/alerts';
+/**
+ * A device may hold, besides its own connection (client id = its id), one subscribe-only connection whose
+ * client id is its id followed by this (`tr-4k2m9q0x:listen`), with the same credentials: to follow its
+ * errors topic from a second process (`mosquitto_sub`). It may not publish or set a will.
+ */
+export const LISTENER_CLIENT_SUFFIX = ':listen';
 /** The MQTT user name of the hub's own processes (password: `CITYHUB_NODE_SECRET`). */
 export const NODE_USERNAME = 'cityhub-node';
 /** The MQTT user name under which an API token (the password) subscribes read-only. */
 export const TOKEN_USERNAME = 'token';
 
-/** Parses `city/{kind}/{deviceId}/{telemetry|status}`; anything else is `null`. */
+/**
+ * Parses `city/{kind}/{deviceId}/{telemetry|status}` (kind `gateway` included); anything else is `null`.
+ * A gateway's telemetry is `{"<childId>": [readings…], …}`; its status topic carries its own `online` /
+ * `offline`, or its children's as `{"<childId>": "online" | "offline", …}` (`GatewayStatus`).
+ */
 export function parseTopic(topic: string): DeviceTopic | null {
   const parts = topic.split('/');
   if (parts.length !== 4 || parts[0] !== 'city') return null;
   const [, kind, deviceId, channel] = parts as [string, string, string, string];
-  const k = Kind.safeParse(kind);
+  const k = DeviceKind.safeParse(kind);
   if (!k.success || !DEVICE_ID_PATTERN.test(deviceId)) return null;
   if (channel !== 'telemetry' && channel !== 'status') return null;
   return { kind: k.data, deviceId, channel };

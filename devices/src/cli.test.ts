@@ -77,8 +77,8 @@ describe('cityhub devices', () => {
     const table = await cli('list');
     expect(table.code).toBe(0);
     const lines = table.out.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+KIND\s+ASSET\s+ENABLED\s+CREATED$/);
-    expect(lines[1]).toMatch(new RegExp(`^${a.id}\\s+energy\\s+building-rotunda\\s+yes\\s+\\d{4}-`));
+    expect(lines[0]).toMatch(/^ID\s+KIND\s+ASSET\s+GATEWAY\s+ENABLED\s+CREATED$/);
+    expect(lines[1]).toMatch(new RegExp(`^${a.id}\\s+energy\\s+building-rotunda\\s+-\\s+yes\\s+\\d{4}-`));
     expect(table.out).not.toContain('scrypt');
 
     const d = await cli('disable', a.id);

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { KINDS, type DeviceRecord, type Kind } from '@cityhub/contracts';
+import { GATEWAY_KIND, KINDS, type DeviceKind, type DeviceRecord } from '@cityhub/contracts';
 import { DeviceError } from './errors.js';
 import { openRegistry, type FileRegistry } from './registry/file-registry.js';
 
@@ -22,7 +22,8 @@ const HELP = {
   main: `Usage: cityhub devices <command> [options]
 
 Commands:
-  add --kind K --asset A [--id ID] [--json]   create a device; prints its id and secret (shown once)
+  add --kind K --asset A [--id ID] [--gateway GW] [--json]
+                                              create a device; prints its id and secret (shown once)
   list [--json]                               list the devices (never their secrets)
   disable ID                                  refuse the device's connections from now on
   enable ID                                   accept the device again
@@ -32,21 +33,25 @@ Every command works while the hub runs. "cityhub devices <command> --help" shows
 
 The registry is <data dir>/registry/devices.json, or, when CITYHUB_REDIS_URL is set, that Redis, shared by
 every broker and api node: a device added or disabled there counts on every node at once.`,
-  add: `Usage: cityhub devices add --kind K --asset A [--id ID] [--json]
+  add: `Usage: cityhub devices add --kind K --asset A [--id ID] [--gateway GW] [--json]
 
 Creates a device installed on a catalogue asset and prints its id and its secret. The secret is shown
 only now: the hub keeps only its hash. A running broker accepts the new device at once (every broker
-node, when the registry is in the Redis of CITYHUB_REDIS_URL).
+node, when the registry is in the Redis of CITYHUB_REDIS_URL). A gateway (--kind ${GATEWAY_KIND}) speaks
+for the devices created under it with --gateway: it publishes their readings on
+city/gateway/{its id}/telemetry as {"<child id>": [readings…], …}.
 
 Options:
-  --kind K     ${KINDS.join(' | ')}
+  --kind K     ${KINDS.join(' | ')} | ${GATEWAY_KIND}
   --asset A    a catalogue asset of that kind, e.g. link-12, hotspot-white-tower, building-rotunda
+               (for a gateway: where it stands, optional, default its id)
   --id ID      the device id (default: generated, e.g. tr-k3j9x2ab); 3–64 of a-z, 0-9 and "-"
-  --json       print {"id","secret","kind","asset"} on one line
+  --gateway GW the gateway that speaks for this device (created before with --kind ${GATEWAY_KIND})
+  --json       print {"id","secret","kind","asset","gateway"?} on one line
   -h, --help   show this help`,
   list: `Usage: cityhub devices list [--json]
 
-Lists the devices: id, kind, asset, enabled, created. Secrets and their hashes are never shown.
+Lists the devices: id, kind, asset, gateway, enabled, created. Secrets and their hashes are never shown.
 
 Options:
   --json       print a JSON array of the device records
@@ -90,17 +95,19 @@ async function add(reg: () => Promise<FileRegistry>, args: string[], out: CliOut
   const { values } = tryParse({
     args,
     strict: true,
-    options: { ...helpOption, kind: { type: 'string' }, asset: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      ...helpOption, kind: { type: 'string' }, asset: { type: 'string' }, id: { type: 'string' }, gateway: { type: 'string' }, json: { type: 'boolean' },
+    },
   });
   if (values.help) return help('add', out);
-  const { kind, asset, id, json } = values;
-  if (kind === undefined) throw new UsageError(`missing --kind (${KINDS.join(', ')})`);
-  if (asset === undefined) throw new UsageError('missing --asset (a catalogue asset id, e.g. link-12)');
-  const d = await (await reg()).add({ kind: kind as Kind, asset, ...(id !== undefined ? { id } : {}) });
+  const { kind, asset, id, gateway, json } = values;
+  if (kind === undefined) throw new UsageError(`missing --kind (${[...KINDS, GATEWAY_KIND].join(', ')})`);
+  if (asset === undefined && kind !== GATEWAY_KIND) throw new UsageError('missing --asset (a catalogue asset id, e.g. link-12)');
+  const d = await (await reg()).add({ kind: kind as DeviceKind, asset, id, gateway });
   if (json) {
-    out.log(JSON.stringify({ id: d.id, secret: d.secret, kind: d.kind, asset: d.asset }));
+    out.log(JSON.stringify({ id: d.id, secret: d.secret, kind: d.kind, asset: d.asset, ...(d.gateway && { gateway: d.gateway }) }));
   } else {
-    out.log(`Created ${d.kind} device ${d.id} on asset ${d.asset}.`);
+    out.log(`Created ${d.kind} device ${d.id} ${d.kind === GATEWAY_KIND ? 'at' : 'on asset'} ${d.asset}${d.gateway ? `, under gateway ${d.gateway}` : ''}.`);
     out.log(`  id:     ${d.id}`);
     out.log(`  secret: ${d.secret}`);
     out.log('The secret is shown only now: store it on the device. The hub keeps only its hash.');
@@ -118,8 +125,8 @@ async function list(reg: () => Promise<FileRegistry>, args: string[], out: CliOu
     out.log('No devices. Create one with: cityhub devices add --kind K --asset A');
   } else {
     out.log(table([
-      ['ID', 'KIND', 'ASSET', 'ENABLED', 'CREATED'],
-      ...records.map((r) => [r.id, r.kind, r.asset, r.enabled ? 'yes' : 'no', r.created_at]),
+      ['ID', 'KIND', 'ASSET', 'GATEWAY', 'ENABLED', 'CREATED'],
+      ...records.map((r) => [r.id, r.kind, r.asset, r.gateway ?? '-', r.enabled ? 'yes' : 'no', r.created_at]),
     ]));
   }
   return 0;

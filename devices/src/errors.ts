@@ -10,6 +10,8 @@ export const DEVICE_ERRORS = {
   DUPLICATE_ID: { usage: true },
   BAD_ID: { usage: true },
   BAD_KIND: { usage: true },
+  /** `--gateway` names no gateway, or a gateway was put under one. */
+  BAD_GATEWAY: { usage: true },
   UNKNOWN_DEVICE: { usage: true },
   BAD_ROLE: { usage: true },
   UNKNOWN_TOKEN: { usage: true },

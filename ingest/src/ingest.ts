@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  COUNTER_METRICS, DEFAULT_MAX_AGE_MS, parseTopic, validateTelemetry,
-  type DeadLetterReason, type DeviceRegistry, type Kind, type Logger, type RejectReason,
+  COUNTER_METRICS, DEFAULT_MAX_AGE_MS, isReadingKind, parseTopic, validateTelemetry,
+  type DeadLetterReason, type DeviceRegistry, type Kind, type Logger, type RefusedReading, type RejectReason,
 } from '@cityhub/contracts';
-import { capPayload, isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
+import { isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
 import { DeadLetterBudget } from './dead-letter-budget.js';
+import { judgeGateway, type Child } from './gateway.js';
+import { deadLetter, refuse, type Judged } from './refusal.js';
+import { RejectionLog } from './rejection-log.js';
 import { DeviceStatsBook } from './device-stats.js';
 import { encodeRecord } from './record.js';
 import { Spool, type SpoolEvent } from './spool/spool.js';
@@ -50,7 +52,7 @@ const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'wri
  * The outcome of one telemetry message. `rejected` lists every refused reading, whether its dead letter was
  * stored or only counted because the device was over its dead-letter budget (`unstored` of them).
  */
-export interface AcceptResult { accepted: number; rejected: Array<{ reason: DeadLetterReason; message: string }>; unstored: number }
+export interface AcceptResult { accepted: number; rejected: RefusedReading[]; unstored: number }
 
 export interface IngestEvents {
   /** Readings as they become durable (for the live stream). */
@@ -65,6 +67,7 @@ export interface IngestEvents {
 export class Ingest extends EventEmitter<IngestEvents> {
   readonly stats = new DeviceStatsBook();
   readonly deadLetterBudget: DeadLetterBudget;
+  private readonly rejections: RejectionLog;
   /** Last counter value per device and metric, to refuse a meter going backwards. */
   private readonly counters = new Map<string, { ts: number; value: number }>();
   private readonly now: () => number;
@@ -73,6 +76,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     super();
     this.now = opts.now ?? Date.now;
     this.deadLetterBudget = new DeadLetterBudget(opts.deadLetterBytesPerMinute);
+    this.rejections = new RejectionLog(opts.logger);
   }
 
   /** Opens the spool under `<dataDir>/spool` and prepares the writer (call `start()` to run it). */
@@ -119,51 +123,62 @@ export class Ingest extends EventEmitter<IngestEvents> {
    */
   async accept(deviceId: string, topic: string, payload: Buffer): Promise<AcceptResult> {
     const now = this.now();
-    const { points, dead } = this.judge(deviceId, topic, payload, now);
-    for (const d of dead) this.stats.rejected(deviceId, d.reason, now);
+    const { points, dead, refused } = this.judge(deviceId, topic, payload, now);
+    for (const d of dead) this.stats.rejected(d.device ?? deviceId, d.reason, now);
     const kept = dead.filter((d) => this.deadLetterBudget.take(d.device, letterBytes(d), now));
     await this.spool.append(encodeRecord({ points, dead: kept }));
-    for (const p of points) this.stats.reading(deviceId, p.seq, p.ts, now);
+    for (const p of points) this.stats.reading(p.device, p.seq, p.ts, now);
     if (points.length) this.emit('points', points);
-    return { accepted: points.length, rejected: dead.map((d) => ({ reason: d.reason, message: d.message })), unstored: dead.length - kept.length };
+    if (refused.length) this.rejections.note(deviceId, refused, now);
+    return { accepted: points.length, rejected: refused, unstored: dead.length - kept.length };
   }
 
   /** `evaluate`, except that an error in it (a bug, a payload nothing foresaw) dead-letters the payload whole. */
-  private judge(deviceId: string, topic: string, payload: Buffer, now: number, receivedAt = now): { points: Point[]; dead: DeadLetter[] } {
+  private judge(deviceId: string, topic: string, payload: Buffer, now: number, receivedAt = now): Judged {
     try {
       return this.evaluate(deviceId, topic, payload, now, receivedAt);
     } catch (err) {
       this.opts.logger.error({ err, device: deviceId, topic, bytes: payload.length }, 'a payload could not be validated: dead-lettered whole');
       const message = `the payload could not be validated: ${(err as Error).message}`;
-      return { points: [], dead: [deadLetter(now, deviceId, topic, 'schema', message, payload)] };
+      const out: Judged = { points: [], dead: [], refused: [] };
+      refuse(out, { now, device: deviceId, topic, kind: null }, { index: null, reason: 'schema', field: null, message, raw: payload });
+      return out;
     }
   }
 
-  /** Validates and binds one message: the points it yields and the dead letters of what it refused. */
-  private evaluate(deviceId: string, topic: string, payload: Buffer, now: number, receivedAt: number): { points: Point[]; dead: DeadLetter[] } {
+  /** Validates and binds one message: the points it yields, the dead letters of what it refused, and what the device is told. */
+  private evaluate(deviceId: string, topic: string, payload: Buffer, now: number, receivedAt: number): Judged {
     const t = parseTopic(topic);
     const device = this.opts.registry.get(deviceId);
-    const dead: DeadLetter[] = [];
-    const reject = (reason: RejectReason, message: string, raw: Buffer | string) => dead.push(deadLetter(now, deviceId, topic, reason, message, raw));
-    const points: Point[] = [];
-    if (!device || !device.enabled) {
-      reject('unknown_device', device ? `device ${deviceId} is disabled` : `no device ${deviceId} in the registry`, payload);
-    } else if (!t || t.kind !== device.kind || t.deviceId !== deviceId) {
-      reject('wrong_kind', `device ${deviceId} is a ${device.kind} device; topic ${topic} is not its telemetry topic`, payload);
-    } else {
-      const kind: Kind = device.kind;
-      const { accepted, rejected } = validateTelemetry(kind, payload, { now, receivedAt, maxAgeMs: this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS });
-      for (const r of rejected) reject(r.reason, r.message, rawText(r.raw, payload));
-      for (const r of accepted) {
-        const bad = this.counterCheck(deviceId, r.ts, r.values);
-        if (bad) {
-          reject('counter_decrease', bad, JSON.stringify({ ts: r.ts, seq: r.seq, ...r.values }));
-          continue;
-        }
-        points.push({ kind, asset: device.asset, device: deviceId, ts: r.ts, seq: r.seq, values: r.values });
+    const out: Judged = { points: [], dead: [], refused: [] };
+    const whole = (reason: RejectReason, message: string) =>
+      refuse(out, { now, device: deviceId, topic, kind: null }, { index: null, reason, message, raw: payload, field: null });
+    if (!device || !device.enabled) whole('unknown_device', device ? `device ${deviceId} is disabled` : `no device ${deviceId} in the registry`);
+    else if (!t || t.kind !== device.kind || t.deviceId !== deviceId) whole('wrong_kind', `device ${deviceId} is a ${device.kind} device; topic ${topic} is not its telemetry topic`);
+    else if (!isReadingKind(device.kind)) {
+      judgeGateway(out, device, topic, payload, {
+        registry: this.opts.registry, now,
+        readings: (o, child, childTopic, value) => this.readings(o, child, childTopic, value, { now, receivedAt }, device.id),
+      });
+    } else this.readings(out, { ...device, kind: device.kind }, topic, payload, { now, receivedAt });
+    return out;
+  }
+
+  /** Validates the readings of `device` (a parsed array from a gateway, or the payload as received) into `out`. */
+  private readings(out: Judged, device: Child, topic: string, payload: unknown, at: { now: number; receivedAt: number }, via?: string): void {
+    const kind: Kind = device.kind;
+    const opts = { now: at.now, receivedAt: at.receivedAt, maxAgeMs: this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS };
+    const { accepted, rejected } = validateTelemetry(kind, payload, opts);
+    const ctx = { now: at.now, device: device.id, topic, kind, maxAgeMs: opts.maxAgeMs, ...(via && { via }) };
+    for (const r of rejected) refuse(out, ctx, { ...r, raw: rawText(r.raw, payload) });
+    for (const r of accepted) {
+      const bad = this.counterCheck(device.id, r.ts, r.values);
+      if (bad) {
+        refuse(out, ctx, { index: null, seq: r.seq, reason: 'counter_decrease', field: bad.metric, message: bad.message, raw: JSON.stringify({ ts: r.ts, seq: r.seq, ...r.values }) });
+        continue;
       }
+      out.points.push({ kind, asset: device.asset, device: device.id, ts: r.ts, seq: r.seq, values: r.values });
     }
-    return { points, dead };
   }
 
   /**
@@ -210,13 +225,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   /** Returns a reason when a counter would go backwards; updates the counters otherwise. */
-  private counterCheck(deviceId: string, ts: number, values: Record<string, number>): string | null {
+  private counterCheck(deviceId: string, ts: number, values: Record<string, number>): { metric: string; message: string } | null {
     for (const [m, v] of Object.entries(values)) {
       if (!COUNTER_METRICS.has(m)) continue;
       const key = `${deviceId}\u0000${m}`;
       const last = this.counters.get(key);
-      if (last && ts > last.ts && v < last.value) return `${m} went down from ${last.value} to ${v}: a meter counter never decreases`;
-      if (last && ts < last.ts && v > last.value) return `${m} ${v} at an earlier time than ${last.value}: a meter counter never decreases`;
+      if (last && ts > last.ts && v < last.value) return { metric: m, message: `${m} went down from ${last.value} to ${v}: a meter counter never decreases` };
+      if (last && ts < last.ts && v > last.value) return { metric: m, message: `${m} ${v} at an earlier time than ${last.value}: a meter counter never decreases` };
     }
     for (const [m, v] of Object.entries(values)) {
       if (!COUNTER_METRICS.has(m)) continue;
@@ -239,11 +254,6 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 }
 
-/** A dead letter of `raw`, its payload capped (`capPayload`: the first 8 KiB, the full size and SHA-256). */
-function deadLetter(now: number, device: string | null, topic: string, reason: DeadLetter['reason'], message: string, raw: Buffer | string): DeadLetter {
-  return { id: randomUUID(), received: now, device, topic, reason, message, ...capPayload(raw) };
-}
-
 /** What a letter costs of its device's budget. */
 const letterBytes = (d: DeadLetter): number => Buffer.byteLength(d.payload) + d.message.length + d.topic.length;
 
@@ -252,9 +262,10 @@ const letterBytes = (d: DeadLetter): number => Buffer.byteLength(d.payload) + d.
  * re-serialised, unless that would change it (a non-finite number such as `1e309` becomes `null` in JSON),
  * and then the whole payload as received.
  */
-function rawText(raw: unknown, payload: Buffer): Buffer | string {
+function rawText(raw: unknown, payload: unknown): Buffer | string {
   if (typeof raw === 'string') return raw;
-  return hasNonFinite(raw) ? payload : JSON.stringify(raw) ?? '';
+  if (!hasNonFinite(raw)) return JSON.stringify(raw) ?? '';
+  return Buffer.isBuffer(payload) ? payload : JSON.stringify(payload) ?? '';
 }
 
 /** True when a parsed JSON value holds a number JSON cannot write (validation bounds the depth). */

@@ -1,4 +1,4 @@
-import type { AssetFeature, Logger, NewDevice } from '@cityhub/contracts';
+import { isReadingKind, type AssetFeature, type Logger, type NewDevice } from '@cityhub/contracts';
 import { isValidDeviceId, type FileRegistry } from '@cityhub/devices';
 import type { SimState } from './sim-state.js';
 
@@ -48,6 +48,8 @@ export async function provisionFleet(registry: FileRegistry, assets: readonly As
   }
 
   const remember = (d: NewDevice): void => {
+    // The simulator provisions only devices that send readings.
+    if (!isReadingKind(d.kind)) return;
     const prev = state.devices[d.id];
     state.devices[d.id] = {
       // Sequence and meter counter survive a new credential: the device is the same.

@@ -30,7 +30,7 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
     const httpUrl = await serveApi(config, log, state, {
       live: feed.points,
       mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? brokerUrl,
-      alerts: { events: feed.alerts, acknowledge: (id, by) => acknowledge(store, id, by), deliveries: () => [] },
+      alerts: { events: feed.alerts, acknowledge: (id, by, c) => acknowledge(store, id, by, c), deliveries: () => [] },
       replay: (letters) => replays.replay(letters),
       deviceStats: (id) => feed.devices.peek(id),
       readiness: () => ({

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { openAlertState, openAlerting, publishAlert } from '@cityhub/alerts';
+import { acknowledge, openAlertState, openAlerting, publishAlert } from '@cityhub/alerts';
 import { startNgsiPush } from '@cityhub/api';
 import type { Config } from '@cityhub/contracts';
 import { loadCatalogue } from '@cityhub/contracts/catalogue';
@@ -53,7 +53,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? mqttUrl,
       deviceStats: (id) => ingest.stats.peek(id),
       replay: (letters) => ingest.replay(letters),
-      alerts: { events: alerts, acknowledge: (id, by) => alerts.acknowledge(id, by), deliveries: () => notifier.deliveries() },
+      // An open alert through the engine (it knows it is acknowledged), a cleared one from the alert log.
+      alerts: { events: alerts, acknowledge: async (id, by, c) => (await alerts.acknowledge(id, by, c)) ?? acknowledge(store, id, by, c), deliveries: () => notifier.deliveries() },
       readiness: () => ({
         broker: closed() ? { ok: false, detail: 'stopping' } : { ok: true },
         ...ingestReadiness(ingest),

@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { AlertBus, BusListener } from '@cityhub/alerts';
 import { createBroker, type AuthLimits, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
-import type { Config, DeviceRegistry, DeviceStatus, Kind } from '@cityhub/contracts';
-import type { Ingest } from '@cityhub/ingest';
+import {
+  GATEWAY_KIND, GatewayStatus, isReadingKind, MAX_FEEDBACK_ERRORS, STATUS_OFFLINE,
+  type Config, type DeviceFeedback, type DeviceRegistry, type DeviceStatus, type Kind,
+} from '@cityhub/contracts';
+import type { AcceptResult, Ingest } from '@cityhub/ingest';
 import type { Logger } from '../ops/logger.js';
 import type { Stops } from './stops.js';
 
@@ -11,6 +14,11 @@ import type { Stops } from './stops.js';
  * device's status by its asset (for the alert engine).
  */
 export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?: (asset: string, kind: Kind, s: DeviceStatus) => void): BrokerHooks {
+  const setStatus = (id: string, s: DeviceStatus) => {
+    ingest.stats.status(id, s);
+    const d = registry.get(id);
+    if (d && isReadingKind(d.kind)) onStatus?.(d.asset, d.kind, s);
+  };
   return {
     async authenticate(id, secret, opts) {
       // verify first: on a shared registry it fetches a device that another node has just added.
@@ -18,14 +26,46 @@ export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?:
       const d = registry.get(id);
       return d ? { id: d.id, kind: d.kind } : null;
     },
-    // Only a payload whose every reading passed is relayed to `city/#` subscribers.
-    telemetry: async (device, topic, payload) => ({ relay: (await ingest.accept(device.id, topic, payload)).rejected.length === 0 }),
-    denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
-    status: (device, s) => {
-      ingest.stats.status(device.id, s);
-      const d = registry.get(device.id);
-      if (d) onStatus?.(d.asset, d.kind, s);
+    // Only a payload whose every reading passed is relayed to `city/#` subscribers; the device hears of the others.
+    telemetry: async (device, topic, payload) => {
+      const r = await ingest.accept(device.id, topic, payload);
+      return r.rejected.length === 0 ? { relay: true } : { relay: false, feedback: JSON.stringify(feedbackOf(topic, r)) };
     },
+    denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
+    isChild: (gateway, child) => registry.get(child)?.gateway === gateway,
+    childStatus: (gateway, topic, payload) => gatewayStatus(registry, ingest, setStatus, gateway.id, topic, payload),
+    status: (device, s) => {
+      setStatus(device.id, s);
+      // A gateway that dropped takes its children with it.
+      if (device.kind === GATEWAY_KIND && s === STATUS_OFFLINE) {
+        for (const d of registry.list()) if (d.gateway === device.id) setStatus(d.id, s);
+      }
+    },
+  };
+}
+
+/**
+ * A gateway's status for its children: applied to each child when every one named is registered under the
+ * gateway, else (or when it is not `{"<childId>": "online" | "offline"}`) dead-lettered whole and not applied.
+ */
+async function gatewayStatus(registry: DeviceRegistry, ingest: Ingest, set: (id: string, s: DeviceStatus) => void, gw: string, topic: string, payload: Buffer): Promise<void> {
+  let parsed: ReturnType<typeof GatewayStatus.safeParse> | undefined;
+  try {
+    parsed = GatewayStatus.safeParse(JSON.parse(payload.toString('utf8')));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed?.success) return ingest.denied(gw, topic, payload, 'a gateway status is "online", "offline" or {"<childId>": "online" | "offline", …}');
+  const foreign = Object.keys(parsed.data).filter((id) => registry.get(id)?.gateway !== gw);
+  if (foreign.length) return ingest.denied(gw, topic, payload, `gateway ${gw} may report only devices registered under it; not its child: ${foreign.slice(0, 10).join(', ')}`);
+  for (const [id, s] of Object.entries(parsed.data)) set(id, s);
+}
+
+/** The message a device receives on its errors topic for one telemetry message with refusals. */
+export function feedbackOf(topic: string, r: AcceptResult, now = Date.now()): DeviceFeedback {
+  return {
+    topic, received: new Date(now).toISOString(), accepted: r.accepted,
+    errors: r.rejected.slice(0, MAX_FEEDBACK_ERRORS), omitted: Math.max(0, r.rejected.length - MAX_FEEDBACK_ERRORS),
   };
 }
 

@@ -57,15 +57,17 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   app.post('/alerts/:id/ack', {
     preHandler: needs(deps, 'operator'),
     schema: {
-      summary: 'Acknowledge an open alert (operator)', tags: ['alerts'], security: BEARER,
+      summary: 'Acknowledge an alert, open or already cleared, with an optional comment (operator)', tags: ['alerts'], security: BEARER,
+      description: 'An alert that cleared overnight can be acknowledged in the morning. The comment is kept in the event\'s message: "acknowledged by {token}: {comment}".',
       params: z.strictObject({ id: z.string().min(1).max(300) }),
+      body: z.strictObject({ comment: z.string().trim().min(1).max(1_000).optional() }).optional(),
       response: { 200: json('The acknowledgement event', AlertEvent), ...errors(400, 401, 403, 404, 429, 503) },
     },
   }, async (req) => {
     const who = requireRole(deps, req, 'operator');
     if (!deps.alerts) throw new ApiError('UNAVAILABLE', 'this API node does not evaluate alerts');
-    const ev = await deps.alerts.acknowledge(req.params.id, who.id);
-    if (!ev) throw new ApiError('NOT_FOUND', `no open alert ${req.params.id}`);
+    const ev = await deps.alerts.acknowledge(req.params.id, who.id, req.body?.comment);
+    if (!ev) throw new ApiError('NOT_FOUND', `no alert ${req.params.id}`);
     return ev;
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DeviceList, DeviceView, Kind, NewDevice, type DeviceRecord } from '@cityhub/contracts';
+import { DeviceKind, DeviceList, DeviceView, Kind, NewDevice, type DeviceRecord } from '@cityhub/contracts';
 import { needs } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -13,7 +13,7 @@ const NewDeviceBody = z.strictObject({
 });
 const PatchBody = z.strictObject({ enabled: z.boolean().describe('A disabled device can no longer connect.') });
 const Params = z.strictObject({ id: z.string().min(1).max(64) });
-const ListQuery = z.strictObject({ kind: Kind.optional(), status: z.enum(['online', 'offline', 'unknown']).optional() });
+const ListQuery = z.strictObject({ kind: DeviceKind.optional(), status: z.enum(['online', 'offline', 'unknown']).optional() });
 
 /** Registry errors carry a code; these are the caller's, with their HTTP status. */
 const USAGE: Record<string, [400 | 404 | 409, 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT']> = {
@@ -37,7 +37,7 @@ export const devicesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     const s = deps.deviceStats?.(d.id);
     const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
     return {
-      id: d.id, kind: d.kind, asset: d.asset, enabled: d.enabled, created_at: d.created_at, simulated: d.simulated ?? false,
+      id: d.id, kind: d.kind, asset: d.asset, ...(d.gateway && { gateway: d.gateway }), enabled: d.enabled, created_at: d.created_at, simulated: d.simulated ?? false,
       status: s?.status ?? 'unknown', last_seen: iso(s?.lastSeen), last_reading_ts: iso(s?.lastTs),
       readings: s?.readings ?? 0, gaps: s?.gaps ?? 0, repeats: s?.repeats ?? 0, rejected: s?.rejected ?? {},
     };

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { Kind, type DeviceRecord, type DeviceRegistry, type Logger, type NewDevice, type SharedDocument } from '@cityhub/contracts';
+import { DeviceKind, GATEWAY_KIND, type DeviceRecord, type DeviceRegistry, type Logger, type NewDevice, type SharedDocument } from '@cityhub/contracts';
 import { findAsset, SYNTHETIC_PREFIX } from '@cityhub/contracts/catalogue';
 import { DeviceError } from '../errors.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -11,8 +11,11 @@ import { generateSecret, hashSecret, isOutdated, keyedHash, keyIdOf, secretDiges
 import { loadSecretKeys, SECRET_KEY_FILE, type SecretKeyring } from './secret-key.js';
 import { RehashQueue, type Rehash } from './rehash.js';
 
-/** What `add` accepts: the kind, the catalogue asset the device is installed on, an optional explicit id. */
-export interface AddDeviceInput { kind: Kind; asset: string; id?: string; simulated?: boolean }
+/**
+ * A device to create: a reading device on a catalogue asset of its kind (optionally under a `gateway` that
+ * speaks for it), or a gateway (`asset` then names where it stands, its own id unless given).
+ */
+export interface AddDeviceInput { kind: DeviceKind; asset?: string | undefined; id?: string | undefined; simulated?: boolean | undefined; gateway?: string | undefined }
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
@@ -244,10 +247,12 @@ export class FileRegistry implements DeviceRegistry {
       for (const p of prepared) {
         let id = p.id;
         while (id === undefined || (p.id === undefined && records.has(id))) id = generateDeviceId(p.kind);
-        const rec: DeviceRecord = { id, kind: p.kind, asset: p.asset, secret_hash: p.hash, enabled: true, created_at: createdAt };
+        const asset = p.asset ?? id;
+        const rec: DeviceRecord = { id, kind: p.kind, asset, secret_hash: p.hash, enabled: true, created_at: createdAt };
         if (p.simulated) rec.simulated = true;
+        if (p.gateway) rec.gateway = p.gateway;
         records.set(id, rec);
-        out.push({ id, secret: p.secret, kind: p.kind, asset: p.asset, hash: p.hash });
+        out.push({ id, secret: p.secret, kind: p.kind, asset, hash: p.hash, ...(p.gateway && { gateway: p.gateway }) });
       }
       return { result: out, changed: out.length > 0 };
     });
@@ -306,22 +311,30 @@ export class FileRegistry implements DeviceRegistry {
   }
 
   private checkInput(input: AddDeviceInput): AddDeviceInput {
-    const kind = Kind.safeParse(input.kind);
-    if (!kind.success) throw new DeviceError('BAD_KIND', `unknown kind "${String(input.kind)}": use one of ${Kind.options.join(', ')}`);
+    const kind = DeviceKind.safeParse(input.kind);
+    if (!kind.success) throw new DeviceError('BAD_KIND', `unknown kind "${String(input.kind)}": use one of ${DeviceKind.options.join(', ')}`);
     if (input.id !== undefined && !isValidDeviceId(input.id)) {
       throw new DeviceError('BAD_ID', `bad device id "${input.id}": 3 to 64 lower-case letters, digits and dashes, starting with a letter or digit`);
     }
-    const asset = findAsset(input.asset, { synthetic: this.opts.syntheticAssets ?? 0 });
-    if (!asset) {
-      const hint = input.asset.startsWith(SYNTHETIC_PREFIX)
+    if (kind.data === GATEWAY_KIND) {
+      if (input.gateway !== undefined) throw new DeviceError('BAD_GATEWAY', 'a gateway cannot itself be under a gateway');
+      if (input.asset !== undefined && !/^[\w .:/-]{1,200}$/.test(input.asset)) throw new DeviceError('UNKNOWN_ASSET', 'a gateway\'s asset names where it stands: 1 to 200 letters, digits, spaces and . : / - _');
+      return { kind: kind.data, asset: input.asset, id: input.id, simulated: input.simulated };
+    }
+    if (input.gateway !== undefined && this.get(input.gateway)?.kind !== GATEWAY_KIND) {
+      throw new DeviceError('BAD_GATEWAY', `no gateway ${input.gateway}: create it first with cityhub devices add --kind gateway`);
+    }
+    const asset = input.asset === undefined ? undefined : findAsset(input.asset, { synthetic: this.opts.syntheticAssets ?? 0 });
+    if (!asset || input.asset === undefined) {
+      const hint = input.asset?.startsWith(SYNTHETIC_PREFIX)
         ? ` (it holds ${this.opts.syntheticAssets ?? 0} synthetic assets: CITYHUB_SYNTHETIC_ASSETS sets how many)`
         : '';
-      throw new DeviceError('UNKNOWN_ASSET', `no asset "${input.asset}" in the catalogue${hint}`);
+      throw new DeviceError('UNKNOWN_ASSET', `no asset "${input.asset ?? ''}" in the catalogue${hint}`);
     }
     if (asset.properties.kind !== kind.data) {
       throw new DeviceError('WRONG_KIND', `asset ${input.asset} is a ${asset.properties.kind} asset, not ${kind.data}`);
     }
-    return { kind: kind.data, asset: input.asset, id: input.id, simulated: input.simulated };
+    return { kind: kind.data, asset: input.asset, id: input.id, simulated: input.simulated, gateway: input.gateway };
   }
 
   /** Re-parses the document if its stamp changed; `force` skips the throttle. Keeps the last good state on error. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { DEVICE_ID_PATTERN, type Kind } from '@cityhub/contracts';
+import { DEVICE_ID_PATTERN, type DeviceKind } from '@cityhub/contracts';
 
 /** The prefix of generated device ids, by kind. */
-export const KIND_PREFIX = { traffic: 'tr', wifi: 'wf', energy: 'en' } as const satisfies Record<Kind, string>;
+export const KIND_PREFIX = { traffic: 'tr', wifi: 'wf', energy: 'en', gateway: 'gw' } as const satisfies Record<DeviceKind, string>;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -17,7 +17,7 @@ function randomSuffix(): string {
 }
 
 /** A new device id such as `tr-k3j9x2ab`. */
-export function generateDeviceId(kind: Kind): string {
+export function generateDeviceId(kind: DeviceKind): string {
   return `${KIND_PREFIX[kind]}-${randomSuffix()}`;
 }
 
