@@ -4,7 +4,7 @@ import type { SeriesQuery } from '../data/api.js';
 import { city } from '../time/city.js';
 import { byHourOfDay } from '../model/binning.js';
 import { Chart } from '../ui/chart.js';
-import { toCsv } from '../data/csv.js';
+import { rankingCsv } from '../data/csv.js';
 import { button, el } from '../ui/dom.js';
 import { formatChange, formatNumber } from '../ui/format.js';
 import { pointsByAsset, pointsIn } from '../model/points.js';
@@ -25,15 +25,6 @@ export interface EnergyData {
 }
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
-
-/** The CSV of the ranking, one building per line, numbers unrounded beyond what the meter gives. */
-export function rankingCsv(rows: readonly BuildingRow[], from: number, to: number): string {
-  const iso = (t: number) => new Date(t).toISOString();
-  return toCsv(
-    ['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source'],
-    rows.map((r) => [r.id, r.name, r.use, r.floorAreaM2, iso(from), iso(to), r.kwh, r.kwhPerM2, r.baseloadKw, r.peakKw, r.weekOnWeek, r.partial ? 'yes' : 'no', r.source]),
-  );
-}
 
 /** Energy: buildings ranked by energy, energy per m², night baseload, peak and week-on-week; a daily profile; CSV. */
 export class EnergyView implements AnalysisView {
