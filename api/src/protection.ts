@@ -7,7 +7,7 @@ import { ApiError } from './errors.js';
 export const DEFAULT_RATE_LIMIT_PER_MIN = 600;
 
 /** Headers a browser script on another origin may read. */
-const EXPOSED = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'link', 'x-licence', 'x-attribution', 'content-disposition',
+const EXPOSED = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'link', 'x-licence', 'x-attribution', 'x-time-zone', 'content-disposition',
   'ngsild-results-count'];
 
 /**

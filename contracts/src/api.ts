@@ -11,6 +11,15 @@ export type ApiError = z.infer<typeof ApiError>;
 /** Aggregates over a step. `last` is the one a meter counter keeps. */
 export const Agg = z.enum(['mean', 'min', 'max', 'sum', 'count', 'last']);
 export type Agg = z.infer<typeof Agg>;
+/**
+ * Aggregates a client may ask for: the store's, and `delta`, the energy used per bucket from a meter counter
+ * (computed by the API from the counter's per-bucket last and max; see README "Energy used").
+ */
+export const SeriesAgg = z.enum([...Agg.options, 'delta']);
+export type SeriesAgg = z.infer<typeof SeriesAgg>;
+/** A bucket of local calendar days: its start (ISO 8601, UTC) and its length in hours (23 or 25 on a DST change day). */
+export const LocalBucket = z.object({ start: z.string(), hours: z.number() });
+export type LocalBucket = z.infer<typeof LocalBucket>;
 
 /** The latest reading of one asset. Times are ISO 8601 (UTC). */
 export const LatestItem = z.object({
@@ -27,10 +36,15 @@ export type LatestResponse = z.infer<typeof LatestResponse>;
 /** History of one metric for one or more assets: `points` are `[ts, value]`, ts ISO 8601, ascending. */
 export const SeriesResponse = z.object({
   metric: MetricName,
-  agg: Agg.nullable(),
+  agg: SeriesAgg.nullable(),
   step_s: z.number().nullable(),
   from: z.string(),
   to: z.string(),
+  // Optional in the schema so that answers of older hubs still parse; this hub always sends them.
+  tz: z.string().optional().describe('The IANA time zone of date-only times and of day buckets (the `tz` asked for, else the city\'s).'),
+  buckets: z.array(LocalBucket).nullable().optional()
+    .describe('With a step of whole days: each bucket (local calendar days) with its length in hours; null for shorter steps.'),
+  note: z.string().nullable().optional().describe('Days in the range that are not 24 hours long (daylight saving changes), in words; else null.'),
   series: z.array(z.object({ asset: z.string(), points: z.array(z.tuple([z.string(), z.number()])) })),
 });
 export type SeriesResponse = z.infer<typeof SeriesResponse>;
@@ -45,10 +59,11 @@ export const COLUMNAR_MEDIA_TYPE = 'application/vnd.cityhub.columnar+json';
  */
 export const SeriesColumnar = z.object({
   metric: MetricName,
-  agg: Agg,
+  agg: SeriesAgg,
   step_s: z.number(),
   from: z.string().describe('Start of the first bucket, ISO 8601 (UTC).'),
   to: z.string().describe('End of the last bucket (exclusive), ISO 8601 (UTC).'),
+  tz: z.string().describe('The time zone of local-day buckets (IANA name); shorter steps are epoch-aligned (UTC).'),
   digits: z.int().min(0).describe('Decimal digits every value is rounded to: the metric\'s precision.'),
   ts_ms: z.array(z.int()).describe('The start of every bucket in [from, to), epoch milliseconds, ascending: the time of the values at the same index.'),
   series: z.array(z.object({
@@ -190,7 +205,8 @@ export const ExportCollection = z.object({
   from: z.string(),
   to: z.string(),
   step_s: z.number().int(),
-  agg: Agg,
+  agg: SeriesAgg,
+  tz: z.string().optional().describe('The IANA time zone of the day buckets and date-only times.'),
   metrics: z.array(MetricName),
   licence: ExportLicence,
   attribution: z.string(),
@@ -212,7 +228,7 @@ export const Kpi = z.object({
 });
 export type Kpi = z.infer<typeof Kpi>;
 /** `GET /api/v1/kpis`: the KPIs over [from, to) (ISO 8601, whole hours). */
-export const KpiList = z.object({ from: z.string(), to: z.string(), items: z.array(Kpi) });
+export const KpiList = z.object({ from: z.string(), to: z.string(), tz: z.string().optional().describe('The IANA time zone date-only times were read in.'), items: z.array(Kpi) });
 export type KpiList = z.infer<typeof KpiList>;
 
 /**

@@ -16,7 +16,8 @@ const WEEK = 7 * 86_400_000;
 export function checkCsv(d: EnergyData, csv: string | null, where: string): void {
   expect(csv, `${where}: a CSV was downloaded`).not.toBeNull();
   const [header, ...lines] = parseCsv(csv!);
-  expect(header).toEqual(['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source']);
+  expect(header).toEqual(['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source',
+    'baseload_w_per_m2', 'baseload_share_of_day', 'vs_previous_period', 'licence', 'licence_url', 'attribution']);
   expect(lines.length, `${where}: one line per building`).toBe(d.rows.length);
   for (const row of d.rows) {
     const cells = lines.find((l) => l[0] === row.id);

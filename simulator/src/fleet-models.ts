@@ -8,6 +8,8 @@ export interface FleetModels {
   clock: CityClock;
   incidents: IncidentModel;
   wifi: WifiOptions;
+  /** When the retrofitted building (models/energy.ts `RETROFITTED`) was retrofitted; null: not in this history. */
+  retrofitAt: number | null;
 }
 
 /** Options of {@link createFleetModels}. */
@@ -20,7 +22,12 @@ export interface FleetModelOptions {
   events?: boolean;
   /** The city's IANA time zone its daily patterns follow (CITYHUB_TZ; default Europe/Athens). */
   zone?: string;
+  /** When the retrofitted building was retrofitted (epoch ms; null: never); default local midnight 7 days before now (half way through the default 14-day backfill). */
+  retrofitAt?: number | null;
 }
+
+/** Days before the fleet starts that the retrofitted building was retrofitted, unless told otherwise. */
+export const RETROFIT_DAYS_AGO = 7;
 
 /**
  * The shared models of a fleet. Incidents spread over the real road network (every catalogue link, so
@@ -33,5 +40,6 @@ export function createFleetModels(opts: FleetModelOptions = {}, extraLinks: read
     clock,
     incidents: createIncidentModel(links, { ...opts.incidents, seed: opts.seed ?? 0, clock }),
     wifi: { events: opts.events ?? true, seed: opts.seed ?? 0, clock },
+    retrofitAt: opts.retrofitAt !== undefined ? opts.retrofitAt : clock.dayStart(clock.dayNumber(Date.now()) - RETROFIT_DAYS_AGO),
   };
 }

@@ -27,7 +27,7 @@ export function makeReading(asset: AssetFeature, state: SimDeviceState, t: numbe
       return { ...head, ...wifiAt(props, t, models?.wifi) };
     case 'energy': {
       const b = props;
-      const p = buildingParams(b, models?.clock);
+      const p = buildingParams(b, models?.clock, models?.retrofitAt ?? null);
       const prevKwh = state.energy_kwh ?? meterBaselineKwh(b, t);
       const prevTs = Math.max(state.energy_ts ?? t, t - MAX_ENERGY_GAP_MS);
       const r = energyAt(b, t, prevTs, prevKwh, p);

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRegistry, type FileRegistry } from '@cityhub/devices';
 import { backfillReadings, backfillStart } from '../src/backfill.js';
 import { createFleetModels, type FleetModels } from '../src/fleet-models.js';
-import { powerAt } from '../src/models/energy.js';
+import { buildingParams, powerAt } from '../src/models/energy.js';
 import { linkParams, trafficAt } from '../src/models/traffic.js';
 import { wifiAt } from '../src/models/wifi.js';
 import type { SimDeviceState } from '../src/sim-state.js';
@@ -58,7 +58,7 @@ function expectDeviceHistory(id: string, all: Message[], models: FleetModels): v
     const { ts, seq: _seq, ...values } = r;
     if (p.kind === 'traffic') expect(values).toEqual(trafficAt(p, ts, linkParams(p), models.incidents.cut(p.id, ts)));
     if (p.kind === 'wifi') expect(values).toEqual(wifiAt(p, ts, models.wifi));
-    if (p.kind === 'energy') expect(values.power_kw).toBe(powerAt(p, ts));
+    if (p.kind === 'energy') expect(values.power_kw).toBe(powerAt(p, ts, buildingParams(p, models.clock, models.retrofitAt)));
   }
   if (p.kind === 'energy') {
     const kwh = readings.map((r) => r.energy_kwh!);

@@ -15,7 +15,7 @@ const PIECE = 64 * 1024;
 export async function* geojsonPieces(plan: ExportPlan, assets: readonly AssetInfo[], blocks: AsyncIterable<AssetBlock>, meta: { licence: ExportLicence; attribution: string }): AsyncGenerator<string> {
   const head = {
     type: 'FeatureCollection', kind: plan.kind, from: new Date(plan.from).toISOString(), to: new Date(plan.to).toISOString(),
-    step_s: plan.stepS, agg: plan.agg, metrics: plan.metrics, licence: meta.licence, attribution: meta.attribution,
+    step_s: plan.stepS, agg: plan.agg, tz: plan.tz, metrics: plan.metrics, licence: meta.licence, attribution: meta.attribution,
   };
   let out = JSON.stringify(head).slice(0, -1) + ',"features":[';
   const keys = plan.metrics.map((m) => `,${JSON.stringify(m)}:`);

@@ -65,7 +65,7 @@ export async function writeParquet(
     const kv: Record<string, string> = {
       licence: meta.licence.name, licence_url: meta.licence.url, attribution: meta.attribution,
       kind: plan.kind, from: new Date(plan.from).toISOString(), to: new Date(plan.to).toISOString(),
-      step_s: String(plan.stepS), agg: plan.agg, generator: 'City Hub',
+      step_s: String(plan.stepS), agg: plan.agg, tz: plan.tz, generator: 'City Hub',
     };
     const kvSql = Object.entries(kv).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ');
     // DuckDB keeps the insertion order of a plain projection (preserve_insertion_order is on by default).

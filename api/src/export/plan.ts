@@ -1,5 +1,6 @@
-import { COUNTER_METRICS, METRICS, type Agg, type AssetFeature, type ExportFormat, type Kind } from '@cityhub/contracts';
+import { COUNTER_METRICS, METRICS, type AssetFeature, type CityClock, type ExportFormat, type Kind, type SeriesAgg } from '@cityhub/contracts';
 import { ApiError } from '../errors.js';
+import { bucketing, type Bucketing } from '../series/buckets.js';
 
 /** Bounds of one export (documented in the README and the OpenAPI description). */
 export interface ExportLimits {
@@ -28,34 +29,50 @@ export interface ExportPlan {
   format: ExportFormat;
   assets: AssetFeature[];
   metrics: readonly string[];
-  /** Aggregate per metric: a meter counter keeps its last value where a mean or a sum would mean nothing. */
-  aggs: readonly Agg[];
-  agg: Agg;
+  /**
+   * Aggregate per metric: a meter counter keeps its last value where a mean or a sum would mean nothing;
+   * with `delta`, counters give the energy used per bucket and every other metric its mean.
+   */
+  aggs: readonly SeriesAgg[];
+  agg: SeriesAgg;
   from: number;
   to: number;
   stepS: number;
+  /** The buckets: local calendar days of `tz` for whole-day steps, else epoch-aligned steps. */
+  buckets: Bucketing;
+  tz: string;
   /** Assets × buckets: the most rows there can be. */
   maxRows: number;
 }
 
-export interface ExportRequest { kind: Kind; format: ExportFormat; from?: number | undefined; to?: number | undefined; stepS: number; agg: Agg }
+export interface ExportRequest { kind: Kind; format: ExportFormat; from?: number | undefined; to?: number | undefined; stepS: number; agg: SeriesAgg; clock: CityClock }
 
-/** Checks an export request against the limits and widens its range to whole, epoch-aligned buckets. */
+/** The aggregate of one metric in an export asked with `agg`. */
+function aggOf(metric: string, agg: SeriesAgg): SeriesAgg {
+  const counter = COUNTER_METRICS.has(metric);
+  if (agg === 'delta') return counter ? 'delta' : 'mean';
+  return counter && (agg === 'mean' || agg === 'sum') ? 'last' : agg;
+}
+
+/** Checks an export request against the limits and widens its range to whole buckets (local days, or epoch-aligned steps). */
 export function planExport(q: ExportRequest, catalogue: readonly AssetFeature[], limits: ExportLimits, now: number): ExportPlan {
   if (q.stepS < limits.minStepS) throw new ApiError('BAD_REQUEST', `the step must be at least ${limits.minStepS} s`);
-  const ms = q.stepS * 1000;
-  const to = Math.ceil((q.to ?? now) / ms) * ms;
-  const from = Math.floor((q.from ?? (q.to ?? now) - 86_400_000) / ms) * ms;
-  if (from >= to) throw new ApiError('BAD_REQUEST', 'from must be before to');
-  if (to - from > limits.maxRangeMs) throw new ApiError('BAD_REQUEST', `an export covers at most ${Math.round(limits.maxRangeMs / 86_400_000)} days`);
+  const to0 = q.to ?? now;
+  const from0 = q.from ?? to0 - 86_400_000;
+  if (from0 >= to0) throw new ApiError('BAD_REQUEST', 'from must be before to');
+  // Checked before the buckets are laid out, with a day of slack for the widening.
+  if (to0 - from0 > limits.maxRangeMs) throw new ApiError('BAD_REQUEST', `an export covers at most ${Math.round(limits.maxRangeMs / 86_400_000)} days`);
+  const buckets = bucketing(from0, to0, q.stepS, q.clock);
+  const from = buckets.edge(0);
+  const to = buckets.edge(buckets.count);
   const assets = catalogue.filter((f) => f.properties.kind === q.kind);
-  const rows = assets.length * ((to - from) / ms);
+  const rows = assets.length * buckets.count;
   if (rows > limits.maxRows) {
-    throw new ApiError('BAD_REQUEST', `${assets.length} assets × ${(to - from) / ms} buckets is more than ${limits.maxRows} rows; use a larger step or a shorter range`);
+    throw new ApiError('BAD_REQUEST', `${assets.length} assets × ${buckets.count} buckets is more than ${limits.maxRows} rows; use a larger step or a shorter range`);
   }
   const metrics = METRICS[q.kind];
-  const aggs = metrics.map((m) => (COUNTER_METRICS.has(m) && (q.agg === 'mean' || q.agg === 'sum') ? 'last' : q.agg));
-  return { kind: q.kind, format: q.format, assets, metrics, aggs, agg: q.agg, from, to, stepS: q.stepS, maxRows: rows };
+  const aggs = metrics.map((m) => aggOf(m, q.agg));
+  return { kind: q.kind, format: q.format, assets, metrics, aggs, agg: q.agg, from, to, stepS: q.stepS, buckets, tz: q.clock.zone, maxRows: rows };
 }
 
 /** A file name that says what the export holds: `cityhub-traffic-20260101T0000Z-20260131T0000Z-15m-mean.csv`. */

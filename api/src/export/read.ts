@@ -1,4 +1,5 @@
 import type { SeriesResult, Store } from '@cityhub/store';
+import { readBuckets } from '../series/compose.js';
 import type { ExportPlan } from './plan.js';
 
 /** One bucket of one asset: the asset's index in the plan, the bucket start (epoch ms), every metric in the plan's order. */
@@ -9,24 +10,35 @@ export interface Row { asset: number; ts: number; values: Array<number | null> }
  */
 export interface AssetBlock { asset: number; rows: Row[]; first: boolean; last: boolean }
 
-/** One store read: some assets over a window, every metric. */
-interface Chunk { assets: number[]; from: number; to: number; first: boolean; last: boolean }
+/** One store read: some assets over buckets [i0, i1), every metric. */
+interface Chunk { assets: number[]; i0: number; i1: number; first: boolean; last: boolean }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/**
+ * Finer buckets read per bucket of the plan: local days and energy deltas are composed from hourly buckets
+ * (at most a day's 25), so that a chunk's store read stays within its points whatever the step.
+ */
+function readsPerBucket(plan: ExportPlan): number {
+  const composed = plan.buckets.local || plan.aggs.includes('delta');
+  return composed ? Math.max(1, Math.ceil(plan.stepS / 3600) + (plan.buckets.local ? 1 : 0)) : 1;
+}
+
+/** Consecutive windows of at most `per` buckets over the plan's buckets, for `assets`. */
+function windows(plan: ExportPlan, assets: number[], per: number): Chunk[] {
+  const n = plan.buckets.count;
+  const out: Chunk[] = [];
+  for (let i = 0; i < n; i += per) out.push({ assets, i0: i, i1: Math.min(i + per, n), first: i === 0, last: i + per >= n });
+  return out;
+}
 
 /**
  * Time-major chunks: every asset over consecutive windows of at most `chunkPoints` points per metric (at
  * least one bucket). A window reads only its own time range, which the store prunes by its zone maps.
  */
 export function timeChunks(plan: ExportPlan, chunkPoints: number): Chunk[] {
-  const stepMs = plan.stepS * 1000;
-  const windowMs = Math.max(1, Math.floor(chunkPoints / Math.max(1, plan.assets.length))) * stepMs;
-  const all = range(0, plan.assets.length);
-  const out: Chunk[] = [];
-  for (let t = plan.from; t < plan.to; t += windowMs) {
-    out.push({ assets: all, from: t, to: Math.min(t + windowMs, plan.to), first: t === plan.from, last: t + windowMs >= plan.to });
-  }
-  return out;
+  const per = Math.max(1, Math.floor(chunkPoints / Math.max(1, plan.assets.length) / readsPerBucket(plan)));
+  return windows(plan, range(0, plan.assets.length), per);
 }
 
 /**
@@ -34,22 +46,17 @@ export function timeChunks(plan: ExportPlan, chunkPoints: number): Chunk[] {
  * asset over consecutive windows. Assets stay in catalogue order.
  */
 export function assetChunks(plan: ExportPlan, chunkPoints: number): Chunk[] {
-  const stepMs = plan.stepS * 1000;
-  const buckets = (plan.to - plan.from) / stepMs;
+  const reads = plan.buckets.count * readsPerBucket(plan);
   const out: Chunk[] = [];
-  if (buckets <= chunkPoints) {
-    const group = Math.max(1, Math.floor(chunkPoints / buckets));
+  if (reads <= chunkPoints) {
+    const group = Math.max(1, Math.floor(chunkPoints / reads));
     for (let i = 0; i < plan.assets.length; i += group) {
-      out.push({ assets: range(i, Math.min(i + group, plan.assets.length)), from: plan.from, to: plan.to, first: true, last: true });
+      out.push({ assets: range(i, Math.min(i + group, plan.assets.length)), i0: 0, i1: plan.buckets.count, first: true, last: true });
     }
     return out;
   }
-  const windowMs = chunkPoints * stepMs;
-  for (let a = 0; a < plan.assets.length; a++) {
-    for (let t = plan.from; t < plan.to; t += windowMs) {
-      out.push({ assets: [a], from: t, to: Math.min(t + windowMs, plan.to), first: t === plan.from, last: t + windowMs >= plan.to });
-    }
-  }
+  const per = Math.max(1, Math.floor(chunkPoints / readsPerBucket(plan)));
+  for (let a = 0; a < plan.assets.length; a++) out.push(...windows(plan, [a], per));
   return out;
 }
 
@@ -57,7 +64,7 @@ export function assetChunks(plan: ExportPlan, chunkPoints: number): Chunk[] {
 async function readChunk(store: Store, plan: ExportPlan, c: Chunk): Promise<Row[][]> {
   const ids = c.assets.map((i) => plan.assets[i]!.id);
   const results: SeriesResult[][] = await Promise.all(plan.metrics.map((metric, m) =>
-    store.series({ assets: ids, metric, from: c.from, to: c.to, stepS: plan.stepS, agg: plan.aggs[m]! })));
+    readBuckets(store, { assets: ids, metric, agg: plan.aggs[m]!, b: plan.buckets, i0: c.i0, i1: c.i1 })));
   const byAsset = new Map<string, Map<number, Array<number | null>>>();
   results.forEach((series, m) => {
     for (const s of series) {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Agg, ExportCollection, ExportFormat, Kind, type ExportLicence } from '@cityhub/contracts';
+import { cityClock, DEFAULT_CITY_TZ, ExportCollection, ExportFormat, Kind, SeriesAgg, type ExportLicence } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { describeAssets, type AssetInfo } from '../export/columns.js';
@@ -14,7 +14,7 @@ import { geojsonPieces } from '../export/geojson.js';
 import { writeParquet } from '../export/parquet.js';
 import { DEFAULT_EXPORT_STEP_S, EXPORT_LIMITS, exportFileName, planExport, type ExportLimits, type ExportPlan } from '../export/plan.js';
 import { readByAsset, readByTime, type Row } from '../export/read.js';
-import { stepParam, timeParam } from '../query.js';
+import { localTimeParam, readTime, stepParam, tzParam } from '../query.js';
 import { errors, PUBLIC_OR_BEARER } from '../responses.js';
 
 /** Unless the city says otherwise, its readings are open data under CC BY 4.0. */
@@ -27,11 +27,15 @@ const MEDIA = { csv: 'text/csv; charset=utf-8; header=present', geojson: 'applic
 
 const Query = z.strictObject({
   kind: Kind.describe('The kind of asset: every asset of it is exported.'),
-  from: timeParam('from', 'Start (inclusive); default a day before `to`. Widened to the step.').optional(),
-  to: timeParam('to', 'End (exclusive); default now. Widened to the step.').optional(),
-  step: stepParam('Bucket width, at least 60 s; default 15m.').optional(),
-  agg: Agg.default('mean').describe('Aggregate per bucket, for every metric; a meter counter (energy_kwh) keeps its last value for mean and sum.'),
+  from: localTimeParam('from', 'Start (inclusive); default a day before `to`. Widened to the step.').optional(),
+  to: localTimeParam('to', 'End (exclusive); default now. Widened to the step.').optional(),
+  step: stepParam('Bucket width, at least 60 s; default 15m. A whole number of days buckets by local calendar days of `tz`.').optional(),
+  agg: SeriesAgg.default('mean').describe('Aggregate per bucket, for every metric; a meter counter (energy_kwh) keeps its last value for mean and sum. ' +
+    '`delta`: the energy used per bucket for counters (README "Energy used"), the mean for every other metric.'),
+  tz: tzParam().optional(),
   format: ExportFormat.default('csv').describe('csv, geojson or parquet.'),
+  licence_columns: z.enum(['true', 'false']).optional()
+    .describe('CSV only: `true` adds `licence`, `licence_url` and `attribution` columns to every row, so that the file itself carries them.'),
 });
 
 /** Hands on the first piece, already read, then the rest. */
@@ -53,6 +57,7 @@ function downloadHeaders(plan: ExportPlan, licence: ExportLicence, attribution: 
     link: `<${headerValue(licence.url)}>; rel="license"`,
     'x-licence': headerValue(licence.name),
     'x-attribution': headerValue(attribution),
+    'x-time-zone': plan.tz,
   };
 }
 
@@ -81,7 +86,8 @@ function exportSchema(limits: ExportLimits) {
       '`readings_simulated` and every metric of the kind as columns. CSV (RFC 4180) and GeoJSON (RFC 7946, one Feature per asset with its ' +
       'buckets in `properties.buckets`) are streamed as they are read, in constant memory whatever the range; Parquet is written by DuckDB ' +
       'and sent when complete, with licence and attribution in its key-value metadata. Every format carries the licence in ' +
-      '`Link: <…>; rel="license"` and the attribution in `X-Attribution`. A stream cut short by a failure ends without its final chunk. ' +
+      '`Link: <…>; rel="license"` and the attribution in `X-Attribution`; the zone of its day buckets and bare dates in `X-Time-Zone` ' +
+      '(default the city\'s, `CITYHUB_TZ`), in GeoJSON\'s `tz` and in Parquet\'s metadata. A stream cut short by a failure ends without its final chunk. ' +
       `Limits: step at least ${limits.minStepS} s; range at most ${Math.round(limits.maxRangeMs / 86_400_000)} days; ` +
       `assets × buckets at most ${limits.maxRows}; at most ${limits.maxConcurrent} exports at once per node (else 503 with retry-after).`,
     tags: ['open data'], security: PUBLIC_OR_BEARER, querystring: Query,
@@ -112,7 +118,10 @@ export const exportRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     schema: exportSchema(limits),
   }, async (req, reply) => {
     const q = req.query;
-    const plan = planExport({ kind: q.kind, format: q.format, from: q.from, to: q.to, stepS: q.step ?? DEFAULT_EXPORT_STEP_S, agg: q.agg }, deps.catalogue.features, limits, Date.now());
+    const clock = cityClock(q.tz ?? deps.timeZone ?? DEFAULT_CITY_TZ);
+    const plan = planExport({
+      kind: q.kind, format: q.format, from: readTime(q.from, clock), to: readTime(q.to, clock), stepS: q.step ?? DEFAULT_EXPORT_STEP_S, agg: q.agg, clock,
+    }, deps.catalogue.features, limits, Date.now());
     if (running >= limits.maxConcurrent) {
       return reply.status(503).header('retry-after', '30')
         .send({ error: { code: 'UNAVAILABLE', message: `${running} exports are running on this node, the most it serves at once; retry in a little while` } });
@@ -135,7 +144,7 @@ export const exportRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
       const headers = downloadHeaders(plan, licence, meta.attribution);
       if (plan.format === 'parquet') return await sendParquet(reply, plan, assets, read(), meta, headers);
       const pieces = plan.format === 'csv'
-        ? csvPieces(plan, assets, read())
+        ? csvPieces(plan, assets, read(), q.licence_columns === 'true' ? meta : undefined)
         : geojsonPieces(plan, assets, readByAsset(deps.store, plan, limits.chunkPoints, aborted.signal), meta);
       // The first piece is read before the status line is sent, so that a store that is down gives a 503.
       const first = await pieces.next();

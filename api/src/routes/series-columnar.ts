@@ -1,5 +1,6 @@
 import { COLUMNAR_MEDIA_TYPE, SeriesColumnar, SeriesResponse } from '@cityhub/contracts';
-import type { ColumnarResult } from '@cityhub/store';
+import { roundTo, type ColumnarResult, type SeriesResult } from '@cityhub/store';
+import type { Bucketing } from '../series/buckets.js';
 
 /** The two forms of a `/series` answer in the OpenAPI document, by media type. */
 export const seriesAnswers = {
@@ -34,4 +35,22 @@ export function columnarBody(head: Head, r: ColumnarResult): string {
   const start = JSON.stringify({ ...head, ts_ms: r.ts });
   const series = r.series.map((s) => `{"asset":${JSON.stringify(s.asset)},"values":${s.values}}`);
   return `${start.slice(0, -1)},"series":[${series.join(',')}]}`;
+}
+
+/**
+ * Buckets composed in the api (local days, deltas) in columns: every bucket start once, then each asset's
+ * values at those starts, rounded to `digits` as the stores round.
+ */
+export function columnsOfRows(b: Bucketing, rows: readonly SeriesResult[], digits: number): ColumnarResult {
+  const ts = Array.from({ length: b.count }, (_, i) => b.edge(i));
+  const index = new Map(ts.map((t, i) => [t, i]));
+  const series = rows.map((r) => {
+    const values: Array<number | null> = ts.map(() => null);
+    for (const [t, v] of r.points) {
+      const i = index.get(t);
+      if (i !== undefined) values[i] = roundTo(v, digits);
+    }
+    return { asset: r.asset, values: JSON.stringify(values) };
+  });
+  return { ts, series };
 }

@@ -65,6 +65,24 @@ export function baseloadKw(hourlyMeanKw: readonly Point[], from: number, to: num
   return min;
 }
 
+/** Local hours that count as daytime for the baseload's share: 08:00 to 19:59, Thessaloniki time. */
+export const DAY_HOURS = { from: 8, to: 20 } as const;
+
+/** The mean of the hourly mean power between 08:00 and 20:00 local time in [from, to), or null. */
+export function daytimeMeanKw(hourlyMeanKw: readonly Point[], from: number, to: number): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const [t, kw] of hourlyMeanKw) {
+    if (t < from || t >= to) continue;
+    const h = city().hour(t);
+    if (h >= DAY_HOURS.from && h < DAY_HOURS.to) {
+      sum += kw;
+      n++;
+    }
+  }
+  return n ? sum / n : null;
+}
+
 /** The highest value in [from, to) (peak power from hourly maxima), or null. */
 export function peakOf(points: readonly Point[], from: number, to: number): number | null {
   let max: number | null = null;

@@ -35,11 +35,12 @@ describe('buildingRows', () => {
     // a: 24 h × 10 kWh = 240 kWh, 0.12 kWh/m²; this week 1680, last week 1344: +25 %.
     // Night hours inside the last 24 h: END−24h = 02:00 local (7 kW), END−22h = 04:00 (4 kW); 00:00 local at END−26h is outside.
     expect(rows[0]).toEqual({
-      id: 'a', name: 'A', use: 'museum', floorAreaM2: 2000, kwh: 240, kwhPerM2: 0.12, baseloadKw: 4, peakKw: 51.5,
-      weekOnWeek: 0.25, partial: false, source: 'counter',
+      id: 'a', name: 'A', use: 'museum', floorAreaM2: 2000, kwh: 240, kwhPerM2: 0.12, baseloadKw: 4, baseloadWPerM2: 2, baseloadShare: null, peakKw: 51.5,
+      weekOnWeek: 0.25, vsPrevious: 0, partial: false, source: 'counter',
     });
     // b: no counter, 24 h × 20 kW = 480 kWh from power, 1.2 kWh/m²; its peak is outside the period. No earlier week to compare.
-    expect(rows[1]).toMatchObject({ kwh: 480, kwhPerM2: 1.2, baseloadKw: 20, peakKw: null, weekOnWeek: null, partial: false, source: 'power' });
+    // b: 20 kW flat all day: 50 W/m² at night, as much as by day.
+    expect(rows[1]).toMatchObject({ kwh: 480, kwhPerM2: 1.2, baseloadKw: 20, baseloadWPerM2: 50, baseloadShare: 1, peakKw: null, weekOnWeek: null, vsPrevious: null, partial: false, source: 'power' });
     expect(rows[2]).toMatchObject({ kwh: null, kwhPerM2: null, source: null });
   });
 

@@ -1,5 +1,5 @@
 import type { BuildingProperties } from '@cityhub/contracts';
-import { baseloadKw, energyFromCounter, energyFromPower, peakOf, perArea, weekOnWeek } from './energy.js';
+import { baseloadKw, daytimeMeanKw, energyFromCounter, energyFromPower, peakOf, perArea, weekOnWeek } from './energy.js';
 import type { Consumption } from './energy.js';
 import type { Point } from './points.js';
 import { HOUR_MS, WEEK_MS } from '../time/time-query.js';
@@ -23,9 +23,15 @@ export interface BuildingRow {
   kwh: number | null;
   kwhPerM2: number | null;
   baseloadKw: number | null;
+  /** Night baseload per m² of floor area, W/m²: comparable across buildings of any size. */
+  baseloadWPerM2: number | null;
+  /** Night baseload as a share of the daytime (08:00–20:00) mean power. */
+  baseloadShare: number | null;
   peakKw: number | null;
   /** Energy in the 7 days up to the period's end against the 7 days before. */
   weekOnWeek: number | null;
+  /** Energy over the period against the period of the same length just before it (null when that one is partial). */
+  vsPrevious: number | null;
   /** Some of the period has no data (the figure is a lower bound). */
   partial: boolean;
   /** Where the energy came from: the meter counter, or mean power integrated when there is no counter. */
@@ -46,14 +52,20 @@ export function buildingRows(buildings: readonly BuildingProperties[], inputs: E
     const e = buildingEnergy(inputs, b.id, from, to);
     const thisWeek = buildingEnergy(inputs, b.id, to - WEEK_MS, to);
     const lastWeek = buildingEnergy(inputs, b.id, to - 2 * WEEK_MS, to - WEEK_MS);
+    const previous = buildingEnergy(inputs, b.id, 2 * from - to, from);
     const power = inputs.meanPower.get(b.id) ?? [];
+    const base = baseloadKw(power, from, to);
+    const day = daytimeMeanKw(power, from, to);
     return {
       id: b.id, name: b.name, use: b.use, floorAreaM2: b.floor_area_m2,
       kwh: e?.kwh ?? null,
       kwhPerM2: perArea(e?.kwh, b.floor_area_m2),
-      baseloadKw: baseloadKw(power, from, to),
+      baseloadKw: base,
+      baseloadWPerM2: base === null || !(b.floor_area_m2 > 0) ? null : (base * 1000) / b.floor_area_m2,
+      baseloadShare: base === null || !day ? null : base / day,
       peakKw: peakOf(inputs.maxPower.get(b.id) ?? [], from, to),
       weekOnWeek: lastWeek?.partial ? null : weekOnWeek(thisWeek?.kwh, lastWeek?.kwh),
+      vsPrevious: previous?.partial ? null : weekOnWeek(e?.kwh, previous?.kwh),
       partial: e?.partial ?? false,
       source: e?.source ?? null,
     };
@@ -61,7 +73,7 @@ export function buildingRows(buildings: readonly BuildingProperties[], inputs: E
 }
 
 /** The sortable columns of the ranking. */
-export type RankKey = 'name' | 'kwh' | 'kwhPerM2' | 'baseloadKw' | 'peakKw' | 'weekOnWeek';
+export type RankKey = 'name' | 'kwh' | 'kwhPerM2' | 'baseloadKw' | 'baseloadWPerM2' | 'baseloadShare' | 'peakKw' | 'weekOnWeek' | 'vsPrevious';
 
 /** Rows sorted by `key` (descending for numbers, A–Z for names unless `ascending` says otherwise); blanks last. */
 export function sortRows(rows: readonly BuildingRow[], key: RankKey, ascending = key === 'name'): BuildingRow[] {

@@ -26,6 +26,7 @@ import type { CityHubTestHook } from './test-hook.js';
 import { parseUrlState } from './url-state.js';
 import { UrlSync } from './url-sync.js';
 import { createPanels, followClock, wireControls, wireLive } from './wiring.js';
+import { setUpDataApi } from './data-api.js';
 
 const EMPTY_BOUNDARY: GeoJsonObject = { type: 'FeatureCollection', features: [] };
 const DAY_MS = 86_400_000;
@@ -59,6 +60,7 @@ export async function start(scriptStart: number): Promise<void> {
   const follow = followClock(page, panels);
   wireControls(page, panels);
   wireLive(page, panels.drawer);
+  setUpDataApi(() => ({ view: panels.drawer.view, period: page.url.current.period, t: page.clock.state.t }));
   watchReady(page, panels, { seeded, latest, follow, timings });
 }
 

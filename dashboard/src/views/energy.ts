@@ -4,9 +4,9 @@ import type { SeriesQuery } from '../data/api.js';
 import { city } from '../time/city.js';
 import { byHourOfDay } from '../model/binning.js';
 import { Chart } from '../ui/chart.js';
-import { toCsv } from '../data/csv.js';
+import { rankingCsv } from '../data/csv.js';
 import { button, el } from '../ui/dom.js';
-import { formatChange, formatNumber } from '../ui/format.js';
+import { formatChange, formatNumber, formatPct } from '../ui/format.js';
 import { pointsByAsset, pointsIn } from '../model/points.js';
 import { buildingRows, sortRows } from '../model/ranking.js';
 import type { BuildingRow, EnergyInputs, RankKey } from '../model/ranking.js';
@@ -25,15 +25,6 @@ export interface EnergyData {
 }
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
-
-/** The CSV of the ranking, one building per line, numbers unrounded beyond what the meter gives. */
-export function rankingCsv(rows: readonly BuildingRow[], from: number, to: number): string {
-  const iso = (t: number) => new Date(t).toISOString();
-  return toCsv(
-    ['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source'],
-    rows.map((r) => [r.id, r.name, r.use, r.floorAreaM2, iso(from), iso(to), r.kwh, r.kwhPerM2, r.baseloadKw, r.peakKw, r.weekOnWeek, r.partial ? 'yes' : 'no', r.source]),
-  );
-}
 
 /** Energy: buildings ranked by energy, energy per m², night baseload, peak and week-on-week; a daily profile; CSV. */
 export class EnergyView implements AnalysisView {
@@ -59,8 +50,11 @@ export class EnergyView implements AnalysisView {
       { header: 'kWh', key: 'kwh', numeric: true, cell: (r) => formatNumber(r.kwh), title: 'Energy over the period' },
       { header: 'kWh/m²', key: 'kwhPerM2', numeric: true, cell: (r) => formatNumber(r.kwhPerM2, 3), title: 'Energy over the period per m² of floor area' },
       { header: 'Baseload kW', key: 'baseloadKw', numeric: true, cell: (r) => formatNumber(r.baseloadKw, 1), title: 'Lowest hourly mean power between 00:00 and 05:00' },
+      { header: 'Baseload W/m²', key: 'baseloadWPerM2', numeric: true, cell: (r) => formatNumber(r.baseloadWPerM2, 1), title: 'Night baseload per m² of floor area: comparable across sizes' },
+      { header: 'Night/day', key: 'baseloadShare', numeric: true, cell: (r) => formatPct(r.baseloadShare), title: 'Night baseload as a share of the daytime (08:00–20:00) mean power' },
       { header: 'Peak kW', key: 'peakKw', numeric: true, cell: (r) => formatNumber(r.peakKw, 1), title: 'Highest power in the period' },
       { header: 'Week on week', key: 'weekOnWeek', numeric: true, cell: (r) => formatChange(r.weekOnWeek), title: 'Energy in the last 7 days against the 7 days before' },
+      { header: 'vs previous', key: 'vsPrevious', numeric: true, cell: (r) => formatChange(r.vsPrevious), title: 'Energy over the period against the period of the same length before it' },
     ];
     this.table = new SortableTable('Buildings ranked by energy', cols, this.sort, (key, ascending) => {
       this.sort = { key, ascending };
@@ -93,8 +87,8 @@ export class EnergyView implements AnalysisView {
     const spanMs = PERIODS[ctx.period].spanMs;
     const { to } = spanEndingAt(ctx.t, spanMs, STEP_1H);
     const from = to - spanMs;
-    // Week on week needs two weeks; the counter needs the hour before the earliest period as its baseline.
-    const earliest = to - Math.max(spanMs, 2 * WEEK_MS);
+    // Week on week needs two weeks, the previous period two periods; the counter needs the hour before the earliest as its baseline.
+    const earliest = to - Math.max(2 * spanMs, 2 * WEEK_MS);
     const base = { kind: 'energy', step: '1h', to } as const;
     const qs: Record<'counter' | 'meanPower' | 'maxPower', SeriesQuery> = {
       counter: { ...base, metric: 'energy_kwh', agg: 'last', from: earliest - HOUR_MS },

@@ -17,6 +17,10 @@ import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
  *   up) and 17:00–21:00; cooling months (June–September) +22 %, strongest 13:00–18:00; April, May and
  *   October +5 %. Half strength when the building is empty.
  * - Slow noise (20-minute value noise, ±4 %) and reading scatter (±2 %).
+ * - Stories to find (README "Simulated city"): the night-waster ({@link NIGHT_WASTER}) keeps 85 % of its
+ *   peak on at night (lights and heating left on), the highest night baseload per m² of the city though far
+ *   from the highest in kW; the retrofitted building ({@link RETROFITTED}) draws {@link RETROFIT_FACTOR} of its
+ *   former power from the fleet's `retrofitAt` on (insulation, LED lighting, heat pumps): a step down.
  * - energy_kwh: the meter counter, the integral of power over time, from a baseline the first time the
  *   simulator sees the meter (power limit × time since installation, so a meter that lost its saved state
  *   never reads lower than before). It is integrated on a fixed 5-minute
@@ -26,6 +30,13 @@ import { clamp, jitter, param, round, seedOf, smooth } from './noise.js';
  */
 
 const LOAD_W_PER_M2: Record<string, number> = { museum: 60, culture: 70, sports: 50, market: 80, transport: 60 };
+
+/** The building that wastes energy at night, and the share of its peak it keeps on then. */
+export const NIGHT_WASTER = 'building-hamza-bey-mosque-alcazar';
+export const NIGHT_WASTER_BASELOAD = 0.85;
+/** The building retrofitted during the history, and its power after the retrofit as a share of before. */
+export const RETROFITTED = 'building-white-tower';
+export const RETROFIT_FACTOR = 0.7;
 
 interface Win { start: number; end: number; level: number }
 const same = (w: Win[]): Record<DayType, Win[]> => ({ weekday: w, saturday: w, sunday: w });
@@ -42,14 +53,21 @@ const OCCUPANCY: Record<string, Record<DayType, Win[]>> = {
   default: { weekday: [{ start: hm(8), end: hm(20), level: 1 }], saturday: [], sunday: [] },
 };
 
-/** Per-building constants, and the city clock its daily pattern follows. */
-export interface BuildingParams { seed: number; peakKw: number; baseload: number; clock: CityClock }
+/**
+ * Per-building constants, the city clock its daily pattern follows, and when it was retrofitted (null:
+ * never; only {@link RETROFITTED} is).
+ */
+export interface BuildingParams { seed: number; peakKw: number; baseload: number; clock: CityClock; retrofitAt: number | null }
 
-/** The per-building constants of the energy model, drawn from the building id, on `clock` (default Europe/Athens). */
-export function buildingParams(b: BuildingProperties, clock: CityClock = cityClock()): BuildingParams {
+/**
+ * The per-building constants of the energy model, drawn from the building id, on `clock` (default
+ * Europe/Athens); `retrofitAt` is when {@link RETROFITTED} was retrofitted (null: not in this history).
+ */
+export function buildingParams(b: BuildingProperties, clock: CityClock = cityClock(), retrofitAt: number | null = null): BuildingParams {
   const seed = seedOf(b.id);
   const peakKw = Math.min(b.floor_area_m2 * (LOAD_W_PER_M2[b.use] ?? 60) / 1000, b.power_limit_kw);
-  return { seed, peakKw, baseload: param(seed, 1, 0.25, 0.35), clock };
+  const baseload = b.id === NIGHT_WASTER ? NIGHT_WASTER_BASELOAD : param(seed, 1, 0.25, 0.35);
+  return { seed, peakKw, baseload, clock, retrofitAt: b.id === RETROFITTED ? retrofitAt : null };
 }
 
 /** Occupancy o in [0, 1] of a building use at local minutes `m` of a day type. */
@@ -71,7 +89,8 @@ export function smoothPowerKw(b: BuildingProperties, t: number, p: BuildingParam
   const lt = localTime(p.clock, t);
   const o = buildingOccupancy(b.use, dayType(lt.weekday), lt.minutes);
   const hvac = hvacShare(lt.month, lt.minutes) * (0.5 + 0.5 * o);
-  const kw = p.peakKw * (p.baseload + (1 - p.baseload) * o) * (1 + hvac) * (1 + 0.04 * smooth(p.seed, t, 20 * 60_000));
+  const retrofit = p.retrofitAt !== null && t >= p.retrofitAt ? RETROFIT_FACTOR : 1;
+  const kw = retrofit * p.peakKw * (p.baseload + (1 - p.baseload) * o) * (1 + hvac) * (1 + 0.04 * smooth(p.seed, t, 20 * 60_000));
   return clamp(kw, 0, b.power_limit_kw);
 }
 
