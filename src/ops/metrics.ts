@@ -1,16 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ApiMetrics } from '@cityhub/api';
+import type { ApiMetrics, LiveFeedStats } from '@cityhub/api';
 import type { Ingest } from '@cityhub/ingest';
+import { operationMetrics, routeLabel, type OperationSources } from './operation-metrics.js';
 
 /** What the metrics read from the running hub at each scrape. */
-export interface MetricSources {
+export interface MetricSources extends OperationSources {
   ingest: Ingest;
-  connectedDevices: () => number;
   /** The spool's cap in bytes (`CITYHUB_SPOOL_CAP_MB`), so that rules can tell how full it is. */
   spoolCapBytes?: number;
   /** Alert notification deliveries (the newest 500), on the node that sends them. */
   deliveries?: () => ReadonlyArray<{ status: string; updated: number }>;
 }
+
+const noLive: LiveFeedStats = { clients: 0, coalesced: 0, coalescedTicks: 0, dropped: 0, refused: 0, queueOverflow: 0 };
 
 /** The hub's metrics: the Prometheus registry, what the API reports, store write latency, and the sources read at each scrape. */
 export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number) => void; attach(src: MetricSources): void }
@@ -24,6 +26,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cityhub_process_' });
   let src: MetricSources | undefined;
+  let liveStats: (() => Readonly<LiveFeedStats>) | undefined;
   const sumStats = () => {
     const out = { readings: 0, gaps: 0, repeats: 0, rejected: new Map<string, number>(), online: 0 };
     if (!src) return out;
@@ -78,10 +81,9 @@ export function createMetrics(): Metrics {
     collect() { this.reset(); this.inc(src?.ingest.writer.stats.pointsWritten ?? 0); } });
   new Counter({ name: 'cityhub_store_write_failures_total', help: 'Store writes that failed and were retried.', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.writer.stats.failures ?? 0); } });
-  new Gauge({ name: 'cityhub_mqtt_connected_devices', help: 'MQTT connections of devices.', registers: [registry],
-    collect() { this.set(src?.connectedDevices() ?? 0); } });
   const writeLatency = new Histogram({ name: 'cityhub_store_write_seconds', help: 'Duration of a confirmed store write (one writer round).', registers: [registry],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  operationMetrics(registry, () => ({ writerLagMs: () => src?.ingest.writer.lagMs() ?? 0, ...src, live: () => liveStats?.() ?? noLive }));
   const live = new Gauge({ name: 'cityhub_live_clients', help: 'Open /api/v1/live WebSockets.', registers: [registry] });
   const http = new Histogram({ name: 'cityhub_http_request_seconds', help: 'HTTP request duration by route pattern.', labelNames: ['route', 'method', 'status'], registers: [registry],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
@@ -92,8 +94,9 @@ export function createMetrics(): Metrics {
     attach: (s) => { src = s; },
     api: {
       render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-      httpRequest: (route, method, status, seconds) => http.observe({ route, method, status: String(status) }, seconds),
+      httpRequest: (route, method, status, seconds) => http.observe({ route: routeLabel(route), method, status: String(status) }, seconds),
       liveClients: (d) => live.inc(d),
+      liveStats: (read) => { liveStats = read; },
     },
   };
 }

@@ -20,6 +20,7 @@ export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?:
     },
     // Only a payload whose every reading passed is relayed to `city/#` subscribers.
     telemetry: async (device, topic, payload) => ({ relay: (await ingest.accept(device.id, topic, payload)).rejected.length === 0 }),
+    enabled: (id) => registry.get(id)?.enabled === true,
     denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
     status: (device, s) => {
       ingest.stats.status(device.id, s);
@@ -55,6 +56,25 @@ export async function listenBroker(config: Config, log: Logger, hooks: BrokerHoo
     extra.push(`${tls ? 'wss' : 'ws'}://${config.CITYHUB_MQTT_HOST}:${await broker.listenWs(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_WS_PORT, tls)}/mqtt`);
   }
   return { broker, mqttUrl, extra, tls, closed: () => closed };
+}
+
+/** How often sessions are checked against the registry and tokens: a revocation ends its sessions within 2 s. */
+const SESSION_SWEEP_MS = 500;
+
+/**
+ * Ends the MQTT sessions of devices disabled or removed and of API tokens revoked, whichever process made
+ * the change (the registry and tokens see another process's change on read: a file's stat, Redis' watch).
+ */
+export function endRevokedSessions(broker: RunningBroker, registry: DeviceRegistry, tokens: { list(): Array<{ id: string }> }, stops: Stops): void {
+  const timer = setInterval(() => {
+    let ids: Set<string> | undefined;
+    broker.evict({
+      device: (id) => registry.get(id)?.enabled === true,
+      service: (name) => !name.startsWith('token:') || (ids ??= new Set(tokens.list().map((t) => t.id))).has(name.slice(6)),
+    });
+  }, SESSION_SWEEP_MS);
+  timer.unref();
+  stops.push('session sweep', async () => clearInterval(timer));
 }
 
 /** The TLS certificate and key, when both are configured. */
