@@ -1,10 +1,4 @@
 import { parseConfig, ConfigError, type Config } from '@cityhub/contracts';
-import { devicesCommand, tokensCommand } from '@cityhub/devices';
-import { simulateCommand } from '@cityhub/simulator';
-import { startApiNode } from './nodes/api-node.js';
-import { startBrokerNode } from './nodes/broker-node.js';
-import { startHub } from './nodes/hub.js';
-import { startIngestNode } from './nodes/ingest-node.js';
 import { COMMAND_HELP, HELP, VERSION } from './cli-help.js';
 import { createLogger } from './ops/logger.js';
 
@@ -53,9 +47,12 @@ export async function main(argv: string[]): Promise<number> {
   if (isLongRunning(cmd)) return runUntilSignal(config, (log) => startCommand(cmd, config, log));
   // With several nodes, the registry and tokens live in Redis: the CLI changes them there.
   const redis = config.CITYHUB_REDIS_URL ? { redisUrl: config.CITYHUB_REDIS_URL } : {};
+  // Commands load what they run only when they run it: help and the version answer at once.
+  const { devicesCommand, tokensCommand } = await import('@cityhub/devices');
   switch (cmd) {
     case 'devices':
       if (rest[0] === 'simulate') {
+        const { simulateCommand } = await import('@cityhub/simulator');
         return simulateCommand(rest.slice(1), {
           dataDir: config.CITYHUB_DATA_DIR, mqttHost: config.CITYHUB_MQTT_HOST, mqttPort: config.CITYHUB_MQTT_PORT,
           syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, intervalMs: config.CITYHUB_SIMULATE_INTERVAL_MS, retentionDays: config.CITYHUB_RETENTION_RAW_DAYS,
@@ -82,23 +79,27 @@ function fatal(log: Log, err: unknown, msg: string): void {
 async function startCommand(cmd: LongRunning, config: Config, log: Log): Promise<Banner> {
   switch (cmd) {
     case 'start': {
+      const { startHub } = await import('./nodes/hub.js');
       const hub = await startHub(config, log);
       const mqtt = [hub.mqttUrl, ...hub.mqttExtra];
       return { msg: 'City Hub is running', fields: { dashboard: `${hub.httpUrl}/`, api: `${hub.httpUrl}/api/v1/assets`, mqtt, data: hub.dataDir }, stop: () => hub.stop(),
         text: `\nCity Hub is running.\n  Dashboard:  ${hub.httpUrl}/\n  API:        ${hub.httpUrl}/api/v1/assets\n  MQTT:       ${mqtt.join('  ')}\n  Data:       ${hub.dataDir}\nPress Ctrl+C to stop.\n` };
     }
     case 'broker': {
+      const { startBrokerNode } = await import('./nodes/broker-node.js');
       const node = await startBrokerNode(config, log);
       const mqtt = [node.mqttUrl, ...node.mqttExtra];
       return { msg: 'City Hub broker node is running', fields: { mqtt, http: node.httpUrl }, stop: () => node.stop(),
         text: `City Hub broker node is running.\n  MQTT:    ${mqtt.join('  ')}\n  HTTP:    ${node.httpUrl}  (/healthz, /readyz, /metrics)\nPress Ctrl+C to stop.` };
     }
     case 'api': {
+      const { startApiNode } = await import('./nodes/api-node.js');
       const node = await startApiNode(config, log);
       return { msg: 'City Hub API node is running', fields: { dashboard: `${node.httpUrl}/`, api: `${node.httpUrl}/api/v1/assets` }, stop: () => node.stop(),
         text: `City Hub API node is running.\n  Dashboard:  ${node.httpUrl}/\n  API:        ${node.httpUrl}/api/v1/assets\nPress Ctrl+C to stop.` };
     }
     case 'ingest': {
+      const { startIngestNode } = await import('./nodes/ingest-node.js');
       const node = await startIngestNode(config, log);
       const url = config.CITYHUB_INGEST_MQTT_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
       return { msg: 'City Hub ingest is running', fields: { connections: node.connections, url }, stop: () => node.stop(),

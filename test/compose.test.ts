@@ -154,7 +154,8 @@ describe('docker-compose.single.yml: everything in one container', () => {
     delete e.CITYHUB_HTTP_PORT;
     const problems = checkCompose(copy, diskFiles).join('\n');
     expect(problems).toMatch(/cityhub: CITYHUB_HTTP_PORTS is not a configuration variable/);
-    expect(checkCompose(copy, diskFiles)).toHaveLength(1);
+    // Named by the compose check and by the hub's own configuration check (with the nearest valid name).
+    expect(checkCompose(copy, diskFiles).every((p) => p.includes('CITYHUB_HTTP_PORTS'))).toBe(true);
     service(copy, 'cityhub').ports = ['8081:8081'];
     expect(checkCompose(copy, diskFiles).join('\n')).toMatch(/cityhub: publishes 8081, which it does not listen on/);
   });

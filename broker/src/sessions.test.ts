@@ -78,7 +78,8 @@ describe('MQTT sessions', () => {
     expect(await connack('tr-0001', 'tr-0001', 'wrong')).toBe(4);
     expect(await connack('svc:x', 'token', 'wrong')).toBe(4);
     expect(await connack('svc:x')).toBe(4);
-    expect(Object.fromEntries(broker.refusedLogins())).toEqual({ empty_client_id: 1, bad_credentials: 1, client_id_mismatch: 1, no_credentials: 1 });
+    expect(await connack('someone', 'tr-0001', 'secret-tr-0001')).toBe(4);
+    expect(Object.fromEntries(broker.refusedLogins())).toEqual({ empty_client_id: 1, bad_credentials: 2, client_id_mismatch: 1, no_credentials: 1 });
     expect(broker.connectedDevices()).toBe(0);
   });
 

@@ -49,6 +49,8 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
         logger.info({ service: svc.name, client: client.id }, 'service client connected');
         return null;
       }
+      // A service's form with credentials that name no service: wrong credentials.
+      if (client.id.startsWith(SERVICE_CLIENT_ID_PREFIX)) return new AuthError(4, 'bad user name or password', 'bad_credentials');
       if (client.id !== username) return new AuthError(4, 'the client id must be the device id', 'client_id_mismatch');
       const device = await authenticateDevice(ctx.guard, hooks, username, secret, ctx.addresses.get(client.conn) ?? 'unknown');
       if (device instanceof AuthError) return device;
