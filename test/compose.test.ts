@@ -120,7 +120,7 @@ describe('docker-compose.yml and the image: safe to deploy as shipped', () => {
     for (const name of ['broker-1', 'broker-2', 'api', 'simulator']) {
       expect(mounts(service(doc, name) as Service).find((m) => m.target === environment(doc, name).CITYHUB_DATA_DIR)?.named, name).toBe(true);
     }
-    for (const [name, s] of Object.entries(mapping(doc.services))) expect(mapping(mapping(s).logging).options, name).toMatchObject({ 'max-size': expect.any(String), 'max-file': expect.any(String) });
+    for (const [name, s] of Object.entries(mapping(doc.services))) expect(Object.keys(mapping(mapping(mapping(s).logging).options)), name).toEqual(['max-size', 'max-file']);
     const docker = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     const stages = docker.split(/^FROM /m).slice(1);
     expect(stages.length).toBeGreaterThanOrEqual(2);

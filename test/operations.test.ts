@@ -89,9 +89,16 @@ describe('an operated hub: metrics, logs, sessions, CLI', () => {
       ...['start', 'broker', 'api', 'ingest'].map((cmd) => cityhub(cmd, '--help')), cityhub('start', '-h'),
       cityhub('devices', 'add', '-h'), cityhub('tokens', '--help'), cityhub('--version'), cityhub('start', '--port'),
     ]);
-    for (const r of runs.slice(0, 5)) expect(r, r.args).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`^Usage: cityhub ${r.args.split(' ')[0]}`)) });
-    for (const r of runs.slice(5, 7)) expect(r, r.args).toMatchObject({ code: 0, out: expect.stringMatching(/usage/i) });
-    expect(runs[7]).toMatchObject({ code: 0, out: expect.stringMatching(/^cityhub \d+\.\d+\.\d+/) });
+    for (const r of runs.slice(0, 5)) {
+      expect(r.code, r.args).toBe(0);
+      expect(r.out, r.args).toMatch(new RegExp(`^Usage: cityhub ${r.args.split(' ')[0]}`));
+    }
+    for (const r of runs.slice(5, 7)) {
+      expect(r.code, r.args).toBe(0);
+      expect(r.out, r.args).toMatch(/usage/i);
+    }
+    expect(runs[7]!.code).toBe(0);
+    expect(runs[7]!.out).toMatch(/^cityhub \d+\.\d+\.\d+/);
     expect(runs[8]!.code).toBe(2);
   });
 });

@@ -28,7 +28,7 @@ function refusal(ctx: BrokerContext, client: Client | null, device: DeviceIdenti
   if (publishRight(device, topic) === null) return `device ${device.id} may publish only to city/${device.kind}/${device.id}/telemetry|status`;
   // A device disabled while connected: nothing more of it, status included, until its session ends (its
   // last will, `offline`, still goes out as the session ends: aedes lib/client.js publishes `client.will`).
-  const isWill = (client as (Client & { will?: unknown }) | null)?.will === packet;
+  const isWill = (client as { will?: unknown } | null)?.will === packet;
   if (ctx.hooks.enabled && !isWill && !ctx.hooks.enabled(device.id)) return `device ${device.id} is disabled`;
   return null;
 }

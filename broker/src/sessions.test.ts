@@ -70,7 +70,7 @@ describe('MQTT sessions', () => {
     // No device can take the service form: its client id must be its device id, which never holds a ':'.
     expect(await connack('svc:tr-0001', 'tr-0001', 'secret-tr-0001')).toBe(4);
     expect(broker.refusedLogins().get('service_client_id')).toBe(1);
-    expect(lines.find((l) => l.msg === 'login refused' && l.reason === 'service_client_id')).toMatchObject({ address: expect.stringMatching(/127\.0\.0\.1/) });
+    expect(String(lines.find((l) => l.msg === 'login refused' && l.reason === 'service_client_id')?.address)).toMatch(/127\.0\.0\.1/);
   });
 
   it('answers an empty client id with CONNACK 2 and wrong credentials with CONNACK 4', async () => {

@@ -55,7 +55,7 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
       const device = await authenticateDevice(ctx.guard, hooks, username, secret, ctx.addresses.get(client.conn) ?? 'unknown');
       if (device instanceof AuthError) return device;
       identities.set(client, device);
-      hold(client, ctx.counts, 'connected', hooks.connections);
+      hold(client, ctx.counts, 'connected', (n) => hooks.connections?.(n));
       return null;
     };
     check().then(

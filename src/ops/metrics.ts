@@ -25,8 +25,7 @@ export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cityhub_process_' });
-  // prom-client also serves these gauges under a `_total` name, which Prometheus keeps for counters
-  // (`promtool check metrics`); the same values stay under their names without it.
+  // prom-client also names these gauges `_total`, which Prometheus keeps for counters (promtool check metrics).
   for (const n of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`cityhub_process_nodejs_active_${n}_total`);
   let src: MetricSources | undefined;
   let liveStats: (() => Readonly<LiveFeedStats>) | undefined;
