@@ -203,7 +203,7 @@ describe('every payload gets an answer (fixed seed, real MQTT, real hub)', () =>
     hub = await startHub({ simulate: 0, env: { CITYHUB_MQTT_PUBLISH_PER_SECOND: '100000', CITYHUB_MQTT_PUBLISH_BURST: '100000', CITYHUB_MQTT_MAX_PACKET_BYTES: '262144' } });
     const dev: Device = { ...(await hub.provision('traffic', 'link-12')), kind: 'traffic' };
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
-    const watcher = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'city-system', username: 'token', password: (JSON.parse(stdout) as { token: string }).token, protocolVersion: 4, reconnectPeriod: 0 });
+    const watcher = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'svc:city-system', username: 'token', password: (JSON.parse(stdout) as { token: string }).token, protocolVersion: 4, reconnectPeriod: 0 });
     const relayed: string[] = [];
     watcher.on('message', (topic, p) => { if (topic.startsWith('city/')) relayed.push(p.toString('base64')); });
     await watcher.subscribeAsync('city/#', { qos: 1 });

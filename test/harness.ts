@@ -15,6 +15,20 @@ import { openRegistry } from '@cityhub/devices';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'bin', 'cityhub.js');
+
+/** The fields of a node's start banner, the JSON log line whose `msg` is `msg`, once it is in `out`. */
+export function bannerOf<T>(out: string, msg: string): T | undefined {
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('{') || !line.includes(msg)) continue;
+    try {
+      const o = JSON.parse(line) as { msg?: string };
+      if (o.msg === msg) return o as T;
+    } catch {
+      // a line still being written
+    }
+  }
+  return undefined;
+}
 const run = promisify(execFile);
 
 export interface Credentials { id: string; secret: string; kind: DeviceKind; asset: string }
@@ -67,11 +81,10 @@ export async function startHub(opts: StartOptions = {}): Promise<TestHub> {
   let httpUrl = '';
   let mqttUrl = '';
   while (Date.now() < deadline) {
-    const h = /Dashboard:\s+(http:\/\/\S+?)\/?\s/.exec(out);
-    const m = /MQTT:\s+(mqtt:\/\/\S+)/.exec(out);
-    if (h?.[1] && m?.[1]) {
-      httpUrl = h[1];
-      mqttUrl = m[1];
+    const banner = bannerOf<{ dashboard: string; mqtt: string[] }>(out, 'City Hub is running');
+    if (banner) {
+      httpUrl = banner.dashboard.replace(/\/$/, '');
+      mqttUrl = banner.mqtt[0]!;
       break;
     }
     if (proc.exitCode !== null) throw new Error(`cityhub exited with ${proc.exitCode}:\n${out}`);

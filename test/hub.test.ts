@@ -99,8 +99,8 @@ describe('cityhub start, end to end on real MQTT and DuckDB', () => {
   it('lets a city system with an API token follow validated readings on cityhub/live/{kind}, read-only', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
     const token = (JSON.parse(stdout) as { token: string }).token;
-    await expect(mqtt.connectAsync(hub.mqttUrl, { clientId: 'city-system', username: 'token', password: 'chk_00000000_nope', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();
-    const sys = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'city-system', username: 'token', password: token, protocolVersion: 4, reconnectPeriod: 0 });
+    await expect(mqtt.connectAsync(hub.mqttUrl, { clientId: 'svc:city-system', username: 'token', password: 'chk_00000000_nope', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();
+    const sys = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'svc:city-system', username: 'token', password: token, protocolVersion: 4, reconnectPeriod: 0 });
     const got = new Promise<Array<{ asset: string; values: Record<string, number> }>>((r) => sys.on('message', (_t, p) => r(JSON.parse(p.toString()) as Array<{ asset: string; values: Record<string, number> }>)));
     await sys.subscribeAsync('cityhub/live/energy', { qos: 0 });
     const dev = await hub.provision('energy', 'building-rotunda');

@@ -3,7 +3,7 @@
  * its own process, started on given ports and stopped (or killed) by the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI } from './harness.js';
+import { bannerOf, CLI } from './harness.js';
 
 export interface NodeProcess {
   proc: ChildProcess;
@@ -27,7 +27,9 @@ export async function startNode(command: 'broker' | 'api', env: Record<string, s
   proc.stderr.on('data', (b: Buffer) => { out += b.toString(); });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const deadline = Date.now() + timeoutMs;
-  while (!/Press Ctrl\+C to stop/.test(out)) {
+  const msg = `City Hub ${command === 'api' ? 'API' : command} node is running`;
+  let banner: { mqtt?: string[]; http?: string; dashboard?: string; api?: string } | undefined;
+  while (!(banner = bannerOf(out, msg))) {
     if (proc.exitCode !== null) throw new Error(`cityhub ${command} exited with ${proc.exitCode}:\n${out}`);
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
@@ -35,8 +37,10 @@ export async function startNode(command: 'broker' | 'api', env: Record<string, s
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // The addresses under the names the human banner gives them.
   const urls: Record<string, string> = {};
-  for (const m of out.matchAll(/^\s+(\w+):\s+(\S+)/gm)) urls[m[1]!] = m[2]!.replace(/\/$/, '');
+  const named = { MQTT: banner.mqtt?.[0], HTTP: banner.http, Dashboard: banner.dashboard, API: banner.api };
+  for (const [k, v] of Object.entries(named)) if (v) urls[k] = v.replace(/\/$/, '');
   const running = () => proc.exitCode === null && proc.signalCode === null;
   return {
     proc, urls,

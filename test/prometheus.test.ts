@@ -17,7 +17,7 @@ function promtool(...args: string[]): { status: number | null; out: string } {
 
 /** The metric names the hub registers (src/ops/metrics.ts), with a histogram's series and the process metrics' prefix. */
 function servedMetrics(): { names: Set<string>; prefix: string } {
-  const src = readFileSync(`${ROOT}src/ops/metrics.ts`, 'utf8');
+  const src = ['src/ops/metrics.ts', 'src/ops/operation-metrics.ts'].map((f) => readFileSync(`${ROOT}${f}`, 'utf8')).join('\n');
   const names = new Set<string>();
   for (const m of src.matchAll(/new (Counter|Gauge|Histogram)\(\{ name: '(cityhub_[a-z_]+)'/g)) {
     names.add(m[2]!);

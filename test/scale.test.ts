@@ -129,7 +129,7 @@ describe('two broker nodes on Redis and an api node on a shared influxd', () => 
     expect(made.status).toBe(201);
     const second = (await made.json()) as Credentials;
 
-    const service = () => mqtt.connectAsync(a.urls.MQTT!, { clientId: `city-system-${Math.random()}`, username: 'cityhub-node', password: NODE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
+    const service = () => mqtt.connectAsync(a.urls.MQTT!, { clientId: `svc:city-system-${Math.random()}`, username: 'cityhub-node', password: NODE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
     // A service connection may not publish: the broker refuses and closes it.
     const writer = await service();
     const refused = new Promise<void>((r) => writer.once('close', () => r()));

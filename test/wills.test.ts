@@ -55,7 +55,7 @@ describe('wills across broker nodes', () => {
         authenticate: async (id) => ({ id, kind: 'traffic' }), telemetry: async () => {},
         denied: async (d, topic) => { denied.push(`${d?.id} ${topic}`); },
         status: (d, s) => statuses.push(`${d.id} ${s}`),
-        service: (u) => (u === 'city-system' ? { name: 'city' } : null),
+        service: (u) => (u === 'svc:city-system' ? { name: 'city' } : null),
       },
       aedes: { ...state.aedes, heartbeatInterval: 200 },
     });
@@ -69,7 +69,7 @@ describe('wills across broker nodes', () => {
       clients.push(c);
       return c;
     };
-    const watcher = await open(b, 'city-system');
+    const watcher = await open(b, 'svc:city-system');
     const seen: string[] = [];
     watcher.on('message', (t, p) => seen.push(`${t} ${p.toString()}`));
     await watcher.subscribeAsync('city/#', { qos: 1 });

@@ -285,7 +285,7 @@ export function buildAsyncApi(opts: { mqttUrl?: string } = {}): Record<string, u
         device: { type: 'userPassword', description: 'User name: the device id. Password: the secret shown once when the device was created (`cityhub devices add`, `POST /api/v1/devices`).' },
         service: {
           type: 'userPassword',
-          description: `A read-only subscriber, with any client id. User name \`${TOKEN_USERNAME}\` and an API token (\`cityhub tokens add\`) as password, ` +
+          description: `A read-only subscriber, with a client id of the reserved form \`svc:…\` (no device id can take it; any other is refused with CONNACK 2). User name \`${TOKEN_USERNAME}\` and an API token (\`cityhub tokens add\`) as password, ` +
             `or \`${NODE_USERNAME}\` and the hub's CITYHUB_NODE_SECRET (its own api nodes). It may subscribe to \`city/…\` and \`cityhub/…\`, never publish.`,
         },
       },

@@ -3,7 +3,7 @@ import type { AlertEvent, AssetCollection, DeadLetterReason, Delivery, DeviceAcc
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { CatalogOptions } from './catalog/dcat.js';
 import type { ExportLimits } from './export/plan.js';
-import type { LiveLimits } from './live-feed.js';
+import type { LiveFeedStats, LiveLimits } from './live-feed.js';
 
 /** A readiness check: `ok` false makes `/readyz` answer 503 with the reason. */
 export type { ReadyCheck } from '@cityhub/contracts';
@@ -76,6 +76,8 @@ export interface ApiMetrics {
   render(): Promise<{ contentType: string; body: string }>;
   httpRequest(route: string, method: string, status: number, seconds: number): void;
   liveClients(delta: 1 | -1): void;
+  /** Where the live feed's counters are read at each scrape (refused and dropped clients, readings left out). */
+  liveStats?(read: () => Readonly<LiveFeedStats>): void;
 }
 
 /** What ingest counts per device (the schema is in contracts). */

@@ -3,7 +3,7 @@ export type { ApiDeps, ApiMetrics, DeviceAccounting, ReadyCheck } from './deps.j
 export { ApiError, ERRORS, type ApiErrorCode } from './errors.js';
 export { SERIES_LIMITS } from './routes/series.js';
 export { CLOSE_TOO_MANY, CLOSE_TOO_SLOW, LIVE_LIMITS } from './routes/live.js';
-export type { LiveLimits } from './live-feed.js';
+export type { LiveFeedStats, LiveLimits } from './live-feed.js';
 export { EXPORT_LIMITS, type ExportLimits } from './export/plan.js';
 export { DEFAULT_EXPORT_LICENCE } from './routes/export.js';
 export { DEFAULT_RATE_LIMIT_PER_MIN } from './protection.js';

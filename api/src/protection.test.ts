@@ -86,9 +86,9 @@ describe('rate limit, CORS, request ids and body limits', () => {
   });
 
   it('echoes a plain x-request-id, makes one otherwise, and logs every line of the request with it', async () => {
-    const lines: Array<{ reqId?: string; msg: string; res?: { statusCode: number } }> = [];
+    const lines: Array<{ reqId?: string; msg: string; status?: number }> = [];
     const sink = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]); cb(); } });
-    const app = await buildApp({ store: h.store, catalogue: loadCatalogue(), boundary: {}, live: new EventEmitter() }, { logger: pino({ level: 'info' }, sink) });
+    const app = await buildApp({ store: h.store, catalogue: loadCatalogue(), boundary: {}, live: new EventEmitter() }, { logger: pino({ level: 'info' }, sink), requestLogLevel: 'info' });
     try {
       const given = await app.inject({ url: '/api/v1/latest?kind=energy', headers: { 'x-request-id': 'lb-7f3a:42' } });
       expect(given.headers['x-request-id']).toBe('lb-7f3a:42');
@@ -97,8 +97,9 @@ describe('rate limit, CORS, request ids and body limits', () => {
       expect(made.statusCode).toBe(400);
       const other = await app.inject({ url: '/healthz' });
       expect(other.headers['x-request-id']).not.toBe(made.headers['x-request-id']);
-      expect(lines.filter((l) => l.reqId === 'lb-7f3a:42').map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
-      expect(lines.find((l) => l.reqId === made.headers['x-request-id'] && l.msg === 'request completed')?.res?.statusCode).toBe(400);
+      // One line per request, at the level asked for.
+      expect(lines.filter((l) => l.reqId === 'lb-7f3a:42').map((l) => l.msg)).toEqual(['request']);
+      expect(lines.find((l) => l.reqId === made.headers['x-request-id'] && l.msg === 'request')?.status).toBe(400);
     } finally {
       await app.close();
     }

@@ -49,7 +49,7 @@ export async function startBenchHub(o: HubOptions = {}): Promise<BenchHub> {
     ...o.env,
   };
   const args = [...(o.nodeArgs ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), join(ROOT, 'bin', 'cityhub.js'), 'start'];
-  const w = spawnWatched(process.execPath, args, env, /Dashboard:\s+(http:\/\/\S+?)\/?\s[\s\S]*MQTT:\s+mqtt:\/\/([^:\s]+):(\d+)/);
+  const w = spawnWatched(process.execPath, args, env, /"dashboard":"(http:\/\/[^"]+?)\/?"[\s\S]*"mqtt":\["mqtt:\/\/([^:"]+):(\d+)/);
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`hub did not start in 90 s:\n${w.output()}`)), 90_000).unref());
   const m = (await Promise.race([w.ready, timeout]))!;
   return {

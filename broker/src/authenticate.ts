@@ -1,9 +1,10 @@
 import type { DeviceIdentity } from './acl.js';
 import type { AuthGuard } from './auth-guard.js';
+import type { LoginRefusal } from './types.js';
 
 /** A refused CONNECT: aedes answers CONNACK with `returnCode`. */
 export class AuthError extends Error {
-  constructor(readonly returnCode: number, message: string) {
+  constructor(readonly returnCode: number, message: string, readonly reason?: LoginRefusal) {
     super(message);
   }
 }
@@ -18,7 +19,6 @@ type Authenticate = (id: string, secret: string, opts?: { cachedOnly?: boolean }
  */
 export async function authenticateDevice(
   guard: AuthGuard, hooks: { authenticate: Authenticate }, id: string, secret: string, address: string,
-  logger: { warn(obj: object, msg?: string): void; debug(obj: object, msg?: string): void },
 ): Promise<DeviceIdentity | AuthError> {
   const cached = await hooks.authenticate(id, secret, { cachedOnly: true });
   if (cached) return cached;
@@ -26,14 +26,9 @@ export async function authenticateDevice(
     const held = guard.holdBack(id, address);
     if (held) {
       guard.stats.refusedFast++;
-      logger.debug({ device: id, address, why: held }, 'authentication refused without a check');
-      return new AuthError(5, `not authorised: ${held}`);
+      return new AuthError(5, `not authorised: ${held}`, 'backed_off');
     }
     const device = await guard.check(id, address, () => hooks.authenticate(id, secret));
-    if (!device) {
-      logger.warn({ device: id, address }, 'authentication refused');
-      return new AuthError(4, 'bad user name or password');
-    }
-    return device;
+    return device ?? new AuthError(4, 'bad user name or password', 'bad_credentials');
   });
 }

@@ -1,6 +1,5 @@
-import { parseDeviceStatus } from '@cityhub/contracts';
-import { Aedes, type AedesOptions, type Client } from 'aedes';
-import { LISTENER_CLIENT_SUFFIX } from '@cityhub/contracts';
+import { LISTENER_CLIENT_SUFFIX, parseDeviceStatus } from '@cityhub/contracts';
+import { Aedes, type Client } from 'aedes';
 import { publishRight } from './acl.js';
 import { DEFAULT_LIMITS, type BrokerContext, type BrokerOptions, type RunningBroker } from './types.js';
 import { PublishRate, SubscriptionLimit } from './limits.js';
@@ -9,10 +8,10 @@ import { authorizeSubscribe, boundSubscriptions } from './subscribe.js';
 import { transports } from './transports.js';
 import { rememberConnections } from './wills.js';
 import { AUTH_LIMITS, AuthGuard } from './auth-guard.js';
-import { authenticateDevice, AuthError } from './authenticate.js';
+import { authenticate, evictSessions } from './sessions.js';
 
 export { DEFAULT_LIMITS } from './types.js';
-export type { BrokerContext, BrokerHooks, BrokerLimits, BrokerOptions, LimitStats, RunningBroker, TelemetryVerdict } from './types.js';
+export type { BrokerContext, BrokerHooks, BrokerLimits, BrokerOptions, LimitStats, LoginRefusal, RunningBroker, SessionCheck, TelemetryVerdict } from './types.js';
 
 function context(opts: BrokerOptions): BrokerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -24,39 +23,12 @@ function context(opts: BrokerOptions): BrokerContext {
     subscriptions: new SubscriptionLimit(limits.maxSubscriptionsPerClient, limits.maxFilterBytes),
     wildcards: new WeakMap(),
     counts: { connected: 0, services: 0 },
+    refusals: new Map(),
+    emptyIds: new WeakSet(),
     lastNode: new Map(),
     guard: new AuthGuard({ ...AUTH_LIMITS, ...opts.authLimits }),
     addresses: new WeakMap(),
     publish: () => undefined,
-  };
-}
-
-/** `authenticate`: a service client by its credentials, else a device whose client id is its device id. */
-function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['authenticate']> {
-  const { hooks, logger, identities, services } = ctx;
-  return (client, username, password, callback) => {
-    const secret = password ? Buffer.from(password).toString('utf8') : '';
-    if (!username || !secret) return callback(new AuthError(4, 'username and password are required'), false);
-    const check = async (): Promise<AuthError | null> => {
-      const svc = hooks.service ? await hooks.service(username, secret) : null;
-      if (svc) {
-        services.set(client, svc);
-        ctx.counts.services++;
-        client.conn.once('close', () => ctx.counts.services--);
-        logger.info({ service: svc.name, client: client.id }, 'service client connected');
-        return null;
-      }
-      const listener = client.id === username + LISTENER_CLIENT_SUFFIX;
-      if (client.id !== username && !listener) return new AuthError(2, `the client id must be the device id (or the device id and ${LISTENER_CLIENT_SUFFIX} for a subscribe-only connection)`);
-      const device = await authenticateDevice(ctx.guard, hooks, username, secret, ctx.addresses.get(client.conn) ?? 'unknown', logger);
-      if (device instanceof AuthError) return device;
-      identities.set(client, listener ? { ...device, listenOnly: true } : device);
-      return null;
-    };
-    check().then(
-      (refused) => (refused ? callback(refused, false) : callback(null, true)),
-      (err: Error) => callback(new AuthError(3, `authentication unavailable: ${err.message}`), false),
-    );
   };
 }
 
@@ -70,9 +42,8 @@ function watch(ctx: BrokerContext, aedes: Aedes): void {
     const s = parseDeviceStatus(Buffer.from(packet.payload));
     if (s) hooks.status(device, s);
   });
-  aedes.on('client', () => hooks.connections?.(++ctx.counts.connected));
-  // Rate buckets outlive connections, so reconnecting does not refill one.
-  aedes.on('clientDisconnect', () => hooks.connections?.(--ctx.counts.connected));
+  // Connections are counted as they authenticate (sessions.ts). Rate buckets outlive connections, so
+  // reconnecting does not refill one.
   aedes.on('clientError', (client: Client, err: Error) => {
     onWildcardError(ctx, client, err);
     logger.debug({ client: client.id, err: err.message }, 'client error');
@@ -88,11 +59,12 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
   const aedes = await Aedes.createBroker({
     keepaliveLimit: ctx.limits.keepaliveMaxS,
     ...opts.aedes,
-    preConnect(_client, packet, callback) {
-      // [MQTT-3.1.3-8] an empty client id with CleanSession=0 must be refused with CONNACK 0x02.
-      if (!packet.clientId) return callback(new AuthError(2, 'a client id is required'), false);
-      // A subscribe-only connection publishes nothing, a will included.
-      if (packet.clientId.endsWith(LISTENER_CLIENT_SUFFIX) && packet.will) return callback(new AuthError(2, 'a subscribe-only connection may not set a will'), false);
+    preConnect(client, packet, callback) {
+      // [MQTT-3.1.3-9] an empty client id is answered CONNACK 0x02, which only authenticate() can send
+      // (a preConnect refusal closes the connection without a CONNACK: aedes lib/handlers/connect.js).
+      if (!packet.clientId) ctx.emptyIds.add(client);
+      // A subscribe-only connection publishes nothing, a will included: it is closed at once.
+      if (packet.clientId?.endsWith(LISTENER_CLIENT_SUFFIX) && packet.will) return callback(new Error('a subscribe-only connection may not set a will'), false);
       callback(null, true);
     },
     authenticate: authenticate(ctx),
@@ -113,5 +85,8 @@ export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> 
     limitStats: () => ({ ...ctx.limitStats }),
     connectedDevices: () => ctx.counts.connected,
     serviceClients: () => ctx.counts.services,
+    refusedLogins: () => new Map(ctx.refusals),
+    loginBackoffs: () => ctx.guard.stats.refusedFast,
+    evict: (check) => evictSessions(ctx, aedes, check),
   };
 }

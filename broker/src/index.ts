@@ -1,4 +1,4 @@
-export { createBroker, DEFAULT_LIMITS, type BrokerHooks, type BrokerLimits, type BrokerOptions, type LimitStats, type TelemetryVerdict, type RunningBroker } from './broker.js';
+export { createBroker, DEFAULT_LIMITS, type BrokerHooks, type BrokerLimits, type BrokerOptions, type LimitStats, type TelemetryVerdict, type RunningBroker, type LoginRefusal, type SessionCheck } from './broker.js';
 export { AUTH_LIMITS, AuthGuard, type AuthLimits } from './auth-guard.js';
 export { limitPacketSize, ConnectionsPerIp, PublishRate } from './limits.js';
 export { publishRight, maySubscribe, mayServiceSubscribe, isStatusPayload, type DeviceIdentity, type ServiceIdentity } from './acl.js';

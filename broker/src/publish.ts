@@ -24,10 +24,15 @@ function unrelay(packet: PublishPacket): void {
 const asBuffer = (p: PublishPacket['payload']): Buffer => (Buffer.isBuffer(p) ? p : Buffer.from(p));
 
 /** Why a publish is refused outright (the connection closes), or null when it is the device's own. */
-function refusal(ctx: BrokerContext, client: Client | null, device: DeviceIdentity | undefined, topic: string): string | null {
+function refusal(ctx: BrokerContext, client: Client | null, device: DeviceIdentity | undefined, packet: PublishPacket): string | null {
+  const topic = packet.topic;
   if (!device) return client && ctx.services.has(client) ? 'a service connection may only subscribe' : 'not a device connection';
   if (device.listenOnly) return `a subscribe-only connection of device ${device.id} may not publish`;
   if (publishRight(device, topic) === null) return `device ${device.id} may publish only to city/${device.kind}/${device.id}/telemetry|status`;
+  // A device disabled while connected: nothing more of it, status included, until its session ends (its
+  // last will, `offline`, still goes out as the session ends: aedes lib/client.js publishes `client.will`).
+  const isWill = (client as { will?: unknown } | null)?.will === packet;
+  if (ctx.hooks.enabled && !isWill && !ctx.hooks.enabled(device.id)) return `device ${device.id} is disabled`;
   return null;
 }
 
@@ -48,7 +53,7 @@ export function authorizePublish(ctx: BrokerContext): NonNullable<AedesOptions['
     }
     const device = client ? ctx.identities.get(client) : undefined;
     const payload = asBuffer(packet.payload);
-    const why = refusal(ctx, client, device, packet.topic);
+    const why = refusal(ctx, client, device, packet);
     if (why !== null || !device) {
       logger.warn({ device: device?.id, topic: packet.topic.slice(0, 300) }, `publish refused: ${why}`);
       const done = () => callback(new Error(why ?? 'refused'));

@@ -32,7 +32,7 @@ describe('only valid data is relayed; subscriptions are bounded', () => {
       },
     });
     url = `mqtt://127.0.0.1:${await broker.listen('127.0.0.1', 0)}`;
-    const watcher = await open('city-system', 'city', 'system');
+    const watcher = await open('svc:city-system', 'city', 'system');
     seen = [];
     watcher.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
     await watcher.subscribeAsync('city/#', { qos: 1 });
@@ -58,7 +58,7 @@ describe('only valid data is relayed; subscriptions are bounded', () => {
     expect(seen).toEqual(['city/traffic/tr-0001/telemetry {"ok":1}', 'city/traffic/tr-0001/status online']);
     expect(denied).toEqual(['tr-0001 city/traffic/tr-0001/status garbage']);
     // Nothing invalid was kept as a retained message: a new subscriber gets none.
-    const late = await open('city-late', 'city', 'system');
+    const late = await open('svc:city-late', 'city', 'system');
     const retained: string[] = [];
     late.on('message', (t, p) => retained.push(`${t} ${p.toString()}`));
     await late.subscribeAsync('city/#', { qos: 1 });

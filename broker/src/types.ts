@@ -49,6 +49,8 @@ export interface BrokerHooks {
   isChild?(gateway: string, child: string): boolean;
   /** A device's status changed (its own `online`, or `offline` from itself or its last will). */
   status?(device: DeviceIdentity, status: 'online' | 'offline'): void;
+  /** False when a device was disabled or removed since it logged in: its publishes are refused. */
+  enabled?(id: string): boolean;
   /** Connected-device count changed. */
   connections?(count: number): void;
 }
@@ -75,6 +77,16 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxSubscriptionsPerClient: 100, maxFilterBytes: 256,
 };
 
+/** Why a login was refused: the label of `cityhub_mqtt_logins_refused_total` and the `reason` of its log line. */
+export type LoginRefusal = 'empty_client_id' | 'no_credentials' | 'bad_credentials' | 'client_id_mismatch'
+  | 'service_client_id' | 'backed_off' | 'unavailable';
+
+/** What may stay connected: checked for every session by {@link evictSessions}. */
+export interface SessionCheck {
+  device(id: string): boolean;
+  service(name: string): boolean;
+}
+
 /** What the limits did, for logs and metrics. */
 export interface LimitStats { throttled: number; rateDisconnects: number; oversize: number; ipRefused: number }
 
@@ -100,6 +112,12 @@ export interface RunningBroker {
   connectedDevices(): number;
   /** Service clients connected to this node now. */
   serviceClients(): number;
+  /** Logins refused since start, by reason. */
+  refusedLogins(): Map<LoginRefusal, number>;
+  /** Logins refused at once, without a check, because their id or address was backed off. */
+  loginBackoffs(): number;
+  /** Ends the sessions `check` no longer allows (a disabled device, a revoked token); how many. */
+  evict(check: SessionCheck): number;
   close(): Promise<void>;
 }
 
@@ -116,6 +134,10 @@ export interface BrokerContext {
   /** A wildcard publish seen by the parser, until aedes reports it (publish.ts). */
   wildcards: WeakMap<Client, { topic: string; payload: Buffer }>;
   counts: { connected: number; services: number };
+  /** Refused logins by reason (sessions.ts). */
+  refusals: Map<LoginRefusal, number>;
+  /** Connections whose CONNECT had an empty client id (aedes then makes one up). */
+  emptyIds: WeakSet<Client>;
   /** Failed-login back-off per device id and address (auth-guard.ts). */
   guard: AuthGuard;
   /** The remote address of each connection's stream, for the guard. */

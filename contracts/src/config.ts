@@ -80,6 +80,8 @@ export const Config = z
     /** Parallel connections on a shared subscription ($share/…), for brokers that support it. */
     CITYHUB_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(1),
     CITYHUB_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** The level of the one line each HTTP request writes (below CITYHUB_LOG_LEVEL: not written). */
+    CITYHUB_LOG_REQUESTS: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('debug'),
     CITYHUB_PUBLIC_READ: bool.default(true),
     /** A MapLibre style URL for a basemap under the city layers (the offline style when unset). */
     CITYHUB_BASEMAP_STYLE: z.url().optional(),

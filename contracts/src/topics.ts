@@ -34,6 +34,11 @@ export const LISTENER_CLIENT_SUFFIX = ':listen';
 export const NODE_USERNAME = 'cityhub-node';
 /** The MQTT user name under which an API token (the password) subscribes read-only. */
 export const TOKEN_USERNAME = 'token';
+/**
+ * The client-id form of read-only service clients: `svc:` and anything after it. A device id never holds
+ * a `:` (DEVICE_ID_PATTERN), so no device can take a service's id, nor a service a device's.
+ */
+export const SERVICE_CLIENT_ID_PREFIX = 'svc:';
 
 /**
  * Parses `city/{kind}/{deviceId}/{telemetry|status}` (kind `gateway` included); anything else is `null`.

@@ -79,11 +79,22 @@ export class Writer {
   /** When the writer last committed a round or found nothing to do. */
   private progressAt = Date.now();
   private stallLogged = false;
+  /**
+   * When each durable end was reached, oldest first: the first one past the committed position dates the
+   * oldest reading not yet in the store (a backlog left from before a restart dates from the start).
+   */
+  private readonly durableAt: Array<{ end: Position; at: number }> = [];
 
   constructor(private readonly spool: Spool, private readonly store: Store, opts: Partial<WriterOptions> & { logger: Logger }) {
     this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, intervalMs: 1_000, minBackoffMs: 100, maxBackoffMs: 10_000, stallMs: 30_000, ...opts };
     this.pos = spool.cursor();
+    if (spool.backlogBytes() > 0) this.durableAt.push({ end: spool.durableEnd(), at: Date.now() });
     spool.on('durable', () => {
+      // At most one entry per 100 ms (the age may read up to 100 ms old), so a stalled writer's list stays short.
+      const at = Date.now();
+      const last = this.durableAt[this.durableAt.length - 1];
+      if (last && at - last.at < 100) last.end = spool.durableEnd();
+      else this.durableAt.push({ end: spool.durableEnd(), at });
       this.dirty = true;
       this.mark(spool.durableEnd());
       if (this.wakeOn === 'any' || this.spool.backlogBytes() >= this.o.readBytes) this.wake?.();
@@ -106,6 +117,17 @@ export class Writer {
     const end = this.spool.durableEnd();
     const c = this.spool.cursor();
     return this.spool.backlogBytes() === 0 || (c.seg === end.seg && c.off === end.off);
+  }
+
+  /** Age in ms of the oldest reading durable in the spool and not yet in the store; 0 when caught up. */
+  lagMs(now = Date.now()): number {
+    this.forgetWritten();
+    return this.durableAt.length > 0 ? now - this.durableAt[0]!.at : 0;
+  }
+
+  private forgetWritten(): void {
+    const after = (a: Position, b: Position) => a.seg > b.seg || (a.seg === b.seg && a.off > b.off);
+    while (this.durableAt.length > 0 && !after(this.durableAt[0]!.end, this.pos)) this.durableAt.shift();
   }
 
   /** True while there is a backlog and no round was stored for `stallMs` (beyond the interval a round may wait). */
@@ -218,6 +240,7 @@ export class Writer {
 
   /** Counts a committed round, and says so when it ends a stall or a run of failures. */
   private committed(points: number, dead: number): void {
+    this.forgetWritten();
     this.stats.pointsWritten += points;
     this.stats.deadLettersWritten += dead;
     this.stats.batches++;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
-import { ALERT_TOPIC, AlertEvent, LIVE_TOPIC_PREFIX, NODE_USERNAME, parseDeviceStatus, parseTopic, RelayedReadings, STATUS_FILTER, type Config } from '@cityhub/contracts';
+import { ALERT_TOPIC, AlertEvent, LIVE_TOPIC_PREFIX, NODE_USERNAME, parseDeviceStatus, parseTopic, RelayedReadings, SERVICE_CLIENT_ID_PREFIX, STATUS_FILTER, type Config } from '@cityhub/contracts';
 import { DeviceStatsBook } from '@cityhub/ingest';
 import type { Point } from '@cityhub/store';
 import type { Logger } from '../ops/logger.js';
@@ -36,7 +36,7 @@ export function liveFeed(config: Config, url: string, log: Logger): LiveFeed {
   }
   let lastError = 'connecting';
   const client = mqtt.connect(url, {
-    username: NODE_USERNAME, password: secret, clientId: `cityhub-api-${randomBytes(6).toString('hex')}`,
+    username: NODE_USERNAME, password: secret, clientId: `${SERVICE_CLIENT_ID_PREFIX}api-${randomBytes(6).toString('hex')}`,
     clean: true, protocolVersion: 4, reconnectPeriod: 1_000, connectTimeout: 10_000,
   });
   client.on('connect', () => {

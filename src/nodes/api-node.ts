@@ -5,6 +5,7 @@ import type { Logger } from '../ops/logger.js';
 import { serveApi } from '../wiring/api.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
 import { openNodeState } from '../wiring/node-state.js';
+import { reopensOf } from '../wiring/store.js';
 
 export interface RunningApiNode { httpUrl: string; stop(): Promise<void> }
 
@@ -22,7 +23,7 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
     // node's readings are: the replay's answer means they are durable.
     // Retention is the broker nodes' job: this ingest only takes replays.
     const replays = await openIngest({ config, dataDir, store, registry, log: log.child({ name: 'replay' }), stops, metrics, retention: false });
-    metrics.attach({ ingest: replays, connectedDevices: () => 0 });
+    metrics.attach({ ingest: replays, storeReopens: reopensOf(store) });
     const brokerUrl = config.CITYHUB_BROKER_URL ?? `mqtt://${config.CITYHUB_MQTT_HOST}:${config.CITYHUB_MQTT_PORT}`;
     const feed = liveFeed(config, brokerUrl, log.child({ name: 'live-feed' }));
     stops.push('live feed', () => feed.close());

@@ -8,9 +8,10 @@ import { simStatePath, startSimulation } from '@cityhub/simulator';
 import { relayLive } from '../live/relay.js';
 import type { Logger } from '../ops/logger.js';
 import { serveApi } from '../wiring/api.js';
-import { brokerBus, deviceHooks, listenBroker } from '../wiring/broker.js';
+import { brokerBus, deviceHooks, endRevokedSessions, listenBroker } from '../wiring/broker.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
 import { openNodeState } from '../wiring/node-state.js';
+import { reopensOf } from '../wiring/store.js';
 import { serviceHook } from '../wiring/service.js';
 import type { Stops } from '../wiring/stops.js';
 
@@ -43,10 +44,11 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     ingest.on('points', (points) => alerts.onPoints(points));
     const hooks = deviceHooks(registry, ingest, (asset, kind, s) => alerts.onStatus(asset, kind, s));
     const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...hooks, service: serviceHook(config, tokens) }, stops);
+    endRevokedSessions(broker, registry, tokens, stops);
     relayLive(broker, ingest, stops, { always: false });
     const bus = brokerBus(broker);
     alerts.on('event', (ev) => publishAlert(bus, ev));
-    metrics.attach({ ingest, connectedDevices: () => broker.connectedDevices(), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
+    metrics.attach({ ingest, broker, storeReopens: reopensOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
 
     const httpUrl = await serveApi(config, log, state, {
       live: ingest,

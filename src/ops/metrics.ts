@@ -1,16 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ApiMetrics } from '@cityhub/api';
+import type { ApiMetrics, LiveFeedStats } from '@cityhub/api';
 import type { Ingest } from '@cityhub/ingest';
+import { operationMetrics, routeLabel, type OperationSources } from './operation-metrics.js';
 
 /** What the metrics read from the running hub at each scrape. */
-export interface MetricSources {
+export interface MetricSources extends OperationSources {
   ingest: Ingest;
-  connectedDevices: () => number;
   /** The spool's cap in bytes (`CITYHUB_SPOOL_CAP_MB`), so that rules can tell how full it is. */
   spoolCapBytes?: number;
   /** Alert notification deliveries (the newest 500), on the node that sends them. */
   deliveries?: () => ReadonlyArray<{ status: string; updated: number }>;
 }
+
+const noLive: LiveFeedStats = { clients: 0, coalesced: 0, coalescedTicks: 0, dropped: 0, refused: 0, queueOverflow: 0 };
 
 /** The hub's metrics: the Prometheus registry, what the API reports, store write latency, and the sources read at each scrape. */
 export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number, delay: number | null) => void; attach(src: MetricSources): void }
@@ -23,7 +25,10 @@ export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cityhub_process_' });
+  // prom-client also names these gauges `_total`, which Prometheus keeps for counters (promtool check metrics).
+  for (const n of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`cityhub_process_nodejs_active_${n}_total`);
   let src: MetricSources | undefined;
+  let liveStats: (() => Readonly<LiveFeedStats>) | undefined;
   const sumStats = () => {
     const out = { readings: 0, gaps: 0, repeats: 0, rejected: new Map<string, number>(), online: 0 };
     if (!src) return out;
@@ -74,8 +79,7 @@ export function createMetrics(): Metrics {
     } });
   new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
-  new Gauge({ name: 'cityhub_mqtt_connected_devices', help: 'MQTT connections of devices.', registers: [registry],
-    collect() { this.set(src?.connectedDevices() ?? 0); } });
+  operationMetrics(registry, () => ({ writerLagMs: () => src?.ingest.writer.lagMs() ?? 0, ...src, live: () => liveStats?.() ?? noLive }));
   const live = new Gauge({ name: 'cityhub_live_clients', help: 'Open /api/v1/live WebSockets.', registers: [registry] });
   const http = new Histogram({ name: 'cityhub_http_request_seconds', help: 'HTTP request duration by route pattern.', labelNames: ['route', 'method', 'status'], registers: [registry],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
@@ -86,8 +90,9 @@ export function createMetrics(): Metrics {
     attach: (s) => { src = s; },
     api: {
       render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-      httpRequest: (route, method, status, seconds) => http.observe({ route, method, status: String(status) }, seconds),
+      httpRequest: (route, method, status, seconds) => http.observe({ route: routeLabel(route), method, status: String(status) }, seconds),
       liveClients: (d) => live.inc(d),
+      liveStats: (read) => { liveStats = read; },
     },
   };
 }

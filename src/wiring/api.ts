@@ -24,7 +24,7 @@ export async function serveApi(config: Config, log: Logger, state: NodeState, de
     store: state.store, catalogue: loadCatalogue({ synthetic: config.CITYHUB_SYNTHETIC_ASSETS }), boundary: loadBoundary(),
     dashboardDir: DASHBOARD_DIR, auth: state.tokens, registry: state.registry, metrics: state.metrics.api, rules: state.rules,
     ...deps,
-  }, { logger: log.child({ name: 'api' }), ...(tls && { https: tls }) });
+  }, { logger: log.child({ name: 'api' }), requestLogLevel: config.CITYHUB_LOG_REQUESTS, ...(tls && { https: tls }) });
   state.stops.push('api', () => app.close());
   await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
   return `${tls ? 'https' : 'http'}://${config.CITYHUB_HTTP_HOST}:${boundPort(app.server, config.CITYHUB_HTTP_PORT)}`;

@@ -31,6 +31,7 @@ export function deviceHooks(registry: DeviceRegistry, ingest: Ingest, onStatus?:
       const r = await ingest.accept(device.id, topic, payload);
       return r.rejected.length === 0 ? { relay: true } : { relay: false, feedback: JSON.stringify(feedbackOf(topic, r)) };
     },
+    enabled: (id) => registry.get(id)?.enabled === true,
     denied: (device, topic, payload, why) => ingest.denied(device?.id ?? null, topic, payload, why),
     isChild: (gateway, child) => registry.get(child)?.gateway === gateway,
     childStatus: (gateway, topic, payload) => gatewayStatus(registry, ingest, setStatus, gateway.id, topic, payload),
@@ -95,6 +96,25 @@ export async function listenBroker(config: Config, log: Logger, hooks: BrokerHoo
     extra.push(`${tls ? 'wss' : 'ws'}://${config.CITYHUB_MQTT_HOST}:${await broker.listenWs(config.CITYHUB_MQTT_HOST, config.CITYHUB_MQTT_WS_PORT, tls)}/mqtt`);
   }
   return { broker, mqttUrl, extra, tls, closed: () => closed };
+}
+
+/** How often sessions are checked against the registry and tokens: a revocation ends its sessions within 2 s. */
+const SESSION_SWEEP_MS = 500;
+
+/**
+ * Ends the MQTT sessions of devices disabled or removed and of API tokens revoked, whichever process made
+ * the change (the registry and tokens see another process's change on read: a file's stat, Redis' watch).
+ */
+export function endRevokedSessions(broker: RunningBroker, registry: DeviceRegistry, tokens: { list(): Array<{ id: string }> }, stops: Stops): void {
+  const timer = setInterval(() => {
+    let ids: Set<string> | undefined;
+    broker.evict({
+      device: (id) => registry.get(id)?.enabled === true,
+      service: (name) => !name.startsWith('token:') || (ids ??= new Set(tokens.list().map((t) => t.id))).has(name.slice(6)),
+    });
+  }, SESSION_SWEEP_MS);
+  timer.unref();
+  stops.push('session sweep', async () => clearInterval(timer));
 }
 
 /** The TLS certificate and key, when both are configured. */

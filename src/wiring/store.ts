@@ -24,3 +24,9 @@ export async function openStore(config: Config, dataDir: string, opts: { settleM
   await store.init();
   return store;
 }
+
+/** How many times the store was reopened (a DuckDB store reopens a dead handle; others never do). */
+export function reopensOf(store: Store): () => number {
+  const r = (store as Store & { reopens?: () => number }).reopens;
+  return () => r?.call(store) ?? 0;
+}

@@ -5,7 +5,7 @@ import { simStatePath } from '@cityhub/simulator';
 import { COMMANDS } from '../../src/cli.js';
 import {
   argv, ComposeFile, containerPort, DEFAULT_PORTS, envOf, HAPROXY_CFG, healthText, hostOf, hostPath, interpolate, isCommand, mounts,
-  parseHaproxy, SIMULATE_FLAGS, variables, type Files, type Haproxy, type Service,
+  parseHaproxy, SIMULATE_FLAGS, VARIABLE, variables, type Files, type Haproxy, type Service,
 } from './format.js';
 
 /** How a service of the hub runs: its `cityhub` command, the arguments after it, its environment. */
@@ -17,13 +17,17 @@ const SHARED = ['CITYHUB_STORE', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'IN
 const INFLUX_INIT = { INFLUX_ORG: 'DOCKER_INFLUXDB_INIT_ORG', INFLUX_BUCKET: 'DOCKER_INFLUXDB_INIT_BUCKET', INFLUX_TOKEN: 'DOCKER_INFLUXDB_INIT_ADMIN_TOKEN' } as const;
 
 /**
- * The secrets a city sets in its `.env` before `docker compose up`: the hub refuses the published example values the
- * files fall back to, so the checks read the files as a city runs them.
+ * The variables a compose file requires (`${VAR:?…}`: the secrets, which have no defaults), each set to a
+ * sample value: the checks read the file as a deployment that set them.
  */
-const CITY_ENV: Record<string, string> = {
-  CITYHUB_NODE_SECRET: 'a-node-secret-only-this-city-knows', INFLUX_TOKEN: 'an-influx-token-only-this-city-knows',
-  INFLUXDB_ADMIN_PASSWORD: 'an-admin-password-only-this-city-knows',
-};
+export function requiredSet(raw: unknown, into: Record<string, string> = {}): Record<string, string> {
+  if (typeof raw === 'string') {
+    for (const m of raw.matchAll(VARIABLE)) if (m[2] === ':?' || m[2] === '?') into[m[1]!] = `${m[1]!.toLowerCase()}-as-set-0123456789`;
+  } else if (raw && typeof raw === 'object') {
+    for (const v of Object.values(raw)) requiredSet(v, into);
+  }
+  return into;
+}
 
 /** What the services of one interpolation are. */
 interface View {
@@ -58,6 +62,8 @@ interface Ctx {
   listens: (name: string) => Set<number>;
   /** Reports a URL that names no service, or a port its service does not listen on. */
   checkUrl: (where: string, key: string, url: string | undefined) => void;
+  /** The required variables, as set for the checks. */
+  required: Record<string, string>;
 }
 
 /** The load balancers, by service, from the HAProxy configs they mount. */
@@ -74,7 +80,7 @@ function balancers({ services, files, problems }: Pick<Ctx, 'services' | 'files'
 }
 
 /** The `listens` and `checkUrl` of a context. */
-function portChecks({ services, hub, haproxy, problems }: Omit<Ctx, 'listens' | 'checkUrl' | 'raw' | 'files'>): Pick<Ctx, 'listens' | 'checkUrl'> {
+function portChecks({ services, hub, haproxy, problems }: Omit<Ctx, 'listens' | 'checkUrl' | 'raw' | 'files' | 'required'>): Pick<Ctx, 'listens' | 'checkUrl'> {
   /** The ports a service accepts connections on. */
   const listens = (name: string): Set<number> => {
     const h = hub[name];
@@ -109,7 +115,9 @@ function portChecks({ services, hub, haproxy, problems }: Omit<Ctx, 'listens' | 
 }
 
 /** Every service: alive checks, dependencies, restarts, graceful stops, volumes. */
-function checkEveryService({ raw, files, problems, services, listens }: Ctx): void {
+function checkEveryService({ raw, files, problems, services, listens, required }: Ctx): void {
+  // A file the deployment supplies through a required variable (a certificate) is not in the repository.
+  const supplied = new Set(Object.values(required));
   const declaredVolumes = new Set(Object.keys((raw as { volumes?: Record<string, unknown> | null }).volumes ?? {}));
   const namedVolumeUsers = new Map<string, string[]>();
   for (const [name, s] of Object.entries(services)) {
@@ -124,6 +132,7 @@ function checkEveryService({ raw, files, problems, services, listens }: Ctx): vo
       else if (condition === 'service_healthy' && !services[dep].healthcheck?.test) problems.push(`${name}: waits for ${dep} to be healthy, which has no healthcheck`);
     }
     for (const m of mounts(s)) {
+      if (m.source && supplied.has(m.source)) continue;
       if (m.named && m.source) {
         if (!declaredVolumes.has(m.source)) problems.push(`${name}: volume "${m.source}" is not declared under volumes`);
         namedVolumeUsers.set(m.source, [...(namedVolumeUsers.get(m.source) ?? []), name]);
@@ -194,14 +203,14 @@ function checkHubService(ctx: Ctx, name: string, h: HubService): void {
 }
 
 /** Several nodes: one store, one Redis, one secret, however the ${VAR}s are set. */
-function checkSharedSettings({ raw, problems, hub }: Ctx): void {
+function checkSharedSettings({ raw, problems, hub, required }: Ctx): void {
   const nodes = Object.entries(hub).filter(([, h]) => h.cmd === 'broker' || h.cmd === 'api');
   if (nodes.length > 1) {
     for (const [name, h] of nodes) {
       for (const k of ['CITYHUB_REDIS_URL', 'CITYHUB_NODE_SECRET'] as const) if (!h.env[k]) problems.push(`${name}: ${k} is not set, yet other nodes run`);
     }
     const distinct = Object.fromEntries([...variables(raw)].map((n) => [n, `${n.toLowerCase()}-as-set-0123456789`]));
-    for (const [label, env] of [['with the defaults', {}], ['with every ${VAR} set', distinct]] as const) {
+    for (const [label, env] of [['with the defaults', required], ['with every ${VAR} set', distinct]] as const) {
       const w = view(raw, env, []);
       if (!w) continue;
       const sharers = Object.entries(w.hub).filter(([, h]) => h.cmd === 'broker' || h.cmd === 'api');
@@ -268,11 +277,12 @@ function checkInfluxSetup({ problems, services, files }: Ctx): void {
  */
 export function checkCompose(raw: unknown, files: Files): string[] {
   const problems: string[] = [];
-  const v = view(raw, CITY_ENV, problems);
+  const required = requiredSet(raw);
+  const v = view(raw, required, problems);
   if (!v) return problems;
   const { services, hub } = v;
   const haproxy = balancers({ services, files, problems });
-  const ctx: Ctx = { raw, files, problems, services, hub, haproxy, ...portChecks({ services, hub, haproxy, problems }) };
+  const ctx: Ctx = { raw, files, problems, services, hub, haproxy, required, ...portChecks({ services, hub, haproxy, problems }) };
   checkEveryService(ctx);
   for (const [name, h] of Object.entries(hub)) checkHubService(ctx, name, h);
   checkSharedSettings(ctx);

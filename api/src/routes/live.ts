@@ -21,6 +21,7 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const limits = { ...LIVE_LIMITS, ...deps.liveLimits };
   const feed = new LiveFeed(deps.live, deps.alerts?.events, limits, app.log);
   app.addHook('onClose', async () => feed.close());
+  deps.metrics?.liveStats?.(() => feed.stats);
   app.route({
     method: 'GET',
     url: '/live',

@@ -1,0 +1,104 @@
+// What an operator sees of a running hub with its simulated fleet: /metrics that count what is connected and
+// pass Prometheus' own checker (promtool, Debian's prometheus package), JSON log lines with no secret in
+// them, no info lines from an idle dashboard, and commands whose --help starts nothing.
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, startHub, waitFor, type TestHub } from './harness.js';
+
+const run = promisify(execFile);
+const FLEET = 12;
+
+/** One sample's value from a Prometheus text page. */
+function sample(page: string, series: string): number | undefined {
+  const line = page.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('an operated hub: metrics, logs, sessions, CLI', () => {
+  let hub: TestHub;
+  let token: { id: string; token: string };
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
+  const metrics = async () => (await fetch(`${hub.httpUrl}/metrics`)).text();
+
+  beforeAll(async () => {
+    // Debug lines shown too, so that the request lines themselves are checked for secrets.
+    hub = await startHub({ simulate: FLEET, env: { CITYHUB_SIMULATE_INTERVAL_MS: '1000', CITYHUB_BACKFILL_DAYS: '0', CITYHUB_LOG_LEVEL: 'debug' } });
+    token = JSON.parse((await cli('tokens', 'add', '--role', 'operator', '--json')).stdout) as { id: string; token: string };
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it('reports every connected device and service, and the scrape passes promtool check metrics', async () => {
+    await waitFor(async () => (sample(await metrics(), 'cityhub_mqtt_connected_devices') === FLEET ? true : undefined), 60_000, 'the fleet connected');
+    const svc = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'svc:watcher', username: 'token', password: token.token, protocolVersion: 4, reconnectPeriod: 0 });
+    await expect(mqtt.connectAsync(hub.mqttUrl, { clientId: 'svc:x', username: 'token', password: 'chk_00000000_wrong', protocolVersion: 4, reconnectPeriod: 0 }))
+      .rejects.toThrow(/bad user ?name or password/i);
+    await fetch(`${hub.httpUrl}/`);
+    const page = await metrics();
+    await svc.endAsync();
+    expect(sample(page, 'cityhub_mqtt_connected_services')).toBe(1);
+    expect(sample(page, 'cityhub_mqtt_logins_refused_total{reason="bad_credentials"}')).toBe(1);
+    expect(page).toMatch(/^cityhub_build_info\{version="\d+\.\d+\.\d+[^"]*",node="v\d+[^"]*"\} 1$/m);
+    expect(page).toMatch(/^cityhub_writer_lag_seconds \d/m);
+    expect(page).toMatch(/^cityhub_mqtt_limit_actions_total\{action="throttled"\} \d/m);
+    expect(page).toMatch(/^cityhub_store_reopens_total 0$/m);
+    expect(page).toMatch(/^cityhub_live_dropped_total\{what="clients_disconnected"\} 0$/m);
+    // The dashboard's files are one label value, not one each.
+    expect(page).not.toMatch(/route="\/assets\//);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: page, encoding: 'utf8', timeout: 30_000 });
+    if (check.error) throw new Error(`promtool is needed (apt-get install prometheus): ${check.error.message}`);
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  it('writes only JSON lines with host and pid, no token anywhere, and no info line for an idle dashboard', async () => {
+    const mark = hub.output().length;
+    const secret = token.token.split('_')[2]!;
+    // What an open dashboard does: its page, its configuration, the catalogue, the latest readings, the live feed.
+    for (const path of ['/', '/api/v1/config', '/api/v1/assets', '/api/v1/latest?kind=traffic']) {
+      expect((await fetch(hub.httpUrl + path)).status).toBe(200);
+    }
+    // A browser's WebSocket passes ?token=; a plain GET of it, and a route that refuses the parameter, log its URL too.
+    expect((await fetch(`${hub.httpUrl}/api/v1/live?kind=wifi&token=${token.token}`)).status).not.toBe(200);
+    expect((await fetch(`${hub.httpUrl}/api/v1/latest?kind=wifi&token=${token.token}`)).status).toBe(400);
+    expect((await fetch(`${hub.httpUrl}/api/v1/devices`, { headers: { authorization: `Bearer ${token.token}` } })).status).toBe(200);
+    await fetch(`${hub.httpUrl}/api/v1/devices?token=${token.token}`, { headers: { authorization: 'Bearer chk_00000000_notatoken' } });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const lines = hub.output().slice(mark).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; name?: string; pid: number; hostname: string; url?: string });
+    expect(lines.every((l) => typeof l.pid === 'number' && typeof l.hostname === 'string')).toBe(true);
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.length).toBe(8);
+    expect(requests.every((l) => l.level === 20)).toBe(true);
+    expect(requests.map((l) => l.url)).toEqual(expect.arrayContaining(['/api/v1/latest?kind=wifi&token=[redacted]', '/api/v1/live?kind=wifi&token=[redacted]']));
+    expect(lines.filter((l) => l.level >= 30 && l.name === 'api')).toEqual([]);
+    expect(hub.output()).not.toContain(secret);
+    expect(hub.output()).not.toContain('notatoken');
+  });
+
+  it('prints help for every command and the version without starting anything', async () => {
+    // On the hub's own ports: a command that started anything would fail to listen, not exit 0 with its help.
+    const env = { ...process.env, CITYHUB_DATA_DIR: hub.dataDir, CITYHUB_HTTP_PORT: new URL(hub.httpUrl).port, CITYHUB_MQTT_PORT: String(hub.mqttPort) };
+    const cityhub = (...args: string[]) => run(process.execPath, [CLI, ...args], { env, timeout: 60_000 }).then(
+      (r) => ({ args: args.join(' '), code: 0, out: r.stdout }),
+      (e: { code?: number; stdout?: string }) => ({ args: args.join(' '), code: e.code ?? -1, out: e.stdout ?? '' }),
+    );
+    const runs = await Promise.all([
+      ...['start', 'broker', 'api', 'ingest'].map((cmd) => cityhub(cmd, '--help')), cityhub('start', '-h'),
+      cityhub('devices', 'add', '-h'), cityhub('tokens', '--help'), cityhub('--version'), cityhub('start', '--port'),
+    ]);
+    for (const r of runs.slice(0, 5)) {
+      expect(r.code, r.args).toBe(0);
+      expect(r.out, r.args).toMatch(new RegExp(`^Usage: cityhub ${r.args.split(' ')[0]}`));
+    }
+    for (const r of runs.slice(5, 7)) {
+      expect(r.code, r.args).toBe(0);
+      expect(r.out, r.args).toMatch(/usage/i);
+    }
+    expect(runs[7]!.code).toBe(0);
+    expect(runs[7]!.out).toMatch(/^cityhub \d+\.\d+\.\d+/);
+    expect(runs[8]!.code).toBe(2);
+  });
+});
