@@ -4,6 +4,12 @@ import { Kind, MetricName } from './kinds.js';
 import { DeadLetterReason, StoredReading } from './readings.js';
 import { AlertEvent, Severity } from './rules.js';
 
+/**
+ * A time in an answer: ISO 8601 in UTC as `Date.prototype.toISOString` writes it. Documented as JSON Schema's
+ * `date-time` (RFC 3339) for generators; not checked again on the way out (the hub writes every one itself).
+ */
+export const DateTime = z.string().meta({ format: 'date-time' });
+
 /** Errors of the HTTP API: `{ "error": { "code", "message" } }`. */
 export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ApiError = z.infer<typeof ApiError>;
@@ -17,7 +23,7 @@ export const LatestItem = z.object({
   asset: z.string(),
   kind: Kind,
   device: z.string(),
-  ts: z.string(),
+  ts: DateTime,
   values: z.record(z.string(), z.number()),
 });
 export type LatestItem = z.infer<typeof LatestItem>;
@@ -29,9 +35,9 @@ export const SeriesResponse = z.object({
   metric: MetricName,
   agg: Agg.nullable(),
   step_s: z.number().nullable(),
-  from: z.string(),
-  to: z.string(),
-  series: z.array(z.object({ asset: z.string(), points: z.array(z.tuple([z.string(), z.number()])) })),
+  from: DateTime,
+  to: DateTime,
+  series: z.array(z.object({ asset: z.string(), points: z.array(z.tuple([DateTime, z.number()])) })),
 });
 export type SeriesResponse = z.infer<typeof SeriesResponse>;
 
@@ -41,14 +47,14 @@ export const LiveReading = z.object({
   kind: Kind,
   asset: z.string(),
   device: z.string(),
-  ts: z.string(),
+  ts: DateTime,
   values: z.record(z.string(), z.number()),
 });
 export const LiveHello = z.object({ type: z.literal('hello'), kinds: z.array(Kind), assets: z.array(z.string()).nullable() });
 /** The readings that became durable during one tick of the live feed (the hub sends these, not single `reading`s). */
 export const LiveReadings = z.object({ type: z.literal('readings'), readings: z.array(LiveReading) });
 /** An alert event as `/api/v1/live` sends it: `at` is ISO 8601, like every time on the live feed. */
-export const LiveAlertEvent = AlertEvent.extend({ at: z.string() });
+export const LiveAlertEvent = AlertEvent.extend({ at: DateTime });
 export type LiveAlertEvent = z.infer<typeof LiveAlertEvent>;
 /** An alert opened, acknowledged or cleared, on `/api/v1/live` for clients that asked for alerts. */
 export const LiveAlert = z.object({ type: z.literal('alert'), event: LiveAlertEvent });
@@ -62,12 +68,12 @@ export const DeviceView = z.object({
   kind: Kind,
   asset: z.string(),
   enabled: z.boolean(),
-  created_at: z.string(),
+  created_at: DateTime,
   simulated: z.boolean(),
   /** From the retained status and the last will; `unknown` before the hub heard either. */
   status: z.enum(['online', 'offline', 'unknown']),
-  last_seen: z.string().nullable(),
-  last_reading_ts: z.string().nullable(),
+  last_seen: DateTime.nullable(),
+  last_reading_ts: DateTime.nullable(),
   readings: z.number(),
   /** Sequence numbers skipped: readings lost before they reached the hub. */
   gaps: z.number(),
@@ -80,7 +86,7 @@ export type DeviceView = z.infer<typeof DeviceView>;
 /** A dead letter as the API shows it. */
 export const DeadLetterView = z.object({
   id: z.string(),
-  received: z.string(),
+  received: DateTime,
   device: z.string().nullable(),
   topic: z.string(),
   reason: DeadLetterReason,
@@ -138,7 +144,7 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 export const ExportLicence = z.object({ name: z.string(), url: z.string() });
 export type ExportLicence = z.infer<typeof ExportLicence>;
 /** One bucket of one asset: its start (ISO 8601, UTC) and every metric of the kind (null where none). */
-export const ExportBucket = z.object({ ts: z.string() }).catchall(z.number().nullable());
+export const ExportBucket = z.object({ ts: DateTime }).catchall(z.number().nullable());
 export type ExportBucket = z.infer<typeof ExportBucket>;
 /**
  * One asset in a GeoJSON export: its catalogue geometry once, its attributes, and its buckets in time order.
@@ -162,8 +168,8 @@ export type ExportFeature = z.infer<typeof ExportFeature>;
 export const ExportCollection = z.object({
   type: z.literal('FeatureCollection'),
   kind: Kind,
-  from: z.string(),
-  to: z.string(),
+  from: DateTime,
+  to: DateTime,
   step_s: z.number().int(),
   agg: Agg,
   metrics: z.array(MetricName),
@@ -187,7 +193,7 @@ export const Kpi = z.object({
 });
 export type Kpi = z.infer<typeof Kpi>;
 /** `GET /api/v1/kpis`: the KPIs over [from, to) (ISO 8601, whole hours). */
-export const KpiList = z.object({ from: z.string(), to: z.string(), items: z.array(Kpi) });
+export const KpiList = z.object({ from: DateTime, to: DateTime, items: z.array(Kpi) });
 export type KpiList = z.infer<typeof KpiList>;
 
 /**
@@ -198,7 +204,7 @@ export type KpiList = z.infer<typeof KpiList>;
 export const AlertView = z.object({
   id: z.string(), rule: z.string(), kind: Kind, asset: z.string(), severity: Severity,
   status: z.enum(['open', 'acknowledged', 'cleared']),
-  opened_at: z.string(), acknowledged_at: z.string().nullable(), acknowledged_by: z.string().nullable(), cleared_at: z.string().nullable(),
+  opened_at: DateTime, acknowledged_at: DateTime.nullable(), acknowledged_by: z.string().nullable(), cleared_at: DateTime.nullable(),
   message: z.string(), value: z.number().nullable(),
 });
 export type AlertView = z.infer<typeof AlertView>;

@@ -4,7 +4,7 @@ import { Agg, Kind, METRICS, MetricName, SeriesResponse } from '@cityhub/contrac
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { listParam, stepParam, timeParam } from '../query.js';
-import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, json, ANONYMOUS } from '../responses.js';
 
 /** Bounds that keep any one request's work finite (documented in the README). */
 export const SERIES_LIMITS = {
@@ -40,10 +40,10 @@ export const seriesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   const idsOfKind = (k: Kind) => deps.catalogue.features.filter((f) => f.properties.kind === k).map((f) => f.id);
   app.get('/series', {
     schema: {
-      summary: 'History of one metric for some assets, or a whole kind',
+      operationId: 'getSeries', summary: 'History of one metric for some assets, or a whole kind',
       description: 'Raw points, or per `step` with an aggregate, served from the coarsest rollup (1 min, 15 min, 1 h) that fits. ' +
         'Points are `[ts, value]`, ts ISO 8601 (UTC), ascending; empty buckets are absent. ' + LIMITS_TEXT,
-      tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
+      tags: ['readings'], security: ANONYMOUS, querystring: Query,
       response: { 200: json('One series per asset', SeriesResponse), ...errors(400, 401, 404, 429, 503) },
     },
   }, async (req) => {
