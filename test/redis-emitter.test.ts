@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '@cityhub/contracts';
+import { pino } from 'pino';
 import { sharedBrokerState, type SharedBrokerState } from '../src/wiring/redis.js';
 import { startRedis, type RedisServer } from './redis.js';
 
@@ -33,7 +33,8 @@ describe('mqemitter-redis with the overridden uuid', () => {
   const nodes: SharedBrokerState[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    nodes.push(sharedBrokerState(redis.url, silentLogger), sharedBrokerState(redis.url, silentLogger));
+    const quiet = pino({ level: 'silent' });
+    nodes.push(sharedBrokerState(redis.url, quiet), sharedBrokerState(redis.url, quiet));
   });
   afterAll(async () => {
     for (const n of nodes) await n.close();
