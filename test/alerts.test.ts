@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signature } from '@cityhub/alerts';
+import { verifyWebhook } from '@cityhub/alerts';
 import { DEFAULT_RULES } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { CLI, startHub, waitFor, type Credentials, type TestHub } from './harness.js';
@@ -38,7 +38,7 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
   let env: Record<string, string>;
   let admin: string;
   let operator: string;
-  const hooks: Array<{ body: string; sig: string }> = [];
+  const hooks: Array<{ body: string; headers: Record<string, string | string[] | undefined>; at: number }> = [];
   let receiver: Server;
   const devices: Record<string, Credentials> = {};
   const now = Date.now();
@@ -56,7 +56,7 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => { hooks.push({ body, sig: String(req.headers['x-cityhub-signature']) }); res.end(); });
+      req.on('end', () => { hooks.push({ body, headers: req.headers, at: Date.now() }); res.end(); });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     hub = await startHub({ dataDir: dir, env });
@@ -147,7 +147,7 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
 
   it('sent every event to the webhook, signed', async () => {
     await waitFor(async () => (hooks.length >= 9 ? true : undefined), 10_000, 'webhook deliveries');
-    for (const h of hooks) expect(h.sig).toBe(signature(SECRET, h.body));
+    for (const h of hooks) expect(verifyWebhook(SECRET, h.headers, h.body, { nowMs: h.at })).toBeNull();
     const states = hooks.map((h) => (JSON.parse(h.body) as { event: { rule: string; state: string } }).event).map((e) => `${e.rule}:${e.state}`);
     for (const r of ['congestion', 'hotspot-offline', 'building-power', 'night-baseload']) {
       expect(states).toContain(`${r}:opened`);

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { AlertEvent, Delivery, Logger, Notify, Severity } from '@cityhub/contracts';
 
@@ -15,13 +15,43 @@ export interface NotifierOptions {
   backoffMs?: number;
 }
 
-/** The HMAC-SHA256 signature a receiver checks: `sha256=<hex>` of the raw body with the webhook's secret. */
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** How far a receiver lets `webhook-timestamp` stray from its own clock, in seconds (Standard Webhooks' default). */
+export const WEBHOOK_TOLERANCE_S = 300;
+
+/** The HMAC key of a secret: a `whsec_…` secret (the Standard Webhooks form) is base64 of the key, any other is used as its UTF-8 bytes. */
+const keyOf = (secret: string): Buffer => (secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8'));
+
+/**
+ * The signature of a delivery per Standard Webhooks (standardwebhooks.com, `spec/standard-webhooks.md`):
+ * `v1,` and base64 of HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>`.
+ */
+export function signature(secret: string, id: string, timestamp: number, body: string): string {
+  return `v1,${createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/** The headers of a signed delivery: its id (the same on every retry), the time of this attempt (epoch seconds) and the signature. */
+export function webhookHeaders(secret: string, id: string, body: string, nowMs = Date.now()): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  const ts = Math.floor(nowMs / 1000);
+  return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature(secret, id, ts, body) };
 }
 
 /**
- * Sends alert events to webhooks (POST JSON, `X-CityHub-Signature: sha256=…`, retried with backoff) and by
+ * What a receiver checks: one of the `v1,` signatures matches, and the timestamp is within `toleranceS` of
+ * now, so that a captured delivery cannot be replayed later. Returns why it refuses, or null when it accepts.
+ */
+export function verifyWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, opts: { nowMs?: number; toleranceS?: number } = {}): string | null {
+  const one = (k: string) => (Array.isArray(headers[k]) ? headers[k][0] : headers[k]);
+  const id = one('webhook-id');
+  const ts = Number(one('webhook-timestamp'));
+  const sigs = one('webhook-signature')?.split(' ') ?? [];
+  if (!id || !Number.isInteger(ts) || sigs.length === 0) return 'missing webhook headers';
+  if (Math.abs((opts.nowMs ?? Date.now()) / 1000 - ts) > (opts.toleranceS ?? WEBHOOK_TOLERANCE_S)) return 'timestamp too old or too new';
+  const want = Buffer.from(signature(secret, id, ts, body));
+  return sigs.some((s) => s.length === want.length && timingSafeEqual(Buffer.from(s), want)) ? null : 'no valid signature';
+}
+
+/**
+ * Sends alert events to webhooks (POST JSON signed per Standard Webhooks, retried with backoff) and by
  * e-mail. Each delivery is kept (the newest 500) so failures are visible in the API and metrics.
  */
 export class Notifier {
@@ -85,7 +115,8 @@ export class Notifier {
     const body = JSON.stringify({ type: 'alert', event: ev });
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-cityhub-signature': signature(secret, body), 'x-cityhub-event': ev.id },
+      // Signed at each attempt: the timestamp is the attempt's, the id the event's (receivers drop a repeated id).
+      headers: { 'content-type': 'application/json', ...webhookHeaders(secret, ev.id, body), 'x-cityhub-event': ev.id },
       body,
       signal: AbortSignal.timeout(10_000),
     });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger as quiet, type AlertEvent, type Notify } from '@cityhub/contracts';
-import { Notifier, signature } from '../src/notifier.js';
+import { createHmac } from 'node:crypto';
+import { Notifier, verifyWebhook, WEBHOOK_TOLERANCE_S } from '../src/notifier.js';
 
 const ev: AlertEvent = {
   id: 'congestion:link-1:1:opened', alert: 'congestion:link-1:1', rule: 'congestion', kind: 'traffic', asset: 'link-1',
@@ -16,8 +17,9 @@ describe('Notifier', () => {
   afterEach(async () => {
     for (const c of closers.splice(0).reverse()) await c();
   });
-  async function receiver(failFirst: number): Promise<{ url: string; got: Array<{ body: string; sig: string | undefined }>; calls: () => number }> {
-    const got: Array<{ body: string; sig: string | undefined }> = [];
+  type Got = { body: string; headers: Record<string, string | string[] | undefined>; at: number };
+  async function receiver(failFirst: number): Promise<{ url: string; got: Got[]; calls: () => number }> {
+    const got: Got[] = [];
     let calls = 0;
     const server: Server = createServer((req, res) => {
       let body = '';
@@ -28,7 +30,7 @@ describe('Notifier', () => {
           res.statusCode = 503;
           return res.end();
         }
-        got.push({ body, sig: req.headers['x-cityhub-signature'] as string | undefined });
+        got.push({ body, headers: req.headers, at: Date.now() });
         res.end('ok');
       });
     });
@@ -41,7 +43,7 @@ describe('Notifier', () => {
     while (!ok() && Date.now() < t) await new Promise((r) => setTimeout(r, 10));
   };
 
-  it('posts the event signed with HMAC-SHA256 of the body, retrying a failing receiver', async () => {
+  it('posts the event signed per Standard Webhooks, retrying a failing receiver', async () => {
     const rx = await receiver(2);
     const notify: Notify = { webhooks: [{ url: rx.url, secret: SECRET, min_severity: 'info' }] };
     const n = new Notifier({ notify: () => notify, logger: quiet, backoffMs: 20 });
@@ -50,10 +52,37 @@ describe('Notifier', () => {
     // The receiver has the body before the notifier has read its answer: wait for the recorded outcome.
     await until(() => rx.got.length === 1 && n.deliveries()[0]?.status === 'delivered');
     expect(rx.calls()).toBe(3);
-    const { body, sig } = rx.got[0]!;
+    const { body, headers, at } = rx.got[0]!;
     expect(JSON.parse(body)).toEqual({ type: 'alert', event: ev });
-    expect(sig).toBe(signature(SECRET, body));
+    // Computed here from the specification: v1, base64 HMAC-SHA256 of "<id>.<timestamp>.<body>".
+    const ts = Number(headers['webhook-timestamp']);
+    expect(headers['webhook-id']).toBe(ev.id);
+    expect(Math.abs(ts - at / 1000)).toBeLessThan(5);
+    expect(headers['webhook-signature']).toBe(`v1,${createHmac('sha256', SECRET).update(`${ev.id}.${ts}.${body}`).digest('base64')}`);
+    expect(headers['x-cityhub-signature']).toBeUndefined();
+    expect(verifyWebhook(SECRET, headers, body)).toBeNull();
     expect(n.deliveries()).toEqual([expect.objectContaining({ status: 'delivered', attempts: 3, channel: 'webhook', target: rx.url })]);
+  });
+
+  it('signs with the key of a whsec_ secret; a receiver refuses an old timestamp, another body or another secret', async () => {
+    const key = Buffer.from('a-standard-webhooks-key-of-32-bytes!').subarray(0, 32);
+    const secret = `whsec_${key.toString('base64')}`;
+    const rx = await receiver(0);
+    const n = new Notifier({ notify: () => ({ webhooks: [{ url: rx.url, secret, min_severity: 'info' }] }), logger: quiet });
+    closers.push(() => n.close());
+    n.send(ev);
+    await until(() => rx.got.length === 1);
+    const { body, headers, at } = rx.got[0]!;
+    const ts = Number(headers['webhook-timestamp']);
+    expect(headers['webhook-signature']).toBe(`v1,${createHmac('sha256', key).update(`${ev.id}.${ts}.${body}`).digest('base64')}`);
+    expect(verifyWebhook(secret, headers, body, { nowMs: at })).toBeNull();
+    // A delivery captured and replayed later than the tolerance (5 minutes) is refused, as is one from the future.
+    expect(verifyWebhook(secret, headers, body, { nowMs: ts * 1000 + (WEBHOOK_TOLERANCE_S + 1) * 1000 })).toBe('timestamp too old or too new');
+    expect(verifyWebhook(secret, headers, body, { nowMs: ts * 1000 - (WEBHOOK_TOLERANCE_S + 1) * 1000 })).toBe('timestamp too old or too new');
+    expect(verifyWebhook(secret, headers, body.replace('12', '13'), { nowMs: at })).toBe('no valid signature');
+    expect(verifyWebhook(SECRET, headers, body, { nowMs: at })).toBe('no valid signature');
+    // Re-signing with a new timestamp needs the secret: moving the timestamp alone breaks the signature.
+    expect(verifyWebhook(secret, { ...headers, 'webhook-timestamp': String(ts + 1) }, body, { nowMs: at })).toBe('no valid signature');
   });
 
   it('gives up after its attempts and shows the failure', async () => {

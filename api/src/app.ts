@@ -6,9 +6,10 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
 import { requireRole } from './auth.js';
 import { precompressedStatic, registerCompression } from './compression.js';
-import { installErrorHandler } from './errors.js';
+import { frameworkError, installErrorHandler } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerCors, registerRateLimit } from './protection.js';
+import { clientErrorHandler, installSecurityHeaders } from './security.js';
 import { requestIdOf } from './request-id.js';
 import { serializerCompiler } from './serializer.js';
 import { docsRoutes } from './routes/docs.js';
@@ -52,9 +53,13 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     // The caller's x-request-id when it is plain, else a UUID; echoed back, and in every log line as reqId.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // Failures before any route (a URL that does not decode, a request Node cannot parse) in the hub's error shape.
+    frameworkErrors: frameworkError,
+    clientErrorHandler,
     ...(deps.trustProxy !== undefined && { trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : deps.trustProxy }),
   });
   installErrorHandler(app);
+  installSecurityHeaders(app, { dashboardDir: deps.dashboardDir, basemapStyle: deps.basemapStyle, https: !!opts.https });
   // Routes declare zod schemas: they validate input, encode answers and make the OpenAPI document.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -70,7 +75,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     });
   }
   await registerCors(app, deps);
-  await registerOpenApi(app);
+  await registerOpenApi(app, { publicUrl: deps.catalog?.publicUrl });
   if (deps.metrics) {
     const m = deps.metrics;
     // Timed per route pattern (never the raw URL: label values stay bounded).

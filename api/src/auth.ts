@@ -6,7 +6,7 @@ import { ApiError } from './errors.js';
 const RANK: Record<Role, number> = { operator: 1, admin: 2 };
 
 /** The token of a request: `Authorization: Bearer <token>`, or `?token=` where a header cannot be set (WebSocket in a browser). */
-function tokenOf(req: FastifyRequest): string | null {
+export function tokenOf(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (h) {
     const m = /^Bearer\s+(\S+)$/i.exec(h);

@@ -1,7 +1,7 @@
 import { Parser } from '@asyncapi/parser';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KINDS, telemetrySchema } from '@cityhub/contracts';
+import { KINDS, MAX_EPOCH_MS, MIN_EPOCH_MS, telemetrySchema } from '@cityhub/contracts';
 import { openHarness, type Harness } from '../testing/harness.js';
 
 interface Operation {
@@ -78,7 +78,7 @@ describe('the generated API documents', () => {
       expect(op!.security).toEqual([{ bearer: [] }]);
       expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['401', '403']));
     }
-    if (auth === 'public') expect(op!.security).toEqual([{}, { bearer: [] }]);
+    if (auth !== 'bearer') expect(op!.security).toEqual([]);
     for (const [status, r] of Object.entries(op!.responses)) {
       if (/^[45]/.test(status) && status !== '503' || status === '503' && path.startsWith('/api/')) {
         expect(r.content?.['application/json']?.schema, `${status} of ${method} ${path}`).toMatchObject({ properties: { error: { required: ['code', 'message'] } } });
@@ -105,6 +105,26 @@ describe('the generated API documents', () => {
       // An NGSI-LD 404 is problem details (`detail`), the others `{ error }`.
       if (r.statusCode === 404) expect(r.json<{ error?: { message: string }; detail?: string }>().error?.message ?? r.json<{ detail: string }>().detail, op).not.toMatch(/^no (route|NGSI-LD resource)/);
     }
+  });
+
+  it('is ready for generators: operation ids, servers, licence, declared tags, date-times and response headers', () => {
+    const doc = openapi as OpenApi & { servers: unknown[]; info: { license: unknown }; tags: Array<{ name: string }>; security: unknown; components: { headers: object } };
+    const ops = Object.entries(doc.paths).flatMap(([p, o]) => Object.entries(o).map(([m, op]) => ({ at: `${m} ${p}`, ...(op as Operation & { operationId?: string; tags?: string[] }) })));
+    expect(ops.length).toBeGreaterThanOrEqual(30);
+    expect(ops.filter((o) => !o.operationId).map((o) => o.at)).toEqual([]);
+    expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
+    expect(doc.servers).toEqual([{ url: '/', description: 'This hub' }]);
+    expect(doc.info.license).toEqual({ name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' });
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    const declared = new Set(doc.tags.map((t) => t.name));
+    expect(ops.flatMap((o) => o.tags ?? []).filter((t) => !declared.has(t))).toEqual([]);
+    const latest = doc.paths['/api/v1/latest']!.get!.responses['200']!.content!['application/json']!.schema as { properties: { items: { items: { properties: { ts: unknown } } } } };
+    expect(latest.properties.items.items.properties.ts).toMatchObject({ type: 'string', format: 'date-time' });
+    const exp = doc.paths['/api/v1/export']!.get!.responses as Record<string, { headers?: Record<string, unknown> }>;
+    expect(Object.keys(exp['200']!.headers!)).toEqual(expect.arrayContaining(['X-Request-Id', 'X-RateLimit-Limit', 'Content-Disposition', 'Link', 'X-Attribution']));
+    expect(Object.keys(exp['429']!.headers!)).toContain('Retry-After');
+    const devices = doc.paths['/api/v1/devices']!.get!.responses as Record<string, { headers?: Record<string, unknown> }>;
+    expect(devices['401']!.headers!['WWW-Authenticate']).toEqual({ $ref: '#/components/headers/WWW-Authenticate' });
   });
 
   it('documents limits, request bodies and the content types of exports', () => {
@@ -147,6 +167,9 @@ describe('the generated API documents', () => {
       // The same schema ingest validates with, as JSON Schema: a reading or an array of them.
       const { $schema: _s, ...expected } = (await import('zod')).z.toJSONSchema(telemetrySchema(kind), { target: 'draft-7', io: 'input' });
       expect(schema).toEqual(expected);
+      // The bounds of an epoch-ms ts as enforced: seconds (or dates before 2000) are refused.
+      expect(JSON.stringify(schema)).toContain(`"minimum":${MIN_EPOCH_MS}`);
+      expect(JSON.stringify(schema)).toContain(`"maximum":${MAX_EPOCH_MS}`);
     }
     expect(doc.channels.status!.address).toBe('city/{kind}/{deviceId}/status');
     expect(doc.components.messages.status!.payload).toEqual({ type: 'string', enum: ['online', 'offline'] });

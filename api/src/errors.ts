@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { StoreError } from '@cityhub/store';
 import type { z } from 'zod';
@@ -10,7 +10,9 @@ export const ERRORS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  NOT_ACCEPTABLE: 406,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   INTERNAL: 500,
@@ -43,6 +45,19 @@ function validationMessage(err: FastifyError & { validation: Array<{ instancePat
   return err.validation.map((v) => `${v.instancePath.slice(1).replaceAll('/', '.') || where}: ${v.message ?? 'invalid'}`).join('; ');
 }
 
+const BY_STATUS = new Map<number, ApiErrorCode>(Object.entries(ERRORS).map(([code, status]) => [status, code as ApiErrorCode]));
+/** The code of a client error status: its own when the hub names it, else BAD_REQUEST. */
+const codeOf = (status: number): ApiErrorCode => BY_STATUS.get(status) ?? 'BAD_REQUEST';
+
+/**
+ * Errors fastify raises before any route runs (a URL it cannot decode, a path parameter too long), for its
+ * `frameworkErrors` option: in the hub's error shape too.
+ */
+export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  void reply.status(status).send({ error: { code: codeOf(status), message: err.message } });
+}
+
 /** Every error leaves as `{ "error": { "code", "message" } }` with its status. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError | StoreError | Error, req, reply) => {
@@ -54,13 +69,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: validationMessage(err) } });
     const fe = err as FastifyError;
-    if (fe.validation || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.statusCode === 400) {
-      return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
-    }
-    if (fe.statusCode === 413) return reply.status(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: err.message } });
-    if (fe.statusCode === 429) return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: err.message } });
+    if (fe.validation || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+      return reply.status(fe.statusCode).send({ error: { code: codeOf(fe.statusCode), message: err.message } });
     }
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: `internal error; the hub log has it under request id ${req.id}` } });

@@ -2,6 +2,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from './deps.js';
+import { tokenOf } from './auth.js';
 import { ApiError } from './errors.js';
 
 export const DEFAULT_RATE_LIMIT_PER_MIN = 600;
@@ -26,10 +27,10 @@ export async function registerCors(app: FastifyInstance, deps: ApiDeps): Promise
   });
 }
 
-/** True when the request carries a token the hub accepts. */
+/** True when the request carries a token the hub accepts, in `Authorization` or as `?token=`. */
 function hasValidToken(deps: ApiDeps, req: FastifyRequest): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  return !!m?.[1] && !!deps.auth?.verify(m[1]);
+  const token = tokenOf(req);
+  return !!token && !!deps.auth?.verify(token);
 }
 
 /**

@@ -6,6 +6,12 @@ export function json<S extends z.ZodType>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } };
 }
 
+/** A GeoJSON response (RFC 7946 §12: `application/geo+json`); the handler sets the type with `reply.type(GEOJSON)`. */
+export const GEOJSON = 'application/geo+json';
+export function geojson<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { [GEOJSON]: { schema } } };
+}
+
 const WHY = {
   400: 'Bad input: the message names every problem',
   401: 'No API token, or one that is not valid',
@@ -13,6 +19,7 @@ const WHY = {
   404: 'No such thing',
   409: 'It exists already',
   413: 'The body is larger than 1 MiB',
+  415: 'The body is not `application/json`',
   426: 'A WebSocket route called without `Upgrade: websocket`',
   429: 'Too many requests from this address: wait for `retry-after` seconds',
   503: 'A part this route needs is unavailable or busy (store, registry, export capacity)',
@@ -24,6 +31,10 @@ export function errors<C extends ErrorStatus>(...codes: C[]): Record<C, ReturnTy
   return Object.fromEntries(codes.map((c) => [c, json(WHY[c], ApiErrorBody)])) as Record<C, ReturnType<typeof json<typeof ApiErrorBody>>>;
 }
 
-/** OpenAPI security of a route: `bearer` for protected ones; public reads also work anonymously. */
+/**
+ * OpenAPI security of a route. The document requires `bearer` unless a route says otherwise: protected routes
+ * name it, public ones (reads, health, documents) have none (`[]`). With public reading off, the public reads
+ * take a token too (their descriptions and `401` say so).
+ */
 export const BEARER: ReadonlyArray<Record<string, readonly string[]>> = [{ bearer: [] }];
-export const PUBLIC_OR_BEARER: ReadonlyArray<Record<string, readonly string[]>> = [{}, { bearer: [] }];
+export const ANONYMOUS: ReadonlyArray<Record<string, readonly string[]>> = [];

@@ -4,6 +4,12 @@ import { DeviceKind, Kind, MetricName } from './kinds.js';
 import { DeadLetterReason, StoredReading } from './readings.js';
 import { AlertEvent, Severity } from './rules.js';
 
+/**
+ * A time in an answer: ISO 8601 in UTC as `Date.prototype.toISOString` writes it. Documented as JSON Schema's
+ * `date-time` (RFC 3339) for generators; not checked again on the way out (the hub writes every one itself).
+ */
+export const DateTime = z.string().meta({ format: 'date-time' });
+
 /** Errors of the HTTP API: `{ "error": { "code", "message" } }`. */
 export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ApiError = z.infer<typeof ApiError>;
@@ -26,7 +32,7 @@ export const LatestItem = z.object({
   asset: z.string(),
   kind: Kind,
   device: z.string(),
-  ts: z.string(),
+  ts: DateTime,
   values: z.record(z.string(), z.number()),
 });
 export type LatestItem = z.infer<typeof LatestItem>;
@@ -38,14 +44,14 @@ export const SeriesResponse = z.object({
   metric: MetricName,
   agg: SeriesAgg.nullable(),
   step_s: z.number().nullable(),
-  from: z.string(),
-  to: z.string(),
+  from: DateTime,
+  to: DateTime,
   // Optional in the schema so that answers of older hubs still parse; this hub always sends them.
   tz: z.string().optional().describe('The IANA time zone of date-only times and of day buckets (the `tz` asked for, else the city\'s).'),
   buckets: z.array(LocalBucket).nullable().optional()
     .describe('With a step of whole days: each bucket (local calendar days) with its length in hours; null for shorter steps.'),
   note: z.string().nullable().optional().describe('Days in the range that are not 24 hours long (daylight saving changes), in words; else null.'),
-  series: z.array(z.object({ asset: z.string(), points: z.array(z.tuple([z.string(), z.number()])) })),
+  series: z.array(z.object({ asset: z.string(), points: z.array(z.tuple([DateTime, z.number()])) })),
 });
 export type SeriesResponse = z.infer<typeof SeriesResponse>;
 
@@ -61,8 +67,8 @@ export const SeriesColumnar = z.object({
   metric: MetricName,
   agg: SeriesAgg,
   step_s: z.number(),
-  from: z.string().describe('Start of the first bucket, ISO 8601 (UTC).'),
-  to: z.string().describe('End of the last bucket (exclusive), ISO 8601 (UTC).'),
+  from: DateTime.describe('Start of the first bucket, ISO 8601 (UTC).'),
+  to: DateTime.describe('End of the last bucket (exclusive), ISO 8601 (UTC).'),
   tz: z.string().describe('The time zone of local-day buckets (IANA name); shorter steps are epoch-aligned (UTC).'),
   digits: z.int().min(0).describe('Decimal digits every value is rounded to: the metric\'s precision.'),
   ts_ms: z.array(z.int()).describe('The start of every bucket in [from, to), epoch milliseconds, ascending: the time of the values at the same index.'),
@@ -79,14 +85,14 @@ export const LiveReading = z.object({
   kind: Kind,
   asset: z.string(),
   device: z.string(),
-  ts: z.string(),
+  ts: DateTime,
   values: z.record(z.string(), z.number()),
 });
 export const LiveHello = z.object({ type: z.literal('hello'), kinds: z.array(Kind), assets: z.array(z.string()).nullable() });
 /** The readings that became durable during one tick of the live feed (the hub sends these, not single `reading`s). */
 export const LiveReadings = z.object({ type: z.literal('readings'), readings: z.array(LiveReading) });
 /** An alert event as `/api/v1/live` sends it: `at` is ISO 8601, like every time on the live feed. */
-export const LiveAlertEvent = AlertEvent.extend({ at: z.string() });
+export const LiveAlertEvent = AlertEvent.extend({ at: DateTime });
 export type LiveAlertEvent = z.infer<typeof LiveAlertEvent>;
 /** An alert opened, acknowledged or cleared, on `/api/v1/live` for clients that asked for alerts. */
 export const LiveAlert = z.object({ type: z.literal('alert'), event: LiveAlertEvent });
@@ -102,12 +108,12 @@ export const DeviceView = z.object({
   /** The gateway that speaks for the device, if any. */
   gateway: z.string().optional(),
   enabled: z.boolean(),
-  created_at: z.string(),
+  created_at: DateTime,
   simulated: z.boolean(),
   /** From the retained status and the last will; `unknown` before the hub heard either. */
   status: z.enum(['online', 'offline', 'unknown']),
-  last_seen: z.string().nullable(),
-  last_reading_ts: z.string().nullable(),
+  last_seen: DateTime.nullable(),
+  last_reading_ts: DateTime.nullable(),
   readings: z.number(),
   /** Sequence numbers skipped: readings lost before they reached the hub. */
   gaps: z.number(),
@@ -120,7 +126,7 @@ export type DeviceView = z.infer<typeof DeviceView>;
 /** A dead letter as the API shows it. */
 export const DeadLetterView = z.object({
   id: z.string(),
-  received: z.string(),
+  received: DateTime,
   device: z.string().nullable(),
   topic: z.string(),
   reason: DeadLetterReason,
@@ -178,7 +184,7 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 export const ExportLicence = z.object({ name: z.string(), url: z.string() });
 export type ExportLicence = z.infer<typeof ExportLicence>;
 /** One bucket of one asset: its start (ISO 8601, UTC) and every metric of the kind (null where none). */
-export const ExportBucket = z.object({ ts: z.string() }).catchall(z.number().nullable());
+export const ExportBucket = z.object({ ts: DateTime }).catchall(z.number().nullable());
 export type ExportBucket = z.infer<typeof ExportBucket>;
 /**
  * One asset in a GeoJSON export: its catalogue geometry once, its attributes, and its buckets in time order.
@@ -202,8 +208,8 @@ export type ExportFeature = z.infer<typeof ExportFeature>;
 export const ExportCollection = z.object({
   type: z.literal('FeatureCollection'),
   kind: Kind,
-  from: z.string(),
-  to: z.string(),
+  from: DateTime,
+  to: DateTime,
   step_s: z.number().int(),
   agg: SeriesAgg,
   tz: z.string().optional().describe('The IANA time zone of the day buckets and date-only times.'),
@@ -228,7 +234,7 @@ export const Kpi = z.object({
 });
 export type Kpi = z.infer<typeof Kpi>;
 /** `GET /api/v1/kpis`: the KPIs over [from, to) (ISO 8601, whole hours). */
-export const KpiList = z.object({ from: z.string(), to: z.string(), tz: z.string().optional().describe('The IANA time zone date-only times were read in.'), items: z.array(Kpi) });
+export const KpiList = z.object({ from: DateTime, to: DateTime, tz: z.string().optional().describe('The IANA time zone date-only times were read in.'), items: z.array(Kpi) });
 export type KpiList = z.infer<typeof KpiList>;
 
 /**
@@ -239,7 +245,7 @@ export type KpiList = z.infer<typeof KpiList>;
 export const AlertView = z.object({
   id: z.string(), rule: z.string(), kind: Kind, asset: z.string(), severity: Severity,
   status: z.enum(['open', 'acknowledged', 'cleared']),
-  opened_at: z.string(), acknowledged_at: z.string().nullable(), acknowledged_by: z.string().nullable(), cleared_at: z.string().nullable(),
+  opened_at: DateTime, acknowledged_at: DateTime.nullable(), acknowledged_by: z.string().nullable(), cleared_at: DateTime.nullable(),
   message: z.string(), value: z.number().nullable(),
 });
 export type AlertView = z.infer<typeof AlertView>;

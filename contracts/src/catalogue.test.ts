@@ -51,7 +51,14 @@ describe('the Thessaloniki catalogue', () => {
     expect(buildings.map((b) => b.id)).not.toContain('building-arch-of-galerius');
   });
 
-  it('ships the municipality boundary', () => {
-    expect(loadBoundary()).toMatchObject({ type: 'FeatureCollection' });
+  it('ships the municipality boundary with its outer ring counter-clockwise (RFC 7946 §3.1.6)', () => {
+    const b = loadBoundary() as { type: string; features: Array<{ geometry: { type: string; coordinates: number[][][] } }> };
+    expect(b.type).toBe('FeatureCollection');
+    const [outer, ...holes] = b.features[0]!.geometry.coordinates;
+    // Twice the signed area (shoelace formula): positive when the ring turns counter-clockwise.
+    const area2 = (ring: number[][]) => ring.slice(1).reduce((a, p, i) => a + ring[i]![0]! * p[1]! - p[0]! * ring[i]![1]!, 0);
+    expect(area2(outer!)).toBeGreaterThan(0);
+    for (const h of holes) expect(area2(h)).toBeLessThan(0);
+    expect(outer![0]).toEqual(outer![outer!.length - 1]);
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Kind, METRICS, type MetricName } from './kinds.js';
 
 /** Epoch milliseconds before this are almost surely epoch seconds sent by mistake. */
-const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
+export const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
 /** The largest time a JavaScript `Date` holds (ECMA-262 §21.4.1.22, TimeClip): beyond it `new Date(ts)` is invalid. */
 export const MAX_EPOCH_MS = 8.64e15;
 /**
@@ -17,7 +17,9 @@ export const Timestamp = z.union([
   z.iso.datetime({ offset: true, error: (iss) => tsMessage(iss.input) }).transform((s) => Date.parse(s)),
   z.number().int().refine((n) => n >= MIN_EPOCH_MS, {
     message: 'ts must be epoch milliseconds (this looks like seconds, or a date before 2000)',
-  }).refine((n) => n <= MAX_EPOCH_MS, { message: `ts must be at most ${MAX_EPOCH_MS} (the largest time a date holds)`, params: { tsRange: true } }),
+  }).refine((n) => n <= MAX_EPOCH_MS, { message: `ts must be at most ${MAX_EPOCH_MS} (the largest time a date holds)`, params: { tsRange: true } })
+    // The refinements do not reach JSON Schema: their bounds are stated for the AsyncAPI document.
+    .meta({ minimum: MIN_EPOCH_MS, maximum: MAX_EPOCH_MS, description: 'Epoch milliseconds (not seconds), from 2000-01-01.' }),
 ], { error: (iss) => tsMessage(iss.input) });
 
 /** Why a `ts` is not a valid time: most often a local time without its offset. */

@@ -63,7 +63,7 @@ export const Rule = z.discriminatedUnion('type', [ThresholdRule, OfflineRule, Ba
 });
 export type Rule = z.infer<typeof Rule>;
 
-/** Where alerts are sent: webhooks (signed with HMAC-SHA256 of the body) and e-mail. */
+/** Where alerts are sent: webhooks (signed per Standard Webhooks, see alerts/src/notifier.ts) and e-mail. */
 export const Notify = z.strictObject({
   webhooks: z.array(z.strictObject({ url: z.url(), secret: z.string().min(16), min_severity: Severity.default('info') })).max(20).default([]),
   email: z.strictObject({ to: z.array(z.email()).min(1).max(50), min_severity: Severity.default('warning') }).optional(),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
-import { errors, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, ANONYMOUS } from '../responses.js';
 import { bboxOf, buildCatalog } from './dcat.js';
 import { toTurtle } from './turtle.js';
 
@@ -26,11 +26,11 @@ export const catalogRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
   const licence = deps.exportLicence ?? { name: 'CC BY 4.0', url: 'http://creativecommons.org/licenses/by/4.0/' };
   app.get('/catalog', {
     schema: {
-      summary: 'The DCAT-AP catalogue of the open data (JSON-LD or Turtle)',
+      operationId: 'getCatalog', summary: 'The DCAT-AP catalogue of the open data (JSON-LD or Turtle)',
       description: 'DCAT-AP 3.0.1: the catalogue, one dataset per kind of reading and one for the asset catalogue, each with its CSV, ' +
         'GeoJSON, Parquet and NGSI-LD distributions, licence, publisher, contact point (`CITYHUB_CATALOG_*`), the municipality as ' +
         'spatial coverage and the retained range as temporal coverage. `Accept: text/turtle` (or `format=ttl`) gives Turtle.',
-      tags: ['open data'], security: PUBLIC_OR_BEARER, querystring: Query,
+      tags: ['open data'], security: ANONYMOUS, querystring: Query,
       response: {
         200: { description: 'The catalogue', content: { 'application/ld+json': { schema: Doc }, 'text/turtle': { schema: z.string() } } },
         ...errors(400, 401, 429),

@@ -25,7 +25,9 @@ function attributeList(values: ReadonlyArray<string | number | boolean | null>, 
  * spills to `dir`); `COPY … (FORMAT parquet, KV_METADATA …)` then writes `file`, taking each asset attribute
  * from a list by the row's asset index, so that attributes are not appended again for every row and the
  * rows keep the order they were appended in (time, then catalogue order: the CSV's), with no join or sort.
- * Licence, attribution and what the export is go in the file's key-value metadata. Returns the rows written.
+ * Licence, attribution and what the export is go in the file's key-value metadata. Snappy, not ZSTD: every
+ * Parquet reader decodes Snappy, while several (hyparquet, older Arrow and Spark builds) need a plug-in for ZSTD.
+ * Returns the rows written.
  */
 export async function writeParquet(
   plan: ExportPlan, assets: readonly AssetInfo[], batches: AsyncIterable<Row[]>,
@@ -69,7 +71,7 @@ export async function writeParquet(
     };
     const kvSql = Object.entries(kv).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ');
     // DuckDB keeps the insertion order of a plain projection (preserve_insertion_order is on by default).
-    await conn.run(`COPY (SELECT ${select.join(', ')} FROM buckets) TO ${lit(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA { ${kvSql} })`);
+    await conn.run(`COPY (SELECT ${select.join(', ')} FROM buckets) TO ${lit(file)} (FORMAT parquet, COMPRESSION snappy, KV_METADATA { ${kvSql} })`);
     return rows;
   } finally {
     conn.closeSync();

@@ -10,6 +10,7 @@ import { installProblemHandler, NgsiProblem } from './problem.js';
 import { parseSelection, PAGE, render, selectEntities, typeIri } from './select.js';
 import { temporalRoutes } from './temporal.js';
 import { Entities, EntityBody, Problem, SelectQuery, ldJson, problems } from './schemas.js';
+import { ANONYMOUS } from '../responses.js';
 
 const EntityQuery = z.strictObject({
   attrs: SelectQuery.shape.attrs, options: SelectQuery.shape.options, format: SelectQuery.shape.format,
@@ -30,7 +31,7 @@ export const ngsiLdRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   const tags = ['NGSI-LD'];
   app.get('/entities', {
     schema: {
-      summary: 'Query entities (NGSI-LD)', tags, querystring: SelectQuery,
+      operationId: 'ngsiQueryEntities', summary: 'Query entities (NGSI-LD)', tags, security: ANONYMOUS, querystring: SelectQuery,
       description: `Entities by \`type\`, \`id\`, \`idPattern\`, \`q\` (\`;\` and, \`|\` or; ==, !=, <, <=, >, >=, ~=, ranges a..b and lists a,b) ` +
         `and geo-query (\`georel=near;maxDistance==m\` with a Point, \`within\` with a Polygon), at least one of them; \`attrs\` projects; ` +
         `\`limit\` (default ${PAGE.default}, at most ${PAGE.max}) and \`offset\` page, \`count=true\` adds \`NGSILD-Results-Count\`.`,
@@ -44,7 +45,7 @@ export const ngsiLdRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   });
   app.get('/entities/:entityId', {
     schema: {
-      summary: 'One entity (NGSI-LD)', tags, querystring: EntityQuery,
+      operationId: 'ngsiGetEntity', summary: 'One entity (NGSI-LD)', tags, security: ANONYMOUS, querystring: EntityQuery,
       params: z.object({ entityId: z.string().describe('The entity id, e.g. urn:ngsi-ld:TrafficFlowObserved:thessaloniki:link-12') }),
       response: { 200: ldJson('The entity', EntityBody), ...problems(400, 404, 406) },
     },
@@ -58,7 +59,7 @@ export const ngsiLdRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   });
   app.get('/types', {
     schema: {
-      summary: 'The entity types served (NGSI-LD)', tags, querystring: TypesQuery,
+      operationId: 'ngsiListTypes', summary: 'The entity types served (NGSI-LD)', tags, security: ANONYMOUS, querystring: TypesQuery,
       response: { 200: ldJson('An EntityTypeList, or with details a list of EntityType', z.union([EntityBody, Entities])), ...problems(400, 406) },
     },
   }, async (req, reply) => {
@@ -71,7 +72,7 @@ export const ngsiLdRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   });
   app.get('/jsonldContexts/:name', {
     schema: {
-      summary: 'The @context documents the entities use, served by the hub (NGSI-LD)', tags,
+      operationId: 'ngsiGetContext', summary: 'The @context documents the entities use, served by the hub (NGSI-LD)', tags, security: ANONYMOUS,
       params: z.object({ name: z.string().describe('`cityhub.jsonld` (the hub\'s context) or `Transportation.jsonld`, `WifiNetwork.jsonld`, `Energy.jsonld`') }),
       response: { 200: ldJson('A JSON-LD context document', EntityBody), 404: { description: 'No such context', content: { 'application/json': { schema: Problem } } } },
     },

@@ -9,6 +9,7 @@ import type { Entity } from './entities.js';
 import { MEASURES, parseEntityId, type EntityType, type Measure } from './models.js';
 import { badRequest, NgsiProblem } from './problem.js';
 import { Entities, EntityBody, ldJson, problems, SelectQuery } from './schemas.js';
+import { ANONYMOUS } from '../responses.js';
 import { parseSelection, selectEntities, type SelectParams } from './select.js';
 
 /** NGSI-LD aggregation methods (clause 4.5.19) and the store's aggregate for each. */
@@ -146,7 +147,7 @@ export const temporalRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
   const tags = ['NGSI-LD'];
   app.get('/temporal/entities', {
     schema: {
-      summary: 'History of entities (NGSI-LD temporal)', tags, querystring: TemporalQuery,
+      operationId: 'ngsiQueryTemporal', summary: 'History of entities (NGSI-LD temporal)', tags, security: ANONYMOUS, querystring: TemporalQuery,
       description: 'Entities selected as in /entities (at least one filter), with the history of their measured attributes: `timerel` ' +
         'before/after/between `timeAt`/`endTimeAt` (default: the last 24 hours; raw instances for at most 7 days), `lastN`, or ' +
         '`aggrMethods` per `aggrPeriodDuration` (epoch-aligned periods, equal to /api/v1/series with that step).',
@@ -161,7 +162,7 @@ export const temporalRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
   });
   app.get('/temporal/entities/:entityId', {
     schema: {
-      summary: 'History of one entity (NGSI-LD temporal)', tags, querystring: OneQuery,
+      operationId: 'ngsiGetTemporalEntity', summary: 'History of one entity (NGSI-LD temporal)', tags, security: ANONYMOUS, querystring: OneQuery,
       params: z.object({ entityId: z.string().describe('The entity id') }),
       response: { 200: ldJson('The entity in temporal representation', EntityBody), ...problems(400, 404, 406, 422) },
     },

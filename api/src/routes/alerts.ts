@@ -5,7 +5,7 @@ import { needs, requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { timeParam } from '../query.js';
-import { BEARER, errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { BEARER, errors, json, ANONYMOUS } from '../responses.js';
 
 const Query = z.strictObject({
   state: z.enum(['open', 'cleared', 'all']).default('open').describe('open (opened or acknowledged), cleared, or all'),
@@ -40,7 +40,7 @@ export function foldAlerts(events: readonly AlertEvent[]): AlertView[] {
 export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get('/alerts', {
     schema: {
-      summary: 'Alerts from the alert log', tags: ['alerts'], security: PUBLIC_OR_BEARER, querystring: Query,
+      operationId: 'listAlerts', summary: 'Alerts from the alert log', tags: ['alerts'], security: ANONYMOUS, querystring: Query,
       description: 'Alerts opened in [from, to), folded from their events (opened, acknowledged, cleared); newest first. At most 5,000 events are read per request.',
       response: { 200: json('Alerts', AlertList), ...errors(400, 401, 429, 503) },
     },
@@ -57,7 +57,7 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   app.post('/alerts/:id/ack', {
     preHandler: needs(deps, 'operator'),
     schema: {
-      summary: 'Acknowledge an alert, open or already cleared, with an optional comment (operator)', tags: ['alerts'], security: BEARER,
+      operationId: 'acknowledgeAlert', summary: 'Acknowledge an alert, open or already cleared, with an optional comment (operator)', tags: ['alerts'], security: BEARER,
       description: 'An alert that cleared overnight can be acknowledged in the morning. The comment is kept in the event\'s message: "acknowledged by {token}: {comment}".',
       params: z.strictObject({ id: z.string().min(1).max(300) }),
       body: z.strictObject({ comment: z.string().trim().min(1).max(1_000).optional() }).optional(),
@@ -74,7 +74,7 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   app.get('/alerts/deliveries', {
     preHandler: needs(deps, 'operator'),
     schema: {
-      summary: 'Alert notification deliveries, newest first (operator)', tags: ['alerts'], security: BEARER,
+      operationId: 'listAlertDeliveries', summary: 'Alert notification deliveries, newest first (operator)', tags: ['alerts'], security: BEARER,
       description: 'The newest 500 deliveries to webhooks and e-mail, with their attempts and last error.',
       response: { 200: json('Deliveries', z.object({ items: z.array(Delivery) })), ...errors(401, 403, 429) },
     },

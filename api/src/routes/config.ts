@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_CITY_TZ, PageConfig } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
-import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, json, ANONYMOUS } from '../responses.js';
 
 /** `GET /config`: what the dashboard needs to know of this hub (basemap style URL, raw retention, time zone). */
 export const configRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get('/config', {
     schema: {
-      summary: 'What the dashboard needs to know of this hub', tags: ['catalogue'], security: PUBLIC_OR_BEARER,
+      operationId: 'getConfig', summary: 'What the dashboard needs to know of this hub', tags: ['catalogue'], security: ANONYMOUS,
       response: { 200: json('Hub settings', PageConfig), ...errors(401, 429) },
     },
   }, async (): Promise<PageConfig> => ({

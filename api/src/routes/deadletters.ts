@@ -27,7 +27,7 @@ export const deadLettersRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
   app.get('/deadletters', {
     onRequest: needs(deps, 'operator'),
     schema: {
-      summary: 'Rejected readings with their reasons (operator)',
+      operationId: 'listDeadLetters', summary: 'Rejected readings with their reasons (operator)',
       description: 'Every reading the hub refused, with the reason and the payload as received: its first 8 KiB, with the full size and SHA-256. ' +
         'At most 1000 per request, newest first; narrow `from` and `to` to page through more.',
       tags: ['dead letters'], security: BEARER, querystring: ListQuery,
@@ -42,12 +42,12 @@ export const deadLettersRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
   app.post('/deadletters/replay', {
     onRequest: needs(deps, 'operator'),
     schema: {
-      summary: 'Re-ingests the dead letters that pass validation now (operator)',
+      operationId: 'replayDeadLetters', summary: 'Re-ingests the dead letters that pass validation now (operator)',
       description: 'Those that pass are spooled like new readings and their dead letters deleted; the others stay. ' +
         'A reading stored before is overwritten by itself (the store key is series + device time), never duplicated. At most 1000 per request.',
       // No body at all (fastify gives null): every dead letter, up to the limit.
       tags: ['dead letters'], security: BEARER, body: ReplayBody.nullish(),
-      response: { 200: json('What happened to the dead letters examined', ReplayResult), ...errors(400, 401, 403, 413, 503) },
+      response: { 200: json('What happened to the dead letters examined', ReplayResult), ...errors(400, 401, 403, 413, 415, 503) },
     },
   }, async (req) => {
     if (!deps.replay) throw new ApiError('UNAVAILABLE', 'this API node does not ingest: replay on a node that does');

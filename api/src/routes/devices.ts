@@ -46,7 +46,7 @@ export const devicesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
   app.get('/devices', {
     onRequest: needs(deps, 'operator'),
     schema: {
-      summary: 'Devices with their status, last seen, readings and gaps (operator)',
+      operationId: 'listDevices', summary: 'Devices with their status, last seen, readings and gaps (operator)',
       description: 'Never shows a secret. `gaps` counts skipped sequence numbers (readings lost before the hub).',
       tags: ['devices'], security: BEARER, querystring: ListQuery,
       response: { 200: json('Every device that matches', DeviceList), ...errors(400, 401, 403, 503) },
@@ -60,7 +60,7 @@ export const devicesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
   app.get('/devices/:id', {
     onRequest: needs(deps, 'operator'),
     schema: {
-      summary: 'One device (operator)', tags: ['devices'], security: BEARER, params: Params,
+      operationId: 'getDevice', summary: 'One device (operator)', tags: ['devices'], security: BEARER, params: Params,
       response: { 200: json('The device, without its secret', DeviceView), ...errors(400, 401, 403, 404, 503) },
     },
   }, async (req) => {
@@ -73,11 +73,11 @@ export const devicesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
   app.post('/devices', {
     onRequest: needs(deps, 'admin'),
     schema: {
-      summary: 'Creates a device on an asset (admin); its secret is shown in this answer only',
+      operationId: 'createDevice', summary: 'Creates a device on an asset (admin); its secret is shown in this answer only',
       description: 'The device connects over MQTT with its id as user name and the secret as password. Only a scrypt hash of ' +
         'the secret is kept: it cannot be shown again.',
       tags: ['devices'], security: BEARER, body: NewDeviceBody,
-      response: { 201: json('The new device with its secret', NewDevice), ...errors(400, 401, 403, 409, 413, 503) },
+      response: { 201: json('The new device with its secret', NewDevice), ...errors(400, 401, 403, 409, 413, 415, 503) },
     },
   }, async (req, reply) => {
     const created = await registry().add(req.body).catch(registryError);
@@ -87,8 +87,8 @@ export const devicesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
   app.patch('/devices/:id', {
     onRequest: needs(deps, 'admin'),
     schema: {
-      summary: 'Enables or disables a device (admin)', tags: ['devices'], security: BEARER, params: Params, body: PatchBody,
-      response: { 200: json('The device as it is now', DeviceView), ...errors(400, 401, 403, 404, 413, 503) },
+      operationId: 'setDeviceEnabled', summary: 'Enables or disables a device (admin)', tags: ['devices'], security: BEARER, params: Params, body: PatchBody,
+      response: { 200: json('The device as it is now', DeviceView), ...errors(400, 401, 403, 404, 413, 415, 503) },
     },
   }, async (req) => {
     return view(await registry().setEnabled(req.params.id, req.body.enabled).catch(registryError));

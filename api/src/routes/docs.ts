@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { buildAsyncApi } from '../asyncapi.js';
 import type { ApiDeps } from '../deps.js';
-import { json } from '../responses.js';
+import { ANONYMOUS, json } from '../responses.js';
 
 const Document = z.record(z.string(), z.unknown());
 
@@ -11,15 +11,15 @@ const Document = z.record(z.string(), z.unknown());
 export const docsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const asyncapi = buildAsyncApi(deps.mqttUrl ? { mqttUrl: deps.mqttUrl } : {});
   app.get('/openapi.json', {
-    schema: { summary: 'This API as OpenAPI 3.1, generated from its zod schemas', tags: ['documentation'], response: { 200: json('The OpenAPI document', Document) } },
+    schema: { operationId: 'getOpenApi', summary: 'This API as OpenAPI 3.1, generated from its zod schemas', tags: ['documentation'], security: ANONYMOUS, response: { 200: json('The OpenAPI document', Document) } },
   }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return app.swagger() as unknown as Record<string, unknown>;
   });
   app.get('/asyncapi.json', {
     schema: {
-      summary: 'The MQTT interface of the devices as AsyncAPI 3.1, generated from the reading schemas',
-      tags: ['documentation'], response: { 200: json('The AsyncAPI document', Document) },
+      operationId: 'getAsyncApi', summary: 'The MQTT interface of the devices as AsyncAPI 3.1, generated from the reading schemas',
+      tags: ['documentation'], security: ANONYMOUS, response: { 200: json('The AsyncAPI document', Document) },
     },
   }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=300');

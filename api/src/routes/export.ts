@@ -15,7 +15,7 @@ import { writeParquet } from '../export/parquet.js';
 import { DEFAULT_EXPORT_STEP_S, EXPORT_LIMITS, exportFileName, planExport, type ExportLimits, type ExportPlan } from '../export/plan.js';
 import { readByAsset, readByTime, type Row } from '../export/read.js';
 import { localTimeParam, readTime, stepParam, tzParam } from '../query.js';
-import { errors, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, ANONYMOUS } from '../responses.js';
 
 /** Unless the city says otherwise, its readings are open data under CC BY 4.0. */
 export const DEFAULT_EXPORT_LICENCE: ExportLicence = { name: 'CC-BY-4.0', url: 'https://creativecommons.org/licenses/by/4.0/' };
@@ -80,7 +80,7 @@ async function sendParquet(reply: FastifyReply, plan: ExportPlan, assets: readon
 /** The OpenAPI description of `GET /export`, with its limits. */
 function exportSchema(limits: ExportLimits) {
   return {
-    summary: 'Open data export of a kind: every asset per step, as CSV, GeoJSON or Parquet',
+    operationId: 'exportReadings', summary: 'Open data export of a kind: every asset per step, as CSV, GeoJSON or Parquet',
     description: 'One row per asset and bucket that has a reading, with the asset\'s attributes (name; links: length_m, free_flow_kmh, ' +
       'free_flow_assumed; hotspots: venue, category, capacity; buildings: venue, use, floor_area_m2), `asset_simulated`, ' +
       '`readings_simulated` and every metric of the kind as columns. CSV (RFC 4180) and GeoJSON (RFC 7946, one Feature per asset with its ' +
@@ -90,7 +90,7 @@ function exportSchema(limits: ExportLimits) {
       '(default the city\'s, `CITYHUB_TZ`), in GeoJSON\'s `tz` and in Parquet\'s metadata. A stream cut short by a failure ends without its final chunk. ' +
       `Limits: step at least ${limits.minStepS} s; range at most ${Math.round(limits.maxRangeMs / 86_400_000)} days; ` +
       `assets × buckets at most ${limits.maxRows}; at most ${limits.maxConcurrent} exports at once per node (else 503 with retry-after).`,
-    tags: ['open data'], security: PUBLIC_OR_BEARER, querystring: Query,
+    tags: ['open data'], security: ANONYMOUS, querystring: Query,
     response: {
       200: {
         description: 'The export, as a download (`Content-Disposition: attachment`)',
@@ -112,16 +112,14 @@ export const exportRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   const meta = { licence, attribution: deps.catalogue.attribution };
   let running = 0;
 
-  app.get('/export', {
-    // A HEAD would do all the work of a GET for nothing.
-    exposeHeadRoute: false,
-    schema: exportSchema(limits),
-  }, async (req, reply) => {
+  app.get('/export', { schema: exportSchema(limits) }, async (req, reply) => {
     const q = req.query;
     const clock = cityClock(q.tz ?? deps.timeZone ?? DEFAULT_CITY_TZ);
     const plan = planExport({
       kind: q.kind, format: q.format, from: readTime(q.from, clock), to: readTime(q.to, clock), stepS: q.step ?? DEFAULT_EXPORT_STEP_S, agg: q.agg, clock,
     }, deps.catalogue.features, limits, Date.now());
+    // HEAD: the query checked and the headers of the download, without reading the store (the length is not known).
+    if (req.method === 'HEAD') return (reply as FastifyReply).headers(downloadHeaders(plan, licence, meta.attribution)).send();
     if (running >= limits.maxConcurrent) {
       return reply.status(503).header('retry-after', '30')
         .send({ error: { code: 'UNAVAILABLE', message: `${running} exports are running on this node, the most it serves at once; retry in a little while` } });

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { computeKpis } from '../kpis/compute.js';
 import { localTimeParam, readTime, tzParam } from '../query.js';
-import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, json, ANONYMOUS } from '../responses.js';
 
 const HOUR = 3_600_000;
 const Query = z.strictObject({
@@ -18,7 +18,7 @@ const Query = z.strictObject({
 export const kpisRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get('/kpis', {
     schema: {
-      summary: 'City KPIs with targets and trends', tags: ['kpis'], security: PUBLIC_OR_BEARER, querystring: Query,
+      operationId: 'listKpis', summary: 'City KPIs with targets and trends', tags: ['kpis'], security: ANONYMOUS, querystring: Query,
       description: 'From the hourly rollups over whole hours (default the last 24 h; at most 366 days): congestion index, corridor speed, Wi-Fi client-hours and availability against the period before; energy per m² against the same period a year earlier, or the first recorded period. ' +
         'A bare date in `from`/`to` is midnight in `tz` (default the city\'s zone, `CITYHUB_TZ`, stated in the answer).',
       response: { 200: json('KPIs', KpiList), ...errors(400, 401, 429, 503) },

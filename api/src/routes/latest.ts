@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Kind, LatestResponse } from '@cityhub/contracts';
 import type { ApiDeps } from '../deps.js';
-import { errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, json, ANONYMOUS } from '../responses.js';
 
 const Query = z.strictObject({ kind: Kind.describe('The kind of asset.') });
 
@@ -10,9 +10,9 @@ const Query = z.strictObject({ kind: Kind.describe('The kind of asset.') });
 export const latestRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get('/latest', {
     schema: {
-      summary: 'The latest reading of every asset of a kind',
+      operationId: 'listLatest', summary: 'The latest reading of every asset of a kind',
       description: 'Assets that never sent a reading are absent. Times are ISO 8601 (UTC).',
-      tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
+      tags: ['readings'], security: ANONYMOUS, querystring: Query,
       response: { 200: json('One item per asset that has a reading', LatestResponse), ...errors(400, 401, 429, 503) },
     },
   }, async (req) => {

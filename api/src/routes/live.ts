@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { CLOSE_TOO_MANY, CLOSE_TOO_SLOW, LIVE_LIMITS, LiveFeed } from '../live-feed.js';
 import { listParam } from '../query.js';
-import { errors, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, ANONYMOUS } from '../responses.js';
 
 export { CLOSE_TOO_MANY, CLOSE_TOO_SLOW, LIVE_LIMITS } from '../live-feed.js';
 
@@ -26,7 +26,7 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
     method: 'GET',
     url: '/live',
     schema: {
-      summary: 'WebSocket: readings as they become durable',
+      operationId: 'streamLive', summary: 'WebSocket: readings as they become durable',
       description: 'Upgrade to a WebSocket. The first message is `hello` (the filter), then, every ' +
         `${limits.tickMs} ms (up to ${limits.maxTickMs} ms with many clients), one \`readings\` message with the readings that became durable meanwhile, and \`alert\` messages ` +
         '(`LiveMessage`, JSON text frames; every time is ISO 8601). Client messages are ignored. ' +
@@ -35,7 +35,7 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
         `${limits.coalesceAboveBytes} bytes wait unsent for it, or while more than ${limits.maxBufferedBytes} bytes wait for all clients ` +
         `(the slowest first), and is closed with code ${CLOSE_TOO_SLOW} after ${limits.maxLagMs / 1000} s behind or when it is still behind ` +
         'as the total goes over again. A bad query is refused before the upgrade (400).',
-      tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
+      tags: ['readings'], security: ANONYMOUS, querystring: Query,
       response: {
         101: { description: 'Switching Protocols: a stream of LiveMessage text frames', content: { 'application/json': { schema: LiveMessage } } },
         ...errors(400, 401, 426, 429),

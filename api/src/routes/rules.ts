@@ -4,7 +4,7 @@ import { Rule, RuleSet, Severity } from '@cityhub/contracts';
 import { needs } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, parseInput } from '../errors.js';
-import { BEARER, errors, json, PUBLIC_OR_BEARER } from '../responses.js';
+import { BEARER, errors, json, ANONYMOUS } from '../responses.js';
 
 /** A rule set as it is shown: webhook secrets are never sent, only "(set)". */
 const RuleSetView = z.object({
@@ -24,16 +24,16 @@ export const rulesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   const redact = (s: RuleSet): z.infer<typeof RuleSetView> => ({ ...s, notify: { ...s.notify, webhooks: s.notify.webhooks.map((w) => ({ ...w, secret: '(set)' as const })) } });
 
   app.get('/rules', {
-    schema: { summary: 'The alert rules and notification targets', tags: ['alerts'], security: PUBLIC_OR_BEARER, response: { 200: json('The rule set', RuleSetView), ...errors(401, 429, 503) } },
+    schema: { operationId: 'getRules', summary: 'The alert rules and notification targets', tags: ['alerts'], security: ANONYMOUS, response: { 200: json('The rule set', RuleSetView), ...errors(401, 429, 503) } },
   }, async () => redact(rules().get()));
 
   app.put('/rules', {
     preHandler: needs(deps, 'admin'),
     schema: {
-      summary: 'Replace the alert rules and notification targets (admin)', tags: ['alerts'], security: BEARER,
+      operationId: 'putRules', summary: 'Replace the alert rules and notification targets (admin)', tags: ['alerts'], security: BEARER,
       description: 'The whole set, validated. A webhook whose secret is "(set)" keeps the secret it has (so a rule set read with GET can be sent back).',
       body: z.unknown(),
-      response: { 200: json('The saved rule set', RuleSetView), ...errors(400, 401, 403, 413, 429, 503) },
+      response: { 200: json('The saved rule set', RuleSetView), ...errors(400, 401, 403, 413, 415, 429, 503) },
     },
   }, async (req) => {
     const body = req.body as { notify?: { webhooks?: Array<{ url?: unknown; secret?: unknown }> } } | undefined;

@@ -6,7 +6,7 @@ import { ApiError } from '../errors.js';
 import { listParam, localTimeParam, readTime, stepParam, tzParam } from '../query.js';
 import { bucketing, describeBuckets, type Bucketing } from '../series/buckets.js';
 import { readBuckets } from '../series/compose.js';
-import { errors, PUBLIC_OR_BEARER } from '../responses.js';
+import { errors, ANONYMOUS } from '../responses.js';
 import { columnarBody, columnsOfRows, COLUMNS_TEXT, seriesAnswers, wantsColumns } from './series-columnar.js';
 
 /** Bounds that keep any one request's work finite (documented in the README). */
@@ -68,12 +68,12 @@ export const seriesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   const idsOfKind = (k: Kind) => deps.catalogue.features.filter((f) => f.properties.kind === k).map((f) => f.id);
   app.get('/series', {
     schema: {
-      summary: 'History of one metric for some assets, or a whole kind',
+      operationId: 'getSeries', summary: 'History of one metric for some assets, or a whole kind',
       description: 'Raw points, or per `step` with an aggregate, served from the coarsest rollup (1 min, 15 min, 1 h) that fits. ' +
         'Points are `[ts, value]`, ts ISO 8601 (UTC), ascending; empty buckets are absent. A bare date in `from`/`to` is midnight in `tz` ' +
         '(default the city\'s zone, `CITYHUB_TZ`); a step of whole days buckets by local calendar days of `tz`, composed from the hourly ' +
         'rollups, each listed in `buckets` with its length in hours (23 or 25 on a daylight saving change, named in `note`). ' + COLUMNS_TEXT + ' ' + LIMITS_TEXT,
-      tags: ['readings'], security: PUBLIC_OR_BEARER, querystring: Query,
+      tags: ['readings'], security: ANONYMOUS, querystring: Query,
       response: { 200: seriesAnswers, ...errors(400, 401, 404, 429, 503) },
     },
   }, async (req, reply) => {
