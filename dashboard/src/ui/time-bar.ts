@@ -33,7 +33,7 @@ export class TimeBar {
     // The slider's last position is live (its positions are steps from the first, so the last lies before now).
     this.slider.addEventListener('input', () => {
       const v = Number(this.slider.value);
-      if (v + PLAY_SPEEDS[clock.state.speed].step.ms > Date.now()) clock.goLive();
+      if (v + PLAY_SPEEDS[clock.state.speed].step.ms > Number(this.slider.max)) clock.goLive();
       else clock.setTime(v);
     });
     this.slider.addEventListener('keydown', (e) => {
