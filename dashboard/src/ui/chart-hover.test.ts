@@ -9,6 +9,11 @@ describe('hoverLines', () => {
     expect(hoverLines(spec, x, [42.25, null])).toEqual(['Tue 1 Jul, 18:45', 'This week: 42.3 km/h', 'Last week: no data']);
   });
 
+  it('does not repeat a unit the format already gives', () => {
+    const spec = { time: true, unit: '%', labels: ['Congestion index'], format: (v: number) => `${v.toFixed(1)} %` };
+    expect(hoverLines(spec, 0, [16.12])[1]).toBe('Congestion index: 16.1 %');
+  });
+
   it('labels a chart that is not over time by its x ticks', () => {
     const spec = { time: false, unit: 'kW', labels: ['Mean power'], format: (v: number) => String(v), xLabel: (h: number) => `${h}h` };
     expect(hoverLines(spec, 8, [12])).toEqual(['8h', 'Mean power: 12 kW']);

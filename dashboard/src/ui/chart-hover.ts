@@ -18,7 +18,10 @@ export function hoverLines(spec: HoverSpec, x: number, values: readonly (number 
   const unit = spec.unit ? ` ${spec.unit}` : '';
   return [head, ...spec.labels.map((l, i) => {
     const v = values[i];
-    return `${l}: ${v === null || v === undefined ? 'no data' : `${spec.format(v)}${unit}`}`;
+    if (v === null || v === undefined) return `${l}: no data`;
+    // A format may carry the unit already (`16.1 %`): never twice.
+    const text = spec.format(v);
+    return `${l}: ${unit && text.endsWith(unit.trim()) ? text : `${text}${unit}`}`;
   })];
 }
 
