@@ -210,8 +210,10 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     await settled(page);
     const day = await checkKpis(page, oracle, DAY);
     console.log(`[kpis-alerts] KPI page: navigation → KPIs shown ${(performance.now() - t0).toFixed(0)} ms`);
-    expect(day.to).toBeGreaterThanOrEqual(now);
-    expect(day.to - now).toBeLessThanOrEqual(HOUR + 5 * MIN);
+    // The period ends at the last complete hour: never after now, so no target is missed on time still to come.
+    expect(day.to).toBeLessThanOrEqual(Date.now());
+    expect(Date.now() - day.to).toBeLessThan(HOUR + 5 * MIN);
+    expect(day.to % HOUR).toBe(0);
     await page.waitForFunction(() => new URLSearchParams(window.location.search).get('view') === 'kpis' && window.location.search.includes('period=24h'));
     expect(await page.locator('#drawer h2').textContent()).toBe('Key performance indicators');
     await expect(page.getByRole('table', { name: 'The city against its targets' }).isVisible()).resolves.toBe(true);
@@ -239,7 +241,8 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     await page.selectOption('#period', '24h');
     await settled(page);
     const d = await checkKpis(page, oracle, DAY);
-    expect(d.to).toBeGreaterThan(past);
+    expect(d.to).toBeLessThanOrEqual(past);
+    expect(past - d.to).toBeLessThan(HOUR);
     expect(d.items.every((k) => k.value === null)).toBe(true);
     const rows = await kpiLocators(page);
     for (const [id, r] of Object.entries(rows)) {

@@ -59,7 +59,8 @@ export class LiveClient {
     this.opts.onStatus(this.everOpened ? 'reconnecting' : 'connecting');
     const ws = new WebSocket(this.opts.url);
     this.ws = ws;
-    ws.onopen = () => {
+    // The feed is up when the hub greets, not when a socket opens: a proxy may accept one and relay nothing.
+    const greeted = () => {
       this.attempt = 0;
       this.opts.onStatus('open');
       if (this.everOpened) this.opts.onReconnect?.();
@@ -68,6 +69,7 @@ export class LiveClient {
     ws.onmessage = (ev: MessageEvent) => {
       const msg = parseLiveFrame(ev.data);
       if (!msg) this.ignored++;
+      else if (msg.type === 'hello') greeted();
       else if (msg.type === 'readings') for (const r of msg.readings) this.opts.onReading(r);
       else if (msg.type === 'reading') this.opts.onReading(msg);
       else if (msg.type === 'alert') this.opts.onAlert?.({ ...msg.event, at: Date.parse(msg.event.at) });

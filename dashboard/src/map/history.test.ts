@@ -20,7 +20,7 @@ function answer(q: SeriesQuery): Promise<SeriesResponse> {
   return Promise.resolve({ metric: q.metric, agg: q.agg, step_s: 60, from: iso(q.from), to: iso(q.to), series: inWindow });
 }
 
-function setup() {
+function setup(since = T0 - 86_400_000) {
   const asked: SeriesQuery[] = [];
   const writes: StateUpdate[][] = [];
   const cache = new SeriesCache((q) => {
@@ -29,7 +29,7 @@ function setup() {
   }, (q) => `${q.kind}${q.from}`, 64, () => T0 + 86_400_000);
   const history = new HistoryMap({
     cache, assets: new AssetIndex([COLLECTION]), intervalOf: () => 60_000, reports: (id) => id !== 'building-rotunda',
-    sink: (u) => writes.push(u),
+    sink: (u) => writes.push(u), since: () => since,
   });
   return { history, writes, asked };
 }
@@ -47,6 +47,16 @@ describe('HistoryMap', () => {
 
     await history.showAt(T0 + 9 * MIN, '1m');
     expect(writes[1]!.find((u) => u.id === 'link-1')?.state).toMatchObject({ speed_kmh: null, offline: true, ts: T0 + 5 * MIN });
+  });
+
+  it('says "no data", never offline, before the retained history starts', async () => {
+    const { history, writes } = setup(T0 + 5 * MIN);
+    await history.showAt(T0 + 6 * MIN, '1m');
+    const byId = new Map(writes[0]!.map((u) => [u.id, u.state]));
+    // The hotspot was silent for 36 minutes, but the hub's history starts at 08:05: nothing is known of 08:03–08:06.
+    expect(byId.get('hotspot-aristotelous-square')).toMatchObject({ clients: null, offline: false, ts: null });
+    expect(history.shownOf('hotspot-aristotelous-square')).toBeNull();
+    expect(byId.get('link-1')).toMatchObject({ speed_kmh: 20, offline: false });
   });
 
   it('reads fixed windows once, and draws only the newest of overlapping asks', async () => {

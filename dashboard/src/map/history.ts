@@ -20,6 +20,8 @@ export interface HistoryDeps {
   intervalOf: (asset: string) => number | undefined;
   /** Whether an asset has a device that reports (it has a live reading): silence at a moment then means offline. */
   reports: (asset: string) => boolean;
+  /** The oldest moment the hub holds readings for (its retention): before it nothing is known, not offline. */
+  since: () => number;
   sink: (updates: StateUpdate[]) => void;
 }
 
@@ -102,6 +104,9 @@ export class HistoryMap {
     const lookback = Math.max(stepMs, offlineAfterMs(this.deps.intervalOf(id)));
     const p = valueAt(points, t, lookback);
     if (p) return { values: { [PRIMARY_METRIC[kind]]: p[1] }, ts: p[0], offline: false };
+    // Silence is offline only where the hub could have heard the device: not before its retained history
+    // (the offline judgement needs a threshold's worth of history behind the moment), not for one never heard.
+    if (t - lookback < this.deps.since()) return null;
     if (points.length === 0 && !this.deps.reports(id)) return null;
     const before = points[lastIndexAtOrBefore(points, t)];
     return { values: {}, ts: before?.[0] ?? null, offline: true };

@@ -11,7 +11,8 @@ export interface TooltipContent { title: string; rows: [string, string][] }
  * or when it was read (in the past, where "ago" would mislead).
  */
 export function shownRows(shown: Shown | null, at: number, live = true): [string, string][] {
-  if (!shown) return [['Reading', live ? 'none yet' : 'none at this moment']];
+  // Without a reading the hub has no data on the asset (never heard from, or before the retained history).
+  if (!shown) return [['Reading', 'no data']];
   const rows: [string, string][] = [];
   if (shown.offline) rows.push(['Status', 'offline']);
   for (const [m, v] of Object.entries(shown.values)) rows.push([metricLabel(m), formatValue(m, v)]);

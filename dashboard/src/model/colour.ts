@@ -7,15 +7,26 @@
 export type Ramp = readonly (readonly [number, string])[];
 
 /**
- * Road speed as a share of free-flow speed. Blue (flowing) through orange to dark red (stopped): it stays
- * readable with red-green colour blindness because lightness and the blue-orange axis carry the meaning.
+ * Road speed as a share of free-flow speed. Blue (flowing) through a pale cream, amber (slow) and orange to dark
+ * red (stopped): it stays readable with red-green colour blindness because lightness and the blue-orange axis
+ * carry the meaning. The middle (55–72 % of free flow) is amber, never the grey an orange-to-blue blend makes
+ * (close to the no-data grey): a pale cream sits between amber and blue instead (checked under a simulated
+ * deuteranopia in colour.test.ts).
  */
 export const SPEED_RAMP: Ramp = [
   [0, '#67001f'],
   [0.25, '#c2373a'],
   [0.5, '#f08c3a'],
-  [0.75, '#8fb8dc'],
+  [0.7, '#fdc44e'],
+  [0.8, '#f4f1d6'],
+  [0.86, '#c6e2f3'],
+  [0.93, '#4a8fd0'],
   [1, '#2166ac'],
+];
+
+/** What the speed ramp's colours mean, in words, at their share of free-flow speed (for the legend). */
+export const SPEED_WORDS: readonly (readonly [number, string])[] = [
+  [0, 'stopped'], [0.25, 'crawling'], [0.6, 'slow'], [1, 'flowing freely'],
 ];
 
 /** Building power as a share of its power limit: a single-hue purple ramp, light (idle) to dark (at limit). */

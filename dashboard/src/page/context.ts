@@ -6,6 +6,7 @@ import type { IntensityLayer } from '../map/intensity.js';
 import type { AssetReading, LiveState, StateUpdate } from '../map/live-state.js';
 import type { AlertBook, AlertView } from '../model/alerts.js';
 import type { AssetIndex } from '../model/assets.js';
+import type { FeedWatch } from '../model/feed.js';
 import type { IntervalBook } from '../model/offline.js';
 import type { Drawer } from '../panel/drawer.js';
 import type { Panel } from '../panel/panel.js';
@@ -45,6 +46,8 @@ export interface CityMap {
 /** Everything the page's parts share once the map exists. */
 export interface Page extends PageBase, CityMap {
   intervals: IntervalBook;
+  /** The live feed: up or lost since when, and the moment the page's data is current to. */
+  feed: FeedWatch;
   state: LiveState;
   clock: Clock;
   history: HistoryMap;

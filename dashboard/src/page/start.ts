@@ -13,10 +13,11 @@ import type { StyleSpecification } from '../map/style.js';
 import { AlertBook } from '../model/alerts.js';
 import { AssetIndex, bboxOfGeoJson, boundsOf } from '../model/assets.js';
 import type { GeoJsonObject } from '../model/assets.js';
+import { FeedWatch } from '../model/feed.js';
 import { IntervalBook, isOffline } from '../model/offline.js';
 import { setCityZone } from '../time/city.js';
 import { Clock } from '../time/clock.js';
-import { seedIntervals } from '../time/intervals.js';
+import { findOldest, seedIntervals } from '../time/intervals.js';
 import { byId } from '../ui/dom.js';
 import { Busy } from './busy.js';
 import { setUpChrome, SHORT_MAP_PX, showError } from './chrome.js';
@@ -56,6 +57,10 @@ export async function start(scriptStart: number): Promise<void> {
   const page = createPage(base, createCityMap(base, first, timings), first.config);
   // Each device's usual interval decides when it counts as offline: learn them while the map loads.
   const seeded = seedIntervals(page.cache, page.intervals).catch(() => undefined);
+  // The slider starts at the oldest reading the hub holds: found alongside the first render, not before it.
+  void findOldest(page.cache, first.config.retentionDays * DAY_MS).then((t) => {
+    if (t !== null) page.clock.setOldest(t);
+  }, () => undefined);
   const panels = createPanels(page);
   const follow = followClock(page, panels);
   wireControls(page, panels);
@@ -122,12 +127,15 @@ function createCityMap(base: PageBase, first: FirstData, timings: CityHubTestHoo
 function createPage(base: PageBase, cityMap: CityMap, config: PageConfig): Page {
   const { assets, map, loaded, sink } = cityMap;
   const intervals = new IntervalBook();
+  // The first /latest was asked for as the page opened: until the socket opens, the data is current as of then.
+  const feed = new FeedWatch(Date.now, Date.now() - performance.now());
   const state = new LiveState(
     assets,
     (updates) => applyUpdates(map, updates),
     // Feature-state needs the sources in the style; until the map has loaded, readings only accumulate.
     (cb) => void loaded.then(() => requestAnimationFrame(() => cb())),
-    (id, ts) => isOffline(ts, Date.now(), intervals.intervalOf(id)),
+    // Offline is the devices' silence as the hub has told it, not the page's own: judged as of the feed's data.
+    (id, ts) => isOffline(ts, feed.asOf(), intervals.intervalOf(id)),
   );
   const clock = new Clock(Date.now, config.retentionDays * DAY_MS);
   clock.setSpeed(base.initial.speed);
@@ -135,11 +143,12 @@ function createPage(base: PageBase, cityMap: CityMap, config: PageConfig): Page 
     cache: base.cache, assets, sink,
     intervalOf: (id) => intervals.intervalOf(id),
     reports: (id) => state.readingOf(id) !== undefined,
+    since: () => clock.earliest,
   });
   const alertLayer = new AlertLayer(map, assets);
   const alertsOf = (id: string) => base.alerts.activeAt(clock.state.t, clock.state.live).filter((a) => a.asset === id);
   return {
-    ...base, ...cityMap, intervals, state, clock, history,
+    ...base, ...cityMap, intervals, feed, state, clock, history,
     intensity: new IntensityLayer(base.cache, assets, sink),
     buildingMode: base.initial.buildings,
     shownOf: (id) => (clock.state.live ? state.shownOf(id) : history.shownOf(id)),

@@ -10,11 +10,12 @@ import { midpointOf } from '../model/assets.js';
 import { Drawer } from '../panel/drawer.js';
 import { Panel } from '../panel/panel.js';
 import { PLAY_SPEEDS } from '../time/time-query.js';
-import { renderBuildingMode, renderLayerToggles, renderLegend, renderSearch, showStatus } from '../ui/controls.js';
+import { renderBuildingMode, renderLayerToggles, renderLegend, renderSearch } from '../ui/controls.js';
 import { byId } from '../ui/dom.js';
 import { TimeBar } from '../ui/time-bar.js';
 import { showError } from './chrome.js';
 import type { Page, Panels } from './context.js';
+import { watchFeed } from './feed.js';
 
 /** How often, while live, the offline flags are re-checked (silence makes a device offline, not a message). */
 const OFFLINE_CHECK_MS = 5_000;
@@ -28,6 +29,8 @@ export function createPanels(page: Page): Panels {
   const { map, assets, url, initial, cache, api, busy, alerts } = page;
   const selected = new Flag(map, assets, 'selected');
   let drawer: Drawer | null = null;
+  // A drag across a time chart moves the dashboard to the end of the range picked (live when it reaches now).
+  const pick = (_from: number, to: number) => page.clock.setTime(to);
   const panel = new Panel(byId('panel', HTMLElement), {
     cache, origin: api.origin, assets, busy, shownOf: page.shownOf,
     onSelect: (id) => {
@@ -43,11 +46,12 @@ export function createPanels(page: Page): Panels {
     onOptions: (range, compare) => url.set({ range, compare }),
     alertsOf: page.alertsOf,
     ruleName: (r) => alerts.ruleName(r),
+    pick,
   }, { range: initial.range, compare: initial.compare });
   drawer = new Drawer({
     nav: byId('views', HTMLElement),
     root: byId('drawer', HTMLElement),
-    deps: { cache, origin: api.origin, assets, busy, shownOf: page.shownOf, openAsset: (id) => panel.open(id), alerts, reloadAlerts: () => void page.loadAlerts() },
+    deps: { cache, origin: api.origin, assets, busy, shownOf: page.shownOf, openAsset: (id) => panel.open(id), alerts, reloadAlerts: () => void page.loadAlerts(), pick },
     view: initial.view,
     period: initial.period,
     context: { t: initial.t ?? Date.now(), live: initial.t === null, selected: initial.asset && assets.find(initial.asset) ? initial.asset : null },
@@ -152,12 +156,15 @@ export function wireControls(page: Page, { panel, drawer }: Panels): void {
 
 /** The live socket (readings, alerts, catching up after a reconnect) and the timers that keep "live" current. */
 export function wireLive(page: Page, drawer: Drawer): void {
-  const { api, state, intervals, alerts, clock, busy } = page;
-  const status = byId('status', HTMLElement);
+  const { api, state, intervals, alerts, clock, busy, feed } = page;
   const refreshLatest = (kinds: readonly Kind[] = KINDS) =>
     Promise.all(kinds.map((k) => api.latest(k))).then((rs) => {
       for (const r of rs) page.ingestAll(r.items);
     });
+  // While the socket is down the map follows /latest, and offline is judged as of the last answer.
+  const onStatus = watchFeed({ feed, refreshLatest, polled: () => {
+    if (clock.state.live) state.recheckOffline();
+  } });
   const live = new LiveClient({
     url: liveUrl(window.location),
     onReading: (r) => {
@@ -167,7 +174,7 @@ export function wireLive(page: Page, drawer: Drawer): void {
     onAlert: (e) => {
       if (!alerts.apply(e)) void page.loadAlerts();
     },
-    onStatus: (s) => showStatus(status, s),
+    onStatus,
     // Readings and alerts published while the socket was down are in the store: catch up from /latest and /alerts.
     onReconnect: () => {
       void refreshLatest().catch((e: unknown) => showError((e as Error).message));

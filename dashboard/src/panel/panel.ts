@@ -51,6 +51,8 @@ export interface PanelDeps {
   alertsOf?: (id: string) => AlertView[];
   ruleName?: (rule: string) => string;
   now?: () => number;
+  /** A drag across the chart picked [from, to) (epoch ms): the dashboard moves there. */
+  pick?: (from: number, to: number) => void;
 }
 
 /** The side panel: an asset's details, its values at the dashboard's moment, and a chart with a range and a comparison. */
@@ -115,7 +117,7 @@ export class Panel {
         this.close();
       }
     });
-    this.chart = new Chart(this.chartBox, 200);
+    this.chart = new Chart(this.chartBox, 200, deps.pick);
     root.hidden = true;
   }
 

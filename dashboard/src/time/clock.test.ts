@@ -55,4 +55,18 @@ describe('Clock', () => {
     clock.advance(1000);
     expect(clock.state.t).toBe(NOW - REPLAY_STEPS * 3_600_000);
   });
+
+  it('starts the slider at the oldest reading the hub holds, within its retention', () => {
+    const { clock } = setup();
+    clock.setTime(NOW - 20 * 86_400_000);
+    // The hub's oldest reading, 3 days back at 08:07: the slider's first position is its quarter hour.
+    clock.setOldest(NOW - 3 * 86_400_000 - 3 * 3_600_000 - 53 * MIN);
+    expect(clock.earliest).toBe(Date.UTC(2025, 5, 7, 8, 0));
+    expect(clock.state).toMatchObject({ live: false, t: Date.UTC(2025, 5, 7, 8, 0) });
+    clock.setTime(NOW - 10 * 86_400_000);
+    expect(clock.state.t).toBe(Date.UTC(2025, 5, 7, 8, 0));
+    // An oldest reading before the retention (not yet deleted) does not stretch the slider past it.
+    clock.setOldest(NOW - 40 * 86_400_000);
+    expect(clock.earliest).toBe(Date.UTC(2025, 4, 11, 12, 15));
+  });
 });

@@ -22,6 +22,8 @@ export class Clock {
   private t: number;
   private speed: PlaySpeed = '15m';
   private playing = false;
+  /** The oldest reading the hub holds (epoch ms), once known. */
+  private oldest: number | null = null;
   private readonly listeners: ((s: ClockState, why: ClockChange) => void)[] = [];
 
   constructor(private readonly now: () => number = Date.now, private readonly retentionMs = DEFAULT_RETENTION_MS) {
@@ -33,10 +35,23 @@ export class Clock {
     return { live: this.live, t: this.live ? this.now() : this.t, speed: this.speed, playing: this.playing };
   }
 
-  /** The earliest moment the slider reaches, aligned to the speed's step. */
+  /**
+   * The earliest moment the slider reaches, aligned to the speed's step: the step holding the oldest reading the
+   * hub holds, once known, and never before its retention.
+   */
   get earliest(): number {
     const step = PLAY_SPEEDS[this.speed].step.ms;
-    return alignDown(this.now() - this.retentionMs, step) + step;
+    const retained = alignDown(this.now() - this.retentionMs, step) + step;
+    return this.oldest === null ? retained : Math.max(retained, Math.min(alignDown(this.oldest, step), alignDown(this.now(), step)));
+  }
+
+  /** The oldest reading the hub holds: the slider starts there (a moment before it moves to it). */
+  setOldest(t: number): void {
+    this.oldest = t;
+    // Live, the time bar redraws each second and picks it up; in the past, a moment before it moves to it.
+    if (this.live) return;
+    this.t = Math.max(this.t, this.earliest);
+    this.emit('time');
   }
 
   /** Calls `cb` after every change. */

@@ -1,6 +1,7 @@
 import uPlot from 'uplot';
 import { city } from '../time/city.js';
 import type { Column } from '../model/series.js';
+import { hoverPlugin, pickPlugin } from './chart-hover.js';
 
 /** One line (or bar set) of a chart. */
 export interface ChartSeries {
@@ -94,7 +95,11 @@ export class Chart {
   private readonly resize: ResizeObserver;
   private spec: ChartSpec | null = null;
 
-  constructor(private readonly el: HTMLElement, private readonly height = 200) {
+  /**
+   * `onPick`: a drag across a time chart picked [from, to) (epoch ms); without it, dragging does nothing. Every
+   * chart shows a tooltip with the time and each series' value and unit on hover.
+   */
+  constructor(private readonly el: HTMLElement, private readonly height = 200, private readonly onPick?: (from: number, to: number) => void) {
     this.resize = new ResizeObserver(() => {
       if (this.plot && this.el.clientWidth > 0) this.plot.setSize({ width: this.el.clientWidth, height: this.height });
     });
@@ -117,7 +122,7 @@ export class Chart {
       width: Math.max(200, this.el.clientWidth),
       height: this.height,
       legend: { show: spec.series.length > 1 },
-      cursor: { drag: { x: false, y: false } },
+      cursor: { drag: { x: spec.time && this.onPick !== undefined, y: false, setScale: false } },
       scales: {
         x: {
           time: spec.time,
@@ -146,7 +151,11 @@ export class Chart {
           value: (_u, v) => (v === null ? '–' : fmt(v)),
         })),
       ],
-      plugins: [markerPlugin(() => this.spec?.marker)],
+      plugins: [
+        markerPlugin(() => this.spec?.marker),
+        hoverPlugin(() => (this.spec ? { time: spec.time, unit: spec.unit, labels: spec.series.map((s) => s.label), format: fmt, xLabel: spec.xTicks } : null)),
+        ...(spec.time && this.onPick ? [pickPlugin(this.onPick)] : []),
+      ],
     };
     this.plot = new uPlot(opts, [spec.x, ...spec.series.map((s) => s.values)] as uPlot.AlignedData, this.el);
   }

@@ -1,5 +1,5 @@
 import type { AssetFeature } from '@cityhub/contracts';
-import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampGradientCss, SEVERITY_COLOUR, SPEED_RAMP } from '../model/colour.js';
+import { HOTSPOT_COLOUR, INTENSITY_RAMP, LOAD_RAMP, NO_DATA_COLOUR, OFFLINE_FILL, OFFLINE_MARK, rampGradientCss, SEVERITY_COLOUR, SPEED_RAMP, SPEED_WORDS } from '../model/colour.js';
 import { el } from './dom.js';
 import type { LiveStatus } from '../data/live.js';
 import { LAYER_GROUPS } from '../map/style.js';
@@ -88,14 +88,23 @@ export function renderLegend(box: HTMLElement, mode: BuildingMode): void {
   line.style.setProperty('--mark', OFFLINE_MARK);
   line.style.setProperty('--fill', OFFLINE_FILL);
   offline.append(line, dots([['offline: no reading for 3× its usual interval', OFFLINE_FILL, 12, 'legend-dot-offline']]));
+  const speed = legendRow('Road speed, % of free-flow', bar(rampGradientCss(SPEED_RAMP)), ['0', '25', '50', '75', '≥100']);
+  // The colours in words, where they fall on the bar.
+  const words = el('div', 'legend-words');
+  for (const [at, word] of SPEED_WORDS) {
+    const w = el('span', undefined, word);
+    w.style.left = `${at * 100}%`;
+    words.append(w);
+  }
+  speed.append(words);
   box.replaceChildren(
     el('h2', undefined, 'Legend'),
-    legendRow('Road speed, % of free-flow', bar(rampGradientCss(SPEED_RAMP)), ['0', '25', '50', '75', '≥100']),
+    speed,
     legendRow('Wi-Fi clients (circle area)', dots([['10', HOTSPOT_COLOUR, 10], ['100', HOTSPOT_COLOUR, 18], ['400', HOTSPOT_COLOUR, 30]])),
     mode === 'load'
       ? legendRow('Building power, % of limit', bar(rampGradientCss(LOAD_RAMP)), ['0', '50', '100'])
       : legendRow('Building energy, kWh/m² in 24 h', bar(rampGradientCss(INTENSITY_RAMP)), ['0', '0.4', '0.8', '1.2', '≥1.6']),
-    legendRow('', dots([['no reading yet', NO_DATA_COLOUR, 12]])),
+    legendRow('', dots([['no data: the hub has no reading', NO_DATA_COLOUR, 12]])),
     legendRow('', offline),
     legendRow('Open alerts (ring or halo)', dots([
       ['critical', SEVERITY_COLOUR.critical, 12, 'legend-dot-ring'], ['warning', SEVERITY_COLOUR.warning, 12, 'legend-dot-ring'],
@@ -111,10 +120,11 @@ const STATUS_TEXT: Record<LiveStatus, string> = {
   closed: 'Live feed off',
 };
 
-/** Shows the live connection's state. */
-export function showStatus(el: HTMLElement, status: LiveStatus): void {
-  el.dataset.status = status;
-  el.textContent = STATUS_TEXT[status];
+/** Shows the live connection's state; `lostSince` (epoch ms): the feed is down since then, the map is polled. */
+export function showStatus(el: HTMLElement, status: LiveStatus, lostSince: number | null = null): void {
+  const lost = status !== 'open' && lostSince !== null;
+  el.dataset.status = lost ? 'lost' : status;
+  el.textContent = lost ? 'Live feed lost · polling' : STATUS_TEXT[status];
 }
 
 /** The text of an asset's search option: its name with its id in brackets, which `pickedId` reads back. */

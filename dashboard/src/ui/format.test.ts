@@ -38,8 +38,8 @@ describe('tooltipContent', () => {
       rows: [['Speed', '5 km/h'], ['Free-flow speed', '50 km/h (assumed)'], ['Updated', '30 s ago']],
     });
   });
-  it('says when there is no reading yet', () => {
-    expect(tooltipContent(HOTSPOT, null, now).rows).toEqual([['Reading', 'none yet'], ['Capacity', '400 clients']]);
+  it('says "no data" (never "offline") without a reading', () => {
+    expect(tooltipContent(HOTSPOT, null, now).rows).toEqual([['Reading', 'no data'], ['Capacity', '400 clients']]);
   });
   it('says when a reading of the past was read, not how long ago', () => {
     expect(tooltipContent(LINK, { values: { speed_kmh: 20 }, ts: Date.parse('2025-01-01T06:15:00Z'), offline: false }, now, false).rows)

@@ -30,7 +30,17 @@ export class TimeBar {
     this.slider.type = 'range';
     this.slider.id = 'time-slider';
     this.slider.setAttribute('aria-label', 'Dashboard time (drag back through the retained history)');
-    this.slider.addEventListener('input', () => clock.setTime(Number(this.slider.value)));
+    // The slider's last position is live (its positions are steps from the first, so the last lies before now).
+    this.slider.addEventListener('input', () => {
+      const v = Number(this.slider.value);
+      if (v + PLAY_SPEEDS[clock.state.speed].step.ms > Number(this.slider.max)) clock.goLive();
+      else clock.setTime(v);
+    });
+    this.slider.addEventListener('keydown', (e) => {
+      if (e.key !== 'End') return;
+      e.preventDefault();
+      clock.goLive();
+    });
     this.label.htmlFor.add('time-slider');
     this.label.setAttribute('aria-live', 'off');
     this.jump.type = 'datetime-local';

@@ -3,7 +3,7 @@ import { city } from '../time/city.js';
 import { button, el } from '../ui/dom.js';
 import { formatKpiValue, formatTarget, KpiList, STANDING_TEXT, standingOf, trendOf } from '../model/kpis.js';
 import type { Kpi } from '../model/kpis.js';
-import { MINUTE_MS, PERIODS, spanEndingAt, STEP_1H } from '../time/time-query.js';
+import { alignDown, HOUR_MS, MINUTE_MS, PERIODS } from '../time/time-query.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
 
 /** What the KPI view shows now, for the test hook: the request, and the API's answer once it came. */
@@ -62,10 +62,12 @@ export class KpiView implements AnalysisView {
 
   async update(ctx: ViewContext): Promise<void> {
     this.lastCtx = ctx;
-    const { to } = spanEndingAt(ctx.t, PERIODS[ctx.period].spanMs, STEP_1H);
+    // The period ends at the last complete hour at the moment (as the API's does): a target is never missed on
+    // account of an hour that has not finished.
+    const to = alignDown(ctx.t, HOUR_MS);
     const from = to - PERIODS[ctx.period].spanMs;
     const url = kpisUrl(this.deps.origin, from, to);
-    // Live, the current hour fills up as readings arrive: read again each minute, not on every context change.
+    // Live, late readings of the last hour still arrive: read again each minute, not on every context change.
     const key = ctx.live ? `${url} ${Math.floor(Date.now() / MINUTE_MS)}` : url;
     if (key === this.key) return;
     this.key = key;

@@ -58,7 +58,7 @@ export class TrafficView implements AnalysisView {
     const chartBox = el('div', 'view-chart');
     left.append(el('h3', undefined, 'City congestion index'), this.indexNow, this.indexStatus, chartBox);
     left.append(el('p', 'note', 'Length-weighted mean of 1 − speed ÷ free-flow speed over the links that reported: 0 % flowing freely, 100 % stopped.'));
-    this.chart = new Chart(chartBox, 170);
+    this.chart = new Chart(chartBox, 170, deps.pick);
     const right = el('section', 'card');
     this.modes = segmented('Heatmap', HEATMAP_MODES, this.mode, (m) => {
       this.mode = m;

@@ -29,6 +29,8 @@ export interface ViewDeps {
   alerts: AlertBook;
   /** Reads the alert list again (after it failed to load). */
   reloadAlerts: () => void;
+  /** A drag across a time chart picked [from, to) (epoch ms): the dashboard moves there. */
+  pick?: (from: number, to: number) => void;
 }
 
 /** One analysis drawer: built once into its root, then updated whenever the context changes. */

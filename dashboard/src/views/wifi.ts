@@ -18,7 +18,7 @@ export interface HotspotRow {
   id: string;
   name: string;
   capacity: number;
-  status: 'online' | 'offline' | 'no device';
+  status: 'online' | 'offline' | 'no data';
   clients: number | null;
   load: number | null;
   availability: number | null;
@@ -117,7 +117,7 @@ export class WifiView implements AnalysisView {
       const clients = s && !s.offline ? (s.values.clients ?? null) : null;
       return {
         id: h.id, name: h.name, capacity: h.capacity,
-        status: !s ? 'no device' : s.offline ? 'offline' : 'online',
+        status: !s ? 'no data' : s.offline ? 'offline' : 'online',
         clients, load: clients === null ? null : clients / h.capacity,
         availability: this.avail.get(h.id) ?? null,
         byHour: this.byHour.get(h.id) ?? new Array<null>(24).fill(null),
