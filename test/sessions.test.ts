@@ -37,7 +37,7 @@ describe('sessions end with their credentials (real Redis, real MQTT)', () => {
     await store.init();
     registry = await openRegistry(dir, { redisUrl: redis.url, hashParams });
     tokens = await TokenStore.open(dir, { redisUrl: redis.url });
-    ingest = await Ingest.open({ store, registry, dataDir: dir, logger: silentLogger, writer: { lingerMs: 5 } });
+    ingest = await Ingest.open({ store, registry, dataDir: dir, logger: silentLogger, writer: { intervalMs: 5 } });
     ingest.start();
     const config = parseConfig({});
     broker = await createBroker({ logger: silentLogger, hooks: { ...deviceHooks(registry, ingest), service: serviceHook(config, tokens) } });

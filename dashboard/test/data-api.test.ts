@@ -28,7 +28,7 @@ function readings(h: Harness): Point[] {
 }
 
 /** Strict RFC 4180: every record as long as the header, no stray quotes, no empty lines. */
-const strictCsv = (text: string) => parse(text, { columns: true, relax_column_count: false, relax_quotes: false, skip_empty_lines: false, record_delimiter: '\r\n' }) as Array<Record<string, string>>;
+const strictCsv = (text: string) => parse<Record<string, string>>(text, { columns: true, relax_column_count: false, relax_quotes: false, skip_empty_lines: false, record_delimiter: '\r\n' });
 
 describe('the Data & API entry: licence, API links and downloads of the current view', () => {
   let h: Harness;

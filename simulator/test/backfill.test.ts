@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTopic, validateTelemetry } from '@cityhub/contracts';
+import { isReadingKind, parseTopic, validateTelemetry } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRegistry, type FileRegistry } from '@cityhub/devices';
@@ -151,6 +151,7 @@ describe('a simulation with a backfill', () => {
     // What the hub would check: schema, ranges and clock (2 days is within the 30-day retention).
     for (const m of all) {
       const kind = parseTopic(`city/${findAsset(m.device.replace(/^sim-/, ''))!.properties.kind}/${m.device}/telemetry`)!.kind;
+      if (!isReadingKind(kind)) throw new Error(`the simulator published as a ${kind}`);
       expect(validateTelemetry(kind, m.readings, { now: Date.now() }).rejected).toEqual([]);
     }
 

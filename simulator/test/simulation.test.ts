@@ -1,7 +1,7 @@
 import { readFile, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTopic, validateTelemetry, type Kind } from '@cityhub/contracts';
+import { isReadingKind, parseTopic, validateTelemetry, type Kind } from '@cityhub/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRegistry, type FileRegistry } from '@cityhub/devices';
 import { simStatePath, type SimState } from '../src/sim-state.js';
@@ -32,7 +32,7 @@ function readingsByDevice(seen: Seen[]): { byDevice: Map<string, Reading[]>; kin
   let rejected = 0;
   for (const s of seen) {
     const t = parseTopic(s.topic);
-    if (!t || t.channel !== 'telemetry') continue;
+    if (!t || t.channel !== 'telemetry' || !isReadingKind(t.kind)) continue;
     const v = validateTelemetry(t.kind, s.payload, { now: Date.now() });
     rejected += v.rejected.length;
     const data = JSON.parse(s.payload) as Reading | Reading[];

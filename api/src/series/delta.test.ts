@@ -27,7 +27,7 @@ function readings(asset: string): Point[] {
     else if (t > INSTALLED) out.push({ kind: 'energy', asset, device: 'meter-b', ts: t, seq: seq++, values: { energy_kwh: used(t) - used(INSTALLED) } });
   }
   // The new meter's first reading comes half way through its first quarter hour.
-  out.push({ kind: 'energy', asset, device: 'meter-b', ts: INSTALLED + 25 * MIN, seq: seq++, values: { energy_kwh: used(INSTALLED + 25 * MIN) - used(INSTALLED) } });
+  out.push({ kind: 'energy', asset, device: 'meter-b', ts: INSTALLED + 25 * MIN, seq, values: { energy_kwh: used(INSTALLED + 25 * MIN) - used(INSTALLED) } });
   return out.sort((a, b) => a.ts - b.ts);
 }
 

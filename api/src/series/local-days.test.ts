@@ -4,7 +4,6 @@ import type { Point } from '@cityhub/store';
 import { errorOf, openHarness, type Harness } from '../../testing/harness.js';
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
 const iso = (s: string) => new Date(s).toISOString();
 /** Power of one reading: distinct per reading, so that sums and means check which readings a bucket holds. */
 const powerAt = (ts: number) => 10 + ((ts / (15 * MIN)) % 7);

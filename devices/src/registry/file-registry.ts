@@ -1,21 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { DeviceKind, GATEWAY_KIND, type DeviceRecord, type DeviceRegistry, type Logger, type NewDevice, type SharedDocument } from '@cityhub/contracts';
-import { findAsset, SYNTHETIC_PREFIX } from '@cityhub/contracts/catalogue';
+import type { DeviceRecord, DeviceRegistry, Logger, NewDevice, SharedDocument } from '@cityhub/contracts';
 import { DeviceError } from '../errors.js';
 import { mapLimit } from '../util/map-limit.js';
 import { openDeviceDocument } from './device-doc.js';
-import { generateDeviceId, isValidDeviceId } from './ids.js';
+import { checkDeviceInput, type AddDeviceInput } from './device-input.js';
+import { generateDeviceId } from './ids.js';
 import { parseRegistry, serializeRegistry } from './registry-file.js';
 import { generateSecret, hashSecret, isOutdated, keyedHash, keyIdOf, secretDigest, verifySecret, type ScryptParams } from './secret.js';
 import { loadSecretKeys, SECRET_KEY_FILE, type SecretKeyring } from './secret-key.js';
 import { RehashQueue, type Rehash } from './rehash.js';
 
-/**
- * A device to create: a reading device on a catalogue asset of its kind (optionally under a `gateway` that
- * speaks for it), or a gateway (`asset` then names where it stands, its own id unless given).
- */
-export interface AddDeviceInput { kind: DeviceKind; asset?: string | undefined; id?: string | undefined; simulated?: boolean | undefined; gateway?: string | undefined }
+export type { AddDeviceInput } from './device-input.js';
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
@@ -226,7 +222,7 @@ export class FileRegistry implements DeviceRegistry {
    * nothing: if any input is invalid or any explicit id is taken, no device is created.
    */
   async addMany(inputs: readonly AddDeviceInput[]): Promise<NewDevice[]> {
-    const checked = inputs.map((i) => this.checkInput(i));
+    const checked = inputs.map((i) => checkDeviceInput(i, (id) => this.get(id), this.opts.syntheticAssets ?? 0));
     const explicit = new Set<string>();
     for (const c of checked) {
       if (c.id === undefined) continue;
@@ -308,33 +304,6 @@ export class FileRegistry implements DeviceRegistry {
     this.closed = true;
     await this.doc.close();
     this.verified.clear();
-  }
-
-  private checkInput(input: AddDeviceInput): AddDeviceInput {
-    const kind = DeviceKind.safeParse(input.kind);
-    if (!kind.success) throw new DeviceError('BAD_KIND', `unknown kind "${String(input.kind)}": use one of ${DeviceKind.options.join(', ')}`);
-    if (input.id !== undefined && !isValidDeviceId(input.id)) {
-      throw new DeviceError('BAD_ID', `bad device id "${input.id}": 3 to 64 lower-case letters, digits and dashes, starting with a letter or digit`);
-    }
-    if (kind.data === GATEWAY_KIND) {
-      if (input.gateway !== undefined) throw new DeviceError('BAD_GATEWAY', 'a gateway cannot itself be under a gateway');
-      if (input.asset !== undefined && !/^[\w .:/-]{1,200}$/.test(input.asset)) throw new DeviceError('UNKNOWN_ASSET', 'a gateway\'s asset names where it stands: 1 to 200 letters, digits, spaces and . : / - _');
-      return { kind: kind.data, asset: input.asset, id: input.id, simulated: input.simulated };
-    }
-    if (input.gateway !== undefined && this.get(input.gateway)?.kind !== GATEWAY_KIND) {
-      throw new DeviceError('BAD_GATEWAY', `no gateway ${input.gateway}: create it first with cityhub devices add --kind gateway`);
-    }
-    const asset = input.asset === undefined ? undefined : findAsset(input.asset, { synthetic: this.opts.syntheticAssets ?? 0 });
-    if (!asset || input.asset === undefined) {
-      const hint = input.asset?.startsWith(SYNTHETIC_PREFIX)
-        ? ` (it holds ${this.opts.syntheticAssets ?? 0} synthetic assets: CITYHUB_SYNTHETIC_ASSETS sets how many)`
-        : '';
-      throw new DeviceError('UNKNOWN_ASSET', `no asset "${input.asset ?? ''}" in the catalogue${hint}`);
-    }
-    if (asset.properties.kind !== kind.data) {
-      throw new DeviceError('WRONG_KIND', `asset ${input.asset} is a ${asset.properties.kind} asset, not ${kind.data}`);
-    }
-    return { kind: kind.data, asset: input.asset, id: input.id, simulated: input.simulated, gateway: input.gateway };
   }
 
   /** Re-parses the document if its stamp changed; `force` skips the throttle. Keeps the last good state on error. */
