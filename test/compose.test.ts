@@ -88,7 +88,7 @@ describe('docker-compose.yml: the split deployment', () => {
 
 describe('docker-compose.yml and the image: safe to deploy as shipped', () => {
   const doc = loadCompose('docker-compose.yml');
-  const SECRETS = ['INFLUX_TOKEN', 'INFLUXDB_ADMIN_PASSWORD', 'CITYHUB_NODE_SECRET', 'REDIS_PASSWORD', 'CITYHUB_TLS_PEM'];
+  const SECRETS = ['INFLUX_TOKEN', 'INFLUXDB_ADMIN_PASSWORD', 'CITYHUB_NODE_SECRET', 'CITYHUB_DEVICE_SECRET_KEY', 'REDIS_PASSWORD', 'CITYHUB_TLS_PEM'];
 
   it('has no default for any secret: unset or empty, each is refused (here and by docker-compose config)', () => {
     expect(Object.keys(requiredSet(doc)).sort()).toEqual([...SECRETS].sort());

@@ -51,6 +51,12 @@ describe('the HTTP API on a real store, registry, token store and spool', () => 
     app.inject({ method, url, payload: body as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const err = (r: { json<T>(): T }) => r.json<{ error: { code: string; message: string } }>().error;
 
+  it('takes an acknowledgement with no body at all (a plain POST) as one without a comment', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/v1/alerts/no-such-alert/ack', headers: { authorization: `Bearer ${operator}` } });
+    // This node runs no alert engine: 503, not a 400 for the missing body.
+    expect(r.statusCode, r.body).toBe(503);
+  });
+
   it('serves the catalogue by kind and refuses an unknown kind', async () => {
     const r = await get('/api/v1/assets?kind=wifi');
     expect(r.statusCode).toBe(200);

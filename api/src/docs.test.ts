@@ -131,7 +131,7 @@ describe('the generated API documents', () => {
     expect(openapi.paths['/api/v1/series']!.get!.description).toMatch(/at most 50 assets.*7 days.*10000 buckets.*500000 points/);
     const series = openapi.paths['/api/v1/series']!.get!.responses['200']!.content!;
     expect(Object.keys(series).sort()).toEqual(['application/json', 'application/vnd.cityhub.columnar+json']);
-    expect(series['application/vnd.cityhub.columnar+json']!.schema.required).toEqual(['metric', 'agg', 'step_s', 'from', 'to', 'digits', 'ts_ms', 'series']);
+    expect(series['application/vnd.cityhub.columnar+json']!.schema.required).toEqual(['metric', 'agg', 'step_s', 'from', 'to', 'tz', 'digits', 'ts_ms', 'series']);
     expect(openapi.paths['/api/v1/live']!.get!.description).toMatch(/1048576 bytes.*4008 after 30 s/);
     const exp = openapi.paths['/api/v1/export']!.get!;
     expect(exp.description).toMatch(/at least 60 s.*366 days.*5000000/);

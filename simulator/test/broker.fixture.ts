@@ -4,7 +4,7 @@
  * account, the observer, that may subscribe to every device topic. Not a mock: real MQTT over TCP.
  */
 import { createBroker, type BrokerHooks, type RunningBroker } from '@cityhub/broker';
-import { silentLogger } from '@cityhub/contracts';
+import { SERVICE_CLIENT_ID_PREFIX, silentLogger } from '@cityhub/contracts';
 import type { FileRegistry } from '@cityhub/devices';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -59,7 +59,7 @@ export async function startTestBroker(registry: FileRegistry, ackDelayMs = 0): P
     maxPending: () => pending.max,
     async observe(filter) {
       const seen: Seen[] = [];
-      const c = await mqtt.connectAsync(url, { ...OBSERVER, protocolVersion: 4, reconnectPeriod: 0 });
+      const c = await mqtt.connectAsync(url, { ...OBSERVER, clientId: `${SERVICE_CLIENT_ID_PREFIX}observer-${process.pid}-${Date.now()}`, protocolVersion: 4, reconnectPeriod: 0 });
       clients.push(c);
       c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), retain: packet.retain }));
       await c.subscribeAsync(filter, { qos: 1 });

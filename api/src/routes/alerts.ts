@@ -60,7 +60,8 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
       operationId: 'acknowledgeAlert', summary: 'Acknowledge an alert, open or already cleared, with an optional comment (operator)', tags: ['alerts'], security: BEARER,
       description: 'An alert that cleared overnight can be acknowledged in the morning. The comment is kept in the event\'s message: "acknowledged by {token}: {comment}".',
       params: z.strictObject({ id: z.string().min(1).max(300) }),
-      body: z.strictObject({ comment: z.string().trim().min(1).max(1_000).optional() }).optional(),
+      // No body at all (a plain POST) reaches the handler as null.
+      body: z.strictObject({ comment: z.string().trim().min(1).max(1_000).optional() }).nullish(),
       response: { 200: json('The acknowledgement event', AlertEvent), ...errors(400, 401, 403, 404, 429, 503) },
     },
   }, async (req) => {
