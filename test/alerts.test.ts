@@ -100,6 +100,11 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
       will: { topic: `city/wifi/${devices.hotspot!.id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     await c.publishAsync(`city/wifi/${devices.hotspot!.id}/status`, 'online', { qos: 1, retain: true });
+    // The hub has taken the device's "online" before its connection drops (the will comes after it).
+    await waitFor(async () => {
+      const r = await fetch(`${hub.httpUrl}/api/v1/devices/${devices.hotspot!.id}`, { headers: { authorization: `Bearer ${operator}` } });
+      return ((await r.json()) as { status: string }).status === 'online' || undefined;
+    }, 5_000, 'the device online');
     c.stream.destroy();
     await alertOf('hotspot-offline', 'hotspot-rotunda', 'open');
     await hub.publish(devices.hotspot!, { ts: now, seq: 2, clients: 14 });

@@ -205,7 +205,12 @@ describe('every payload gets an answer (fixed seed, real MQTT, real hub)', () =>
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
     const watcher = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'svc:city-system', username: 'token', password: (JSON.parse(stdout) as { token: string }).token, protocolVersion: 4, reconnectPeriod: 0 });
     const relayed: string[] = [];
-    watcher.on('message', (topic, p) => { if (topic.startsWith('city/')) relayed.push(p.toString('base64')); });
+    const feedback: string[] = [];
+    // The device's own errors topic carries the hub's feedback on refused readings (city/{kind}/{id}/errors).
+    watcher.on('message', (topic, p) => {
+      if (topic.endsWith('/errors')) feedback.push(topic);
+      else if (topic.startsWith('city/')) relayed.push(p.toString('base64'));
+    });
     await watcher.subscribeAsync('city/#', { qos: 1 });
     const c = await mqtt.connectAsync(hub.mqttUrl, { clientId: dev.id, username: dev.id, password: dev.secret, protocolVersion: 4, reconnectPeriod: 0 });
     let closes = 0;
@@ -230,6 +235,9 @@ describe('every payload gets an answer (fixed seed, real MQTT, real hub)', () =>
     await new Promise((res) => setTimeout(res, 300));
     watcher.end(true);
     expect(relayed).toEqual(valid);
+    // Every payload with a refused reading was answered on the device's errors topic.
+    expect(feedback.length).toBe(POISON - valid.length);
+    expect(new Set(feedback)).toEqual(new Set([`city/traffic/${dev.id}/errors`]));
     const metrics = await (await fetch(`${hub.httpUrl}/metrics`)).text();
     const overBudget = Number(/^cityhub_dead_letters_over_budget_total (\d+)/m.exec(metrics)?.[1]);
     expect(await hub.stop({ keepData: true })).toBe(0);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, truncate, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ describe(`corrupt and torn spool records of a stopped hub (${TOTAL} readings)`, 
     hub = await startHub({ dataDir: dir, env });
     const load = startLoad(hub.mqttUrl, devices, { total: TOTAL, baseTs: Date.now() - 3_600_000, window: 8 });
     await load.until(300, 60_000);
+    // The writer stores in rounds (CITYHUB_WRITE_INTERVAL_MS): let it commit one, so that records lie before its cursor.
+    await waitFor(async () => (existsSync(join(spoolDir, 'cursor.json')) ? true : undefined), 10_000, 'a first writer round');
     fillDisk(join(mnt, 'filler'));
     await load.until(TOTAL, 90_000);
     await load.stop();
@@ -51,6 +54,10 @@ describe(`corrupt and torn spool records of a stopped hub (${TOTAL} readings)`, 
       return r.status === 503 && r.body.checks.writer?.ok === false ? r.body : undefined;
     }, 20_000, 'the writer reported stalled');
     expect(stuck.checks.writer?.detail).toMatch(/no progress for \d+ s with \d+ bytes waiting/);
+    // The log says why, in words: the store's error message as a string.
+    const failed = hub.output().split('\n').filter((l) => l.includes('store write failed')).map((l) => JSON.parse(l) as { err: unknown });
+    expect(failed.length).toBeGreaterThan(0);
+    expect(typeof failed[0]!.err, JSON.stringify(failed[0]).slice(0, 200)).toBe('string');
     hub.proc.kill('SIGKILL');
     await hub.stop({ keepData: true });
     hub = undefined;

@@ -48,7 +48,8 @@ export function createLogger(config: Pick<Config, 'CITYHUB_LOG_LEVEL'>): Logger 
     formatters: { log: (o) => scrub(o) as Record<string, unknown> },
     serializers: {
       req: (req: RequestLike) => ({ method: req.method, url: redactText(req.url ?? ''), ...(req.ip && { address: req.ip }) }),
-      err: (err: Error) => scrub({ ...pino.stdSerializers.err(err) }),
+      // Many lines log an error's message as `err`: a string stays a string (spread, it would become an object of characters).
+      err: (err: unknown) => (err instanceof Error ? scrub({ ...pino.stdSerializers.err(err) }) : scrub(err)),
     },
     hooks: {
       logMethod(args, method) {
