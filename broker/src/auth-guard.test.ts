@@ -66,6 +66,8 @@ describe('AuthGuard', () => {
   });
 });
 
+const LIMITS = { ...AUTH_LIMITS, baseBackoffMs: 10_000, refusalDelayMs: 300 };
+
 describe('a wrong-password flood on a real aedes', () => {
   let broker: RunningBroker;
   let url: string;
@@ -78,6 +80,8 @@ describe('a wrong-password flood on a real aedes', () => {
     verified.clear();
     broker = await createBroker({
       logger: quiet,
+      // A long first back-off, so that the refusals' own delay cannot outlast it in this test.
+      authLimits: LIMITS,
       hooks: {
         // A slow check (like scrypt) and a cache of secrets verified before (like the registry's).
         authenticate: async (id, secret, opts) => {
@@ -122,7 +126,10 @@ describe('a wrong-password flood on a real aedes', () => {
     // A few more checked failures, one after the other, and the id backs off: refused without a check.
     for (let i = 0; i < AUTH_LIMITS.freeFailuresPerId; i++) await expect(connect(`more-${i}`)).rejects.toThrow();
     const checks = slowChecks;
+    const asked = Date.now();
     await expect(connect('another-guess')).rejects.toThrow(/not authori[sz]ed/i);
     expect(slowChecks).toBe(checks);
+    // That refusal came after the delay that slows a flood down, not at once.
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(LIMITS.refusalDelayMs - 50);
   }, 30_000);
 });

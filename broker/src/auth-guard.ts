@@ -11,9 +11,15 @@ export interface AuthLimits {
   maxPendingPerAddress: number;
   /** Ids and addresses remembered; beyond it the oldest are forgotten. */
   maxTracked: number;
+  /**
+   * A login refused without a check (its id or address backed off) is answered this long after it arrived,
+   * the connection held meanwhile: a flood that reconnects at once then makes a few hundred attempts a
+   * second instead of thousands, and a device with a secret verified before still gets in at once.
+   */
+  refusalDelayMs: number;
 }
 export const AUTH_LIMITS: AuthLimits = {
-  freeFailuresPerId: 3, freeFailuresPerAddress: 20, baseBackoffMs: 1_000, maxBackoffMs: 60_000, maxPendingPerAddress: 64, maxTracked: 100_000,
+  freeFailuresPerId: 3, freeFailuresPerAddress: 20, baseBackoffMs: 1_000, maxBackoffMs: 60_000, maxPendingPerAddress: 64, maxTracked: 100_000, refusalDelayMs: 1_000,
 };
 
 interface Failures { count: number; until: number; last: number }

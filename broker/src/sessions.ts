@@ -62,7 +62,13 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
       return null;
     };
     check().then(
-      (err) => (err ? callback(refused(ctx, client, username, err), false) : callback(null, true)),
+      (err) => {
+        if (!err) return callback(null, true);
+        const answer = () => callback(refused(ctx, client, username, err), false);
+        // A backed-off attempt waits before its CONNACK 5 (AuthLimits.refusalDelayMs), so a flood slows itself.
+        if (err.reason === 'backed_off' && ctx.guard.limits.refusalDelayMs > 0) setTimeout(answer, ctx.guard.limits.refusalDelayMs);
+        else answer();
+      },
       (err: Error) => callback(refused(ctx, client, username, new AuthError(3, `authentication unavailable: ${err.message}`, 'unavailable')), false),
     );
   };
