@@ -12,8 +12,8 @@ export interface AuthLimits {
   /** Ids and addresses remembered; beyond it the oldest are forgotten. */
   maxTracked: number;
   /**
-   * A login refused without a check (its id or address backed off) is answered this long after it arrived,
-   * the connection held meanwhile: a flood that reconnects at once then makes a few hundred attempts a
+   * A login refused without a check (its id or address backed off) is answered about this long after it
+   * arrived (from half to one and a half times it, at random), the connection held meanwhile: a flood that reconnects at once then makes a few hundred attempts a
    * second instead of thousands, and a device with a secret verified before still gets in at once.
    */
   refusalDelayMs: number;

@@ -65,8 +65,10 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
       (err) => {
         if (!err) return callback(null, true);
         const answer = () => callback(refused(ctx, client, username, err), false);
-        // A backed-off attempt waits before its CONNACK 5 (AuthLimits.refusalDelayMs), so a flood slows itself.
-        if (err.reason === 'backed_off' && ctx.guard.limits.refusalDelayMs > 0) setTimeout(answer, ctx.guard.limits.refusalDelayMs);
+        // A backed-off attempt waits before its CONNACK 5 (AuthLimits.refusalDelayMs, ±50 % so that the
+        // attempts of a flood do not all come back in one tick), so a flood slows itself.
+        const delay = ctx.guard.limits.refusalDelayMs * (0.5 + Math.random());
+        if (err.reason === 'backed_off' && delay > 0) setTimeout(answer, delay);
         else answer();
       },
       (err: Error) => callback(refused(ctx, client, username, new AuthError(3, `authentication unavailable: ${err.message}`, 'unavailable')), false),
