@@ -85,6 +85,8 @@ describe('an operated hub: metrics, logs, sessions, CLI', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(live.readyState).toBe(WebSocket.OPEN);
     live.close();
+    // Every line since the start is JSON: no plain-text warning (a deprecation of a dependency) among them.
+    expect(hub.output().split('\n').filter((l) => l && !l.startsWith('{'))).toEqual([]);
     const lines = hub.output().slice(mark).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; name?: string; pid: number; hostname: string; url?: string });
     expect(lines.every((l) => typeof l.pid === 'number' && typeof l.hostname === 'string')).toBe(true);
     const requests = lines.filter((l) => l.msg === 'request');
