@@ -38,11 +38,11 @@ describe('docker-compose.yml: the split deployment', () => {
   const mutations: Array<{ name: string; expected: RegExp; mutate: (d: Json) => void; files?: Record<string, string> }> = [
     {
       name: 'a renamed environment variable',
-      expected: /broker-2: INFLUXDB_TOKEN is not a configuration variable/,
+      expected: /broker-2: INFLUXDB_TOKEN_FILE is not a configuration variable/,
       mutate: (d) => {
         const e = environment(d, 'broker-2');
-        e.INFLUXDB_TOKEN = e.INFLUX_TOKEN;
-        delete e.INFLUX_TOKEN;
+        e.INFLUXDB_TOKEN_FILE = e.INFLUX_TOKEN_FILE;
+        delete e.INFLUX_TOKEN_FILE;
       },
     },
     { name: 'an unknown command', expected: /"brokers" is not a cityhub command/, mutate: (d) => void ((service(d, 'broker-1').command as string[])[2] = 'brokers') },
@@ -71,6 +71,29 @@ describe('docker-compose.yml: the split deployment', () => {
       files: { 'deploy/haproxy.cfg': (diskFiles.read('deploy/haproxy.cfg') ?? '').replace(/^\s*server broker-2 .*$/m, '') },
     },
     {
+      name: 'a hub given InfluxDB\'s admin token',
+      expected: /^api: INFLUX_TOKEN is InfluxDB's all-access admin token[\s\S]*^api: INFLUX_TOKEN holds InfluxDB's admin token with every \$\{VAR\} set$/m,
+      mutate: (d) => {
+        const e = environment(d, 'api');
+        e.INFLUX_TOKEN = '${INFLUXDB_ADMIN_TOKEN:?set it}';
+        delete e.INFLUX_TOKEN_FILE;
+      },
+    },
+    { name: 'a token volume the hub may write', expected: /broker-2: mounts "influxdb-token" writable/, mutate: (d) => void ((service(d, 'broker-2').volumes as string[])[1] = 'influxdb-token:/run/cityhub') },
+    { name: 'a hub that does not wait for its token', expected: /api: does not wait for influxdb-token to complete successfully/, mutate: (d) => void delete mapping(service(d, 'api').depends_on)['influxdb-token'] },
+    { name: 'a token made for another bucket', expected: /influxdb-token: HUB_INFLUX_BUCKET "other" is not broker-1's INFLUX_BUCKET "cityhub"/, mutate: (d) => void (environment(d, 'influxdb-token').HUB_INFLUX_BUCKET = 'other') },
+    { name: 'a token job run again and again', expected: /influxdb-token: restart "unless-stopped" would run it again/, mutate: (d) => void (service(d, 'influxdb-token').restart = 'unless-stopped') },
+    ...([
+      ['an all-access token', '--all-access'],
+      ['a token that reads every bucket', '--read-buckets --write-bucket "$bucket_id"'],
+      ['a token that may also manage tokens', '--read-bucket "$bucket_id" --write-bucket "$bucket_id" --write-authorizations'],
+    ] as const).map(([name, grant]) => ({
+      name,
+      expected: new RegExp(`influxdb-token: deploy/influxdb/hub-token\\.sh: influx auth create ${grant.split(' ').find((f) => !/^--(read|write)-bucket$|^"/.test(f))} grants more than the bucket's read and write`),
+      mutate: () => undefined,
+      files: { 'deploy/influxdb/hub-token.sh': (diskFiles.read('deploy/influxdb/hub-token.sh') ?? '').replace('--read-bucket "$bucket_id" --write-bucket "$bucket_id"', grant) },
+    })),
+    {
       name: 'an init script without the DBRP mapping',
       expected: /influxdb: no executable \*\.sh in \/docker-entrypoint-initdb\.d runs "influx v1 dbrp create"/,
       mutate: () => undefined,
@@ -88,18 +111,23 @@ describe('docker-compose.yml: the split deployment', () => {
 
 describe('docker-compose.yml and the image: safe to deploy as shipped', () => {
   const doc = loadCompose('docker-compose.yml');
-  const SECRETS = ['INFLUX_TOKEN', 'INFLUXDB_ADMIN_PASSWORD', 'CITYHUB_NODE_SECRET', 'CITYHUB_DEVICE_SECRET_KEY', 'REDIS_PASSWORD', 'CITYHUB_TLS_PEM'];
+  const SECRETS = ['INFLUXDB_ADMIN_TOKEN', 'INFLUXDB_ADMIN_PASSWORD', 'CITYHUB_NODE_SECRET', 'CITYHUB_DEVICE_SECRET_KEY', 'REDIS_PASSWORD', 'CITYHUB_TLS_PEM'];
 
   it('has no default for any secret: unset or empty, each is refused (here and by docker-compose config)', () => {
     expect(Object.keys(requiredSet(doc)).sort()).toEqual([...SECRETS].sort());
     const problems: string[] = [];
-    interpolate(doc, { INFLUX_TOKEN: '' }, problems);
+    interpolate(doc, { INFLUXDB_ADMIN_TOKEN: '' }, problems);
     for (const k of SECRETS) expect(problems.join('\n')).toContain(`\${${k}} must be set`);
     expect(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')).not.toMatch(/change-me/);
     const compose = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     if (compose.error) throw new Error(`docker-compose is needed (apt-get install docker-compose): ${compose.error.message}`);
     expect(compose.status).not.toBe(0);
-    expect(compose.stderr).toMatch(/INFLUX_TOKEN|REDIS_PASSWORD|CITYHUB_NODE_SECRET|CITYHUB_TLS_PEM|INFLUXDB_ADMIN_PASSWORD/);
+    expect(compose.stderr).toMatch(/INFLUXDB_ADMIN_TOKEN|REDIS_PASSWORD|CITYHUB_NODE_SECRET|CITYHUB_TLS_PEM|INFLUXDB_ADMIN_PASSWORD/);
+    // With every secret set (the certificate as a path), docker-compose takes the file as it is.
+    const secrets = { ...requiredSet(doc), CITYHUB_TLS_PEM: '/etc/cityhub/mqtt.pem' };
+    const set = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...secrets } });
+    expect(set.stderr).toBe('');
+    expect(set.status).toBe(0);
   });
 
   it('publishes MQTT over TLS only, keeps plain MQTT inside the network, and asks Redis for a password', () => {
@@ -132,7 +160,27 @@ describe('docker-compose.yml and the image: safe to deploy as shipped', () => {
     expect(docker).toMatch(/npm prune --omit=dev/);
   });
 
-  it.todo('gives the hub an InfluxDB token scoped to its bucket, made at InfluxDB\'s first start');
+  it('gives the hub an InfluxDB token scoped to its bucket, made before it starts; the admin token stays with InfluxDB', () => {
+    const env = requiredSet(doc);
+    const w = interpolate(doc, env, []) as Json;
+    const admin = String(environment(w, 'influxdb').DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
+    expect(admin).toBe(env.INFLUXDB_ADMIN_TOKEN);
+    const holders = Object.keys(mapping(w.services)).filter((name) => Object.values(mapping(service(w, name).environment ?? {})).includes(admin));
+    expect(holders.sort()).toEqual(['influxdb', 'influxdb-token']);
+    for (const name of ['broker-1', 'broker-2', 'api']) {
+      expect(environment(w, name).INFLUX_TOKEN, name).toBeUndefined();
+      expect(environment(w, name).INFLUX_TOKEN_FILE, name).toBe('/run/cityhub/influx-token');
+      expect(mounts(service(w, name) as Service), name).toContainEqual({ source: 'influxdb-token', target: '/run/cityhub', named: true, readOnly: true });
+      expect(mapping(service(w, name).depends_on)['influxdb-token'], name).toEqual({ condition: 'service_completed_successfully' });
+    }
+    const job = environment(w, 'influxdb-token');
+    expect(job).toMatchObject({ INFLUX_TOKEN: admin, HUB_TOKEN_FILE: '/run/cityhub/influx-token', HUB_INFLUX_BUCKET: 'cityhub', HUB_UID: '1000' });
+    const script = readFileSync(join(ROOT, 'deploy/influxdb/hub-token.sh'), 'utf8').replace(/\\\n\s*/g, '');
+    // Read and write on that one bucket: no other grant.
+    expect(script).toMatch(/^created=\$\(influx auth create --org-id "\$org_id" --read-bucket "\$bucket_id" --write-bucket "\$bucket_id" --description "[^"]*" --json\)$/m);
+    expect(script).not.toMatch(/--all-access|--operator|-buckets\b/);
+    expect(checkCompose(doc, diskFiles)).toEqual([]);
+  });
 });
 
 describe('docker-compose.single.yml: everything in one container', () => {

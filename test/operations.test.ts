@@ -3,12 +3,23 @@
 // them, no info lines from an idle dashboard, and commands whose --help starts nothing.
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import mqtt from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { loadCatalogue } from '@cityhub/contracts/catalogue';
 import { CLI, startHub, waitFor, type TestHub } from './harness.js';
 
 const run = promisify(execFile);
 const FLEET = 12;
+
+/** When the client's connection closed (its time in ms), or a rejection after `ms`. */
+const closedAt = (c: MqttClient, ms: number) => new Promise<number>((resolve, reject) => {
+  const t = setTimeout(() => reject(new Error(`still connected after ${ms} ms`)), ms);
+  c.once('close', () => {
+    clearTimeout(t);
+    resolve(Date.now());
+  });
+});
 
 /** One sample's value from a Prometheus text page. */
 function sample(page: string, series: string): number | undefined {
@@ -57,25 +68,65 @@ describe('an operated hub: metrics, logs, sessions, CLI', () => {
   it('writes only JSON lines with host and pid, no token anywhere, and no info line for an idle dashboard', async () => {
     const mark = hub.output().length;
     const secret = token.token.split('_')[2]!;
-    // What an open dashboard does: its page, its configuration, the catalogue, the latest readings, the live feed.
-    for (const path of ['/', '/api/v1/config', '/api/v1/assets', '/api/v1/latest?kind=traffic']) {
+    // What an open dashboard does: its page and bundle, its configuration, the catalogue, the latest readings,
+    // and the live feed, held open while the fleet publishes.
+    const bundle = /src="(\/assets\/[^"]+\.js)"/.exec(await (await fetch(`${hub.httpUrl}/`)).text())?.[1];
+    expect(bundle).toBeDefined();
+    for (const path of [bundle!, '/api/v1/config', '/api/v1/assets', '/api/v1/latest?kind=traffic']) {
       expect((await fetch(hub.httpUrl + path)).status).toBe(200);
     }
+    const live = new WebSocket(`${hub.httpUrl.replace(/^http/, 'ws')}/api/v1/live?kind=traffic`);
+    await new Promise((resolve, reject) => live.once('open', resolve).once('error', reject));
     // A browser's WebSocket passes ?token=; a plain GET of it, and a route that refuses the parameter, log its URL too.
     expect((await fetch(`${hub.httpUrl}/api/v1/live?kind=wifi&token=${token.token}`)).status).not.toBe(200);
     expect((await fetch(`${hub.httpUrl}/api/v1/latest?kind=wifi&token=${token.token}`)).status).toBe(400);
     expect((await fetch(`${hub.httpUrl}/api/v1/devices`, { headers: { authorization: `Bearer ${token.token}` } })).status).toBe(200);
     await fetch(`${hub.httpUrl}/api/v1/devices?token=${token.token}`, { headers: { authorization: 'Bearer chk_00000000_notatoken' } });
     await new Promise((r) => setTimeout(r, 1_500));
+    expect(live.readyState).toBe(WebSocket.OPEN);
+    live.close();
+    // Every line since the start is JSON: no plain-text warning (a deprecation of a dependency) among them.
+    expect(hub.output().split('\n').filter((l) => l && !l.startsWith('{'))).toEqual([]);
     const lines = hub.output().slice(mark).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; name?: string; pid: number; hostname: string; url?: string });
     expect(lines.every((l) => typeof l.pid === 'number' && typeof l.hostname === 'string')).toBe(true);
     const requests = lines.filter((l) => l.msg === 'request');
-    expect(requests.length).toBe(8);
+    // One line per request (the WebSocket's upgrade aside, which may log its own).
+    expect(requests.filter((l) => l.url !== '/api/v1/live?kind=traffic').length).toBe(9);
     expect(requests.every((l) => l.level === 20)).toBe(true);
     expect(requests.map((l) => l.url)).toEqual(expect.arrayContaining(['/api/v1/latest?kind=wifi&token=[redacted]', '/api/v1/live?kind=wifi&token=[redacted]']));
-    expect(lines.filter((l) => l.level >= 30 && l.name === 'api')).toEqual([]);
+    expect(lines.filter((l) => l.level >= 30)).toEqual([]);
     expect(hub.output()).not.toContain(secret);
     expect(hub.output()).not.toContain('notatoken');
+  });
+
+  it('keeps a device\'s id from services, and ends the sessions of a token and a device within 2 s of the CLI revoking or disabling them', async () => {
+    const t = JSON.parse((await cli('tokens', 'add', '--role', 'operator', '--json')).stdout) as { id: string; token: string };
+    const link = loadCatalogue().features.filter((f) => f.properties.kind === 'traffic').at(-1)!;
+    const device = await hub.provision('traffic', link.id);
+    const open = async (clientId: string, username: string, password: string) => {
+      const c = await mqtt.connectAsync(hub.mqttUrl, { clientId, username, password, protocolVersion: 4, reconnectPeriod: 0 });
+      c.on('error', () => undefined);
+      return c;
+    };
+    const follower = await open('svc:follower', 'token', t.token);
+    const kept = await open('svc:kept', 'token', token.token);
+    const meter = await open(device.id, device.id, device.secret);
+    // A service may not take a device's client id: refused, and the device keeps its session.
+    await expect(open(device.id, 'token', t.token)).rejects.toThrow(/identifier rejected/i);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(meter.connected).toBe(true);
+    const followerClosed = closedAt(follower, 30_000);
+    const meterClosed = closedAt(meter, 30_000);
+    await cli('tokens', 'revoke', t.id);
+    const revoked = Date.now();
+    await cli('devices', 'disable', device.id);
+    const disabled = Date.now();
+    expect(await followerClosed - revoked).toBeLessThan(2_000);
+    expect(await meterClosed - disabled).toBeLessThan(2_000);
+    expect(kept.connected).toBe(true);
+    await kept.endAsync();
+    await expect(open(device.id, device.id, device.secret)).rejects.toThrow(/bad user ?name or password|not authorized/i);
+    await expect(open('svc:again', 'token', t.token)).rejects.toThrow(/bad user ?name or password|not authorized/i);
   });
 
   it('prints help for every command and the version without starting anything', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -47,7 +47,8 @@ export interface BuildOptions {
 export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
-    disableRequestLogging: true,
+    // fastify's own two lines per request are off (its top-level disableRequestLogging prints a plain-text deprecation warning).
+    logController: new LogController({ disableRequestLogging: true }),
     ...(opts.https && { https: opts.https }),
     bodyLimit: 1024 * 1024,
     // The caller's x-request-id when it is plain, else a UUID; echoed back, and in every log line as reqId.

@@ -29,6 +29,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ CITYHUB_STORE: 'influxdb', INFLUX_URL: 'http://i:8086', INFLUX_BUCKET: 'b', INFLUX_TOKEN: 'cityhub-dev-token-change-me' })).toThrow(/INFLUX_TOKEN: this is the published example value/);
     expect(parseConfig({ CITYHUB_NODE_SECRET: 'a-real-secret-of-32-characters!!' }).CITYHUB_NODE_SECRET).toBe('a-real-secret-of-32-characters!!');
   });
+  it('takes the InfluxDB token from a file, or from the variable, never both', () => {
+    const influx = { CITYHUB_STORE: 'influxdb', INFLUX_URL: 'http://i:8086', INFLUX_BUCKET: 'b' };
+    expect(parseConfig({ ...influx, INFLUX_TOKEN_FILE: '/run/cityhub/influx-token' }).INFLUX_TOKEN_FILE).toBe('/run/cityhub/influx-token');
+    expect(() => parseConfig({ ...influx, INFLUX_TOKEN: 't', INFLUX_TOKEN_FILE: '/run/cityhub/influx-token' })).toThrow(/INFLUX_TOKEN, INFLUX_TOKEN_FILE: give one or the other/);
+  });
   it('lists its variables', () => {
     expect(CONFIG_VARIABLES).toContain('CITYHUB_REDIS_URL');
   });

@@ -21,6 +21,11 @@ export const Config = z
     CITYHUB_STORE: z.enum(['duckdb', 'influxdb']).default('duckdb'),
     INFLUX_URL: z.url().optional(),
     INFLUX_TOKEN: z.string().optional(),
+    /**
+     * A file holding the token instead (read once at start, surrounding white space ignored): a Docker secret, or
+     * the bucket-scoped token docker-compose.yml makes on InfluxDB's first start.
+     */
+    INFLUX_TOKEN_FILE: z.string().min(1).optional(),
     INFLUX_ORG: z.string().optional(),
     INFLUX_BUCKET: z.string().optional(),
     /** InfluxDB 1.x user and password (instead of a token). */
@@ -220,6 +225,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     }
   }
   if (!relevant.CITYHUB_TLS_CERT !== !relevant.CITYHUB_TLS_KEY) problems.push('CITYHUB_TLS_CERT, CITYHUB_TLS_KEY: give both or neither');
+  if (relevant.INFLUX_TOKEN && relevant.INFLUX_TOKEN_FILE) problems.push('INFLUX_TOKEN, INFLUX_TOKEN_FILE: give one or the other');
   if (relevant.CITYHUB_STORE === 'influxdb') {
     for (const k of ['INFLUX_URL', 'INFLUX_BUCKET']) if (!relevant[k]) problems.push(`${k}: required when CITYHUB_STORE=influxdb`);
   }

@@ -4,17 +4,21 @@ import { CONFIG_VARIABLES, ConfigError, parseConfig } from '@cityhub/contracts';
 import { simStatePath } from '@cityhub/simulator';
 import { COMMANDS } from '../../src/cli.js';
 import {
-  argv, ComposeFile, containerPort, DEFAULT_PORTS, envOf, HAPROXY_CFG, healthText, hostOf, hostPath, interpolate, isCommand, mounts,
+  argv, ComposeFile, containerPort, DEFAULT_PORTS, envOf, HAPROXY_CFG, healthText, hostOf, hostPath, interpolate, isCommand, jobsOf, mounts,
   parseHaproxy, SIMULATE_FLAGS, VARIABLE, variables, type Files, type Haproxy, type Service,
 } from './format.js';
+import { checkScopedToken } from './influx-token.js';
 
 /** How a service of the hub runs: its `cityhub` command, the arguments after it, its environment. */
 type HubService = { cmd: string; args: string[]; env: Record<string, string> };
 
 /** Settings the hub's nodes must share: one store, one Redis, one node secret. */
-const SHARED = ['CITYHUB_STORE', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'CITYHUB_REDIS_URL', 'CITYHUB_NODE_SECRET'] as const;
-/** The hub's Influx settings and the influxdb image's first-start settings that must match them. */
-const INFLUX_INIT = { INFLUX_ORG: 'DOCKER_INFLUXDB_INIT_ORG', INFLUX_BUCKET: 'DOCKER_INFLUXDB_INIT_BUCKET', INFLUX_TOKEN: 'DOCKER_INFLUXDB_INIT_ADMIN_TOKEN' } as const;
+const SHARED = ['CITYHUB_STORE', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_TOKEN_FILE', 'INFLUX_ORG', 'INFLUX_BUCKET', 'CITYHUB_REDIS_URL', 'CITYHUB_NODE_SECRET'] as const;
+/**
+ * The hub's Influx settings and the influxdb image's first-start settings that must match them. Not the token:
+ * the hub must never hold the admin token (compose/influx-token.ts).
+ */
+const INFLUX_INIT = { INFLUX_ORG: 'DOCKER_INFLUXDB_INIT_ORG', INFLUX_BUCKET: 'DOCKER_INFLUXDB_INIT_BUCKET' } as const;
 
 /**
  * The variables a compose file requires (`${VAR:?…}`: the secrets, which have no defaults), each set to a
@@ -114,16 +118,22 @@ function portChecks({ services, hub, haproxy, problems }: Omit<Ctx, 'listens' | 
   return { listens, checkUrl };
 }
 
-/** Every service: alive checks, dependencies, restarts, graceful stops, volumes. */
+/**
+ * Every service: alive checks, dependencies, restarts, graceful stops, volumes. A one-shot job (a service others
+ * wait for to complete) needs no healthcheck, restart policy or graceful stop.
+ */
 function checkEveryService({ raw, files, problems, services, listens, required }: Ctx): void {
   // A file the deployment supplies through a required variable (a certificate) is not in the repository.
   const supplied = new Set(Object.values(required));
   const declaredVolumes = new Set(Object.keys((raw as { volumes?: Record<string, unknown> | null }).volumes ?? {}));
-  const namedVolumeUsers = new Map<string, string[]>();
+  const namedVolumeWriters = new Map<string, string[]>();
+  const jobs = jobsOf(services);
   for (const [name, s] of Object.entries(services)) {
-    if (!s.healthcheck?.test || s.healthcheck.disable) problems.push(`${name}: no healthcheck`);
-    if (!s.restart || s.restart === 'no') problems.push(`${name}: no restart policy`);
-    if (!s.stop_grace_period) problems.push(`${name}: no stop_grace_period`);
+    if (!jobs.has(name)) {
+      if (!s.healthcheck?.test || s.healthcheck.disable) problems.push(`${name}: no healthcheck`);
+      if (!s.restart || s.restart === 'no') problems.push(`${name}: no restart policy`);
+      if (!s.stop_grace_period) problems.push(`${name}: no stop_grace_period`);
+    }
     const deps = Array.isArray(s.depends_on)
       ? s.depends_on.map((d) => [d, 'service_started'] as const)
       : Object.entries(s.depends_on ?? {}).map(([d, c]) => [d, c.condition] as const);
@@ -135,7 +145,7 @@ function checkEveryService({ raw, files, problems, services, listens, required }
       if (m.source && supplied.has(m.source)) continue;
       if (m.named && m.source) {
         if (!declaredVolumes.has(m.source)) problems.push(`${name}: volume "${m.source}" is not declared under volumes`);
-        namedVolumeUsers.set(m.source, [...(namedVolumeUsers.get(m.source) ?? []), name]);
+        if (!m.readOnly) namedVolumeWriters.set(m.source, [...(namedVolumeWriters.get(m.source) ?? []), name]);
       } else if (m.source && !files.exists(hostPath(m.source))) {
         problems.push(`${name}: ${m.source} does not exist`);
       }
@@ -144,7 +154,8 @@ function checkEveryService({ raw, files, problems, services, listens, required }
       if (!listens(name).has(containerPort(p))) problems.push(`${name}: publishes ${containerPort(p)}, which it does not listen on`);
     }
   }
-  for (const [volume, users] of namedVolumeUsers) {
+  // Others may read a volume (mounted :ro), as the hub's nodes read the token volume; only one service writes it.
+  for (const [volume, users] of namedVolumeWriters) {
     if (users.length > 1) problems.push(`volume "${volume}" is mounted by ${users.join(' and ')}: each node needs its own`);
   }
 
@@ -199,6 +210,7 @@ function checkHubService(ctx: Ctx, name: string, h: HubService): void {
     for (const [k, initKey] of Object.entries(INFLUX_INIT)) {
       if (h.env[k] !== init[initKey]) problems.push(`${name}: ${k} "${h.env[k] ?? 'unset'}" is not the ${initKey} "${init[initKey] ?? 'unset'}" InfluxDB was set up with`);
     }
+    checkScopedToken(problems, ctx.files, services, { name, env: h.env, influx: hostOf(h.env.INFLUX_URL)!, init });
   }
 }
 
@@ -229,6 +241,8 @@ function checkSharedSettings({ raw, problems, hub, required }: Ctx): void {
         for (const [k, initKey] of Object.entries(INFLUX_INIT)) {
           if (influx && h.env[k] !== init[initKey]) problems.push(`${name}: ${k} does not follow ${initKey} ${label}`);
         }
+        const admin = init.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN;
+        for (const [k, v] of Object.entries(h.env)) if (admin && v.includes(admin)) problems.push(`${name}: ${k} holds InfluxDB's admin token ${label}`);
       }
     }
   }
@@ -288,5 +302,6 @@ export function checkCompose(raw: unknown, files: Files): string[] {
   checkSharedSettings(ctx);
   checkBalancer(ctx);
   checkInfluxSetup(ctx);
-  return problems;
+  // Several nodes share a job, a volume, a setup: each problem once.
+  return [...new Set(problems)];
 }

@@ -16,10 +16,14 @@ export const Service = z.object({
   image: z.string().optional(),
   build: z.union([z.string(), z.object({ context: z.string() }).loose()]).optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
+  entrypoint: z.union([z.string(), z.array(z.string())]).optional(),
   environment: z.union([z.record(z.string(), Scalar), z.array(z.string())]).optional(),
   ports: z.array(z.union([z.string(), z.number(), z.object({ target: z.coerce.number() }).loose()])).optional(),
   expose: z.array(z.union([z.string(), z.number()])).optional(),
-  volumes: z.array(z.union([z.string(), z.object({ type: z.string().optional(), source: z.string().optional(), target: z.string() }).loose()])).optional(),
+  volumes: z.array(z.union([
+    z.string(),
+    z.object({ type: z.string().optional(), source: z.string().optional(), target: z.string(), read_only: z.boolean().optional() }).loose(),
+  ])).optional(),
   depends_on: z.union([
     z.array(z.string()),
     z.record(z.string(), z.object({ condition: z.string().default('service_started') }).loose()),
@@ -130,13 +134,26 @@ export const containerPort = (p: string | number | { target: number }): number =
   if (typeof p === 'object') return p.target;
   return Number(String(p).split(':').pop()!.split('/')[0]);
 };
-export interface Mount { source: string | undefined; target: string; named: boolean }
+export interface Mount { source: string | undefined; target: string; named: boolean; readOnly: boolean }
 export const mounts = (s: Service): Mount[] => (s.volumes ?? []).map((v) => {
-  if (typeof v === 'object') return { source: v.source, target: v.target, named: v.type === 'volume' || v.type === undefined };
-  const [source, target] = v.split(':');
-  if (target === undefined) return { source: undefined, target: source!, named: false };
-  return { source, target, named: !/^[./~]/.test(source!) };
+  if (typeof v === 'object') return { source: v.source, target: v.target, named: v.type === 'volume' || v.type === undefined, readOnly: v.read_only === true };
+  const [source, target, mode] = v.split(':');
+  if (target === undefined) return { source: undefined, target: source!, named: false, readOnly: false };
+  return { source, target, named: !/^[./~]/.test(source!), readOnly: (mode ?? '').split(',').includes('ro') };
 });
+/** What a service runs: its entrypoint, then its command. */
+export const runs = (s: Service): string[] => {
+  const words = (v: string | string[] | undefined) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v ?? []);
+  return [...words(s.entrypoint), ...words(s.command)];
+};
+/** The services others wait for to complete (`service_completed_successfully`): one-shot jobs. */
+export const jobsOf = (services: Record<string, Service>): Set<string> => new Set(Object.values(services).flatMap((s) => (
+  Array.isArray(s.depends_on) ? [] : Object.entries(s.depends_on ?? {}).filter(([, c]) => c.condition === 'service_completed_successfully').map(([d]) => d)
+)));
+/** The condition `s` waits for `dep` on, or undefined when it does not depend on it. */
+export const dependsOn = (s: Service, dep: string): string | undefined => (Array.isArray(s.depends_on)
+  ? (s.depends_on.includes(dep) ? 'service_started' : undefined)
+  : s.depends_on?.[dep]?.condition);
 export const hostPath = (source: string) => posix.normalize(source.replace(/^\.\//, ''));
 
 /** Each SIMULATE_HELP option, with its leading dashes. */
