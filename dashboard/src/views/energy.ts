@@ -53,7 +53,7 @@ function energyQueries(to: number, spanMs: number): { yearAgo: { from: number; t
 
 /** What the note under the status says about the year-earlier comparison. */
 function yearAgoNote(rows: readonly BuildingRow[], yearAgo: { from: number; to: number }): string {
-  const when = `${city().format(yearAgo.from)} – ${city().format(yearAgo.to)}`;
+  const when = `${city().format(yearAgo.from)} – ${city().format(yearAgo.to)} ${city().localParts(yearAgo.to - 1).year}`;
   const held = rows.filter((r) => r.yearAgo !== 'none').length;
   if (held === 0) return `vs a year ago: no data a year ago (${when}): the hub holds no readings from then.`;
   return `vs a year ago: against ${when}; ${held} of ${rows.length} buildings have readings from then${held < rows.length ? ' (the others: no data a year ago)' : ''}.`;
