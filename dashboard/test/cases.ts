@@ -41,6 +41,8 @@ export interface Action {
   download?: string;
   /** Waits this many milliseconds (the player runs meanwhile). */
   wait?: number;
+  /** Scrolls this element sideways to its right end, as a swipe would. */
+  scrollEnd?: string;
 }
 
 /** What a step checks once the dashboard has settled. */
@@ -52,7 +54,7 @@ export interface Expectation {
   /** The panel's chart equals what `/series` answers for its URLs (and last week's, shifted a week, when comparing). */
   panel?: { asset: string; range?: string; compare?: boolean; endsNear?: string };
   /** The energy ranking: equal to what the test computes from `/series`, and the given hand-computed numbers. */
-  energy?: { rows?: Record<string, Record<string, number | null>>; sortedBy?: string };
+  energy?: { rows?: Record<string, Record<string, number | null>>; sortedBy?: string; first?: string };
   /** The congestion index at the moment equals the one computed from `/series`; heatmap cells by [weekday, hour, km/h]. */
   traffic?: { congestionAt?: 'api'; heatmap?: { asset: string; cells: [number, number, number][] } };
   /** Hotspots listed offline / online, and availability equal to the one computed from `/series`. */
@@ -65,6 +67,8 @@ export interface Expectation {
   style?: Record<string, Record<string, string>>;
   /** Whether elements are visible. */
   visible?: Record<string, boolean>;
+  /** Touch targets: every visible element matching each selector is at least 44 px wide and tall (and there is one). */
+  targets?: string[];
   /** The last download is the energy ranking's CSV, one line per building with the view's numbers. */
   csv?: boolean;
   /** The map style's first layer ids (a basemap goes under the city). */

@@ -9,6 +9,7 @@ import type {} from '../src/page/test-hook.js';
 import { resolveTime } from './cases.js';
 import type { Expectation, RunContext } from './cases.js';
 import { expectedAvailability, expectedBuildings, expectedCongestion, getSeries } from './oracle.js';
+import type { EnergySeries } from './oracle.js';
 
 const WEEK = 7 * 86_400_000;
 
@@ -17,7 +18,7 @@ export function checkCsv(d: EnergyData, csv: string | null, where: string): void
   expect(csv, `${where}: a CSV was downloaded`).not.toBeNull();
   const [header, ...lines] = parseCsv(csv!);
   expect(header).toEqual(['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source',
-    'baseload_w_per_m2', 'baseload_share_of_day', 'vs_previous_period', 'licence', 'licence_url', 'attribution']);
+    'baseload_w_per_m2', 'baseload_share_of_day', 'vs_previous_period', 'vs_year_ago', 'licence', 'licence_url', 'attribution']);
   expect(lines.length, `${where}: one line per building`).toBe(d.rows.length);
   for (const row of d.rows) {
     const cells = lines.find((l) => l[0] === row.id);
@@ -85,11 +86,13 @@ export async function checkEnergy(page: Page, want: NonNullable<Expectation['ene
     expect(q.get('kind'), `${where}: ${name} URL`).toBe('energy');
     expect(q.get('step'), `${where}: ${name} step`).toBe('1h');
   }
-  const [counter, meanPower, maxPower] = await Promise.all([getSeries(d.urls.counter), getSeries(d.urls.meanPower), getSeries(d.urls.maxPower)]);
-  const expected = expectedBuildings(ctx.catalogue, counter, meanPower, maxPower, d.from, d.to);
+  const names = ['counter', 'meanPower', 'maxPower', 'yearCounter', 'yearMeanPower'] as const;
+  const answers = await Promise.all(names.map((n) => getSeries(d.urls[n])));
+  const series = Object.fromEntries(names.map((n, i) => [n, answers[i]!])) as unknown as EnergySeries;
+  const expected = expectedBuildings(ctx.catalogue, series, d.from, d.to, d.yearAgo);
   for (const row of d.rows) {
     const x = expected.get(row.id)!;
-    for (const k of ['kwh', 'kwhPerM2', 'baseloadKw', 'peakKw', 'weekOnWeek'] as const) {
+    for (const k of ['kwh', 'kwhPerM2', 'baseloadKw', 'baseloadWPerM2', 'baseloadShare', 'peakKw', 'weekOnWeek', 'vsPrevious', 'vsYearAgo'] as const) {
       if (x[k] === null) expect(row[k], `${where}: ${row.id} ${k} (from /series)`).toBeNull();
       else expect(row[k], `${where}: ${row.id} ${k} (from /series)`).toBeCloseTo(x[k], 6);
     }
@@ -111,6 +114,7 @@ export async function checkEnergy(page: Page, want: NonNullable<Expectation['ene
     expect(present, `${where}: sorted by ${key}, highest first`).toEqual([...present].sort((a, b) => b - a));
     expect(vals.slice(present.length).every((v) => v === null), `${where}: blanks last`).toBe(true);
   }
+  if (want.first) expect(shownIds[0], `${where}: first in the table`).toBe(want.first);
   const firstKwh = await page.locator('#drawer .data-table tbody tr').first().locator('td').first().textContent();
   const top = d.rows.find((r) => r.id === shownIds[0]);
   // The table shows whole kWh: a value ending in .5 may round either way, so allow up to one unit.
@@ -151,3 +155,19 @@ export async function checkWifi(page: Page, want: NonNullable<Expectation['wifi'
   }
 }
 
+
+/** The smallest touch target, in CSS pixels (WCAG 2.5.5). */
+const TOUCH_PX = 44;
+
+/** Every visible element matching each selector is a touch target of at least 44 × 44 px. */
+export async function checkTargets(page: Page, selectors: readonly string[], where: string): Promise<void> {
+  for (const sel of selectors) {
+    const boxes = await page.locator(sel).evaluateAll((els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { w: r.width, h: r.height, text: (e.textContent ?? '').trim().slice(0, 30) };
+    }).filter((b) => b.w > 0 && b.h > 0));
+    expect(boxes.length, `${where}: ${sel} on screen`).toBeGreaterThan(0);
+    const small = boxes.filter((b) => b.w < TOUCH_PX - 0.5 || b.h < TOUCH_PX - 0.5);
+    expect(small, `${where}: ${sel} smaller than ${TOUCH_PX} px`).toEqual([]);
+  }
+}

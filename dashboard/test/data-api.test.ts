@@ -92,7 +92,7 @@ describe('the Data & API entry: licence, API links and downloads of the current 
   });
 
   it('the energy ranking CSV carries them too', () => {
-    const row = { id: 'b-1', name: 'Say "hi", then', use: 'museum', floorAreaM2: 1200, kwh: 10, kwhPerM2: 0.01, baseloadKw: 1, baseloadWPerM2: 0.8, baseloadShare: 0.2, peakKw: 3, weekOnWeek: -0.1, vsPrevious: 0.05, partial: false, source: 'counter' as const };
+    const row = { id: 'b-1', name: 'Say "hi", then', use: 'museum', floorAreaM2: 1200, kwh: 10, kwhPerM2: 0.01, baseloadKw: 1, baseloadWPerM2: 0.8, baseloadShare: 0.2, peakKw: 3, weekOnWeek: -0.1, vsPrevious: 0.05, vsYearAgo: null, yearAgo: 'none' as const, partial: false, source: 'counter' as const };
     const [rec] = strictCsv(rankingCsv([row], T - HOUR, T));
     expect(rec).toMatchObject({ building_id: 'b-1', name: 'Say "hi", then', baseload_w_per_m2: '0.8', licence: LICENCE.name, licence_url: LICENCE.url, attribution: ATTRIBUTION });
   });

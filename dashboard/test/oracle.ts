@@ -28,31 +28,61 @@ export function counterKwh(res: SeriesResponse, asset: string, from: number, to:
 }
 
 /** The figures of one building, as the ranking should show them. */
-export interface ExpectedBuilding { kwh: number | null; kwhPerM2: number | null; baseloadKw: number | null; peakKw: number | null; weekOnWeek: number | null }
+export interface ExpectedBuilding {
+  kwh: number | null; kwhPerM2: number | null; baseloadKw: number | null; baseloadWPerM2: number | null; baseloadShare: number | null;
+  peakKw: number | null; weekOnWeek: number | null; vsPrevious: number | null; vsYearAgo: number | null;
+}
 
-export function expectedBuildings(buildings: AssetCollection, counter: SeriesResponse, meanPower: SeriesResponse, maxPower: SeriesResponse,
-  from: number, to: number): Map<string, ExpectedBuilding> {
+/** The `/series` answers the energy view read (`EnergyData.urls`, fetched again by the test). */
+export interface EnergySeries { counter: SeriesResponse; meanPower: SeriesResponse; maxPower: SeriesResponse; yearCounter: SeriesResponse; yearMeanPower: SeriesResponse }
+
+/**
+ * Energy over [from, to) to compare with: from the counter when it has a reading before `from` and one in the
+ * last hour of the period; else from mean power (kW × 1 h) when every hour has one; null otherwise.
+ */
+function fullEnergy(counter: SeriesResponse, meanPower: SeriesResponse, asset: string, from: number, to: number): number | null {
+  const c = pointsOf(counter, asset);
+  if (c.length) {
+    const complete = c.some(([t]) => t < from) && c.some(([t]) => t >= to - HOUR && t < to);
+    return complete ? counterKwh(counter, asset, from, to) : null;
+  }
+  const p = pointsOf(meanPower, asset).filter(([t]) => t >= from && t < to);
+  return p.length === (to - from) / HOUR ? p.reduce((a, [, v]) => a + v, 0) : null;
+}
+
+/** Energy over [from, to) from the counter, or mean power × 1 h when the counter has nothing then; null without either. */
+function periodKwh(s: EnergySeries, asset: string, from: number, to: number): number | null {
+  const kwh = counterKwh(s.counter, asset, from, to);
+  if (kwh !== null) return kwh;
+  const p = pointsOf(s.meanPower, asset).filter(([t]) => t >= from && t < to);
+  return p.length ? p.reduce((a, [, v]) => a + v, 0) : null;
+}
+
+const change = (now: number | null, then: number | null) => (now !== null && then ? (now - then) / then : null);
+
+export function expectedBuildings(buildings: AssetCollection, s: EnergySeries, from: number, to: number, yearAgo: { from: number; to: number }): Map<string, ExpectedBuilding> {
   const out = new Map<string, ExpectedBuilding>();
   const week = 7 * 24 * HOUR;
   for (const f of buildings.features) {
     if (f.properties.kind !== 'energy') continue;
     const area = f.properties.floor_area_m2;
-    let kwh = counterKwh(counter, f.id, from, to);
-    if (kwh === null) {
-      const p = pointsOf(meanPower, f.id).filter(([t]) => t >= from && t < to);
-      kwh = p.length ? p.reduce((a, [, v]) => a + v, 0) : null;
-    }
-    const night = pointsOf(meanPower, f.id).filter(([t]) => t >= from && t < to && athensHour(t) < 5).map(([, v]) => v);
-    const peaks = pointsOf(maxPower, f.id).filter(([t]) => t >= from && t < to).map(([, v]) => v);
-    const thisWeek = counterKwh(counter, f.id, to - week, to);
-    const hasBefore = pointsOf(counter, f.id).some(([t]) => t < to - 2 * week);
-    const lastWeek = hasBefore ? counterKwh(counter, f.id, to - 2 * week, to - week) : null;
+    const kwh = periodKwh(s, f.id, from, to);
+    const power = pointsOf(s.meanPower, f.id).filter(([t]) => t >= from && t < to);
+    const night = power.filter(([t]) => athensHour(t) < 5).map(([, v]) => v);
+    const day = power.filter(([t]) => athensHour(t) >= 8 && athensHour(t) < 20).map(([, v]) => v);
+    const base = night.length ? Math.min(...night) : null;
+    const dayMean = day.length ? day.reduce((a, v) => a + v, 0) / day.length : null;
+    const peaks = pointsOf(s.maxPower, f.id).filter(([t]) => t >= from && t < to).map(([, v]) => v);
     out.set(f.id, {
       kwh,
       kwhPerM2: kwh === null ? null : kwh / area,
-      baseloadKw: night.length ? Math.min(...night) : null,
+      baseloadKw: base,
+      baseloadWPerM2: base === null ? null : (base * 1000) / area,
+      baseloadShare: base === null || !dayMean ? null : base / dayMean,
       peakKw: peaks.length ? Math.max(...peaks) : null,
-      weekOnWeek: thisWeek !== null && lastWeek ? (thisWeek - lastWeek) / lastWeek : null,
+      weekOnWeek: change(periodKwh(s, f.id, to - week, to), fullEnergy(s.counter, s.meanPower, f.id, to - 2 * week, to - week)),
+      vsPrevious: change(kwh, fullEnergy(s.counter, s.meanPower, f.id, 2 * from - to, from)),
+      vsYearAgo: change(kwh, fullEnergy(s.yearCounter, s.yearMeanPower, f.id, yearAgo.from, yearAgo.to)),
     });
   }
   return out;

@@ -13,7 +13,7 @@ import type { EnergyData } from '../src/views/energy.js';
 import type {} from '../src/page/test-hook.js';
 import { durationMs, resolveTime } from './cases.js';
 import type { Action, Expectation, RunContext, Step, TestCase } from './cases.js';
-import { checkCsv, checkEnergy, checkPanel, checkTraffic, checkWifi } from './checks.js';
+import { checkCsv, checkEnergy, checkPanel, checkTargets, checkTraffic, checkWifi } from './checks.js';
 import { pixelsAround } from './browser.js';
 import { isolatedPoint, pixelsOf, settled, stateOf } from './probe.js';
 
@@ -108,6 +108,8 @@ async function act(page: Page, a: Action, ctx: RunContext, state: CaseState): Pr
     await page.evaluate(({ asset, values }) => window.__cityhub!.apply([{ asset, kind: 'traffic', device: 'test', ts: new Date().toISOString(), values }]), { asset, values });
   } else if (a.wait) {
     await page.waitForTimeout(a.wait);
+  } else if (a.scrollEnd) {
+    await page.locator(a.scrollEnd).first().evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
   } else if (a.download) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(a.download)]);
     const path = await download.path();
@@ -159,6 +161,7 @@ async function check(page: Page, e: Expectation, ctx: RunContext, where: string,
   for (const [sel, visible] of Object.entries(e.visible ?? {})) {
     expect(await page.locator(sel).first().isVisible(), `${where}: ${sel} visible`).toBe(visible);
   }
+  if (e.targets) await checkTargets(page, e.targets, where);
   if (e.csv) checkCsv(await page.evaluate(() => window.__cityhub!.view().data) as EnergyData, state.download, where);
   if (e.clock) {
     const clock = await page.evaluate(() => window.__cityhub!.clock());

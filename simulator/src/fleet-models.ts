@@ -22,12 +22,19 @@ export interface FleetModelOptions {
   events?: boolean;
   /** The city's IANA time zone its daily patterns follow (CITYHUB_TZ; default Europe/Athens). */
   zone?: string;
-  /** When the retrofitted building was retrofitted (epoch ms; null: never); default local midnight 7 days before now (half way through the default 14-day backfill). */
+  /** When the retrofitted building was retrofitted (epoch ms; null: never); default local midnight `retrofitDaysAgo` days before now. */
   retrofitAt?: number | null;
+  /** Days before now the default `retrofitAt` falls at local midnight (default {@link RETROFIT_DAYS_AGO}; a backfill sets half its days). */
+  retrofitDaysAgo?: number;
 }
 
-/** Days before the fleet starts that the retrofitted building was retrofitted, unless told otherwise. */
+/** Days before the fleet starts that the retrofitted building was retrofitted, unless told otherwise: half the default 14-day backfill. */
 export const RETROFIT_DAYS_AGO = 7;
+
+/** Days before now a backfill of `days` puts the retrofit: half way through it, so the history shows before and after. */
+export function retrofitDaysAgoFor(backfillDays: number): number {
+  return Math.floor(backfillDays / 2);
+}
 
 /**
  * The shared models of a fleet. Incidents spread over the real road network (every catalogue link, so
@@ -40,6 +47,6 @@ export function createFleetModels(opts: FleetModelOptions = {}, extraLinks: read
     clock,
     incidents: createIncidentModel(links, { ...opts.incidents, seed: opts.seed ?? 0, clock }),
     wifi: { events: opts.events ?? true, seed: opts.seed ?? 0, clock },
-    retrofitAt: opts.retrofitAt !== undefined ? opts.retrofitAt : clock.dayStart(clock.dayNumber(Date.now()) - RETROFIT_DAYS_AGO),
+    retrofitAt: opts.retrofitAt !== undefined ? opts.retrofitAt : clock.dayStart(clock.dayNumber(Date.now()) - (opts.retrofitDaysAgo ?? RETROFIT_DAYS_AGO)),
   };
 }

@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '@cityhub/contracts';
 import type { FileRegistry } from '@cityhub/devices';
 import { runBackfill, type BackfillOptions, type BackfillReport } from './backfill.js';
-import { createFleetModels, type FleetModelOptions } from './fleet-models.js';
+import { createFleetModels, retrofitDaysAgoFor, type FleetModelOptions } from './fleet-models.js';
 import { createOutages, type OutageOptions } from './outages.js';
 import { provisionFleet } from './provision.js';
 import { selectAssets } from './select-assets.js';
@@ -94,7 +94,9 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
   await saveSimState(opts.dataDir, state);
   logger.info({ devices: members.length, created, renewed, skipped, ms: Date.now() - t0 }, 'simulated fleet provisioned');
 
-  const models = createFleetModels(opts.models, assets.filter((a) => a.properties.kind === 'traffic' && a.properties.synthetic));
+  // With a backfill, the retrofitted building's step falls half way through it (unless the models say when).
+  const modelOpts = opts.backfill ? { retrofitDaysAgo: retrofitDaysAgoFor(opts.backfill.days), ...opts.models } : opts.models;
+  const models = createFleetModels(modelOpts, assets.filter((a) => a.properties.kind === 'traffic' && a.properties.synthetic));
   const outages = createOutages(opts.outages, clock());
   const counters: FleetCounters = { published: 0, acked: 0, dropped: 0 };
   const devices = members.map((m) => new SimDevice({

@@ -6,7 +6,7 @@ import { findAsset } from '@cityhub/contracts/catalogue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRegistry, type FileRegistry } from '@cityhub/devices';
 import { backfillReadings, backfillStart } from '../src/backfill.js';
-import { createFleetModels, type FleetModels } from '../src/fleet-models.js';
+import { createFleetModels, retrofitDaysAgoFor, type FleetModels } from '../src/fleet-models.js';
 import { buildingParams, powerAt } from '../src/models/energy.js';
 import { linkParams, trafficAt } from '../src/models/traffic.js';
 import { wifiAt } from '../src/models/wifi.js';
@@ -144,7 +144,8 @@ describe('a simulation with a backfill', () => {
     const days = all.filter((m) => m.array).map((m) => Math.floor(m.readings[0]!.ts / DAY));
     expect(days).toEqual([...days].sort((a, b) => a - b));
     for (const m of all.filter((x) => x.array)) expect(Math.floor(m.readings.at(-1)!.ts / DAY)).toBe(Math.floor(m.readings[0]!.ts / DAY));
-    const models = createFleetModels({ seed: 3 });
+    // The retrofit falls half way through the backfill (a day ago here).
+    const models = createFleetModels({ seed: 3, retrofitDaysAgo: retrofitDaysAgoFor(2) });
     const devices = new Set(all.map((m) => m.device));
     expect(devices.size).toBe(6);
     for (const id of devices) expectDeviceHistory(id, all, models);

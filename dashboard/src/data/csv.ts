@@ -28,8 +28,8 @@ export function rankingCsv(rows: readonly BuildingRow[], from: number, to: numbe
   const iso = (t: number) => new Date(t).toISOString();
   return toCsv(
     ['building_id', 'name', 'use', 'floor_area_m2', 'from', 'to', 'energy_kwh', 'kwh_per_m2', 'baseload_kw', 'peak_kw', 'week_on_week', 'partial', 'source',
-      'baseload_w_per_m2', 'baseload_share_of_day', 'vs_previous_period', 'licence', 'licence_url', 'attribution'],
+      'baseload_w_per_m2', 'baseload_share_of_day', 'vs_previous_period', 'vs_year_ago', 'licence', 'licence_url', 'attribution'],
     rows.map((r) => [r.id, r.name, r.use, r.floorAreaM2, iso(from), iso(to), r.kwh, r.kwhPerM2, r.baseloadKw, r.peakKw, r.weekOnWeek, r.partial ? 'yes' : 'no', r.source,
-      r.baseloadWPerM2, r.baseloadShare, r.vsPrevious, LICENCE.name, LICENCE.url, ATTRIBUTION]),
+      r.baseloadWPerM2, r.baseloadShare, r.vsPrevious, r.vsYearAgo, LICENCE.name, LICENCE.url, ATTRIBUTION]),
   );
 }

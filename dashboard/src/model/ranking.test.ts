@@ -36,12 +36,31 @@ describe('buildingRows', () => {
     // Night hours inside the last 24 h: END−24h = 02:00 local (7 kW), END−22h = 04:00 (4 kW); 00:00 local at END−26h is outside.
     expect(rows[0]).toEqual({
       id: 'a', name: 'A', use: 'museum', floorAreaM2: 2000, kwh: 240, kwhPerM2: 0.12, baseloadKw: 4, baseloadWPerM2: 2, baseloadShare: null, peakKw: 51.5,
-      weekOnWeek: 0.25, vsPrevious: 0, partial: false, source: 'counter',
+      weekOnWeek: 0.25, vsPrevious: 0, vsYearAgo: null, yearAgo: 'none', partial: false, source: 'counter',
     });
     // b: no counter, 24 h × 20 kW = 480 kWh from power, 1.2 kWh/m²; its peak is outside the period. No earlier week to compare.
     // b: 20 kW flat all day: 50 W/m² at night, as much as by day.
     expect(rows[1]).toMatchObject({ kwh: 480, kwhPerM2: 1.2, baseloadKw: 20, baseloadWPerM2: 50, baseloadShare: 1, peakKw: null, weekOnWeek: null, vsPrevious: null, partial: false, source: 'power' });
     expect(rows[2]).toMatchObject({ kwh: null, kwhPerM2: null, source: null });
+  });
+
+  it('compares with the same period a year earlier when the store holds it, and says "none" when it holds nothing', () => {
+    const Y = 365 * 24 * H;
+    // a: 5 kWh/h a year earlier (its counter from the hour before); b: power only, 25 kW for half the period.
+    const yearAgo = {
+      from: END - Y - 24 * H, to: END - Y,
+      inputs: {
+        counter: new Map([['a', Array.from({ length: 25 }, (_, i): Point => [END - Y - (25 - i) * H, 100 + 5 * i])]]),
+        meanPower: new Map([['b', Array.from({ length: 12 }, (_, i): Point => [END - Y - (i + 1) * H, 25])]]),
+      },
+    };
+    const [a, bRow, c] = buildingRows([b('a', 2000), b('b', 400), b('c', 100)], inputs, END - 24 * H, END, yearAgo);
+    // a: 240 kWh now against 24 × 5 = 120 kWh then: +100 %.
+    expect(a).toMatchObject({ vsYearAgo: 1, yearAgo: 'full' });
+    // b: half a day of readings a year ago is no comparison, but not "no data" either.
+    expect(bRow).toMatchObject({ vsYearAgo: null, yearAgo: 'partial' });
+    expect(c).toMatchObject({ vsYearAgo: null, yearAgo: 'none' });
+    expect(sortRows([a!, bRow!, c!], 'vsYearAgo').map((r) => r.id)).toEqual(['a', 'b', 'c']);
   });
 
   it('sorts by any column, blanks last', () => {

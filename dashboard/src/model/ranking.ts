@@ -32,24 +32,39 @@ export interface BuildingRow {
   weekOnWeek: number | null;
   /** Energy over the period against the period of the same length just before it (null when that one is partial). */
   vsPrevious: number | null;
+  /** Energy over the period against the same local dates and hours a year earlier (null when that one is partial or empty). */
+  vsYearAgo: number | null;
+  /** What the store holds a year earlier: nothing (`none`: "no data a year ago"), part of the period, or all of it. */
+  yearAgo: 'none' | 'partial' | 'full';
   /** Some of the period has no data (the figure is a lower bound). */
   partial: boolean;
   /** Where the energy came from: the meter counter, or mean power integrated when there is no counter. */
   source: 'counter' | 'power' | null;
 }
 
+/** The same period a year earlier: its bounds and the series read over it (counter from an hour before). */
+export interface YearAgo {
+  from: number;
+  to: number;
+  inputs: Pick<EnergyInputs, 'counter' | 'meanPower'>;
+}
+
 /** Energy over [from, to) from the counter, or from mean power when the meter sends no counter. */
-export function buildingEnergy(inputs: EnergyInputs, id: string, from: number, to: number): (Consumption & { source: 'counter' | 'power' }) | null {
+export function buildingEnergy(inputs: Pick<EnergyInputs, 'counter' | 'meanPower'>, id: string, from: number, to: number): (Consumption & { source: 'counter' | 'power' }) | null {
   const c = energyFromCounter(inputs.counter.get(id) ?? [], from, to, HOUR_MS);
   if (c) return { ...c, source: 'counter' };
   const p = energyFromPower(inputs.meanPower.get(id) ?? [], from, to, HOUR_MS);
   return p ? { ...p, source: 'power' } : null;
 }
 
-/** Every building's figures over [from, to) (hour-aligned), in catalogue order. */
-export function buildingRows(buildings: readonly BuildingProperties[], inputs: EnergyInputs, from: number, to: number): BuildingRow[] {
+/**
+ * Every building's figures over [from, to) (hour-aligned), in catalogue order; against the same period a year
+ * earlier when `yearAgo` holds its series (without it, every building has "no data a year ago").
+ */
+export function buildingRows(buildings: readonly BuildingProperties[], inputs: EnergyInputs, from: number, to: number, yearAgo?: YearAgo | null): BuildingRow[] {
   return buildings.map((b) => {
     const e = buildingEnergy(inputs, b.id, from, to);
+    const lastYear = yearAgo ? buildingEnergy(yearAgo.inputs, b.id, yearAgo.from, yearAgo.to) : null;
     const thisWeek = buildingEnergy(inputs, b.id, to - WEEK_MS, to);
     const lastWeek = buildingEnergy(inputs, b.id, to - 2 * WEEK_MS, to - WEEK_MS);
     const previous = buildingEnergy(inputs, b.id, 2 * from - to, from);
@@ -66,6 +81,8 @@ export function buildingRows(buildings: readonly BuildingProperties[], inputs: E
       peakKw: peakOf(inputs.maxPower.get(b.id) ?? [], from, to),
       weekOnWeek: lastWeek?.partial ? null : weekOnWeek(thisWeek?.kwh, lastWeek?.kwh),
       vsPrevious: previous?.partial ? null : weekOnWeek(e?.kwh, previous?.kwh),
+      vsYearAgo: lastYear?.partial ? null : weekOnWeek(e?.kwh, lastYear?.kwh),
+      yearAgo: lastYear ? (lastYear.partial ? 'partial' : 'full') : 'none',
       partial: e?.partial ?? false,
       source: e?.source ?? null,
     };
@@ -73,7 +90,7 @@ export function buildingRows(buildings: readonly BuildingProperties[], inputs: E
 }
 
 /** The sortable columns of the ranking. */
-export type RankKey = 'name' | 'kwh' | 'kwhPerM2' | 'baseloadKw' | 'baseloadWPerM2' | 'baseloadShare' | 'peakKw' | 'weekOnWeek' | 'vsPrevious';
+export type RankKey = 'name' | 'kwh' | 'kwhPerM2' | 'baseloadKw' | 'baseloadWPerM2' | 'baseloadShare' | 'peakKw' | 'weekOnWeek' | 'vsPrevious' | 'vsYearAgo';
 
 /** Rows sorted by `key` (descending for numbers, A–Z for names unless `ascending` says otherwise); blanks last. */
 export function sortRows(rows: readonly BuildingRow[], key: RankKey, ascending = key === 'name'): BuildingRow[] {

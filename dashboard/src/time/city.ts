@@ -21,3 +21,13 @@ export function setCityZone(zone: string): void {
     console.warn(`time zone ${zone} unknown to this browser, showing ${current.zone}: ${(e as Error).message}`);
   }
 }
+
+/**
+ * The instant the city's clocks showed the same date and time a year before `ms` (29 February: the 28th), so
+ * "the same period a year earlier" covers the same local days and hours, whatever daylight saving did.
+ */
+export function yearEarlier(ms: number): number {
+  const p = current.localParts(ms);
+  const lastDay = new Date(Date.UTC(p.year - 1, p.month, 0)).getUTCDate();
+  return current.fromLocal(p.year - 1, p.month, Math.min(p.day, lastDay), p.hour, p.minute, p.second, p.millisecond);
+}

@@ -1,7 +1,7 @@
 import type { BuildingProperties } from '@cityhub/contracts';
 import { seriesUrl } from '../data/api.js';
 import type { SeriesQuery } from '../data/api.js';
-import { city } from '../time/city.js';
+import { city, yearEarlier } from '../time/city.js';
 import { byHourOfDay } from '../model/binning.js';
 import { Chart } from '../ui/chart.js';
 import { rankingCsv } from '../data/csv.js';
@@ -9,27 +9,75 @@ import { button, el } from '../ui/dom.js';
 import { formatChange, formatNumber, formatPct } from '../ui/format.js';
 import { pointsByAsset, pointsIn } from '../model/points.js';
 import { buildingRows, sortRows } from '../model/ranking.js';
-import type { BuildingRow, EnergyInputs, RankKey } from '../model/ranking.js';
-import { HOUR_MS, PERIODS, spanEndingAt, STEP_1H, WEEK_MS } from '../time/time-query.js';
+import type { BuildingRow, EnergyInputs, RankKey, YearAgo } from '../model/ranking.js';
+import { alignDown, HOUR_MS, PERIODS, spanEndingAt, STEP_1H, WEEK_MS } from '../time/time-query.js';
+import type { Period } from '../time/time-query.js';
 import { SortableTable } from './table.js';
 import type { Column } from './table.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
+
+/** The series the energy view reads: the period's (and the weeks before it), and the same period a year earlier. */
+type SeriesName = 'counter' | 'meanPower' | 'maxPower' | 'yearCounter' | 'yearMeanPower';
 
 /** What the energy view computed last, for the test hook. */
 export interface EnergyData {
   from: number;
   to: number;
-  urls: { counter: string; meanPower: string; maxPower: string };
+  /** The same local dates and hours a year earlier. */
+  yearAgo: { from: number; to: number };
+  urls: Record<SeriesName, string>;
   rows: BuildingRow[];
   profile: { asset: string; kw: (number | null)[] } | null;
 }
 
+/**
+ * The queries for a period of `span` ending at `to`: week on week needs two weeks, the previous period two
+ * periods; a counter also needs the hour before its earliest bucket as its baseline.
+ */
+function energyQueries(to: number, spanMs: number): { yearAgo: { from: number; to: number }; qs: Record<SeriesName, SeriesQuery> } {
+  const from = to - spanMs;
+  const earliest = to - Math.max(2 * spanMs, 2 * WEEK_MS);
+  const yearAgo = { from: alignDown(yearEarlier(from), HOUR_MS), to: alignDown(yearEarlier(to), HOUR_MS) };
+  const base = { kind: 'energy', step: '1h' } as const;
+  return {
+    yearAgo,
+    qs: {
+      counter: { ...base, metric: 'energy_kwh', agg: 'last', from: earliest - HOUR_MS, to },
+      meanPower: { ...base, metric: 'power_kw', agg: 'mean', from: earliest, to },
+      maxPower: { ...base, metric: 'power_kw', agg: 'max', from, to },
+      yearCounter: { ...base, metric: 'energy_kwh', agg: 'last', from: yearAgo.from - HOUR_MS, to: yearAgo.to },
+      yearMeanPower: { ...base, metric: 'power_kw', agg: 'mean', from: yearAgo.from, to: yearAgo.to },
+    },
+  };
+}
+
+/** What the note under the status says about the year-earlier comparison. */
+function yearAgoNote(rows: readonly BuildingRow[], yearAgo: { from: number; to: number }): string {
+  const when = `${city().format(yearAgo.from)} – ${city().format(yearAgo.to)} ${city().localParts(yearAgo.to - 1).year}`;
+  const held = rows.filter((r) => r.yearAgo !== 'none').length;
+  if (held === 0) return `vs a year ago: no data a year ago (${when}): the hub holds no readings from then.`;
+  return `vs a year ago: against ${when}; ${held} of ${rows.length} buildings have readings from then${held < rows.length ? ' (the others: no data a year ago)' : ''}.`;
+}
+
+/** The "vs a year ago" cell: the change, or why there is none. */
+function yearAgoCell(r: BuildingRow): string {
+  if (r.vsYearAgo !== null) return formatChange(r.vsYearAgo);
+  return r.yearAgo === 'none' ? 'no data' : '–';
+}
+
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 
-/** Energy: buildings ranked by energy, energy per m², night baseload, peak and week-on-week; a daily profile; CSV. */
+/**
+ * Energy: buildings ranked by energy, energy per m², night baseload (kW, W/m², share of the day), peak, and the
+ * change week on week, against the previous period and against the same period a year earlier; a daily profile; CSV.
+ */
 export class EnergyView implements AnalysisView {
   readonly root = el('div', 'view view-energy');
   private readonly status = el('p', 'status-line');
+  private readonly yearNote = el('p', 'status-line year-ago-note');
+  private readonly scroll = el('div', 'table-scroll');
+  /** Said while columns lie beyond the table's right edge (a phone shows two of ten). */
+  private readonly scrollHint = el('p', 'scroll-hint', 'More columns to the right: scroll the table sideways →');
   private readonly table: SortableTable<BuildingRow, RankKey>;
   private readonly profileTitle = el('h3');
   private readonly profileStatus = el('p', 'status-line');
@@ -55,6 +103,7 @@ export class EnergyView implements AnalysisView {
       { header: 'Peak kW', key: 'peakKw', numeric: true, cell: (r) => formatNumber(r.peakKw, 1), title: 'Highest power in the period' },
       { header: 'Week on week', key: 'weekOnWeek', numeric: true, cell: (r) => formatChange(r.weekOnWeek), title: 'Energy in the last 7 days against the 7 days before' },
       { header: 'vs previous', key: 'vsPrevious', numeric: true, cell: (r) => formatChange(r.vsPrevious), title: 'Energy over the period against the period of the same length before it' },
+      { header: 'vs a year ago', key: 'vsYearAgo', numeric: true, cell: yearAgoCell, title: 'Energy over the period against the same local dates and hours a year earlier ("no data": no data a year ago)' },
     ];
     this.table = new SortableTable('Buildings ranked by energy', cols, this.sort, (key, ascending) => {
       this.sort = { key, ascending };
@@ -68,9 +117,15 @@ export class EnergyView implements AnalysisView {
       },
     });
     const left = el('section', 'card card-wide');
-    const scroll = el('div', 'table-scroll');
-    scroll.append(this.table.root);
-    left.append(el('h3', undefined, 'Buildings ranked'), this.status, scroll,
+    this.scroll.append(this.table.root);
+    // Keyboard users scroll it too; the hint follows its size and position.
+    this.scroll.tabIndex = 0;
+    this.scroll.setAttribute('role', 'region');
+    this.scroll.setAttribute('aria-label', 'Buildings ranked: a table that scrolls sideways');
+    this.scroll.addEventListener('scroll', () => this.showScrollHint(), { passive: true });
+    new ResizeObserver(() => this.showScrollHint()).observe(this.scroll);
+    this.scrollHint.hidden = true;
+    left.append(el('h3', undefined, 'Buildings ranked'), this.status, this.yearNote, this.scrollHint, this.scroll,
       el('p', 'note', '* part of the period has no data. Baseload: lowest hourly mean power 00:00–05:00, Thessaloniki time.'));
     const right = el('section', 'card');
     const chartBox = el('div', 'view-chart');
@@ -87,15 +142,9 @@ export class EnergyView implements AnalysisView {
     const spanMs = PERIODS[ctx.period].spanMs;
     const { to } = spanEndingAt(ctx.t, spanMs, STEP_1H);
     const from = to - spanMs;
-    // Week on week needs two weeks, the previous period two periods; the counter needs the hour before the earliest as its baseline.
-    const earliest = to - Math.max(2 * spanMs, 2 * WEEK_MS);
-    const base = { kind: 'energy', step: '1h', to } as const;
-    const qs: Record<'counter' | 'meanPower' | 'maxPower', SeriesQuery> = {
-      counter: { ...base, metric: 'energy_kwh', agg: 'last', from: earliest - HOUR_MS },
-      meanPower: { ...base, metric: 'power_kw', agg: 'mean', from: earliest },
-      maxPower: { ...base, metric: 'power_kw', agg: 'max', from },
-    };
-    const urls = { counter: seriesUrl(this.deps.origin, qs.counter), meanPower: seriesUrl(this.deps.origin, qs.meanPower), maxPower: seriesUrl(this.deps.origin, qs.maxPower) };
+    const { yearAgo, qs } = energyQueries(to, spanMs);
+    const names = Object.keys(qs) as SeriesName[];
+    const urls = Object.fromEntries(names.map((n) => [n, seriesUrl(this.deps.origin, qs[n])])) as Record<SeriesName, string>;
     const key = `${urls.counter} ${from}`;
     if (ctx.selected?.startsWith('building-') && ctx.selected !== this.profileAsset) this.profileAsset = ctx.selected;
     if (key === this.key && this.result) {
@@ -105,13 +154,13 @@ export class EnergyView implements AnalysisView {
     this.key = key;
     this.status.textContent = 'Loading…';
     try {
-      const [counter, meanPower, maxPower] = await this.deps.busy.track(Promise.all([qs.counter, qs.meanPower, qs.maxPower].map((q) => this.deps.cache.get(q))));
+      const answers = await this.deps.busy.track(Promise.all(names.map((n) => this.deps.cache.get(qs[n]))));
       if (this.key !== key) return;
-      this.inputs = { counter: pointsByAsset(counter!), meanPower: pointsByAsset(meanPower!), maxPower: pointsByAsset(maxPower!) };
-      this.result = { from, to, urls, rows: buildingRows(this.buildings, this.inputs, from, to), profile: null };
-      const reporting = this.result.rows.filter((r) => r.kwh !== null).length;
-      const span = ctx.live ? `the last ${PERIODS[ctx.period].label}` : `the ${PERIODS[ctx.period].label} to ${city().format(to)}`;
-      this.status.textContent = `${reporting} of ${this.buildings.length} buildings reported in ${span} (whole hours, Thessaloniki time).`;
+      const [counter, meanPower, maxPower, yearCounter, yearMeanPower] = answers.map((a) => pointsByAsset(a));
+      this.inputs = { counter: counter!, meanPower: meanPower!, maxPower: maxPower! };
+      const lastYear: YearAgo = { ...yearAgo, inputs: { counter: yearCounter!, meanPower: yearMeanPower! } };
+      this.result = { from, to, yearAgo, urls, rows: buildingRows(this.buildings, this.inputs, from, to, lastYear), profile: null };
+      this.showStatus(ctx.live, ctx.period, to);
       this.renderTable();
       this.drawProfile();
     } catch (e) {
@@ -120,9 +169,24 @@ export class EnergyView implements AnalysisView {
     }
   }
 
+  private showStatus(live: boolean, period: Period, to: number): void {
+    const r = this.result!;
+    const reporting = r.rows.filter((x) => x.kwh !== null).length;
+    const span = live ? `the last ${PERIODS[period].label}` : `the ${PERIODS[period].label} to ${city().format(to)}`;
+    this.status.textContent = `${reporting} of ${this.buildings.length} buildings reported in ${span} (whole hours, Thessaloniki time).`;
+    this.yearNote.textContent = yearAgoNote(r.rows, r.yearAgo);
+  }
+
   private renderTable(): void {
     if (!this.result) return;
     this.table.render(sortRows(this.result.rows, this.sort.key, this.sort.ascending), (r) => r.id);
+    this.showScrollHint();
+  }
+
+  /** The hint shows while some of the table lies to the right of what is in view. */
+  private showScrollHint(): void {
+    const s = this.scroll;
+    this.scrollHint.hidden = s.scrollWidth - s.clientWidth - s.scrollLeft <= 2;
   }
 
   private drawProfile(): void {

@@ -1,7 +1,7 @@
 import { cityClock, type BuildingProperties } from '@cityhub/contracts';
 import { assetsOfKind } from '@cityhub/contracts/catalogue';
 import { describe, expect, it } from 'vitest';
-import { createFleetModels, RETROFIT_DAYS_AGO } from '../../src/fleet-models.js';
+import { createFleetModels, RETROFIT_DAYS_AGO, retrofitDaysAgoFor } from '../../src/fleet-models.js';
 import { buildingParams, energyBetween, NIGHT_WASTER, RETROFIT_FACTOR, RETROFITTED, smoothPowerKw } from '../../src/models/energy.js';
 import { athensInstant } from './athens.js';
 
@@ -34,5 +34,9 @@ describe('the simulated city\'s energy stories', () => {
     expect(buildingParams(buildings.find((x) => x.id !== RETROFITTED)!, clock, at).retrofitAt).toBeNull();
     const models = createFleetModels({ incidents: { ratePerDay: 0 } });
     expect(models.retrofitAt).toBe(clock.dayStart(clock.dayNumber(Date.now()) - RETROFIT_DAYS_AGO));
+    // A backfill puts it half way through itself: the default 14 days, a week; 3 days, yesterday's midnight.
+    expect(retrofitDaysAgoFor(14)).toBe(RETROFIT_DAYS_AGO);
+    expect(retrofitDaysAgoFor(3)).toBe(1);
+    expect(createFleetModels({ incidents: { ratePerDay: 0 }, retrofitDaysAgo: 1 }).retrofitAt).toBe(clock.dayStart(clock.dayNumber(Date.now()) - 1));
   });
 });
