@@ -32,7 +32,7 @@ function newest(dir) {
 run(bin('tsc'), ['-b']);
 const dash = join(root, 'dashboard');
 const built = join(dash, 'dist', 'index.html');
-const inputs = Math.max(newest(join(dash, 'src')), newest(join(root, 'contracts', 'src')),
+const inputs = Math.max(newest(join(dash, 'src')), newest(join(root, 'contracts', 'src')), newest(join(root, 'contracts', 'data')),
   statSync(join(dash, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0,
   statSync(join(dash, 'vite.config.ts'), { throwIfNoEntry: false })?.mtimeMs ?? 0);
 if (!existsSync(built) || statSync(built).mtimeMs < inputs) run(bin('vite'), ['build', '--logLevel', quiet ? 'error' : 'warn'], dash);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** Files worth compressing: text formats; images and fonts are compressed already. */
-const COMPRESSIBLE = /\.(?:js|mjs|css|html|svg|json|map|txt|xml|wasm)$/;
+const COMPRESSIBLE = /\.(?:js|mjs|css|html|svg|json|geojson|map|txt|xml|wasm)$/;
 /** Smaller files go as they are (the API's on-the-fly threshold is the same). */
 export const MIN_BYTES = 1024;
 

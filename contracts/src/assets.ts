@@ -73,6 +73,6 @@ export interface AssetRef { id: string; kind: Kind; name: string }
 
 /** Attribution every view of the catalogue must show. */
 export const ATTRIBUTION =
-  'Road links and detectors: CERTH-HIT / iMET open data (iTravel). Municipality boundary: geodata.gov.gr. ' +
+  'Road links and detectors: CERTH-HIT / iMET open data (iTravel). Municipality boundaries (the map\'s land): geodata.gov.gr. ' +
   'Venue coordinates: Wikipedia contributors (CC BY-SA), thessaloniki.travel, religiousgreece.gr, seadex.safecube.ai. ' +
   'Hotspots, building use, floor areas and all readings are simulated.';

@@ -39,12 +39,20 @@ export async function openBrowser(): Promise<Browser> {
 
 /**
  * The RGB of every pixel in a square of `radius` around page point (x, y), read from a real screenshot of
- * that square (decoded by the page itself: no PNG library needed).
+ * that square.
  */
 export async function pixelsAround(page: Page, x: number, y: number, radius: number): Promise<[number, number, number][]> {
   const size = radius * 2 + 1;
-  const png = await page.screenshot({ clip: { x: Math.round(x) - radius, y: Math.round(y) - radius, width: size, height: size } });
-  const data = await page.evaluate(async (b64) => {
+  return pixelsIn(page, { x: Math.round(x) - radius, y: Math.round(y) - radius, width: size, height: size });
+}
+
+/**
+ * The RGB of the pixels of page rectangle `clip`, every `every`-th one each way, read from a real screenshot of it
+ * (decoded by the page itself: no PNG library needed).
+ */
+export async function pixelsIn(page: Page, clip: { x: number; y: number; width: number; height: number }, every = 1): Promise<[number, number, number][]> {
+  const png = await page.screenshot({ clip });
+  const data = await page.evaluate(async ({ b64, every }) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
     await img.decode();
@@ -52,9 +60,17 @@ export async function pixelsAround(page: Page, x: number, y: number, radius: num
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('no 2d context');
     ctx.drawImage(img, 0, 0);
-    return Array.from(ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data);
-  }, png.toString('base64'));
+    const d = ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data;
+    const out: number[] = [];
+    for (let y = 0; y < img.naturalHeight; y += every) {
+      for (let x = 0; x < img.naturalWidth; x += every) {
+        const i = (y * img.naturalWidth + x) * 4;
+        out.push(d[i]!, d[i + 1]!, d[i + 2]!);
+      }
+    }
+    return out;
+  }, { b64: png.toString('base64'), every });
   const out: [number, number, number][] = [];
-  for (let i = 0; i + 3 < data.length; i += 4) out.push([data[i]!, data[i + 1]!, data[i + 2]!]);
+  for (let i = 0; i + 2 < data.length; i += 3) out.push([data[i]!, data[i + 1]!, data[i + 2]!]);
   return out;
 }

@@ -22,7 +22,7 @@ function newest(path: string): number {
 function stale(): boolean {
   const built = statSync(join(DASHBOARD, 'dist', 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const inputs = Math.max(newest(join(DASHBOARD, 'src')), newest(join(DASHBOARD, 'index.html')), newest(join(DASHBOARD, 'vite.config.ts')),
-    newest(join(DASHBOARD, '..', 'contracts', 'src')));
+    newest(join(DASHBOARD, '..', 'contracts', 'src')), newest(join(DASHBOARD, '..', 'contracts', 'data')));
   return built < inputs;
 }
 

@@ -6,8 +6,7 @@
  * above its power limit while it is open, which then clears.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -21,7 +20,7 @@ import type { AlertsData } from '../src/views/alerts.js';
 import type { KpiData } from '../src/views/kpis.js';
 import { openBrowser } from './browser.js';
 import type { Browser } from './browser.js';
-import { DASHBOARD, ensureBuilt } from './build.js';
+import { ensureBuilt } from './build.js';
 import type { Payload } from './cases.js';
 import { cityReadings } from './city.js';
 import { KpiOracle } from './kpi-oracle.js';
@@ -29,10 +28,8 @@ import type { ExpectedKpi } from './kpi-oracle.js';
 import { pointOf, renderedAlerts, ringShare, settled, stateOf } from './probe.js';
 import { provisionAndPublish, waitStored } from './publish.js';
 import type { AssetReadings } from './publish.js';
+import { DOCS, SHOTS, shoot } from './shots.js';
 
-const SHOTS = join(DASHBOARD, '..', 'test-results', 'dashboard');
-const DOCS = join(DASHBOARD, '..', 'docs', 'screenshots');
-const MAX_DOC_BYTES = 300 * 1024;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
@@ -143,17 +140,6 @@ async function checkKpis(page: Page, oracle: KpiOracle, span: number): Promise<K
     }
   }
   return d;
-}
-
-async function shoot(page: Page, name: string, docs?: string): Promise<void> {
-  await page.mouse.move(2, 2);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  // As the render cases do: the README's screenshots are refreshed on purpose only.
-  if (docs && process.env.UPDATE === '1') {
-    const doc = join(DOCS, `${docs}.png`);
-    await page.screenshot({ path: doc });
-    expect(statSync(doc).size, `docs/screenshots/${docs}.png must stay under 300 KB`).toBeLessThan(MAX_DOC_BYTES);
-  }
 }
 
 describe('the KPI page and the alerts in Chromium on the real hub', () => {

@@ -8,14 +8,20 @@ export type StyleSpecification = Exclude<MapOptions['style'], string | undefined
 type Layer = StyleSpecification['layers'][number];
 type ColourValue = NonNullable<Extract<Layer, { type: 'line' }>['paint']>['line-color'];
 
-/** Page background: a pale water tint, since the city's edge is the Thermaic Gulf. */
+/**
+ * The sea: the map's background, a pale water tint. The land is drawn over it (`land`), so the Thermaic Gulf shows
+ * where no municipality lies.
+ */
 export const BACKGROUND_COLOUR = '#dae5ea';
-const LAND_COLOUR = '#f5f3ee';
+export const LAND_COLOUR = '#f5f3ee';
+const LABEL_COLOUR = '#2b3440';
+/** The font the links' names are drawn in: the style's `font-faces` name it (see `map/fonts.ts`). */
+export const LABEL_FONT = 'DejaVu Sans';
 const BOUNDARY_LINE_COLOUR = '#7d8794';
 
 /** The toggleable groups of layers, by the label the layer switcher shows. */
 export const LAYER_GROUPS = {
-  roads: { label: 'Road links', layers: ['links-casing', 'links', 'links-offline'] },
+  roads: { label: 'Road links', layers: ['links-casing', 'links', 'links-offline', 'link-labels'] },
   wifi: { label: 'Wi-Fi hotspots', layers: ['hotspots', 'hotspots-offline'] },
   energy: { label: 'Buildings (energy)', layers: ['buildings', 'buildings-offline'] },
   boundary: { label: 'Municipality boundary', layers: ['boundary-fill', 'boundary-line'] },
@@ -81,13 +87,43 @@ function offlineDot(id: string, source: string): Layer {
   } as unknown as Layer;
 }
 
-/** The city's layers, bottom to top; `withLand` adds the background and land fill (not over a basemap). */
-function cityLayers(withLand: boolean, buildingMode: 'load' | 'intensity'): Layer[] {
-  const land = [
+/**
+ * The city's layers, bottom to top. `base` (not over a basemap) adds the sea (the background), the land over it
+ * when the style has a `land` source, and the municipality's fill.
+ */
+function cityLayers(base: { land: boolean } | null, buildingMode: 'load' | 'intensity'): Layer[] {
+  const under = base ? [
     { id: 'background', type: 'background', paint: { 'background-color': BACKGROUND_COLOUR } },
+    // The outline in the land's own colour closes the hairline gaps where two municipalities' simplified borders
+    // do not quite meet, which would otherwise show the sea through the land.
+    ...(base.land ? [{ id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': LAND_COLOUR, 'fill-outline-color': LAND_COLOUR } }] : []),
     { id: 'boundary-fill', type: 'fill', source: 'boundary', paint: { 'fill-color': LAND_COLOUR } },
-  ];
-  return [...(withLand ? land : []), ...linkLayers(), ...pointLayers(buildingMode)] as Layer[];
+  ] : [];
+  return [...under, ...linkLayers(), linkLabels(), ...pointLayers(buildingMode)] as Layer[];
+}
+
+/** The zoom from which the links' names are drawn along them: street level, where a name fits its link. */
+export const LABEL_MIN_ZOOM = 13;
+
+/**
+ * Each link's name along it at street zooms, drawn in the font the style declares in `font-faces` (served by the
+ * hub, rasterised by MapLibre in the page: no glyph server). The two directions of a road share its line, so one
+ * of their names wins the place and the other is left out; under the hotspots and buildings.
+ */
+function linkLabels(): object {
+  return {
+    id: 'link-labels', type: 'symbol', source: 'links', minzoom: LABEL_MIN_ZOOM,
+    layout: {
+      'symbol-placement': 'line',
+      'text-field': ['get', 'name'],
+      'text-font': [LABEL_FONT],
+      'text-size': ['interpolate', ['linear'], ['zoom'], LABEL_MIN_ZOOM, 10, 17, 13],
+      'text-max-angle': 35,
+      'symbol-spacing': 350,
+      'text-padding': 2,
+    },
+    paint: { 'text-color': LABEL_COLOUR, 'text-halo-color': '#ffffff', 'text-halo-width': 1.6 },
+  };
 }
 
 /** The boundary's line and the road links: alert halos, casing, speed colour and offline dots. */
@@ -186,16 +222,27 @@ function pointLayers(buildingMode: 'load' | 'intensity'): object[] {
   ];
 }
 
-/** Options of the style: a basemap to draw the city over, and how buildings start coloured. */
-export interface StyleOptions { basemap?: StyleSpecification | null; buildingMode?: 'load' | 'intensity' }
+/** Options of the style. */
+export interface StyleOptions {
+  /** A style to draw the city over, instead of the sea and land. */
+  basemap?: StyleSpecification | null;
+  /** How buildings start coloured. */
+  buildingMode?: 'load' | 'intensity';
+  /** The land: the URL (absolute, on the hub) of a GeoJSON of polygons drawn over the sea. Not over a basemap. */
+  land?: string | null;
+  /** The `font-faces` of the links' names (absolute URLs of font files on the hub), `LABEL_FONT` among them. */
+  fontFaces?: StyleSpecification['font-faces'];
+}
 
 /**
- * The whole map style, built in code: no remote tiles, sprites or glyphs, so it renders with no network beyond
- * the hub. There is no symbol layer (it would need glyphs): labels and tooltips are HTML. With a basemap, the
- * city's layers go over the basemap's (see `mergeBasemap`).
+ * The whole map style, built in code: no remote tiles, sprites or glyph server, so it renders with no network
+ * beyond the hub: the sea, the land, the municipality, the city's assets and the links' names (drawn from the font
+ * files of `fontFaces`). With a basemap, the city's layers go over the basemap's (see `mergeBasemap`).
  */
 export function buildStyle(data: StyleData, opts: StyleOptions = {}): StyleSpecification {
+  const land = !opts.basemap && !!opts.land;
   const sources: StyleSpecification['sources'] = {
+    ...(land ? { land: { type: 'geojson', data: opts.land! } } : {}),
     boundary: { type: 'geojson', data: data.boundary as never },
     links: geojson(data.links),
     hotspots: geojson(data.hotspots),
@@ -204,8 +251,14 @@ export function buildStyle(data: StyleData, opts: StyleOptions = {}): StyleSpeci
     alerts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
   };
   const mode = opts.buildingMode ?? 'load';
-  if (opts.basemap) return mergeBasemap(opts.basemap, sources, cityLayers(false, mode));
-  return { version: 8, name: 'City Hub (offline)', sources, layers: cityLayers(true, mode) };
+  if (opts.basemap) {
+    const merged = mergeBasemap(opts.basemap, sources, cityLayers(null, mode));
+    return opts.fontFaces ? { ...merged, 'font-faces': { ...opts.basemap['font-faces'], ...opts.fontFaces } } : merged;
+  }
+  return {
+    version: 8, name: 'City Hub (offline)', sources, layers: cityLayers({ land }, mode),
+    ...(opts.fontFaces ? { 'font-faces': opts.fontFaces } : {}),
+  };
 }
 
 /**

@@ -27,7 +27,9 @@ export function watchReady(page: Page, panels: Panels, first: FirstRender): void
     await page.loaded;
     await first.seeded;
     for (const r of await first.latest) page.ingestAll(r.items);
-    state.flush();
+    // Every asset is written, a blank state ("no data", not offline) for one the hub never heard from: the map's
+    // state says what the page knows of each asset from the start, not only of those with a reading.
+    state.repaintAll();
     if (initial.asset && assets.find(initial.asset)) panels.panel.open(initial.asset, false);
     if (initial.t !== null) clock.setTime(initial.t);
     else await first.follow();

@@ -8,6 +8,7 @@ import { IntensityLayer } from '../map/intensity.js';
 import { LiveState } from '../map/live-state.js';
 import { applyUpdates, createMap, frameCity, setGroupVisible, whenLoaded } from '../map/map.js';
 import { AlertLayer } from '../map/alert-layer.js';
+import { labelFontFaces, landUrl } from '../map/street-context.js';
 import { buildStyle } from '../map/style.js';
 import type { StyleSpecification } from '../map/style.js';
 import { AlertBook } from '../model/alerts.js';
@@ -106,7 +107,9 @@ function createCityMap(base: PageBase, first: FirstData, timings: CityHubTestHoo
   const bounds = boundsOf(links.features) ?? boundsOf(assets.all()) ?? [22.85, 40.55, 23.05, 40.7];
   // A short map (a drawer open below it) frames the municipality: the whole network would leave the centre tiny.
   const core = bboxOfGeoJson(boundary) ?? bounds;
-  const style = buildStyle({ boundary, links, hotspots, buildings }, { basemap, buildingMode: initial.buildings });
+  const style = buildStyle({ boundary, links, hotspots, buildings }, {
+    basemap, buildingMode: initial.buildings, land: landUrl(), fontFaces: labelFontFaces(),
+  });
   const map = createMap(byId('map', HTMLDivElement), style, bounds, initial.camera);
   const frame = () => frameCity(map, map.getContainer().clientHeight < SHORT_MAP_PX ? core : bounds, false);
   // Only a move the user made goes into the URL: the initial framing and easing to a picked asset do not.
