@@ -78,7 +78,7 @@ export async function provision(dataDir: string, kind: Kind, assets: string[], o
   const reg = await openRegistry(dataDir, { ...(o.hashParams && { hashParams: o.hashParams }), syntheticAssets: o.syntheticAssets ?? 0 });
   try {
     const made = await reg.addMany(assets.map((asset, i) => ({ kind, asset, ...(o.prefix && { id: `${o.prefix}-${i + 1}` }) })));
-    return made.map((d) => ({ id: d.id, secret: d.secret, kind: d.kind, asset: d.asset }));
+    return made.map((d) => ({ id: d.id, secret: d.secret, kind, asset: d.asset }));
   } finally {
     await reg.close();
   }
