@@ -14,8 +14,8 @@ export async function users(hub: TestHub, args: string[], password?: string): Pr
   return p;
 }
 
-/** A signed-in session: its cookie (name=value) and CSRF token. */
-export interface SignedIn { cookie: string; csrf: string; setCookie: string; body: Record<string, unknown> }
+/** A signed-in session: its cookie (name=value), CSRF token, and the headers it signed in with (the proxy's client address), sent again with each request. */
+export interface SignedIn { cookie: string; csrf: string; setCookie: string; body: Record<string, unknown>; headers: Record<string, string> }
 
 /** `POST /api/v1/session`; `from` is the client address the trusted proxy reports. */
 export async function signIn(hub: TestHub, user: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -30,7 +30,7 @@ export async function session(hub: TestHub, user: string, password: string, head
   if (res.status !== 200) throw new Error(`sign-in of ${user}: ${res.status} ${await res.text()}`);
   const setCookie = res.headers.getSetCookie()[0] ?? '';
   const body = (await res.json()) as Record<string, unknown>;
-  return { cookie: setCookie.split(';')[0]!, csrf: String(body.csrf_token), setCookie, body };
+  return { cookie: setCookie.split(';')[0]!, csrf: String(body.csrf_token), setCookie, body, headers };
 }
 
 /** A request with a session's cookie (and, unless `csrf` is given otherwise, its CSRF token). */
@@ -38,7 +38,7 @@ export async function asSession(hub: TestHub, s: SignedIn, path: string, init: {
   const csrf = init.csrf === undefined ? s.csrf : init.csrf;
   return fetch(hub.httpUrl + path, {
     method: init.method ?? 'GET',
-    headers: { cookie: s.cookie, ...(csrf !== null && { 'x-csrf-token': csrf }), ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+    headers: { ...s.headers, cookie: s.cookie, ...(csrf !== null && { 'x-csrf-token': csrf }), ...(init.body !== undefined && { 'content-type': 'application/json' }) },
     ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
   });
 }
