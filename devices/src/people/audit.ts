@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditEntry } from '@cityhub/contracts';
 import type { SharedDocOptions } from '@cityhub/state';
-import { JsonDoc } from './json-doc.js';
+import { JsonDoc } from '../util/json-doc.js';
 
 /** The audit log keeps this many entries, the newest; older ones are dropped as new ones come. */
 export const AUDIT_MAX_ENTRIES = 2_000;

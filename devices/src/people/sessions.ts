@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { SharedDocOptions } from '@cityhub/state';
-import { JsonDoc } from './json-doc.js';
+import { JsonDoc } from '../util/json-doc.js';
 
 /** Failed sign-ins of one user name before it is locked, and of one address before it is. */
 export const LOCKOUT = { perUser: 5, perAddress: 20, lockMs: 15 * 60_000 } as const;

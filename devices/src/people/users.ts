@@ -3,7 +3,7 @@ import { Role, USER_NAME_PATTERN, UserRecord } from '@cityhub/contracts';
 import type { SharedDocOptions } from '@cityhub/state';
 import { DeviceError } from '../errors.js';
 import { hashSecret, verifySecret } from '../registry/secret.js';
-import { JsonDoc } from './json-doc.js';
+import { JsonDoc } from '../util/json-doc.js';
 
 const UsersFile = z.object({ version: z.literal(1), users: z.array(UserRecord) });
 type UsersFile = z.infer<typeof UsersFile>;

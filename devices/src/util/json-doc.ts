@@ -14,14 +14,18 @@ export class JsonDoc<T> {
   /** A version that failed to parse: not parsed again. */
   private badStamp = '';
 
-  private constructor(private readonly doc: SharedDocument, private readonly schema: z.ZodType<T>, private readonly empty: () => T, private readonly what: string) {
+  private constructor(private readonly doc: SharedDocument, private readonly schema: z.ZodType<T>, private readonly empty: () => T, private readonly what: string,
+    private readonly indent: number) {
     this.cached = empty();
   }
 
-  /** Opens document `name`; REGISTRY_CORRUPT when what is stored does not fit `schema`. */
-  static async open<T>(name: 'users' | 'sessions' | 'audit', opts: SharedDocOptions, schema: z.ZodType<T>, empty: () => T, what: string): Promise<JsonDoc<T>> {
+  /**
+   * Opens document `name`; REGISTRY_CORRUPT when what is stored does not fit `schema` (`what` names it in
+   * the message). `indent`: written with this indentation, for documents people read.
+   */
+  static async open<T>(name: 'tokens' | 'users' | 'sessions' | 'audit', opts: SharedDocOptions, schema: z.ZodType<T>, empty: () => T, what: string, indent = 0): Promise<JsonDoc<T>> {
     const doc = await openDeviceDocument(name, opts);
-    const d = new JsonDoc(doc, schema, empty, what);
+    const d = new JsonDoc(doc, schema, empty, what, indent);
     try {
       const { text, stamp } = doc.read();
       d.cached = d.parse(text);
@@ -75,7 +79,7 @@ export class JsonDoc<T> {
     const out = await this.doc.update((text) => {
       const v = this.parse(text);
       const result = fn(v);
-      return { text: JSON.stringify(v), result };
+      return { text: JSON.stringify(v, null, this.indent || undefined), result };
     });
     this.value();
     return out;
