@@ -4,7 +4,7 @@
  */
 
 interface Header { description: string; schema: Record<string, unknown> }
-interface Response { headers?: Record<string, unknown>; content?: Record<string, unknown> }
+interface Response { headers?: Record<string, unknown> }
 interface Operation { operationId?: string; responses?: Record<string, Response> }
 type Doc = { paths?: Record<string, Record<string, Operation>>; components?: Record<string, unknown> };
 
@@ -66,8 +66,6 @@ export function documentHeaders<D>(doc: D): D {
   for (const [path, ops] of Object.entries(d.paths ?? {})) {
     for (const op of Object.values(ops)) {
       for (const [status, res] of Object.entries(op.responses ?? {})) {
-        // A response without a body (204) has no content at all rather than an empty map.
-        if (res.content && Object.keys(res.content).length === 0) delete res.content;
         const names = headersOf(path, op, status);
         res.headers = { ...res.headers, ...Object.fromEntries(names.map((n) => [n, ref(n)])) };
       }

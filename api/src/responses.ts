@@ -1,13 +1,13 @@
 import { ApiError as ApiErrorBody } from '@cityhub/contracts';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A JSON response of a route for the OpenAPI document and the serializer: what it means and its schema. */
 export function json<S extends z.ZodType>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } };
 }
 
-/** A response without a body (204): an empty content map, which the OpenAPI document leaves out. */
-export const noContent = (description: string) => ({ description, content: {} });
+/** A response without a body (204): `type: null`, which the OpenAPI document writes without content. */
+export const noContent = (description: string) => z.null().describe(description);
 
 /** A GeoJSON response (RFC 7946 §12: `application/geo+json`); the handler sets the type with `reply.type(GEOJSON)`. */
 export const GEOJSON = 'application/geo+json';
