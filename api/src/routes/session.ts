@@ -53,7 +53,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     },
   }, async (req, reply) => {
     const s = sessionOf(deps, req);
-    if (!s) return reply.status(204).send();
+    if (!s) return reply.status(204).send(null);
     return view(s);
   });
 
@@ -70,7 +70,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     checkCsrf(req, s);
     await peopleOf(deps).signOut(sid, req.ip ?? null);
     setSessionCookie(req, reply, null);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.get('/audit', {
