@@ -54,11 +54,14 @@ describe('signing in and acknowledging in Chromium on the real hub', () => {
     const row = page.locator(`#drawer tr[data-id="${alert}"]`);
     await row.waitFor();
     expect(await row.locator('.alert-state').textContent()).toMatch(/^Cleared /);
-    // Not signed in: no Acknowledge button.
+    // Not signed in: no Acknowledge button. The header fits the window, signed in or not.
     expect(await page.locator('#drawer .ack-button').count()).toBe(0);
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth && document.querySelector('header')!.getBoundingClientRect().height < 60);
+    expect(await fits()).toBe(true);
 
     await signInAs(page, 'ana', 'correct horse battery staple');
     expect(await page.locator('#signed-in-name').textContent()).toBe('ana (operator)');
+    expect(await fits()).toBe(true);
     await row.locator('.ack-button').click();
     await page.fill('#ack-comment', COMMENT);
     await page.screenshot({ path: join(SHOTS, 'alert-acknowledge.png') });
