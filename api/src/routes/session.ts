@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AuditAction, AuditEntry, SessionView } from '@cityhub/contracts';
@@ -17,6 +18,9 @@ const view = (s: PersonSession) => ({
   user: s.user, role: s.role, csrf_token: s.csrf,
   idle_expires_at: new Date(s.idleExpires).toISOString(), expires_at: new Date(s.expires).toISOString(),
 });
+
+/** A 204 with no body at all (`send(null)` would make the HEAD of the route announce JSON). */
+const noBody = (reply: FastifyReply) => reply.status(204).send();
 
 function peopleOf(deps: ApiDeps): PeopleDeps {
   if (!deps.people) throw new ApiError('UNAVAILABLE', 'this hub has no sign-in: use an API token');
@@ -53,7 +57,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     },
   }, async (req, reply) => {
     const s = sessionOf(deps, req);
-    if (!s) return reply.status(204).send(null);
+    if (!s) return noBody(reply);
     return view(s);
   });
 
@@ -70,7 +74,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     checkCsrf(req, s);
     await peopleOf(deps).signOut(sid, req.ip ?? null);
     setSessionCookie(req, reply, null);
-    return reply.status(204).send(null);
+    return noBody(reply);
   });
 
   app.get('/audit', {
