@@ -17,9 +17,14 @@ Usage:
   cityhub devices disable ID        refuse a device's connections and readings (enable ID undoes it)
   cityhub devices simulate [--count N] [--interval-ms MS] [--backfill-days D] [--mqtt URL]
                                     the simulated fleet as its own process, against any broker
-  cityhub tokens add --role operator|admin [--name N] [--json]
+  cityhub tokens add --role viewer|operator|admin [--name N] [--json]
                                     create an API token for the protected routes (shown only once)
   cityhub tokens list | revoke ID   list or revoke API tokens
+  cityhub users add NAME --role viewer|operator|admin
+                                    create a person who signs in to the dashboard; the password is read
+                                    from standard input (no echo on a terminal), only its scrypt hash kept
+  cityhub users list [--json] | disable NAME | enable NAME | passwd NAME
+                                    list people, refuse or accept their sign-ins, set a new password
   cityhub COMMAND --help            a command's help (nothing is started)
   cityhub --version                 the version
   cityhub --help                    this text
@@ -31,6 +36,7 @@ Configuration is read from the environment (see README.md, "Configuration"):
   CITYHUB_RETENTION_1H_DAYS (forever)  CITYHUB_SPOOL_CAP_MB (1024)  CITYHUB_PUBLIC_READ (true)
   CITYHUB_SYNTHETIC_ASSETS (0)  CITYHUB_TLS_CERT/KEY  CITYHUB_MQTT_WS_PORT  CITYHUB_LOG_LEVEL (info)
   CITYHUB_REDIS_URL  CITYHUB_NODE_SECRET  CITYHUB_BROKER_URL  INFLUX_URL/TOKEN/ORG/BUCKET
+  CITYHUB_SESSION_IDLE_MIN (30)  CITYHUB_SESSION_MAX_H (12)
   … and more: see README.md.
 `;
 

@@ -5,7 +5,7 @@ import { createLogger } from './ops/logger.js';
 export { HELP } from './cli-help.js';
 
 /** The commands `cityhub` knows (deployment files are checked against this list). */
-export const COMMANDS = ['start', 'broker', 'api', 'ingest', 'devices', 'tokens'] as const;
+export const COMMANDS = ['start', 'broker', 'api', 'ingest', 'devices', 'tokens', 'users'] as const;
 
 const out = { log: (s: string) => console.log(s), error: (s: string) => console.error(s) };
 
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   const redis = config.CITYHUB_REDIS_URL ? { redisUrl: config.CITYHUB_REDIS_URL } : {};
   const secretKey = config.CITYHUB_DEVICE_SECRET_KEY;
   // Commands load what they run only when they run it: help and the version answer at once.
-  const { devicesCommand, tokensCommand } = await import('@cityhub/devices');
+  const { devicesCommand, tokensCommand, usersCommand } = await import('@cityhub/devices');
   switch (cmd) {
     case 'devices':
       if (rest[0] === 'simulate') {
@@ -64,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
       return devicesCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, syntheticAssets: config.CITYHUB_SYNTHETIC_ASSETS, secretKey, ...redis }, out);
     case 'tokens':
       return tokensCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, ...redis }, out);
+    case 'users': {
+      const { readPassword } = await import('./ops/password-input.js');
+      return usersCommand(rest, { dataDir: config.CITYHUB_DATA_DIR, readPassword, ...redis }, out);
+    }
     default:
       console.error(`cityhub: unknown command "${cmd}"\n\n${HELP}`);
       return 2;

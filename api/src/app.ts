@@ -20,6 +20,7 @@ import { deadLettersRoutes } from './routes/deadletters.js';
 import { configRoutes } from './routes/config.js';
 import { kpisRoutes } from './routes/kpis.js';
 import { rulesRoutes } from './routes/rules.js';
+import { sessionRoutes } from './routes/session.js';
 import { devicesRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { latestRoutes } from './routes/latest.js';
@@ -90,7 +91,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     // Before the input is validated: a caller without the right token learns nothing about the route.
     v1.addHook('onRequest', async (req) => {
       // Public read routes: open unless the city turned public reading off; the rest check their own role.
-      if (PUBLIC.has(req.routeOptions.url ?? '') && deps.publicRead === false) requireRole(deps, req, 'operator');
+      if (PUBLIC.has(req.routeOptions.url ?? '') && deps.publicRead === false) requireRole(deps, req, 'viewer');
     });
     await registerRateLimit(v1, deps);
     await v1.register(assetsRoutes, deps);
@@ -105,6 +106,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     await v1.register(kpisRoutes, deps);
     await v1.register(configRoutes, deps);
     await v1.register(catalogRoutes, deps);
+    await v1.register(sessionRoutes, deps);
   }, { prefix: '/api/v1' });
   await app.register(ngsiLdRoutes, { ...deps, prefix: '/ngsi-ld/v1' });
   await app.register(docsRoutes, deps);

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { AlertEvent, AssetCollection, DeadLetterReason, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
+import type { AlertEvent, AssetCollection, AuditEntry, DeadLetterReason, Delivery, DeviceAccounting, DeviceRegistry, ExportLicence, ReadyCheck, Role, RuleSet } from '@cityhub/contracts';
 import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { CatalogOptions } from './catalog/dcat.js';
 import type { ExportLimits } from './export/plan.js';
@@ -7,6 +7,23 @@ import type { LiveFeedStats, LiveLimits } from './live-feed.js';
 
 /** A readiness check: `ok` false makes `/readyz` answer 503 with the reason. */
 export type { ReadyCheck } from '@cityhub/contracts';
+
+/** A live dashboard session: its user, their role now, its CSRF token and when it ends (epoch ms). */
+export interface PersonSession { user: string; role: Role; csrf: string; created: number; idleExpires: number; expires: number }
+
+/** People who sign in: sessions, lockout and the audit log (the devices workspace's `People`). */
+export interface PeopleDeps {
+  /** A session when the password is right and neither the name nor the address is locked. */
+  signIn(name: string, password: string, address: string | null): Promise<
+    { ok: true; id: string; session: PersonSession } | { ok: false; reason: 'failed' } | { ok: false; reason: 'locked'; retryAfterS: number }>;
+  /** The live session of a cookie's id, or null (unknown, expired, user disabled, password changed). */
+  session(id: string): PersonSession | null;
+  signOut(id: string, address: string | null): Promise<void>;
+  audit: {
+    append(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+    list(q: { limit: number; action?: AuditEntry['action'] | undefined; who?: string | undefined }): AuditEntry[];
+  };
+}
 
 /** What the composition root hands the API. */
 export interface ApiDeps {
@@ -22,6 +39,8 @@ export interface ApiDeps {
   dashboardDir?: string;
   /** Checks API tokens; without it every protected route answers 401. */
   auth?: { verify(token: string): { id: string; role: Role } | null };
+  /** People who sign in to the dashboard (sessions in a cookie), and the audit log; without it no one signs in. */
+  people?: PeopleDeps;
   /** Public read routes (assets, latest, series, live) need no token unless this is false. */
   publicRead?: boolean;
   /** The device registry, for /devices. */

@@ -27,6 +27,9 @@ const ROUTES: Array<[method: string, path: string, params: string[], auth: 'publ
   ['patch', '/api/v1/devices/{id}', ['id'], 'bearer'],
   ['get', '/api/v1/deadletters', ['device', 'reason', 'from', 'to', 'limit'], 'bearer'],
   ['post', '/api/v1/deadletters/replay', [], 'bearer'],
+  ['post', '/api/v1/alerts/{id}/ack', ['id'], 'bearer'],
+  ['get', '/api/v1/audit', ['limit', 'action', 'who'], 'bearer'],
+  ['post', '/api/v1/session', [], 'none'],
   ['get', '/healthz', [], 'none'],
   ['get', '/readyz', [], 'none'],
   ['get', '/metrics', [], 'none'],
@@ -65,6 +68,7 @@ describe('the generated API documents', () => {
     expect(result.valid ? [] : result.errors).toEqual([]);
     expect(result.valid).toBe(true);
     expect(openapi.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(openapi.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'cityhub_session' });
   });
 
   it.each(ROUTES)('documents %s %s with its parameters, responses and security', (method, path, params, auth) => {
@@ -75,7 +79,7 @@ describe('the generated API documents', () => {
     expect(ok.length).toBeGreaterThan(0);
     for (const [, r] of ok) expect(Object.values(r.content ?? {}).every((c) => typeof c.schema === 'object')).toBe(true);
     if (auth === 'bearer') {
-      expect(op!.security).toEqual([{ bearer: [] }]);
+      expect(op!.security).toEqual([{ bearer: [] }, { session: [] }]);
       expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['401', '403']));
     }
     if (auth !== 'bearer') expect(op!.security).toEqual([]);
@@ -115,7 +119,7 @@ describe('the generated API documents', () => {
     expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
     expect(doc.servers).toEqual([{ url: '/', description: 'This hub' }]);
     expect(doc.info.license).toEqual({ name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' });
-    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.security).toEqual([{ bearer: [] }, { session: [] }]);
     const declared = new Set(doc.tags.map((t) => t.name));
     expect(ops.flatMap((o) => o.tags ?? []).filter((t) => !declared.has(t))).toEqual([]);
     const latest = doc.paths['/api/v1/latest']!.get!.responses['200']!.content!['application/json']!.schema as { properties: { items: { items: { properties: { ts: unknown } } } } };

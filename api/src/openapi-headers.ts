@@ -26,6 +26,7 @@ const HEADERS: Record<string, Header> = {
   'X-Licence': { description: 'The name of the licence of the data (percent-encoded outside printable ASCII).', schema: str },
   'X-Attribution': { description: 'The attribution the licence asks for (percent-encoded outside printable ASCII).', schema: str },
   'NGSILD-Results-Count': { description: 'The number of matching entities, with `count=true`.', schema: int },
+  'Set-Cookie': { description: 'The session cookie `cityhub_session` (HttpOnly, SameSite=Strict, Path=/, Secure over HTTPS); cleared on sign-out.', schema: str },
   Upgrade: { description: '`websocket`: the route is a WebSocket.', schema: str },
 };
 
@@ -40,6 +41,8 @@ const BY_OPERATION: Record<string, Record<string, string[]>> = {
   ngsiQueryEntities: { 200: ['NGSILD-Results-Count'] },
   exportReadings: { 200: ['Content-Disposition', 'Link', 'X-Licence', 'X-Attribution'], 503: ['Retry-After'] },
   streamLive: { 426: ['Upgrade'] },
+  signIn: { 200: ['Set-Cookie'] },
+  signOut: { 204: ['Set-Cookie'] },
 };
 
 const RATE_LIMIT = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];

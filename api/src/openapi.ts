@@ -41,16 +41,20 @@ export async function registerOpenApi(app: FastifyInstance, opts: { publicUrl?: 
         license: LICENSE,
         description: 'Open data and operations of City Hub, the smart-city IoT data hub of Thessaloniki: the asset catalogue, latest ' +
           'readings, history, open-data exports and a live WebSocket (public unless the city closes public reading: then they take ' +
-          'an operator token too), and devices and dead letters (API token). Errors are `{ "error": { "code", "message" } }` ' +
+          'a token or a session too), and devices and dead letters (API token or a signed-in person). Errors are `{ "error": { "code", "message" } }` ' +
           '(NGSI-LD: problem details). Times are ISO 8601 or epoch milliseconds in queries and ISO 8601 (UTC) in answers. ' +
           'Anonymous callers are rate-limited per address (`429` with `retry-after`). The MQTT interface of the devices is ' +
           'described at `/asyncapi.json`.',
       },
       servers: [{ url: opts.publicUrl?.replace(/\/+$/, '') || '/', description: 'This hub' }],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`cityhub tokens add --role operator|admin`).' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`cityhub tokens add --role viewer|operator|admin`).' },
+          session: {
+            type: 'apiKey', in: 'cookie', name: 'cityhub_session',
+            description: 'A person\'s session (`POST /api/v1/session`); every request of it that changes something also sends its CSRF token as `x-csrf-token`.',
+          },
         },
       },
       tags: [
@@ -59,6 +63,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: { publicUrl?: 
         { name: 'kpis', description: 'The city\'s key performance indicators' },
         { name: 'alerts', description: 'Alerts, their rules and their notifications' },
         { name: 'open data', description: 'Exports with licence and attribution, and the DCAT-AP catalogue' },
+        { name: 'sign-in', description: 'People\'s sessions and the audit log' },
         { name: 'devices', description: 'The device registry (API token)' },
         { name: 'dead letters', description: 'Rejected readings (API token)' },
         { name: 'operations', description: 'Health, readiness and metrics' },

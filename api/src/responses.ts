@@ -1,10 +1,13 @@
 import { ApiError as ApiErrorBody } from '@cityhub/contracts';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A JSON response of a route for the OpenAPI document and the serializer: what it means and its schema. */
 export function json<S extends z.ZodType>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } };
 }
+
+/** A response without a body (204): `type: null`, which the OpenAPI document writes without content. */
+export const noContent = (description: string) => z.null().describe(description);
 
 /** A GeoJSON response (RFC 7946 §12: `application/geo+json`); the handler sets the type with `reply.type(GEOJSON)`. */
 export const GEOJSON = 'application/geo+json';
@@ -14,8 +17,8 @@ export function geojson<S extends z.ZodType>(description: string, schema: S) {
 
 const WHY = {
   400: 'Bad input: the message names every problem',
-  401: 'No API token, or one that is not valid',
-  403: "The token's role is below the one this route needs",
+  401: 'No API token or session, or one that is not valid (a session that has ended)',
+  403: "The token's or user's role is below the one this route needs, or a session's request lacks its CSRF token",
   404: 'No such thing',
   409: 'It exists already',
   413: 'The body is larger than 1 MiB',
@@ -32,9 +35,10 @@ export function errors<C extends ErrorStatus>(...codes: C[]): Record<C, ReturnTy
 }
 
 /**
- * OpenAPI security of a route. The document requires `bearer` unless a route says otherwise: protected routes
- * name it, public ones (reads, health, documents) have none (`[]`). With public reading off, the public reads
- * take a token too (their descriptions and `401` say so).
+ * OpenAPI security of a route. The document requires `bearer` or `session` unless a route says otherwise:
+ * protected routes name them, public ones (reads, health, documents) have none (`[]`). With public reading
+ * off, the public reads take a token or session too (their descriptions and `401` say so). A session's
+ * state-changing requests also carry its CSRF token in `x-csrf-token`.
  */
-export const BEARER: ReadonlyArray<Record<string, readonly string[]>> = [{ bearer: [] }];
+export const BEARER: ReadonlyArray<Record<string, readonly string[]>> = [{ bearer: [] }, { session: [] }];
 export const ANONYMOUS: ReadonlyArray<Record<string, readonly string[]>> = [];

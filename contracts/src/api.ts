@@ -246,9 +246,17 @@ export const AlertView = z.object({
   id: z.string(), rule: z.string(), kind: Kind, asset: z.string(), severity: Severity,
   status: z.enum(['open', 'acknowledged', 'cleared']),
   opened_at: DateTime, acknowledged_at: DateTime.nullable(), acknowledged_by: z.string().nullable(), cleared_at: DateTime.nullable(),
+  /** The comment the acknowledger gave, if any. */
+  acknowledged_comment: z.string().nullable().optional(),
   message: z.string(), value: z.number().nullable(),
 });
 export type AlertView = z.infer<typeof AlertView>;
+
+/** The comment of an acknowledgement event, from its message `acknowledged by {by}: {comment}`; null without one. */
+export function ackCommentOf(message: string, by: string | null): string | null {
+  const prefix = `acknowledged by ${by ?? ''}: `;
+  return by !== null && message.startsWith(prefix) ? message.slice(prefix.length) : null;
+}
 /** `GET /api/v1/alerts`. */
 export const AlertList = z.object({ items: z.array(AlertView) });
 export type AlertList = z.infer<typeof AlertList>;

@@ -94,6 +94,10 @@ export const Config = z
     CITYHUB_CORS_ORIGINS: z.string().optional(),
     /** Trust X-Forwarded-For from these proxies: `true`, or comma-separated addresses/CIDRs. */
     CITYHUB_TRUST_PROXY: z.string().optional(),
+    /** Minutes a dashboard session lives without a request (fractions allowed). */
+    CITYHUB_SESSION_IDLE_MIN: z.coerce.number().positive().max(7 * 24 * 60).default(30),
+    /** Hours a dashboard session lives at most from its sign-in, however busy (fractions allowed). */
+    CITYHUB_SESSION_MAX_H: z.coerce.number().positive().max(30 * 24).default(12),
     /** Most rows one export may stream (assets × buckets). */
     CITYHUB_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(100_000_000).optional(),
     /** The licence open-data exports are published under (default CC BY 4.0). */

@@ -11,6 +11,7 @@ export * from './assets.js';
 export * from './api.js';
 export * from './config.js';
 export * from './registry.js';
+export * from './people.js';
 export * from './rules.js';
 export * from './city-time.js';
 export * from './logger.js';

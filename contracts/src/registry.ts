@@ -23,8 +23,11 @@ export type DeviceRecord = z.infer<typeof DeviceRecord>;
 export const NewDevice = z.object({ id: z.string(), secret: z.string(), kind: DeviceKind, asset: z.string(), gateway: z.string().optional() });
 export type NewDevice = z.infer<typeof NewDevice>;
 
-/** Roles of API tokens: an operator manages dead letters and reads devices; an admin may also change them. */
-export const Role = z.enum(['operator', 'admin']);
+/**
+ * Roles of API tokens and of people who sign in: a viewer reads (also when public reading is off); an operator
+ * also acknowledges alerts, reads devices and manages dead letters; an admin may also change devices and rules.
+ */
+export const Role = z.enum(['viewer', 'operator', 'admin']);
 export type Role = z.infer<typeof Role>;
 
 /** An API token as kept on disk: only a SHA-256 of the (high-entropy) token. */

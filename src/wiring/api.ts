@@ -22,7 +22,7 @@ export async function serveApi(config: Config, log: Logger, state: NodeState, de
   const app = await buildApp({
     ...apiConfig(config),
     store: state.store, catalogue: loadCatalogue({ synthetic: config.CITYHUB_SYNTHETIC_ASSETS }), boundary: loadBoundary(),
-    dashboardDir: DASHBOARD_DIR, auth: state.tokens, registry: state.registry, metrics: state.metrics.api, rules: state.rules,
+    dashboardDir: DASHBOARD_DIR, auth: state.tokens, ...(state.people && { people: state.people }), registry: state.registry, metrics: state.metrics.api, rules: state.rules,
     ...deps,
   }, { logger: log.child({ name: 'api' }), requestLogLevel: config.CITYHUB_LOG_REQUESTS, ...(tls && { https: tls }) });
   state.stops.push('api', () => app.close());

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openRules, type PartLogger, type RuleFile } from '@cityhub/alerts';
 import type { Config } from '@cityhub/contracts';
-import { openRegistry, TokenStore, type FileRegistry } from '@cityhub/devices';
+import { openRegistry, People, TokenStore, type FileRegistry } from '@cityhub/devices';
 import type { Store } from '@cityhub/store';
 import type { Logger } from '../ops/logger.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
@@ -20,21 +20,23 @@ const ROLLUP_SETTLE_MS = 5_000;
  * embedded DuckDB (one process per file) is refused. `sharedState`: the registry, tokens and rules are in
  * Redis when `CITYHUB_REDIS_URL` is set (`cityhub start` keeps them in its data directory). `settleMs`: other
  * nodes write the same InfluxDB, so rollups touched by a device that moved between nodes are rebuilt once
- * more a few seconds later.
+ * more a few seconds later. `serves`: it serves the API, so people sign in to it.
  */
-const ROLES: Record<NodeRole, { sharedStore: boolean; sharedState: boolean; settleMs?: number }> = {
-  start: { sharedStore: false, sharedState: false },
+const ROLES: Record<NodeRole, { sharedStore: boolean; sharedState: boolean; settleMs?: number; serves?: true }> = {
+  start: { sharedStore: false, sharedState: false, serves: true },
   broker: { sharedStore: true, sharedState: true, settleMs: ROLLUP_SETTLE_MS },
-  api: { sharedStore: true, sharedState: true },
+  api: { sharedStore: true, sharedState: true, serves: true },
   ingest: { sharedStore: false, sharedState: true },
 };
 
-/** What every mode opens first: the registry, tokens, rules, store and metrics. */
+/** What every mode opens first: the registry, tokens, people, rules, store and metrics. */
 export interface NodeState {
   dataDir: string;
   stops: Stops;
   registry: FileRegistry;
   tokens: TokenStore;
+  /** People who sign in: accounts, sessions, lockouts and the audit log (the modes that serve the API). */
+  people?: People;
   rules: RuleFile;
   store: Store;
   metrics: Metrics;
@@ -65,11 +67,15 @@ export async function openNodeState(config: Config, log: Logger, role: NodeRole)
     stops.push('registry', () => registry.close());
     const tokens = await TokenStore.open(dataDir, { ...shared, logger: part('tokens') });
     stops.push('tokens', () => tokens.close());
+    const people = mode.serves ? await People.open({ ...shared, logger: part('people') }, {
+      idleMs: config.CITYHUB_SESSION_IDLE_MIN * 60_000, maxMs: config.CITYHUB_SESSION_MAX_H * 3_600_000,
+    }) : undefined;
+    if (people) stops.push('people', () => people.close());
     const rules = await openRules(shared, part('rules'));
     stops.push('rules', () => rules.close());
     const store = await openStore(config, dataDir, mode.settleMs ? { settleMs: mode.settleMs } : {});
     stops.push('store', () => store.close());
-    return { dataDir, stops, registry, tokens, rules: rules.file, store, metrics: createMetrics(), part };
+    return { dataDir, stops, registry, tokens, ...(people && { people }), rules: rules.file, store, metrics: createMetrics(), part };
   } catch (err) {
     await stops.run();
     throw err;

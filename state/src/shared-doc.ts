@@ -6,7 +6,7 @@ import type { LockOptions } from './file-lock.js';
 import { RedisDocument } from './redis-doc.js';
 
 /** The documents every node of a hub shares. */
-export const SHARED_DOC_NAMES = ['devices', 'tokens', 'rules', 'alerts'] as const;
+export const SHARED_DOC_NAMES = ['devices', 'tokens', 'rules', 'alerts', 'users', 'sessions', 'audit'] as const;
 export type SharedDocName = (typeof SHARED_DOC_NAMES)[number];
 
 /** Where each document lives under the data directory without Redis: where it always has. */
@@ -16,6 +16,10 @@ const FILES: Record<SharedDocName, readonly string[]> = {
   rules: ['rules.json'],
   // The alert engine's state (how long each condition has held, which alerts are open).
   alerts: ['alerts', 'state.json'],
+  // People who sign in, their sessions and sign-in failures, and the audit log of what they did.
+  users: ['registry', 'users.json'],
+  sessions: ['registry', 'sessions.json'],
+  audit: ['audit', 'log.json'],
 };
 
 /** Options of {@link openSharedDocument}. */

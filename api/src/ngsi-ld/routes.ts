@@ -25,7 +25,7 @@ const TypesQuery = z.strictObject({ details: z.enum(['true', 'false']).optional(
 export const ngsiLdRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   installProblemHandler(app);
   app.addHook('onRequest', async (req) => {
-    if (deps.publicRead === false) requireRole(deps, req, 'operator');
+    if (deps.publicRead === false) requireRole(deps, req, 'viewer');
   });
   await registerRateLimit(app, deps);
   const tags = ['NGSI-LD'];

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AlertEvent, AlertList, AlertView, Delivery } from '@cityhub/contracts';
-import { needs, requireRole } from '../auth.js';
+import { ackCommentOf, AlertEvent, AlertList, AlertView, Delivery } from '@cityhub/contracts';
+import { auditName, needs, requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { timeParam } from '../query.js';
@@ -30,6 +30,7 @@ export function foldAlerts(events: readonly AlertEvent[]): AlertView[] {
       id, rule: opened.rule, kind: opened.kind, asset: opened.asset, severity: opened.severity,
       status: cleared ? 'cleared' : ack ? 'acknowledged' : 'open',
       opened_at: iso(opened)!, acknowledged_at: iso(ack), acknowledged_by: ack?.by ?? null, cleared_at: iso(cleared),
+      acknowledged_comment: ack ? ackCommentOf(ack.message, ack.by) : null,
       message: opened.message, value: opened.value,
     });
   }
@@ -58,7 +59,8 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     preHandler: needs(deps, 'operator'),
     schema: {
       operationId: 'acknowledgeAlert', summary: 'Acknowledge an alert, open or already cleared, with an optional comment (operator)', tags: ['alerts'], security: BEARER,
-      description: 'An alert that cleared overnight can be acknowledged in the morning. The comment is kept in the event\'s message: "acknowledged by {token}: {comment}".',
+      description: 'An alert that cleared overnight can be acknowledged in the morning. The comment is kept in the event\'s message: ' +
+        '"acknowledged by {who}: {comment}", where {who} is the signed-in user name or the token\'s id; the acknowledgement is in the audit log.',
       params: z.strictObject({ id: z.string().min(1).max(300) }),
       // No body at all (a plain POST) reaches the handler as null.
       body: z.strictObject({ comment: z.string().trim().min(1).max(1_000).optional() }).nullish(),
@@ -67,8 +69,10 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
   }, async (req) => {
     const who = requireRole(deps, req, 'operator');
     if (!deps.alerts) throw new ApiError('UNAVAILABLE', 'this API node does not evaluate alerts');
-    const ev = await deps.alerts.acknowledge(req.params.id, who.id, req.body?.comment);
+    const comment = req.body?.comment;
+    const ev = await deps.alerts.acknowledge(req.params.id, who.id, comment);
     if (!ev) throw new ApiError('NOT_FOUND', `no alert ${req.params.id}`);
+    await deps.people?.audit.append({ action: 'alert_acknowledged', who: auditName(who), address: req.ip ?? null, alert: req.params.id, ...(comment && { comment }) });
     return ev;
   });
 

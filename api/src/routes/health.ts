@@ -16,12 +16,12 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     schema: {
       operationId: 'getMetrics', summary: 'Prometheus metrics',
       description: 'Readings in and out, rejects by reason, spool depth, store write latency, connected devices, live clients, HTTP latency. ' +
-        'Public like the reads: with public reading off (`CITYHUB_PUBLIC_READ=false`) it takes an operator token.',
+        'Public like the reads: with public reading off (`CITYHUB_PUBLIC_READ=false`) it takes a token or a session (any role).',
       tags: ['operations'], security: ANONYMOUS, response: { 200: PROMETHEUS, ...errors(401, 403, 404) },
     },
   }, async (req, reply) => {
     // Closed with the public reads: the counters tell who uses the hub and how (Prometheus sends a bearer token).
-    if (deps.publicRead === false) requireRole(deps, req, 'operator');
+    if (deps.publicRead === false) requireRole(deps, req, 'viewer');
     if (!deps.metrics) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'metrics are off on this node' } });
     const m = await deps.metrics.render();
     return reply.type(m.contentType).send(m.body);

@@ -1,4 +1,4 @@
-import type { AlertEvent, AlertView, Severity } from '@cityhub/contracts';
+import { ackCommentOf, type AlertEvent, type AlertView, type Severity } from '@cityhub/contracts';
 
 /** An alert's state: open, acknowledged by an operator (still open), or cleared. */
 export type AlertStatus = AlertView['status'];
@@ -17,6 +17,7 @@ function later(a: AlertView, b: AlertView): AlertView {
     ...next,
     acknowledged_at: next.acknowledged_at ?? old.acknowledged_at,
     acknowledged_by: next.acknowledged_by ?? old.acknowledged_by,
+    acknowledged_comment: next.acknowledged_comment ?? old.acknowledged_comment ?? null,
     cleared_at: next.cleared_at ?? old.cleared_at,
   };
 }
@@ -119,7 +120,7 @@ export class AlertBook {
     } else {
       if (!had) return false;
       const next: AlertView = e.state === 'acknowledged'
-        ? { ...had, status: 'acknowledged', acknowledged_at: at, acknowledged_by: e.by }
+        ? { ...had, status: 'acknowledged', acknowledged_at: at, acknowledged_by: e.by, acknowledged_comment: ackCommentOf(e.message, e.by) }
         : { ...had, status: 'cleared', cleared_at: at };
       this.byId.set(e.alert, later(had, next));
     }

@@ -14,6 +14,7 @@ import type { Clock } from '../time/clock.js';
 import type { Shown } from '../ui/display.js';
 import type { Busy } from './busy.js';
 import type { ControlsFold } from './chrome.js';
+import type { PageSession } from './session.js';
 import type { BuildingMode, UrlState } from './url-state.js';
 import type { UrlSync } from './url-sync.js';
 
@@ -29,6 +30,8 @@ export interface PageBase {
   alerts: AlertBook;
   /** Reads the alert list (and the rule names) again. */
   loadAlerts: () => Promise<void>;
+  /** Who is signed in (the header's sign-in), and what they may do. */
+  session: PageSession;
 }
 
 /** The map and its catalogue. */

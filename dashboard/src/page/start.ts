@@ -29,6 +29,7 @@ import { parseUrlState } from './url-state.js';
 import { UrlSync } from './url-sync.js';
 import { createPanels, followClock, wireControls, wireLive } from './wiring.js';
 import { setUpDataApi } from './data-api.js';
+import { PageSession, setUpSignIn } from './session.js';
 
 const EMPTY_BOUNDARY: GeoJsonObject = { type: 'FeatureCollection', features: [] };
 const DAY_MS = 86_400_000;
@@ -80,7 +81,9 @@ function pageBase(): PageBase {
   const alerts = new AlertBook();
   const loadAlerts = () => busy.track(Promise.all([api.alerts(), api.ruleNames().catch(() => undefined)]))
     .then(([list, names]) => alerts.load(list.items, names), (e: unknown) => alerts.fail((e as Error).message));
-  return { initial: url.current, url, controls, api, busy, cache, alerts, loadAlerts };
+  const session = new PageSession(api.origin);
+  setUpSignIn(session);
+  return { initial: url.current, url, controls, api, busy, cache, alerts, loadAlerts, session };
 }
 
 /** Reads the configuration (then its basemap), the boundary and the catalogue, all at once. */

@@ -51,7 +51,7 @@ export function createPanels(page: Page): Panels {
   drawer = new Drawer({
     nav: byId('views', HTMLElement),
     root: byId('drawer', HTMLElement),
-    deps: { cache, origin: api.origin, assets, busy, shownOf: page.shownOf, openAsset: (id) => panel.open(id), alerts, reloadAlerts: () => void page.loadAlerts(), pick },
+    deps: { cache, origin: api.origin, assets, busy, shownOf: page.shownOf, openAsset: (id) => panel.open(id), alerts, reloadAlerts: () => void page.loadAlerts(), session: page.session, pick },
     view: initial.view,
     period: initial.period,
     context: { t: initial.t ?? Date.now(), live: initial.t === null, selected: initial.asset && assets.find(initial.asset) ? initial.asset : null },

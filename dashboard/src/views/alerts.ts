@@ -3,6 +3,7 @@ import type { AlertView } from '../model/alerts.js';
 import { city } from '../time/city.js';
 import { button, el } from '../ui/dom.js';
 import { PERIODS } from '../time/time-query.js';
+import { AckDialog } from './ack-dialog.js';
 import { SortableTable } from './table.js';
 import type { Column } from './table.js';
 import type { AnalysisView, ViewContext, ViewDeps } from './view.js';
@@ -21,9 +22,18 @@ export function stateText(a: AlertView): string {
   return 'Open';
 }
 
+/** Who acknowledged, and their comment, under the state: for a cleared alert both, for an acknowledged one the comment. */
+export function ackNote(a: AlertView): string | null {
+  if (!a.acknowledged_at) return null;
+  const comment = a.acknowledged_comment ?? null;
+  if (a.status === 'cleared') return `Acknowledged by ${a.acknowledged_by ?? 'an operator'}${comment ? `: ${comment}` : ''}`;
+  return comment;
+}
+
 /**
  * The alerts open and recent over the period ending at the dashboard's moment, kept current by the live socket.
- * Read-only: acknowledging needs an operator token, which the dashboard does not hold. A row selects its asset.
+ * A signed-in operator (or admin) acknowledges an alert, open or cleared, with a comment; others see no button.
+ * A row selects its asset.
  */
 export class AlertsView implements AnalysisView {
   readonly root = el('div', 'view view-alerts');
@@ -34,9 +44,11 @@ export class AlertsView implements AnalysisView {
   private sort: { key: AlertKey; ascending: boolean } = { key: 'state', ascending: true };
   private ctx: ViewContext | null = null;
   private rows: AlertView[] = [];
+  private readonly ack: AckDialog;
 
   constructor(private readonly deps: ViewDeps) {
     const book = deps.alerts;
+    this.ack = new AckDialog(deps.session, (ev) => book.apply(ev));
     this.heading.id = 'alerts-heading';
     this.status.setAttribute('role', 'status');
     this.retry = button('Try again', 'action', () => deps.reloadAlerts());
@@ -52,7 +64,8 @@ export class AlertsView implements AnalysisView {
         },
       },
       { header: 'Opened', key: 'opened', cell: (a) => city().format(Date.parse(a.opened_at)), title: 'Device time of the reading that opened it, Thessaloniki time' },
-      { header: 'State', key: 'state', cell: (a) => el('span', `badge alert-state alert-${a.status}`, stateText(a)) },
+      { header: 'State', key: 'state', cell: (a) => this.stateCell(a) },
+      { header: '', cell: (a) => this.ackCell(a) },
     ];
     this.table = new SortableTable('Open and recent alerts', cols, this.sort, (key, ascending) => {
       this.sort = { key, ascending };
@@ -71,9 +84,25 @@ export class AlertsView implements AnalysisView {
     const scroll = el('div', 'table-scroll');
     scroll.append(this.table.root);
     card.append(this.heading, statusRow, scroll,
-      el('p', 'note', 'Opened and cleared by the hub\'s alert rules as readings arrive. Acknowledging an alert needs an operator token (POST /api/v1/alerts/{id}/ack).'));
+      el('p', 'note', 'Opened and cleared by the hub\'s alert rules as readings arrive. An operator signed in acknowledges an alert, open or cleared, with a comment.'));
     this.root.append(card);
     book.onChange(() => this.draw());
+    deps.session.onChange(() => this.render());
+  }
+
+  private stateCell(a: AlertView): HTMLElement {
+    const box = el('span', 'alert-state-box');
+    box.append(el('span', `badge alert-state alert-${a.status}`, stateText(a)));
+    const note = ackNote(a);
+    if (note) box.append(el('span', 'alert-ack', note));
+    return box;
+  }
+
+  /** "Acknowledge", for an operator signed in, on an alert not yet acknowledged. */
+  private ackCell(a: AlertView): string | HTMLElement {
+    if (!this.deps.session.canAcknowledge() || a.acknowledged_at) return '';
+    const what = `${this.assetName(a.asset)}: ${this.deps.alerts.ruleName(a.rule)} (${stateText(a)})`;
+    return button('Acknowledge', 'action ack-button', () => this.ack.open(a.id, what), `Acknowledge ${what}`);
   }
 
   data(): AlertsData {

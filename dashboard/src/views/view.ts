@@ -1,6 +1,7 @@
 import type { AlertBook } from '../model/alerts.js';
 import type { AssetIndex } from '../model/assets.js';
 import type { Busy } from '../page/busy.js';
+import type { PageSession } from '../page/session.js';
 import type { Shown } from '../ui/display.js';
 import type { SeriesCache } from '../data/series-cache.js';
 import type { Period } from '../time/time-query.js';
@@ -29,6 +30,8 @@ export interface ViewDeps {
   alerts: AlertBook;
   /** Reads the alert list again (after it failed to load). */
   reloadAlerts: () => void;
+  /** Who is signed in, and the requests they make (acknowledgements). */
+  session: PageSession;
   /** A drag across a time chart picked [from, to) (epoch ms): the dashboard moves there. */
   pick?: (from: number, to: number) => void;
 }

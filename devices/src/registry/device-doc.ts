@@ -22,7 +22,7 @@ const rethrow = (e: unknown): never => {
  * Opens a shared document of the devices workspace (the registry or the tokens) whose errors carry the
  * registry's codes: REGISTRY_LOCKED, REGISTRY_CLOSED, REDIS_UNAVAILABLE.
  */
-export async function openDeviceDocument(name: 'devices' | 'tokens', opts: SharedDocOptions): Promise<SharedDocument> {
+export async function openDeviceDocument(name: 'devices' | 'tokens' | 'users' | 'sessions' | 'audit', opts: SharedDocOptions): Promise<SharedDocument> {
   const doc = await openSharedDocument(name, opts).catch(rethrow);
   return {
     get location() { return doc.location; },

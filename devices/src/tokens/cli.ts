@@ -14,8 +14,8 @@ Commands:
   list [--json]                                   list tokens (id, role, name, created)
   revoke ID                                       revoke a token
 
-An operator reads devices and lists and replays dead letters; an admin may also create and disable
-devices and change alert rules.
+A viewer reads (also when public reading is off); an operator also acknowledges alerts, reads devices
+and lists and replays dead letters; an admin may also create and disable devices and change alert rules.
 
 The tokens are kept in <data dir>/registry/tokens.json, or, when CITYHUB_REDIS_URL is set, in that Redis,
 shared by every api node (a new token works on all of them at once).`;

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { Role, TokenRecord, type Logger, type SharedDocument } from '@cityhub/contracts';
+import { Role, TokenRecord, type Logger } from '@cityhub/contracts';
 import { DeviceError } from '../errors.js';
-import { openDeviceDocument } from '../registry/device-doc.js';
+import { JsonDoc } from '../util/json-doc.js';
 
 const TokenFile = z.object({ version: z.literal(1), tokens: z.array(TokenRecord) });
 type TokenFile = z.infer<typeof TokenFile>;
@@ -27,12 +27,7 @@ export interface TokenStoreOptions {
  * hub sees tokens added by the CLI at once (a Redis node as soon as the change is announced, milliseconds).
  */
 export class TokenStore {
-  private file: TokenFile = empty();
-  private stamp = '';
-  /** A version that failed to parse: not parsed again. */
-  private badStamp = '';
-
-  private constructor(private readonly doc: SharedDocument) {}
+  private constructor(private readonly doc: JsonDoc<TokenFile>) {}
 
   /** Where the tokens live: the file, or `redis://…#cityhub:doc:tokens`. */
   get path(): string {
@@ -44,59 +39,12 @@ export class TokenStore {
    * the stored document is not a token file.
    */
   static async open(dataDir: string, opts: TokenStoreOptions = {}): Promise<TokenStore> {
-    const doc = await openDeviceDocument('tokens', { dataDir, redisUrl: opts.redisUrl, logger: opts.logger });
-    const s = new TokenStore(doc);
-    try {
-      const { text, stamp } = doc.read();
-      s.file = s.parse(text);
-      s.stamp = stamp;
-    } catch (e) {
-      await doc.close();
-      throw e;
-    }
-    return s;
+    return new TokenStore(await JsonDoc.open('tokens', { dataDir, redisUrl: opts.redisUrl, logger: opts.logger }, TokenFile, empty, 'a token file', 2));
   }
 
   /** Closes the document (a Redis connection). */
   async close(): Promise<void> {
     await this.doc.close();
-  }
-
-  private parse(text: string | null): TokenFile {
-    if (text === null) return empty();
-    try {
-      return TokenFile.parse(JSON.parse(text));
-    } catch (e) {
-      throw new DeviceError('REGISTRY_CORRUPT', `${this.doc.location} is not a token file: ${(e as Error).message}`);
-    }
-  }
-
-  /** Picks up another process's change: a cheap `stat` of the file, or the Redis copy in memory. */
-  private refreshSync(): void {
-    let snap: { text: string | null; stamp: string };
-    try {
-      snap = this.doc.read();
-    } catch {
-      return; // An unreadable file keeps what was known.
-    }
-    if (snap.stamp === this.stamp || snap.stamp === this.badStamp) return;
-    try {
-      this.file = this.parse(snap.text);
-      this.stamp = snap.stamp;
-    } catch {
-      this.badStamp = snap.stamp;
-    }
-  }
-
-  /** One atomic change of the freshest version; `fn` may throw to abort, and may run more than once. */
-  private async mutate<T>(fn: (f: TokenFile) => T): Promise<T> {
-    const out = await this.doc.update((text) => {
-      const f = this.parse(text);
-      const result = fn(f);
-      return { text: JSON.stringify(f, null, 2), result };
-    });
-    this.refreshSync();
-    return out;
   }
 
   /** Creates a token; the token itself is returned only now. */
@@ -105,7 +53,7 @@ export class TokenStore {
     if (!r.success) throw new DeviceError('BAD_ROLE', `role must be one of ${Role.options.join(', ')}`);
     const id = randomBytes(4).toString('hex');
     const token = `chk_${id}_${randomBytes(32).toString('base64url')}`;
-    await this.mutate((f) => {
+    await this.doc.mutate((f) => {
       f.tokens.push({ id, role: r.data, ...(name && { name }), hash: sha256(token), created_at: new Date().toISOString() });
     });
     return { id, role: r.data, token };
@@ -115,8 +63,7 @@ export class TokenStore {
   verify(token: string): { id: string; role: Role } | null {
     const m = TOKEN_RE.exec(token);
     if (!m) return null;
-    this.refreshSync();
-    const rec = this.file.tokens.find((t) => t.id === m[1]);
+    const rec = this.doc.value().tokens.find((t) => t.id === m[1]);
     if (!rec) return null;
     const a = Buffer.from(rec.hash, 'hex');
     const b = Buffer.from(sha256(token), 'hex');
@@ -124,12 +71,11 @@ export class TokenStore {
   }
 
   list(): Array<Omit<TokenRecord, 'hash'>> {
-    this.refreshSync();
-    return this.file.tokens.map(({ hash: _hash, ...t }) => t);
+    return this.doc.value().tokens.map(({ hash: _hash, ...t }) => t);
   }
 
   async revoke(id: string): Promise<void> {
-    await this.mutate((f) => {
+    await this.doc.mutate((f) => {
       const i = f.tokens.findIndex((t) => t.id === id);
       if (i < 0) throw new DeviceError('UNKNOWN_TOKEN', `no token ${id}`);
       f.tokens.splice(i, 1);
