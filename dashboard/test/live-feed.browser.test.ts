@@ -127,7 +127,8 @@ describe('the dashboard with its live feed cut', () => {
           expect(Date.now() - Number(s?.ts), `${id}'s reading's age`).toBeLessThan(60_000);
         }
       }
-      expect([...seen].sort()).toEqual([12, 41]);
+      // Both values published during the cut were shown (early samples may still show the reading from before it).
+      expect([...seen]).toEqual(expect.arrayContaining([12, 41]));
       // The hub saw the silent device stop at the cut: it is offline by the hub's account, not the page's.
       expect(await stateOf(page, silent)).toMatchObject({ offline: true });
       // The hub never heard of this link: no data, not offline.
