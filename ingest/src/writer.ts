@@ -69,8 +69,9 @@ export class Writer {
   private wakeOn: 'any' | 'round' = 'round';
   /**
    * When data became durable: each mark says that everything before `end` was durable (acknowledged) at
-   * `at`, for the acknowledged-to-queryable delay. Marks closer than MARK_MS are merged (the delay is then
-   * over-stated by at most that), and at most MAX_MARKS are kept.
+   * `at`, for the acknowledged-to-queryable delay and the writer's lag; a backlog left from before a restart
+   * dates from the start. Marks closer than MARK_MS are merged (a delay is then over-stated by at most that);
+   * beyond MAX_MARKS the ones after the oldest are dropped, so the oldest reading waiting keeps its time.
    */
   private marks: Array<{ end: Position; at: number }> = [];
   private pos: Position;
@@ -79,22 +80,12 @@ export class Writer {
   /** When the writer last committed a round or found nothing to do. */
   private progressAt = Date.now();
   private stallLogged = false;
-  /**
-   * When each durable end was reached, oldest first: the first one past the committed position dates the
-   * oldest reading not yet in the store (a backlog left from before a restart dates from the start).
-   */
-  private readonly durableAt: Array<{ end: Position; at: number }> = [];
 
   constructor(private readonly spool: Spool, private readonly store: Store, opts: Partial<WriterOptions> & { logger: Logger }) {
     this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, intervalMs: 1_000, minBackoffMs: 100, maxBackoffMs: 10_000, stallMs: 30_000, ...opts };
     this.pos = spool.cursor();
-    if (spool.backlogBytes() > 0) this.durableAt.push({ end: spool.durableEnd(), at: Date.now() });
+    if (spool.backlogBytes() > 0) this.marks.push({ end: spool.durableEnd(), at: Date.now() });
     spool.on('durable', () => {
-      // At most one entry per 100 ms (the age may read up to 100 ms old), so a stalled writer's list stays short.
-      const at = Date.now();
-      const last = this.durableAt[this.durableAt.length - 1];
-      if (last && at - last.at < 100) last.end = spool.durableEnd();
-      else this.durableAt.push({ end: spool.durableEnd(), at });
       this.dirty = true;
       this.mark(spool.durableEnd());
       if (this.wakeOn === 'any' || this.spool.backlogBytes() >= this.o.readBytes) this.wake?.();
@@ -121,13 +112,8 @@ export class Writer {
 
   /** Age in ms of the oldest reading durable in the spool and not yet in the store; 0 when caught up. */
   lagMs(now = Date.now()): number {
-    this.forgetWritten();
-    return this.durableAt.length > 0 ? now - this.durableAt[0]!.at : 0;
-  }
-
-  private forgetWritten(): void {
-    const after = (a: Position, b: Position) => a.seg > b.seg || (a.seg === b.seg && a.off > b.off);
-    while (this.durableAt.length > 0 && !after(this.durableAt[0]!.end, this.pos)) this.durableAt.shift();
+    const first = this.marks.find((m) => after(m.end, this.pos));
+    return first ? now - first.at : 0;
   }
 
   /** True while there is a backlog and no round was stored for `stallMs` (beyond the interval a round may wait). */
@@ -156,7 +142,7 @@ export class Writer {
     const last = this.marks.at(-1);
     if (last && now - last.at < MARK_MS) last.end = end;
     else this.marks.push({ end, at: now });
-    if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS);
+    if (this.marks.length > MAX_MARKS) this.marks.splice(1, this.marks.length - MAX_MARKS);
   }
 
   /** Acknowledged-to-queryable delay of the oldest reading after `from`, now that a round up to `to` is stored; forgets the marks before `to`. */
@@ -240,7 +226,6 @@ export class Writer {
 
   /** Counts a committed round, and says so when it ends a stall or a run of failures. */
   private committed(points: number, dead: number): void {
-    this.forgetWritten();
     this.stats.pointsWritten += points;
     this.stats.deadLettersWritten += dead;
     this.stats.batches++;
