@@ -3,12 +3,12 @@ import type { Point } from '../src/index.js';
 import { HOUR, MIN, T0, code, pt, raw, type Cases } from './kit.js';
 
 /** A small deterministic generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0;
   return () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
 }
 /** The aggregate of each epoch-aligned bucket, computed here from the final points. */
-function expected(points: Map<string, [number, string, number]>, asset: string, from: number, to: number, stepMs: number, agg: string): Array<[number, number]> {
+export function expected(points: Map<string, [number, string, number]>, asset: string, from: number, to: number, stepMs: number, agg: string): Array<[number, number]> {
   const buckets = new Map<number, Array<[number, string, number]>>();
   for (const [key, [ts, device, v]] of points) {
     if (!key.startsWith(`${asset}|`) || ts < from || ts >= to) continue;

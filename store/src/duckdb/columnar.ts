@@ -16,8 +16,8 @@ const rounded = (digits: number) => (digits === 0 ? 'round(v)::HUGEINT' : `round
  * DuckDB (`to_json(list(… ORDER BY t))`, null where a bucket is empty). JavaScript handles one string per
  * asset, never a value.
  */
-export async function readColumns(conn: DuckDBConnection, q: ColumnarQuery): Promise<ColumnarResult> {
-  const { sql: body, params, assets } = seriesStatement(q);
+export async function readColumns(conn: DuckDBConnection, q: ColumnarQuery, through: number): Promise<ColumnarResult> {
+  const { sql: body, params, assets } = seriesStatement(q, through);
   const { first, stepMs, n } = columnarAxis(q);
   const wanted = assets.map((_, i) => `($a${i})`).join(', ');
   const sql = `WITH b AS (${body})

@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from '../errors.js';
 import { Pool, SerialQueue } from './concurrency.js';
 import { DeadLetterTable } from './dead-letters.js';
+import { loadFoldState, type FoldState } from './fold.js';
 import { openError, openHereError, queryError } from './duckdb-errors.js';
 import { buildAllRollups } from './rollups.js';
 import { createStagingTables, createTables, migrate, SCHEMA_VERSION, schemaVersion } from './schema.js';
@@ -26,13 +27,18 @@ export interface Open {
   writer: DuckDBConnection;
   readers: Pool<DuckDBConnection>;
   deadLetters: DeadLetterTable;
+  /** Where the rollups and `latest` stand (see fold.ts). */
+  fold: FoldState;
   file: string | null;
 }
 
 /** DuckDB settings given when the instance is created (`threads`, `memory_limit`). */
 export type Settings = Record<string, string>;
 
-async function openDatabase(path: string, readConnections: number, settings: Settings): Promise<Open> {
+/** How far behind the wall clock the rollups are folded (ms; see fold.ts). */
+export interface FoldTiming { delayMs: number }
+
+async function openDatabase(path: string, readConnections: number, settings: Settings, timing: FoldTiming): Promise<Open> {
   const file = path === ':memory:' ? null : canonical(path);
   if (file !== null) {
     if (openFiles.has(file)) throw openHereError(path);
@@ -52,7 +58,8 @@ async function openDatabase(path: string, readConnections: number, settings: Set
     }
     await createStagingTables(writer);
     const deadLetters = await DeadLetterTable.open(writer);
-    return { instance, writer, readers: new Pool(readers), deadLetters, file };
+    const fold = await loadFoldState(writer, Date.now(), timing.delayMs);
+    return { instance, writer, readers: new Pool(readers), deadLetters, fold, file };
   } catch (e) {
     for (const conn of conns) conn.closeSync();
     instance?.closeSync();
@@ -74,7 +81,7 @@ export interface Database {
 }
 
 /** The database at `path` (a file, or `':memory:'`), not opened until first used. */
-export function database(path: string, readConnections: number, settings: Settings = {}): Database {
+export function database(path: string, readConnections: number, settings: Settings = {}, timing: FoldTiming = { delayMs: 120_000 }): Database {
   const writes = new SerialQueue();
   let opening: Promise<Open> | undefined;
   let closing: Promise<void> | undefined;
@@ -83,7 +90,7 @@ export function database(path: string, readConnections: number, settings: Settin
 
   function ready(): Promise<Open> {
     if (closing) return Promise.reject(closedError());
-    opening ??= openDatabase(path, readConnections, settings).catch((e: unknown) => {
+    opening ??= openDatabase(path, readConnections, settings, timing).catch((e: unknown) => {
       opening = undefined;
       throw e;
     });

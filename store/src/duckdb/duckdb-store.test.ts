@@ -7,14 +7,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runStoreSuite } from '../../testing/conformance.js';
 import { StoreError } from '../errors.js';
 import type { Point } from '../types.js';
+import { T0 } from '../../testing/kit.js';
 import { createDuckDbStore } from './duckdb-store.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'cityhub-duckdb-'));
 
-runStoreSuite('duckdb', async () => {
+const suiteStore = (opts: { rollupDelayMs?: number; foldEveryMs?: number } = {}) => async () => {
   const dir = await tempDir();
-  return { store: createDuckDbStore({ path: join(dir, 'hub.duckdb') }), cleanup: () => rm(dir, { recursive: true, force: true }) };
-});
+  return { store: createDuckDbStore({ path: join(dir, 'hub.duckdb'), ...opts }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+};
+
+// The suite's points lie around T0 (2024-03-31), long before W, the fold's edge: each is written with its rollups.
+runStoreSuite('duckdb', suiteStore());
+// W a month before T0: every point is fresh, appended to raw only, and every rollup read aggregates raw.
+runStoreSuite('duckdb, before the first fold', suiteStore({ rollupDelayMs: Date.now() - (T0 - 30 * 86_400_000) }));
+// W at T0 + 3 h, in the middle of the suite's points: reads combine rollup rows and raw, batches are split.
+runStoreSuite('duckdb, W in the middle', suiteStore({ rollupDelayMs: Date.now() - (T0 + 3 * 3_600_000), foldEveryMs: 3_600_000 }));
 
 /** Another process that opens the file with DuckDB itself and holds it until its stdin closes. */
 function holdInOtherProcess(file: string): { child: ChildProcessWithoutNullStreams; ready: Promise<string> } {

@@ -7,7 +7,9 @@ import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLe
 import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
 import { database } from './database.js';
 import { readColumns } from './columnar.js';
-import { readLatest, readSeries } from './read-queries.js';
+import { foldRollups, foldTarget } from './fold.js';
+import { readLatest } from './latest.js';
+import { readSeries } from './read-queries.js';
 import { listAlertEvents, writeAlertEvents } from './alert-log.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { writePoints } from './write-points.js';
@@ -25,6 +27,13 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** DuckDB's `memory_limit` in MiB (default 512): its buffer pool; larger work spills to disk. */
   memoryLimitMb?: number;
+  /**
+   * How far behind the wall clock rollups and `latest` are folded (ms, default 120000; see fold.ts): a point
+   * older than that when it arrives is written with its rollups at once, a newer one only appended to raw.
+   */
+  rollupDelayMs?: number;
+  /** How often a write also folds (ms, default 60000). */
+  foldEveryMs?: number;
 }
 
 /**
@@ -41,7 +50,12 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
   const memoryLimitMb = opts.memoryLimitMb ?? 512;
   if (!Number.isSafeInteger(threads) || threads < 1) throw new StoreError('STORE_BAD_INPUT', 'threads must be a positive integer');
   if (!Number.isSafeInteger(memoryLimitMb) || memoryLimitMb < 1) throw new StoreError('STORE_BAD_INPUT', 'memoryLimitMb must be a positive integer');
-  const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB` });
+  const delayMs = opts.rollupDelayMs ?? 120_000;
+  const foldEveryMs = opts.foldEveryMs ?? 60_000;
+  for (const [name, v] of Object.entries({ rollupDelayMs: delayMs, foldEveryMs })) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new StoreError('STORE_BAD_INPUT', `${name} must be a non-negative integer`);
+  }
+  const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB` }, { delayMs });
   return {
     name: 'duckdb',
 
@@ -52,32 +66,41 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
     async write(points: readonly Point[]): Promise<void> {
       checkPoints(points);
       if (points.length === 0) return;
-      await change('write', (db) => writePoints(db.writer, points));
+      await change('write', async (db) => {
+        await writePoints(db.writer, points, db.fold);
+        const now = Date.now();
+        if (now - db.fold.foldedAt >= foldEveryMs) await foldRollups(db.writer, db.fold, foldTarget(now, delayMs), now);
+      });
     },
 
     async latest(kind: Kind): Promise<LatestPoint[]> {
       if (!(KINDS as readonly unknown[]).includes(kind)) {
         throw new StoreError('STORE_BAD_INPUT', `unknown kind ${JSON.stringify(kind)}`);
       }
-      return read('latest', (conn) => readLatest(conn, kind));
+      return read('latest', (conn, db) => readLatest(conn, kind, db.fold.through));
     },
 
     async series(q: SeriesQuery): Promise<SeriesResult[]> {
       checkSeriesQuery(q);
-      return read('series', (conn) => readSeries(conn, q));
+      return read('series', (conn, db) => readSeries(conn, q, db.fold.through));
     },
 
     async seriesColumns(q: ColumnarQuery): Promise<ColumnarResult> {
       checkColumnarQuery(q);
-      return read('seriesColumns', (conn) => readColumns(conn, q));
+      return read('seriesColumns', (conn, db) => readColumns(conn, q, db.fold.through));
     },
 
     async deleteBefore(before: number, resolution: Resolution = 'raw'): Promise<number | null> {
       checkBefore(before);
-      if (resolution === 'raw') return change('deleteBefore', ({ writer }) => deleteRawBefore(writer, before));
-      const table = ROLLUP_TABLES[resolution];
+      const table = resolution === 'raw' ? 'raw' : ROLLUP_TABLES[resolution];
       if (!table) throw new StoreError('STORE_BAD_INPUT', `unknown resolution ${JSON.stringify(resolution)}`);
-      return change('deleteBefore', async ({ writer }) => (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged);
+      return change('deleteBefore', async ({ writer, fold }) => {
+        // What goes must have been folded first: raw points into the rollups, and a rollup's buckets
+        // before `before` must be read from the table (now emptied there), not recomputed from raw.
+        if (before > fold.through) await foldRollups(writer, fold, Math.ceil(before / 60_000) * 60_000, Date.now());
+        if (table === 'raw') return deleteRawBefore(writer, before);
+        return (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged;
+      });
     },
 
     async writeDeadLetters(rows: readonly DeadLetter[]): Promise<void> {

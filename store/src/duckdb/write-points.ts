@@ -1,5 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Point } from '../types.js';
+import { seriesKey, type FoldState } from './fold.js';
+import { updateLatest } from './latest.js';
 import { refreshRollups } from './rollups.js';
 
 /** Folds readings that share a key (kind, asset, device, ts) into one, later values winning per metric. */
@@ -14,75 +16,89 @@ function mergeDuplicates(points: readonly Point[]): readonly Point[] {
   return byKey.size === points.length ? points : [...byKey.values()];
 }
 
+/** Appends points' rows (one per metric) to `table` through DuckDB's Appender. */
+async function append(conn: DuckDBConnection, table: string, points: readonly Point[]): Promise<void> {
+  const appender = await conn.createAppender(table);
+  try {
+    for (const p of points) {
+      const ts = BigInt(p.ts);
+      const seq = BigInt(p.seq);
+      for (const [metric, value] of Object.entries(p.values)) {
+        appender.appendVarchar(p.kind);
+        appender.appendVarchar(p.asset);
+        appender.appendVarchar(p.device);
+        appender.appendVarchar(metric);
+        appender.appendBigInt(ts);
+        appender.appendDouble(value);
+        appender.appendBigInt(seq);
+        appender.endRow();
+      }
+    }
+  } finally {
+    appender.closeSync();
+  }
+}
+
 /**
- * Writes checked points in one transaction: the batch goes into the TEMP `staging` table through the
- * Appender, rows of `raw` with the same keys are deleted, the batch is inserted, and `latest` is brought
- * up to date, and so are the rollup buckets the batch falls in. Keys are (kind, asset, device, metric, ts): a re-write overwrites per metric, like InfluxDB's
- * fields. `staging` lives on `conn`, so calls on one connection must not overlap (the store queues them).
+ * Splits a batch: points at or after W that are newer than anything stored of their series (so no stored key
+ * can collide) are only appended to raw; the rest (late, or re-delivered) are written with their rollups.
  */
-export async function writePoints(conn: DuckDBConnection, input: readonly Point[]): Promise<void> {
+function split(points: readonly Point[], fold: FoldState): { fresh: Point[]; other: Point[] } {
+  const fresh: Point[] = [];
+  const other: Point[] = [];
+  for (const p of points) {
+    const newest = fold.newest.get(seriesKey(p.kind, p.asset, p.device));
+    if (p.ts >= fold.through && (newest === undefined || p.ts > newest)) fresh.push(p);
+    else other.push(p);
+  }
+  return { fresh, other };
+}
+
+/**
+ * Writes checked points in one transaction. Keys are (kind, asset, device, metric, ts): a re-write
+ * overwrites per metric, like InfluxDB's fields. New points at or after W (the live edge, see fold.ts) are
+ * appended to raw and nothing else: the next fold brings `latest` and the rollups up to date. Any other point
+ * goes into the TEMP `staging` table, rows of `raw` with the same keys are deleted, the batch is inserted,
+ * and `latest` and the rollup buckets it falls in are brought up to date. `staging` lives on `conn`, so calls
+ * on one connection must not overlap (the store queues them).
+ */
+export async function writePoints(conn: DuckDBConnection, input: readonly Point[], fold: FoldState): Promise<void> {
   const points = mergeDuplicates(input);
   if (points.length === 0) return;
-  let minTs = Number.MAX_SAFE_INTEGER;
-  let maxTs = Number.MIN_SAFE_INTEGER;
+  const { fresh, other } = split(points, fold);
   await conn.run('BEGIN TRANSACTION');
   try {
-    // Appending inside the transaction makes the staged rows roll back with everything else.
-    const appender = await conn.createAppender('staging');
-    try {
-      for (const p of points) {
-        if (p.ts < minTs) minTs = p.ts;
-        if (p.ts > maxTs) maxTs = p.ts;
-        const ts = BigInt(p.ts);
-        const seq = BigInt(p.seq);
-        for (const [metric, value] of Object.entries(p.values)) {
-          appender.appendVarchar(p.kind);
-          appender.appendVarchar(p.asset);
-          appender.appendVarchar(p.device);
-          appender.appendVarchar(metric);
-          appender.appendBigInt(ts);
-          appender.appendDouble(value);
-          appender.appendBigInt(seq);
-          appender.endRow();
-        }
-      }
-    } finally {
-      appender.closeSync();
-    }
-    // The time bounds are literals (checked safe integers), so that DuckDB prunes row groups by their
-    // zone maps: a batch of recent readings touches only the newest part of the table.
-    const inRange = (col: string): string => `${col} BETWEEN ${minTs} AND ${maxTs}`;
-    const replaced = await conn.run(`DELETE FROM raw USING staging s WHERE ${inRange('raw.ts')} AND raw.ts = s.ts
-      AND raw.asset = s.asset AND raw.metric = s.metric AND raw.device = s.device AND raw.kind = s.kind`);
-    await conn.run('INSERT INTO raw SELECT kind, asset, device, metric, ts, value, seq FROM staging');
-    await updateLatest(conn, inRange('r.ts'));
-    await refreshRollups(conn, minTs, maxTs, replaced.rowsChanged > 0);
-    await conn.run('DELETE FROM staging');
+    // Appending inside the transaction makes the rows roll back with everything else.
+    if (fresh.length > 0) await append(conn, 'raw', fresh);
+    if (other.length > 0) await writeOthers(conn, other);
     await conn.run('COMMIT');
   } catch (e) {
     await conn.run('ROLLBACK').catch(() => undefined);
     throw e;
   }
+  for (const p of points) {
+    if (p.ts < fold.through) continue;
+    const key = seriesKey(p.kind, p.asset, p.device);
+    if (p.ts > (fold.newest.get(key) ?? -Infinity)) fold.newest.set(key, p.ts);
+  }
 }
 
-/**
- * Replaces the `latest` rows of each asset whose newest staged reading is at least as new as the one
- * kept (ties on ts go to the greater device id, so the choice is stable). The winning reading's values
- * are read back from `raw`, so a reading re-written with fewer metrics keeps the metrics it had.
- */
-async function updateLatest(conn: DuckDBConnection, rawInRange: string): Promise<void> {
-  // A struct compares field by field, so its max is the newest ts, then the greatest device
-  // (measured twice as fast as a row_number() window over the batch).
-  await conn.run(`INSERT INTO staging_latest
-    SELECT c.kind, c.asset, c.w.device, c.w.ts
-    FROM (SELECT kind, asset, max({'ts': ts, 'device': device}) AS w FROM staging GROUP BY kind, asset) c
-    LEFT JOIN (SELECT kind, asset, any_value(device) AS device, any_value(ts) AS ts FROM latest GROUP BY kind, asset) e
-      ON e.kind = c.kind AND e.asset = c.asset
-    WHERE e.ts IS NULL OR c.w.ts > e.ts OR (c.w.ts = e.ts AND c.w.device >= e.device)`);
-  await conn.run('DELETE FROM latest USING staging_latest w WHERE latest.kind = w.kind AND latest.asset = w.asset');
-  await conn.run(`INSERT INTO latest
-    SELECT r.kind, r.asset, r.device, r.metric, r.ts, r.value, r.seq
-    FROM raw r JOIN staging_latest w ON r.ts = w.ts AND r.asset = w.asset AND r.device = w.device AND r.kind = w.kind
-    WHERE ${rawInRange}`);
-  await conn.run('DELETE FROM staging_latest');
+/** Writes late or re-delivered points, inside the caller's transaction: raw by key, `latest`, rollups. */
+async function writeOthers(conn: DuckDBConnection, points: readonly Point[]): Promise<void> {
+  let minTs = Number.MAX_SAFE_INTEGER;
+  let maxTs = Number.MIN_SAFE_INTEGER;
+  for (const p of points) {
+    if (p.ts < minTs) minTs = p.ts;
+    if (p.ts > maxTs) maxTs = p.ts;
+  }
+  await append(conn, 'staging', points);
+  // The time bounds are literals (checked safe integers), so that DuckDB prunes row groups by their
+  // zone maps: a batch of recent readings touches only the newest part of the table.
+  const inRange = (col: string): string => `${col} BETWEEN ${minTs} AND ${maxTs}`;
+  const replaced = await conn.run(`DELETE FROM raw USING staging s WHERE ${inRange('raw.ts')} AND raw.ts = s.ts
+    AND raw.asset = s.asset AND raw.metric = s.metric AND raw.device = s.device AND raw.kind = s.kind`);
+  await conn.run('INSERT INTO raw SELECT kind, asset, device, metric, ts, value, seq FROM staging');
+  await updateLatest(conn, 'staging', inRange('r.ts'));
+  await refreshRollups(conn, minTs, maxTs, replaced.rowsChanged > 0);
+  await conn.run('DELETE FROM staging');
 }

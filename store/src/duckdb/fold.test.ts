@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expected, rng } from '../../testing/cases-rollups.js';
+import { HOUR, MIN, T0, pt } from '../../testing/kit.js';
+import type { Point, Store } from '../types.js';
+import { createDuckDbStore } from './duckdb-store.js';
+
+/** A store on `file` whose fold target (W's limit) is `edge`: the wall clock minus a delay that lands there. */
+const storeWithEdge = (file: string, edge: number, foldEveryMs = 0): Store =>
+  createDuckDbStore({ path: file, rollupDelayMs: Date.now() - edge, foldEveryMs });
+
+/** Six hours of random, out-of-order, partly re-written points of three assets from two devices. */
+function randomPoints(): Point[] {
+  const next = rng(20261205);
+  const all: Point[] = [];
+  for (let i = 0; i < 3_000; i++) {
+    const asset = `L${1 + Math.floor(next() * 3)}`;
+    const device = next() < 0.8 ? 'd1' : 'd2';
+    const ts = T0 + (next() < 0.1 ? Math.floor(next() * 24) * 15 * MIN : Math.floor(next() * 6 * HOUR));
+    all.push(pt(asset, device, ts, { speed_kmh: Math.round(next() * 10_000) / 100 }));
+  }
+  return all;
+}
+
+describe('DuckDB rollups folded behind the live edge', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cityhub-fold-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function check(store: Store, finals: Map<string, [number, string, number]>, when: string): Promise<void> {
+    for (const stepS of [60, 900, 3_600]) {
+      for (const agg of ['mean', 'count', 'last', 'max'] as const) {
+        const got = await store.series({ assets: ['L1', 'L2', 'L3'], metric: 'speed_kmh', from: T0 - HOUR, to: T0 + 7 * HOUR, stepS, agg });
+        for (const r of got) {
+          const want = expected(finals, r.asset, T0 - HOUR, T0 + 7 * HOUR, stepS * 1000, agg);
+          expect(r.points.map((p) => p[0]), `${when}: ${r.asset} ${stepS}s ${agg}`).toEqual(want.map((p) => p[0]));
+          r.points.forEach(([, v], k) => expect(v, `${when}: ${r.asset} ${stepS}s ${agg} #${k}`).toBeCloseTo(want[k]![1], 6));
+        }
+      }
+    }
+    const newest = [...finals.values()].sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])).at(-1)!;
+    const latest = (await store.latest('traffic')).find((l) => l.ts === newest[0] && l.device === newest[1]);
+    expect(latest?.values.speed_kmh, `${when}: latest`).toBe(newest[2]);
+  }
+
+  it('equal a recomputation from raw when a fold moves W through points left unfolded by a stop mid-bucket, and again after a restart', async () => {
+    const file = join(dir, 'hub.duckdb');
+    const finals = new Map<string, [number, string, number]>();
+    const note = (batch: Point[]) => batch.forEach((p) => finals.set(`${p.asset}|${p.device}|${p.ts}`, [p.ts, p.device, p.values.speed_kmh!]));
+    // W a day before the points: all are appended to raw only, and the store stops before any fold.
+    const first = storeWithEdge(file, T0 - 24 * HOUR, 3_600_000);
+    const all = randomPoints();
+    for (let i = 0; i < all.length; i += 250) {
+      await first.write(all.slice(i, i + 250));
+      note(all.slice(i, i + 250));
+    }
+    await check(first, finals, 'unfolded');
+    await first.close();
+    // Reopened with an edge at T0 + 2 h 30 min, in the middle of a 1 h bucket: the next write folds up to it.
+    const second = storeWithEdge(file, T0 + 2.5 * HOUR);
+    const rewrite = [pt('L1', 'd1', T0 + 2 * HOUR + 20 * MIN, { speed_kmh: 1 }), pt('L2', 'd2', T0 + 5 * HOUR, { speed_kmh: 2 })];
+    await second.write(rewrite);
+    note(rewrite);
+    await check(second, finals, 'folded to 02:30');
+    // A late point before W goes with its rollups; one after W only to raw.
+    const late = [pt('L3', 'd1', T0 + 10 * MIN, { speed_kmh: 3 }), pt('L3', 'd2', T0 + 6 * HOUR + 30 * MIN, { speed_kmh: 4 })];
+    await second.write(late);
+    note(late);
+    await check(second, finals, 'late points');
+    await second.close();
+    // W is kept in the file: a store opened with the default edge (now) folds the rest on its next write.
+    const third = createDuckDbStore({ path: file, foldEveryMs: 0 });
+    await third.write([pt('L9', 'd9', Date.now(), { speed_kmh: 5 })]);
+    await check(third, finals, 'folded to now');
+    await third.close();
+  });
+});
