@@ -1,9 +1,17 @@
 import { EventEmitter } from 'node:events';
+import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../errors.js';
 import { decodeFrame, encodeFrame, HEADER_BYTES, MAX_RECORD_BYTES, nextValidFrame } from './frame.js';
 import { recoverSpool, segName, type Position, type SpoolEvent } from './recover.js';
+
+/**
+ * Segments are written with O_DSYNC: a write returns once its data (and the size that reaches it) is on the
+ * device, as write() then fdatasync() would, in one call. A group of records so costs one trip to the
+ * thread pool and one wake-up of the event loop instead of two (measured on the live city's bench step).
+ */
+const APPEND_DSYNC = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
 
 export type { Position, SpoolEvent } from './recover.js';
 
@@ -84,7 +92,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   }
 
   private async openActive(created: boolean): Promise<void> {
-    this.fh = await open(join(this.dir, segName(this.active)), 'a');
+    this.fh = await open(join(this.dir, segName(this.active)), APPEND_DSYNC, 0o666);
     this.activeSize = this.sizes.get(this.active) ?? 0;
     this.sizes.set(this.active, this.activeSize);
     if (created) await this.syncDir();
@@ -95,7 +103,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     try { await d.sync(); } finally { await d.close(); }
   }
 
-  /** Appends one record; resolves once it is on disk (after the fsync that covers it). */
+  /** Appends one record; resolves once it is on disk (after the synchronous write that covers it). */
   async append(payload: Buffer): Promise<void> {
     if (this.closed) throw new IngestError('SPOOL_CLOSED', 'the spool is closed');
     if (payload.length > MAX_RECORD_BYTES) throw new IngestError('SPOOL_IO', `record of ${payload.length} bytes is over the ${MAX_RECORD_BYTES}-byte limit`);
@@ -124,8 +132,8 @@ export class Spool extends EventEmitter<{ durable: [] }> {
       const bytes = batch.reduce((n, p) => n + p.frame.length, 0);
       try {
         if (this.activeSize > 0 && this.activeSize + bytes > this.segmentBytes) await this.roll();
+        // O_DSYNC: each write is durable when it returns (no separate fdatasync).
         await this.writeAll(batch.map((p) => p.frame), bytes);
-        await this.fh.datasync();
         this.activeSize += bytes;
         this.sizes.set(this.active, this.activeSize);
         this.counters.fsyncs++;
@@ -181,7 +189,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   /** Starts the next segment; the current one stays active if the new one cannot be opened. */
   private async roll(): Promise<void> {
     const next = this.active + 1;
-    const fh = await open(join(this.dir, segName(next)), 'a');
+    const fh = await open(join(this.dir, segName(next)), APPEND_DSYNC, 0o666);
     const old = this.fh;
     this.fh = fh;
     this.active = next;
