@@ -36,25 +36,28 @@ export interface DuckDbStoreOptions {
   foldEveryMs?: number;
 }
 
+/** The options with their defaults, checked. */
+function settle(opts: DuckDbStoreOptions): Required<Omit<DuckDbStoreOptions, 'path'>> {
+  const o = {
+    readConnections: opts.readConnections ?? 2, threads: opts.threads ?? 1, memoryLimitMb: opts.memoryLimitMb ?? 512,
+    rollupDelayMs: opts.rollupDelayMs ?? 120_000, foldEveryMs: opts.foldEveryMs ?? 60_000,
+  };
+  for (const name of ['readConnections', 'threads', 'memoryLimitMb'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw new StoreError('STORE_BAD_INPUT', `${name} must be a positive integer`);
+  }
+  for (const name of ['rollupDelayMs', 'foldEveryMs'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw new StoreError('STORE_BAD_INPUT', `${name} must be a non-negative integer`);
+  }
+  return o;
+}
+
 /**
  * The embedded store: one DuckDB file, narrow tables (one row per metric value), written in batches
  * through the Appender. Writes run one at a time on their own connection; reads run on a small pool of
  * other connections and see only committed batches. One process per file (see STORE_LOCKED).
  */
 export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
-  const readConnections = opts.readConnections ?? 2;
-  if (!Number.isSafeInteger(readConnections) || readConnections < 1) {
-    throw new StoreError('STORE_BAD_INPUT', 'readConnections must be a positive integer');
-  }
-  const threads = opts.threads ?? 1;
-  const memoryLimitMb = opts.memoryLimitMb ?? 512;
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new StoreError('STORE_BAD_INPUT', 'threads must be a positive integer');
-  if (!Number.isSafeInteger(memoryLimitMb) || memoryLimitMb < 1) throw new StoreError('STORE_BAD_INPUT', 'memoryLimitMb must be a positive integer');
-  const delayMs = opts.rollupDelayMs ?? 120_000;
-  const foldEveryMs = opts.foldEveryMs ?? 60_000;
-  for (const [name, v] of Object.entries({ rollupDelayMs: delayMs, foldEveryMs })) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new StoreError('STORE_BAD_INPUT', `${name} must be a non-negative integer`);
-  }
+  const { readConnections, threads, memoryLimitMb, rollupDelayMs: delayMs, foldEveryMs } = settle(opts);
   const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB` }, { delayMs });
   return {
     name: 'duckdb',
