@@ -5,7 +5,7 @@ import { StoreError } from '../errors.js';
 import { checkColumnarQuery } from '../columnar.js';
 import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
 import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
-import { database } from './database.js';
+import { database, type Open } from './database.js';
 import { readColumns } from './columnar.js';
 import { foldRollups, foldTarget } from './fold.js';
 import { readLatest } from './latest.js';
@@ -69,11 +69,7 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
     async write(points: readonly Point[]): Promise<void> {
       checkPoints(points);
       if (points.length === 0) return;
-      await change('write', async (db) => {
-        await writePoints(db.writer, points, db.fold);
-        const now = Date.now();
-        if (now - db.fold.foldedAt >= foldEveryMs) await foldRollups(db.writer, db.fold, foldTarget(now, delayMs), now);
-      });
+      await change('write', (db) => writeAndFold(db, points, delayMs, foldEveryMs));
     },
 
     async latest(kind: Kind): Promise<LatestPoint[]> {
@@ -136,6 +132,13 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
 
     close,
   };
+}
+
+/** Writes a batch, then folds when the last fold is `foldEveryMs` old. */
+async function writeAndFold(db: Open, points: readonly Point[], delayMs: number, foldEveryMs: number): Promise<void> {
+  await writePoints(db.writer, points, db.fold);
+  const now = Date.now();
+  if (now - db.fold.foldedAt >= foldEveryMs) await foldRollups(db.writer, db.fold, foldTarget(now, delayMs), now);
 }
 
 /** Deletes raw points before `before`, and the latest readings that only they held, in one transaction. */
