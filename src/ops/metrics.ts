@@ -77,7 +77,7 @@ export function createMetrics(): Metrics {
       for (const d of src?.deliveries?.() ?? []) if (d.updated > Date.now() - 3_600_000) n[d.status] = (n[d.status] ?? 0) + 1;
       for (const [status, v] of Object.entries(n)) this.set({ status }, v);
     } });
-  new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one fdatasync each).', registers: [registry],
+  new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one synchronous O_DSYNC write each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
   operationMetrics(registry, () => ({ writerLagMs: () => src?.ingest.writer.lagMs() ?? 0, ...src, live: () => liveStats?.() ?? noLive }));
   const live = new Gauge({ name: 'cityhub_live_clients', help: 'Open /api/v1/live WebSockets.', registers: [registry] });
