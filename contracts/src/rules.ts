@@ -51,11 +51,41 @@ export const BaseloadRule = z.strictObject({
   clear_hysteresis: z.number().min(0).max(1).default(0.1),
 });
 
-export const Rule = z.discriminatedUnion('type', [ThresholdRule, OfflineRule, BaseloadRule]).superRefine((r, ctx) => {
-  if (r.type === 'threshold') {
+/**
+ * A metric against the asset's usual value for this hour of the week: above or below `share` × the usual
+ * for a duration ("40 % slower than usual for 10 min" is `op: below, share: 0.6, for_s: 600`). The usual
+ * is the median, over the last `weeks` weeks, of the asset's hourly means at the same local hour of the
+ * week (from the 1 h rollups); with fewer than two such weeks, the median of the same local hour over the
+ * last 7 days; without either the rule stays quiet for that asset. `from_hour`/`to_hour` limit it to local
+ * hours (e.g. the night). It clears with hysteresis as a threshold rule does.
+ */
+export const UsualRule = z.strictObject({
+  ...base,
+  type: z.literal('usual'),
+  kind: Kind,
+  metric: z.string(),
+  op: z.enum(['above', 'below']),
+  share: z.number().positive().max(100),
+  for_s: seconds,
+  weeks: z.number().int().min(1).max(12).default(4),
+  from_hour: z.number().int().min(0).max(23).optional(),
+  to_hour: z.number().int().min(1).max(24).optional(),
+  clear_hysteresis: z.number().min(0).max(1).default(0.1),
+}).describe('A metric above or below a share of the asset\'s usual value for this hour of the week (median of the last `weeks` weeks of hourly means), for a duration; quiet while the asset has no such history.');
+
+export const Rule = z.discriminatedUnion('type', [ThresholdRule, OfflineRule, BaseloadRule, UsualRule]).superRefine((r, ctx) => {
+  if (r.type === 'threshold' || r.type === 'usual') {
     if (!(METRICS[r.kind] as readonly string[]).includes(r.metric)) {
       ctx.addIssue({ code: 'custom', path: ['metric'], message: `${r.kind} metrics are ${METRICS[r.kind].join(', ')}` });
     }
+  }
+  if (r.type === 'usual') {
+    if ((r.from_hour === undefined) !== (r.to_hour === undefined)) ctx.addIssue({ code: 'custom', path: ['to_hour'], message: 'give both from_hour and to_hour, or neither' });
+    else if (r.from_hour !== undefined && r.to_hour! <= r.from_hour) ctx.addIssue({ code: 'custom', path: ['to_hour'], message: 'the hours must end after they start' });
+    if (r.op === 'below' && r.share >= 1) ctx.addIssue({ code: 'custom', path: ['share'], message: 'below the usual needs a share under 1' });
+    if (r.op === 'above' && r.share <= 1) ctx.addIssue({ code: 'custom', path: ['share'], message: 'above the usual needs a share over 1' });
+  }
+  if (r.type === 'threshold') {
     if ((r.value === undefined) === (r.relative_to === undefined)) ctx.addIssue({ code: 'custom', path: ['value'], message: 'give either value or relative_to with factor' });
     if (r.relative_to !== undefined && r.factor === undefined) ctx.addIssue({ code: 'custom', path: ['factor'], message: 'relative_to needs a factor' });
   }
@@ -86,6 +116,15 @@ export const DEFAULT_RULES: Rule[] = [
   { id: 'hotspot-offline', name: 'Wi-Fi hotspot offline (last will, or silent for 15 minutes)', severity: 'warning', enabled: true, type: 'offline', kind: 'wifi', silence_s: 900 },
   { id: 'building-power', name: 'Building power above its limit for 5 minutes', severity: 'critical', enabled: true, type: 'threshold', kind: 'energy', metric: 'power_kw', op: 'above', relative_to: 'power_limit_kw', factor: 1, for_s: 300, clear_hysteresis: 0.1 },
   { id: 'night-baseload', name: 'Night baseload above 50 % of the previous day\'s peak for 30 minutes', severity: 'info', enabled: true, type: 'baseload', kind: 'energy', metric: 'power_kw', night_from_hour: 0, night_to_hour: 5, share: 0.5, for_s: 1_800, clear_hysteresis: 0.1 },
+];
+
+/**
+ * Rules relative to the usual, the alternatives to the fixed congestion and night-baseload rules: congestion
+ * 40 % slower than usual for 10 minutes, night power (00:00–05:00) 50 % above its usual for 30 minutes.
+ */
+export const USUAL_RULES: Rule[] = [
+  { id: 'congestion-usual', name: 'Congestion: 40 % slower than usual for 10 minutes', severity: 'warning', enabled: true, type: 'usual', kind: 'traffic', metric: 'speed_kmh', op: 'below', share: 0.6, for_s: 600, weeks: 4, clear_hysteresis: 0.25 },
+  { id: 'night-usual', name: 'Night power 50 % above its usual for 30 minutes', severity: 'info', enabled: true, type: 'usual', kind: 'energy', metric: 'power_kw', op: 'above', share: 1.5, for_s: 1_800, weeks: 4, from_hour: 0, to_hour: 5, clear_hysteresis: 0.1 },
 ];
 
 /** One entry of the alert log: an alert was opened, acknowledged or cleared. */
