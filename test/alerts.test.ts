@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '@cityhub/alerts';
-import { DEFAULT_RULES } from '@cityhub/contracts';
+import { FIXED_RULES } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { CLI, startHub, waitFor, type Credentials, type TestHub } from './harness.js';
 import { freePort } from './mosquitto.js';
@@ -32,7 +32,7 @@ function lastNight(now: number): number {
   return m - athensOffset(m);
 }
 
-describe('the built-in alert rules, driven by real MQTT readings through cityhub start', () => {
+describe('the fixed alert rules, driven by real MQTT readings through cityhub start', () => {
   let dir: string;
   let hub: TestHub;
   let env: Record<string, string>;
@@ -65,7 +65,7 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
     operator = await tok('operator');
     const put = await fetch(`${hub.httpUrl}/api/v1/rules`, {
       method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ rules: DEFAULT_RULES, notify: { webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, secret: SECRET }] } }),
+      body: JSON.stringify({ rules: FIXED_RULES, notify: { webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, secret: SECRET }] } }),
     });
     expect(put.status).toBe(200);
     devices.link = await hub.provision('traffic', 'link-1');

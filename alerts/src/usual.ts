@@ -48,8 +48,8 @@ export function inRuleHours(rule: Pick<UsualRule, 'from_hour' | 'to_hour'>, hour
 
 /**
  * A reading `v` against the asset's usual value `usual` now: it holds beyond share × usual and clears past the
- * hysteresis, as a threshold rule's condition does. "Museum of Byzantine Culture: 40 % slower than usual for
- * 10 min: 21 km/h, usually 35 km/h now".
+ * hysteresis, as a threshold rule's condition does. "Egnatia (…) 40 % slower than usual for 10 min: 21 km/h,
+ * usually 35 km/h now".
  */
 export function usualStep(rule: UsualRule, assetName: string, v: number, usual: number): UsualStep {
   const t = usual * rule.share;

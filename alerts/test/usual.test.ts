@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cityClock, DEFAULT_RULES, silentLogger as quiet, type AlertEvent, type Logger, type Rule, type SharedDocument } from '@cityhub/contracts';
+import { cityClock, FIXED_RULES, silentLogger as quiet, type AlertEvent, type Logger, type Rule, type SharedDocument } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { openSharedDocument } from '@cityhub/state';
 import { createDuckDbStore, type Point, type Store } from '@cityhub/store';
@@ -16,7 +16,7 @@ const athens = cityClock('Europe/Athens');
 
 const pt = (asset: string, ts: number, speed: number): Point => ({ kind: 'traffic', asset, device: `d-${asset}`, ts, seq: 0, values: { speed_kmh: speed } });
 const SLOW: Rule = { id: 'slow', name: 'Slow', severity: 'warning', enabled: true, type: 'usual', kind: 'traffic', metric: 'speed_kmh', op: 'below', share: 0.6, for_s: 600, weeks: 4, clear_hysteresis: 0.25 };
-const CONGESTION = DEFAULT_RULES.find((r) => r.id === 'congestion')!;
+const CONGESTION = FIXED_RULES.find((r) => r.id === 'congestion')!;
 
 /** A link whose usual speed is 18 km/h in the 08:00 rush (every day) and 50 km/h at any other hour. */
 const usualSpeed = (ts: number): number => (athens.hour(ts) === 8 ? 18 : 50);

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertEngine, Baselines } from '@cityhub/alerts';
-import { cityClock, DEFAULT_RULES, silentLogger, USUAL_RULES, type AlertEvent, type Kind, type Rule } from '@cityhub/contracts';
+import { cityClock, FIXED_RULES, silentLogger, USUAL_RULES, type AlertEvent, type Kind, type Rule } from '@cityhub/contracts';
 import { openSharedDocument } from '@cityhub/state';
 import { createDuckDbStore, type Store } from '@cityhub/store';
 import { cityReadings, incidentsOn, ruleCity, writeHistory, type RuleCity } from '../lib/rule-city.js';
@@ -21,10 +21,12 @@ import { scoreRule, spansOf, type RuleScore } from '../lib/rule-score.js';
 const MIN_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-/** The two rule sets compared: today's fixed built-in rules and the relative ones (wifi's offline rule is alike in both, and left out). */
+/** The rule sets compared: today's fixed built-in rules and the relative ones (wifi's offline rule is alike in both, and left out). */
 export const RULE_SETS: Array<{ name: string; rules: Rule[] }> = [
-  { name: 'fixed', rules: DEFAULT_RULES.filter((r) => r.kind !== 'wifi') },
-  { name: 'relative', rules: [...USUAL_RULES, ...DEFAULT_RULES.filter((r) => r.id === 'building-power')] },
+  { name: 'fixed', rules: FIXED_RULES.filter((r) => r.kind !== 'wifi') },
+  { name: 'relative', rules: [...USUAL_RULES, ...FIXED_RULES.filter((r) => r.id === 'building-power')] },
+  // The same relative congestion rule with the fixed rule's 5 minutes: what the longer duration buys.
+  { name: 'relative, 5 min', rules: USUAL_RULES.filter((r) => r.kind === 'traffic').map((r) => ({ ...r, id: `${r.id}-5min`, name: `${r.name.replace('10 minutes', '5 minutes')}`, for_s: 300 })) },
 ];
 
 /** Options of {@link measureRules}. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, Rule, RuleSet, USUAL_RULES } from './rules.js';
+import { DEFAULT_RULES, FIXED_RULES, Rule, RuleSet, USUAL_RULES } from './rules.js';
 
 const usual = { id: 'slow', name: 'Slow', severity: 'warning', type: 'usual', kind: 'traffic', metric: 'speed_kmh', op: 'below', share: 0.6, for_s: 600 };
 const issues = (x: unknown): string[] => {
@@ -27,7 +27,8 @@ describe('usual rules (a metric against the asset\'s usual value for this hour o
     expect(issues({ ...usual, value: 20 })).toHaveLength(1);
   });
 
-  it('the built-in and the usual rule sets are valid rule sets together', () => {
-    expect(RuleSet.parse({ rules: [...DEFAULT_RULES, ...USUAL_RULES] }).rules).toHaveLength(DEFAULT_RULES.length + USUAL_RULES.length);
+  it('the fixed and the usual rules are valid rule sets together; the built-in set has the usual congestion rule and the other fixed rules', () => {
+    expect(RuleSet.parse({ rules: [...FIXED_RULES, ...USUAL_RULES] }).rules).toHaveLength(FIXED_RULES.length + USUAL_RULES.length);
+    expect(RuleSet.parse({ rules: DEFAULT_RULES }).rules.map((r) => r.id)).toEqual(['congestion-usual', 'hotspot-offline', 'building-power', 'night-baseload']);
   });
 });
