@@ -18,6 +18,8 @@ export interface RuleScore {
   /** Alerts overlapping no incident effect on their link (no cut at any time between opening and clearing). */
   falseAlerts: number;
   falsePerDay: number;
+  /** False alerts opened in the weekday rush hours (`rush`). */
+  falseInRush: number;
   /** Incidents that started on a measured link during the evaluation, and those detected. */
   incidents: number;
   detected: number;
@@ -55,9 +57,10 @@ const overlaps = (s: AlertSpan, i: Incident): boolean => s.opened <= i.end + INC
  * (`origin === link`) within [from, to).
  */
 export function scoreRule(rule: string, spans: readonly AlertSpan[], effects: ReadonlyMap<string, readonly Incident[]>,
-  from: number, to: number): RuleScore {
+  from: number, to: number, rush: (ts: number) => boolean = () => false): RuleScore {
   const days = (to - from) / 86_400_000;
-  const falseAlerts = spans.filter((s) => !(effects.get(s.asset) ?? []).some((i) => overlaps(s, i))).length;
+  const falses = spans.filter((s) => !(effects.get(s.asset) ?? []).some((i) => overlaps(s, i)));
+  const falseAlerts = falses.length;
   const delays: number[] = [];
   let incidents = 0;
   const byAsset = new Map<string, AlertSpan[]>();
@@ -73,7 +76,7 @@ export function scoreRule(rule: string, spans: readonly AlertSpan[], effects: Re
   delays.sort((a, b) => a - b);
   const top = [...byAsset].map(([asset, l]) => ({ asset, alerts: l.length })).sort((a, b) => b.alerts - a.alerts || a.asset.localeCompare(b.asset)).slice(0, 5);
   return {
-    rule, alerts: spans.length, alertsPerDay: spans.length / days, falseAlerts, falsePerDay: falseAlerts / days,
+    rule, alerts: spans.length, alertsPerDay: spans.length / days, falseAlerts, falsePerDay: falseAlerts / days, falseInRush: falses.filter((s) => rush(s.opened)).length,
     incidents, detected: delays.length, share: incidents ? delays.length / incidents : null,
     delayMedianMin: delays.length ? quantile(delays, 0.5) : null, delayP90Min: delays.length ? quantile(delays, 0.9) : null, top,
   };
