@@ -76,12 +76,20 @@ export class Baselines {
 
   constructor(private readonly o: BaselineOptions) {}
 
-  /** The usual value of `asset` for `rule` at instant `ts` (its local hour of the week), or undefined. */
+  /**
+   * The usual value of `asset` for `rule` at instant `ts`, or undefined. An hourly mean belongs to the middle of
+   * its hour: between two middles the usual value runs on the line between them (so a rush that builds up within
+   * an hour is followed), and it is the hour's own value where a neighbouring hour has none.
+   */
   usual(rule: UsualRule, asset: string, ts: number): number | undefined {
     const t = this.tables.get(`${groupKey(rule.kind, rule.metric, rule.weeks)}|${asset}`);
     if (!t) return undefined;
-    const v = t[this.o.clock.hourOfWeek(ts)]!;
-    return Number.isNaN(v) ? undefined : v;
+    const h = this.o.clock.hourOfWeek(ts);
+    const v = t[h]!;
+    if (Number.isNaN(v)) return undefined;
+    const f = (this.o.clock.minuteOfDay(ts) % 60) / 60;
+    const other = t[(h + (f < 0.5 ? 167 : 1)) % 168]!;
+    return Number.isNaN(other) ? v : v + (other - v) * Math.abs(f - 0.5);
   }
 
   /** Starts a refresh in the background when the hour of `now` (hub clock) has none yet. */

@@ -18,8 +18,8 @@ const pt = (asset: string, ts: number, speed: number): Point => ({ kind: 'traffi
 const SLOW: Rule = { id: 'slow', name: 'Slow', severity: 'warning', enabled: true, type: 'usual', kind: 'traffic', metric: 'speed_kmh', op: 'below', share: 0.6, for_s: 600, weeks: 4, clear_hysteresis: 0.25 };
 const CONGESTION = FIXED_RULES.find((r) => r.id === 'congestion')!;
 
-/** A link whose usual speed is 18 km/h in the 08:00 rush (every day) and 50 km/h at any other hour. */
-const usualSpeed = (ts: number): number => (athens.hour(ts) === 8 ? 18 : 50);
+/** A link whose usual speed is 18 km/h in the 07:00–10:00 rush (every day) and 50 km/h at any other hour. */
+const usualSpeed = (ts: number): number => (athens.hour(ts) >= 7 && athens.hour(ts) < 10 ? 18 : 50);
 
 describe('usual rules on the real DuckDB store\'s hourly rollups', () => {
   let dir: string;
@@ -80,6 +80,15 @@ describe('usual rules on the real DuckDB store\'s hourly rollups', () => {
     e.onPoints([0, 5, 10, 15, 20].map((m) => pt('link-1', rush + m * MIN, 17)));
     expect(events.map((x) => [x.rule, x.state])).toEqual([['congestion', 'opened']]);
     await e.close();
+  });
+
+  it('runs the usual value on the line between the middles of two hours, as a rush builds up', async () => {
+    await history(21);
+    const baselines = new Baselines({ store, rules: () => [SLOW], clock: athens, logger, assets: () => ['link-1'] });
+    await baselines.refresh(now);
+    const at = (h: number, m: number) => baselines.usual(SLOW as Extract<Rule, { type: 'usual' }>, 'link-1', athens.fromLocal(2026, 11, 23, h, m));
+    expect([at(6, 30), at(6, 45), at(7, 0), at(7, 30), at(8, 0), at(12, 0)]).toEqual([50, 42, 34, 18, 18, 50]);
+    expect(baselines.usual(SLOW as Extract<Rule, { type: 'usual' }>, 'link-2', now)).toBeUndefined();
   });
 
   it('stays quiet without history, and says so', async () => {

@@ -123,10 +123,10 @@ export const FIXED_RULES: Rule[] = [
 
 /**
  * Rules relative to the usual, the alternatives to the fixed congestion and night-baseload rules: congestion
- * 40 % slower than usual for 10 minutes, night power (00:00–05:00) 50 % above its usual for 30 minutes.
+ * 40 % slower than usual for 5 minutes, night power (00:00–05:00) 50 % above its usual for 30 minutes.
  */
 export const USUAL_RULES: Rule[] = [
-  { id: 'congestion-usual', name: 'Congestion: 40 % slower than usual for 10 minutes', severity: 'warning', enabled: true, type: 'usual', kind: 'traffic', metric: 'speed_kmh', op: 'below', share: 0.6, for_s: 600, weeks: 4, clear_hysteresis: 0.25 },
+  { id: 'congestion-usual', name: 'Congestion: 40 % slower than usual for 5 minutes', severity: 'warning', enabled: true, type: 'usual', kind: 'traffic', metric: 'speed_kmh', op: 'below', share: 0.6, for_s: 300, weeks: 4, clear_hysteresis: 0.25 },
   { id: 'night-usual', name: 'Night power 50 % above its usual for 30 minutes', severity: 'info', enabled: true, type: 'usual', kind: 'energy', metric: 'power_kw', op: 'above', share: 1.5, for_s: 1_800, weeks: 4, from_hour: 0, to_hour: 5, clear_hysteresis: 0.1 },
 ];
 
