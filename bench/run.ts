@@ -98,7 +98,7 @@ if (steps.has('live') || steps.has('auth')) {
   if (g) results.steps.guard = g;
 }
 if (steps.has('city')) results.steps.city = await guard('9 a live city of 212 devices: the hub\'s CPU', () => liveCity(ctx));
-if (steps.has('rules')) results.steps.rules = await guard('10 alert rules, fixed and relative to the usual, on a simulated week', () => measureRules({ log: ctx.log }));
+if (steps.has('rules')) results.steps.rules = await guard('10 alert rules, fixed and relative to the usual, on a simulated week', () => measureRules({ log: (m) => ctx.log(m) }));
 if (profileDir) results.profiles = await summariseProfiles(profileDir);
 
 results.totalS = (Date.now() - started) / 1000;

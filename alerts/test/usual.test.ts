@@ -86,9 +86,9 @@ describe('usual rules on the real DuckDB store\'s hourly rollups', () => {
     await history(21);
     const baselines = new Baselines({ store, rules: () => [SLOW], clock: athens, logger, assets: () => ['link-1'] });
     await baselines.refresh(now);
-    const at = (h: number, m: number) => baselines.usual(SLOW as Extract<Rule, { type: 'usual' }>, 'link-1', athens.fromLocal(2026, 11, 23, h, m));
+    const at = (h: number, m: number) => baselines.usual(SLOW, 'link-1', athens.fromLocal(2026, 11, 23, h, m));
     expect([at(6, 30), at(6, 45), at(7, 0), at(7, 30), at(8, 0), at(12, 0)]).toEqual([50, 42, 34, 18, 18, 50]);
-    expect(baselines.usual(SLOW as Extract<Rule, { type: 'usual' }>, 'link-2', now)).toBeUndefined();
+    expect(baselines.usual(SLOW, 'link-2', now)).toBeUndefined();
   });
 
   it('stays quiet without history, and says so', async () => {

@@ -14,6 +14,8 @@ const base = {
   /** One asset; every asset of the kind when absent. */
   asset: z.string().min(1).optional(),
 };
+/** A metric of the rule's kind above or below something. */
+const metricCondition = { kind: Kind, metric: z.string(), op: z.enum(['above', 'below']) };
 
 /**
  * A metric above or below a threshold for a duration: a fixed `value`, or `factor` × an attribute of the
@@ -24,9 +26,7 @@ const base = {
 export const ThresholdRule = z.strictObject({
   ...base,
   type: z.literal('threshold'),
-  kind: Kind,
-  metric: z.string(),
-  op: z.enum(['above', 'below']),
+  ...metricCondition,
   value: z.number().optional(),
   relative_to: z.enum(['free_flow_kmh', 'power_limit_kw', 'capacity']).optional(),
   factor: z.number().positive().max(100).optional(),
@@ -62,9 +62,7 @@ export const BaseloadRule = z.strictObject({
 export const UsualRule = z.strictObject({
   ...base,
   type: z.literal('usual'),
-  kind: Kind,
-  metric: z.string(),
-  op: z.enum(['above', 'below']),
+  ...metricCondition,
   share: z.number().positive().max(100),
   for_s: seconds,
   weeks: z.number().int().min(1).max(12).default(4),
