@@ -5,7 +5,6 @@
  */
 export { AlertEngine, type AlertEngineOptions } from './engine.js';
 export { Baselines, usualTable, type BaselineOptions } from './baselines.js';
-export { usualPhrase } from './usual.js';
 export { Notifier, signature, verifyWebhook, webhookHeaders, WEBHOOK_TOLERANCE_S, type NotifierOptions } from './notifier.js';
 export { RuleFile, type RuleFileOptions } from './rule-file.js';
 export { openAlerting, openAlertState, openRules, type Alerting, type PartLogger, type SharedPlace } from './alerting.js';
