@@ -2,8 +2,9 @@
  * Step 10: alert rules relative to the usual against today's fixed rules, on the simulated city whose incidents
  * are known. Four weeks of history (every road link and building, one reading per 5 minutes) go into a real
  * DuckDB store in a temporary directory, which keeps its rollups; the usual values come from its 1 h rollups.
- * Then the week after, one reading per asset per minute in time order, goes through the real alert engine
- * twice: with the fixed built-in rules and with the relative ones. Each rule is scored against the incidents
+ * Then the week after, one reading per asset per minute in time order, goes through the real alert engine once
+ * per rule set (RULE_SETS: today's fixed rules, the relative ones, the relative congestion rule held 10 minutes)
+ * with the usual values of the history weeks. Each rule is scored against the incidents
  * of the simulator's seeded model (bench/lib/rule-score.ts). Deterministic: same seed, same figures.
  *
  *   npm run bench -- --steps rules      (or, without building: node --conditions source --import tsx bench/run.ts --steps rules)
