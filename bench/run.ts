@@ -3,8 +3,11 @@
  * on a 2-core machine). Writes bench/results/<date>.json and .md. Every figure is the median of repeated
  * runs with its spread; every comparison is measured side by side in the same run.
  *
- *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard,live,auth,city] [--profile]
+ *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard,live,auth,city,rules] [--profile]
  *                 [--devices N] [--history-step-min M] [--out DIR] [--budget-s S]
+ *
+ * `rules` (alert rules, fixed and relative to the usual, scored on a simulated week: about 2 minutes) runs only
+ * when asked for: `npm run bench -- --steps rules`.
  */
 import { cpus, freemem, loadavg, totalmem, platform, release } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -21,14 +24,15 @@ import { liveCity } from './steps/city.js';
 import { historyAndDashboard } from './steps/history.js';
 import { latency } from './steps/latency.js';
 import { relayAndIngest } from './steps/relay.js';
+import { measureRules } from './steps/rules.js';
 
-const STEPS = ['relay', 'latency', 'history', 'connections', 'dashboard', 'live', 'auth', 'city'] as const;
+const STEPS = ['relay', 'latency', 'history', 'connections', 'dashboard', 'live', 'auth', 'city', 'rules'] as const;
 type Step = (typeof STEPS)[number];
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
-    steps: { type: 'string', default: STEPS.join(',') },
+    steps: { type: 'string', default: STEPS.filter((s) => s !== 'rules').join(',') },
     profile: { type: 'boolean', default: false },
     devices: { type: 'string', default: '10000' },
     'history-step-min': { type: 'string', default: '15' },
@@ -94,6 +98,7 @@ if (steps.has('live') || steps.has('auth')) {
   if (g) results.steps.guard = g;
 }
 if (steps.has('city')) results.steps.city = await guard('9 a live city of 212 devices: the hub\'s CPU', () => liveCity(ctx));
+if (steps.has('rules')) results.steps.rules = await guard('10 alert rules, fixed and relative to the usual, on a simulated week', () => measureRules({ log: (m) => ctx.log(m) }));
 if (profileDir) results.profiles = await summariseProfiles(profileDir);
 
 results.totalS = (Date.now() - started) / 1000;

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '@cityhub/alerts';
-import { DEFAULT_RULES } from '@cityhub/contracts';
+import { FIXED_RULES, USUAL_RULES } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { CLI, startHub, waitFor, type Credentials, type TestHub } from './harness.js';
 import { freePort } from './mosquitto.js';
@@ -18,7 +18,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const SECRET = 'an-alert-webhook-secret-for-tests';
 
-interface AlertView { id: string; rule: string; asset: string; status: string }
+interface AlertView { id: string; rule: string; asset: string; status: string; message: string }
 
 /** The most recent Athens night (00:00–05:00) that has ended, as a UTC instant of its 00:00. */
 function lastNight(now: number): number {
@@ -32,7 +32,7 @@ function lastNight(now: number): number {
   return m - athensOffset(m);
 }
 
-describe('the built-in alert rules, driven by real MQTT readings through cityhub start', () => {
+describe('the fixed alert rules, driven by real MQTT readings through cityhub start', () => {
   let dir: string;
   let hub: TestHub;
   let env: Record<string, string>;
@@ -65,7 +65,7 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
     operator = await tok('operator');
     const put = await fetch(`${hub.httpUrl}/api/v1/rules`, {
       method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ rules: DEFAULT_RULES, notify: { webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, secret: SECRET }] } }),
+      body: JSON.stringify({ rules: FIXED_RULES, notify: { webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, secret: SECRET }] } }),
     });
     expect(put.status).toBe(200);
     devices.link = await hub.provision('traffic', 'link-1');
@@ -148,6 +148,28 @@ describe('the built-in alert rules, driven by real MQTT readings through cityhub
     await alertOf('night-baseload', 'building-white-tower', 'open');
     await hub.publish(meter, { ts: night + HOUR + 40 * MIN, seq: 9, power_kw: 40 });
     await alertOf('night-baseload', 'building-white-tower', 'cleared');
+  });
+
+  it('congestion-usual: with four days of history, 40 % slower than usual for 5 minutes opens it, in words', async () => {
+    const link2 = await hub.provision('traffic', 'link-2');
+    // An hourly reading at 50 km/h for four days: the same hour of the last days gives the usual value.
+    const hours = Array.from({ length: 96 }, (_, i) => Math.floor(now / HOUR) * HOUR - (96 - i) * HOUR);
+    await hub.publish(link2, hours.map((ts, i) => ({ ts, seq: i + 1, speed_kmh: 50 })));
+    const q = `/api/v1/series?asset=link-2&metric=speed_kmh&from=${new Date(hours[0]!).toISOString()}&to=${new Date(now).toISOString()}`;
+    await waitFor(async () => ((await hub.get<{ series: Array<{ points: unknown[] }> }>(q)).body.series[0]?.points.length === 96 || undefined), 10_000, 'the history stored');
+    const rules = [...FIXED_RULES, { ...USUAL_RULES[0]!, asset: 'link-2' }];
+    const put = await fetch(`${hub.httpUrl}/api/v1/rules`, {
+      method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rules, notify: { webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, secret: SECRET }] } }),
+    });
+    expect(put.status).toBe(200);
+    // A reading under the new rules makes the engine compute the usual values; the slow ones after it are held against them.
+    const t0 = now - 20 * MIN;
+    await hub.publish(link2, { ts: t0 - MIN, seq: 200, speed_kmh: 50 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await hub.publish(link2, [0, 2, 4, 5].map((m, i) => ({ ts: t0 + m * MIN, seq: 201 + i, speed_kmh: 20 })));
+    const opened = await alertOf('congestion-usual', 'link-2', 'open');
+    expect(opened.message).toMatch(/ 40 % slower than usual for 5 min: 20 km\/h, usually 50 km\/h now$/);
   });
 
   it('sent every event to the webhook, signed', async () => {

@@ -1,7 +1,8 @@
-import type { Config, Logger, SharedDocument } from '@cityhub/contracts';
-import { findAsset } from '@cityhub/contracts/catalogue';
+import { cityClock, type Config, type Logger, type SharedDocument } from '@cityhub/contracts';
+import { assetsOfKind, findAsset } from '@cityhub/contracts/catalogue';
 import { openSharedDocument } from '@cityhub/state';
 import type { Store } from '@cityhub/store';
+import { Baselines } from './baselines.js';
 import { AlertEngine } from './engine.js';
 import { Notifier } from './notifier.js';
 import { RuleFile } from './rule-file.js';
@@ -33,9 +34,13 @@ export interface Alerting { alerts: AlertEngine; notifier: Notifier; close(): Pr
 export async function openAlerting(o: { config: Config; store: Store; rules: RuleFile; stateDoc: SharedDocument; log: PartLogger }): Promise<Alerting> {
   const { config, store, rules, log } = o;
   const synthetic = config.CITYHUB_SYNTHETIC_ASSETS;
+  const baselines = new Baselines({
+    store, rules: () => rules.get().rules, logger: log('alerts'), clock: cityClock(config.CITYHUB_TZ),
+    assets: (kind) => assetsOfKind(kind, { synthetic }).map((f) => f.id),
+  });
   const alerts = await AlertEngine.open({
     store, rules: () => rules.get().rules, stateDoc: o.stateDoc, logger: log('alerts'), timeZone: config.CITYHUB_TZ,
-    asset: (id) => findAsset(id, { synthetic })?.properties,
+    asset: (id) => findAsset(id, { synthetic })?.properties, baselines,
   });
   const notifier = new Notifier({
     notify: () => rules.get().notify, logger: log('notify'),
@@ -47,6 +52,7 @@ export async function openAlerting(o: { config: Config; store: Store; rules: Rul
     alerts, notifier,
     async close() {
       await alerts.close();
+      await baselines.idle();
       await notifier.close();
     },
   };

@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { cityClock, DEFAULT_CITY_TZ, type AlertEvent, type AssetProperties, type CityClock, type DeviceStatus, type Kind, type Logger, type Rule, type SharedDocument } from '@cityhub/contracts';
 import type { Point, Store } from '@cityhub/store';
 import { ackMessage } from './acknowledge.js';
+import type { Baselines } from './baselines.js';
+import { inRuleHours, usualStep } from './usual.js';
 
 /** What one rule remembers of one asset. */
 interface KeyState {
@@ -27,6 +29,8 @@ export interface AlertEngineOptions {
   /** An asset's catalogue properties (for thresholds relative to them). */
   asset: (id: string) => (AssetProperties & { kind: Kind }) | undefined;
   rules: () => readonly Rule[];
+  /** The usual values the `usual` rules compare with; without them those rules stay quiet. */
+  baselines?: Baselines;
   /**
    * Where the engine keeps its state across restarts: the shared document `alerts` (a file under the data
    * directory, or a Redis key shared by the nodes that take turns running the engine).
@@ -87,12 +91,14 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   onPoints(points: readonly Point[]): void {
     const hubNow = this.now();
     const rules = this.o.rules().filter((r) => r.enabled);
+    this.o.baselines?.maybeRefresh(hubNow);
     for (const p of points) {
       this.state.lastSeen[p.asset] = hubNow;
       for (const rule of rules) {
         if (rule.kind !== p.kind || (rule.asset && rule.asset !== p.asset)) continue;
         if (rule.type === 'offline') this.offline(rule, p.asset, false, p.ts, null);
         else if (rule.type === 'threshold') this.threshold(rule, p);
+        else if (rule.type === 'usual') this.usual(rule, p);
         else this.baseload(rule, p);
       }
       if (p.kind === 'energy' && p.values.power_kw !== undefined) this.peak(p.asset, p.ts, p.values.power_kw);
@@ -145,6 +151,20 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
     this.step(rule, p.asset, p.ts, v, held, cleared, what, rule.for_s);
   }
 
+  /** Against the asset's usual value for this hour of the week; quiet without one, and outside the rule's hours. */
+  private usual(rule: Extract<Rule, { type: 'usual' }>, p: Point): void {
+    const v = p.values[rule.metric];
+    if (v === undefined) return;
+    if (!inRuleHours(rule, this.clock.hour(p.ts))) {
+      this.step(rule, p.asset, p.ts, v, false, true, 'outside the rule\'s hours', rule.for_s);
+      return;
+    }
+    const usual = this.o.baselines?.usual(rule, p.asset, p.ts);
+    if (usual === undefined) return;
+    const s = usualStep(rule, this.o.asset(p.asset)?.name ?? p.asset, v, usual);
+    this.step(rule, p.asset, p.ts, v, s.held, s.cleared, s.what, rule.for_s, s.opened);
+  }
+
   private baseload(rule: Extract<Rule, { type: 'baseload' }>, p: Point): void {
     const v = p.values.power_kw;
     if (v === undefined) return;
@@ -194,7 +214,8 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   }
 
   /** One reading's step of a condition with a duration and a clear condition. */
-  private step(rule: Rule, asset: string, ts: number, v: number, held: boolean, cleared: boolean, what: string, forS: number): void {
+  private step(rule: Rule, asset: string, ts: number, v: number, held: boolean, cleared: boolean, what: string, forS: number,
+    opened: (heldMs: number) => string = (ms) => `${what} for ${Math.round(ms / 1000)} s`): void {
     const s = this.key(rule, asset);
     if (s.lastTs !== undefined && ts < s.lastTs) return;
     s.lastTs = ts;
@@ -207,7 +228,7 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
       return;
     }
     s.since ??= ts;
-    if (ts - s.since >= forS * 1000) this.openAlert(rule, asset, s, ts, v, `${what} for ${Math.round((ts - s.since) / 1000)} s`);
+    if (ts - s.since >= forS * 1000) this.openAlert(rule, asset, s, ts, v, opened(ts - s.since));
   }
 
   private openAlert(rule: Rule, asset: string, s: KeyState, at: number, v: number | null, message: string): void {

@@ -4,6 +4,7 @@
  * node at a time runs the engine for all of them. The root wires these to the broker, ingest and the API.
  */
 export { AlertEngine, type AlertEngineOptions } from './engine.js';
+export { Baselines, usualTable, type BaselineOptions } from './baselines.js';
 export { Notifier, signature, verifyWebhook, webhookHeaders, WEBHOOK_TOLERANCE_S, type NotifierOptions } from './notifier.js';
 export { RuleFile, type RuleFileOptions } from './rule-file.js';
 export { openAlerting, openAlertState, openRules, type Alerting, type PartLogger, type SharedPlace } from './alerting.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, silentLogger as quiet, type AlertEvent, type SharedDocument } from '@cityhub/contracts';
+import { FIXED_RULES, silentLogger as quiet, type AlertEvent, type SharedDocument } from '@cityhub/contracts';
 import { findAsset } from '@cityhub/contracts/catalogue';
 import { openSharedDocument, sharedDocPath } from '@cityhub/state';
 import { createDuckDbStore, type Point, type Store } from '@cityhub/store';
@@ -36,7 +36,7 @@ async function carriesStateAcrossRestarts(open: () => Promise<AlertEngine>, t0: 
   await e.close();
 }
 
-describe('AlertEngine with the built-in rules, on the real DuckDB alert log', () => {
+describe('AlertEngine with the fixed rules, on the real DuckDB alert log', () => {
   let dir: string;
   let store: Store;
   let hubNow: number;
@@ -45,7 +45,7 @@ describe('AlertEngine with the built-in rules, on the real DuckDB alert log', ()
   const open = async () => {
     const stateDoc = await openSharedDocument('alerts', { dataDir: dir });
     docs.push(stateDoc);
-    return AlertEngine.open({ store, rules: () => DEFAULT_RULES, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties, now: () => hubNow });
+    return AlertEngine.open({ store, rules: () => FIXED_RULES, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties, now: () => hubNow });
   };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cityhub-alerts-'));
@@ -164,7 +164,7 @@ describe('AlertEngine saving', () => {
     const store = createDuckDbStore({ path: ':memory:' });
     await store.init();
     const stateDoc = await openSharedDocument('alerts', { dataDir: dir });
-    const e = await AlertEngine.open({ store, rules: () => DEFAULT_RULES, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties });
+    const e = await AlertEngine.open({ store, rules: () => FIXED_RULES, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties });
     await e.flush(); // nothing to do
     e.onPoints([{ kind: 'traffic', asset: 'link-1', device: 'd', ts: Date.now() - 60_000, seq: 0, values: { speed_kmh: 10 } }]);
     await e.close();
@@ -188,7 +188,7 @@ describe('AlertEngine state on Redis, as broker nodes hand the engine over', () 
 
   it('continues where the last engine stopped: each engine on its own connection, as the next leader would be', async () => {
     const open = async () => AlertEngine.open({
-      store, rules: () => DEFAULT_RULES, stateDoc: await bed.open('alerts'), logger: quiet, asset: (id) => findAsset(id)?.properties,
+      store, rules: () => FIXED_RULES, stateDoc: await bed.open('alerts'), logger: quiet, asset: (id) => findAsset(id)?.properties,
     });
     await carriesStateAcrossRestarts(open, Date.now() - 20 * MIN);
     expect(await bed.admin.hget('cityhub:doc:alerts', 'text')).toContain('congestion|link-1');

@@ -6,6 +6,7 @@ import type { DashboardResults } from '../steps/dashboard.js';
 import type { HistoryResults } from '../steps/history.js';
 import type { LatencyResults } from '../steps/latency.js';
 import type { RelayResults } from '../steps/relay.js';
+import { renderRules, type RulesResults } from '../steps/rules.js';
 import type { ProfileSummary } from './cpuprofile.js';
 import { guardTargets, renderGuard } from './guard-report.js';
 import { fmt } from './stats.js';
@@ -22,6 +23,7 @@ export interface BenchResults {
     dashboard?: DashboardResults;
     guard?: GuardResults;
     city?: CityResults;
+    rules?: RulesResults;
   };
   profiles?: ProfileSummary[];
   notes: string[];
@@ -224,6 +226,7 @@ export function renderMarkdown(r: BenchResults): string {
 
   for (const section of [relaySection, latencySection, historySection, connectionsSection, dashboardSection, citySection]) section(lines, r);
   lines.push(...renderGuard(r.steps.guard));
+  lines.push(...renderRules(r.steps.rules));
   profilesSection(lines, r);
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n.replace(/\n/g, ' ')}`), '');
   if (r.totalS) lines.push(`Bench wall time: ${r.totalS.toFixed(0)} s.`, '');

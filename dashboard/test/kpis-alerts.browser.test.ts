@@ -2,15 +2,16 @@
  * The KPI page and the alerts in a real Chromium on their own hub (`cityhub start`: real API, broker, DuckDB
  * and alert engine): the whole city publishes two days of readings over MQTT (energy fifteen), so every number
  * the KPI page shows can be recomputed here from exactly what was published (`kpi-oracle.ts`). Alerts come
- * from the hub's default rules, fired by real readings: a congested corridor before the page opens, a building
- * above its power limit while it is open, which then clears.
+ * from the fixed rules (FIXED_RULES, put on the hub before the readings), fired by real readings: a congested
+ * corridor before the page opens, a building above its power limit while it is open, which then clears. (The
+ * built-in congestion rule compares with the usual speed, which two days of history do not give yet.)
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import type { AssetCollection, AssetFeature } from '@cityhub/contracts';
+import { FIXED_RULES, type AssetCollection, type AssetFeature } from '@cityhub/contracts';
 import { CLI, startHub, waitFor } from '../../test/harness.js';
 import type { Credentials, TestHub } from '../../test/harness.js';
 import type { AlertView } from '../src/model/alerts.js';
@@ -142,6 +143,17 @@ async function checkKpis(page: Page, oracle: KpiOracle, span: number): Promise<K
   return d;
 }
 
+/** Puts today's fixed rules on the hub (with an admin token made by the CLI). */
+async function putFixedRules(hub: TestHub): Promise<void> {
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'admin', '--name', 'rules', '--json'],
+    { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
+  const { token } = JSON.parse(stdout) as { token: string };
+  const put = await fetch(`${hub.httpUrl}/api/v1/rules`, {
+    method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ rules: FIXED_RULES }),
+  });
+  expect(put.status).toBe(200);
+}
+
 describe('the KPI page and the alerts in Chromium on the real hub', () => {
   let hub: TestHub;
   let browser: Browser;
@@ -157,6 +169,7 @@ describe('the KPI page and the alerts in Chromium on the real hub', () => {
     await ensureBuilt();
     [hub, browser] = await Promise.all([startHub({ simulate: 0 }), openBrowser()]);
     catalogue = (await hub.get<AssetCollection>('/api/v1/assets')).body;
+    await putFixedRules(hub);
     now = Date.now();
     published = catalogue.features.map((f) => {
       let readings = history(f, now);
