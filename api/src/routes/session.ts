@@ -15,7 +15,7 @@ const SignIn = z.strictObject({
 });
 
 const view = (s: PersonSession) => ({
-  user: s.user, role: s.role, csrf_token: s.csrf,
+  user: s.user, ...(s.name !== undefined && { name: s.name }), role: s.role, csrf_token: s.csrf,
   idle_expires_at: new Date(s.idleExpires).toISOString(), expires_at: new Date(s.expires).toISOString(),
 });
 
