@@ -1,4 +1,4 @@
-import { AlertEvent, SessionView } from '@cityhub/contracts';
+import { AlertEvent, SessionView, type PageConfig } from '@cityhub/contracts';
 import { apiUrl } from '../data/api.js';
 import { byId } from '../ui/dom.js';
 import { DashboardError } from './errors.js';
@@ -115,9 +115,26 @@ export function setUpSignIn(session: PageSession): void {
     const s = session.who;
     open.hidden = s !== null;
     who.hidden = s === null;
-    name.textContent = s ? `${s.user} (${s.role})` : '';
+    name.textContent = s ? `${s.name ?? s.user} (${s.role})` : '';
   };
   session.onChange(show);
   show();
   void session.load();
+}
+
+/**
+ * The dialog's "Sign in with <provider>" link when the hub offers OpenID Connect sign-in: it leaves for the
+ * provider and comes back to the view open now (the hub takes a path of its own, at most 512 characters).
+ */
+export function offerSingleSignOn(oidc: PageConfig['oidc']): void {
+  if (!oidc) return;
+  const link = byId('signin-oidc', HTMLAnchorElement);
+  link.textContent = `Sign in with ${oidc.name}`;
+  const aim = () => {
+    const here = window.location.pathname + window.location.search + window.location.hash;
+    link.href = `${oidc.login}?returnTo=${encodeURIComponent(here.length <= 512 ? here : window.location.pathname)}`;
+  };
+  aim();
+  link.addEventListener('click', aim);
+  byId('signin-sso', HTMLElement).hidden = false;
 }

@@ -1,0 +1,158 @@
+/**
+ * Sign-in with OpenID Connect on the real hub (`cityhub start`) against a real provider (`oidc-provider`):
+ * the provider down at start (503, the hub ready all the same), then the whole Authorization Code flow with
+ * PKCE over plain HTTP (fetch, manual redirects, a cookie jar), roles from groups, acknowledging an alert
+ * with the session's CSRF token, a state that does not match, a refusal by the provider, and sign-out.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, startHub, waitFor, type TestHub } from './harness.js';
+import { clearedAlert } from './people.js';
+import { Browser, CLIENT_ID, CLIENT_SECRET, freePort, startProvider, type TestProvider } from './oidc-provider.js';
+
+const CALLBACK = '/api/v1/session/oidc/callback';
+const LOGIN = '/api/v1/session/oidc/login';
+
+interface Audit { action: string; who: string; method?: string; reason?: string; alert?: string }
+
+describe('signing in with OpenID Connect (a real provider, the real hub)', () => {
+  let hub: TestHub;
+  let provider: TestProvider;
+  let port: number;
+  let token: string;
+  let alert: string;
+  const audit = async (q = '') => {
+    const r = await fetch(`${hub.httpUrl}/api/v1/audit?limit=2000${q}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(200);
+    return ((await r.json()) as { items: Audit[] }).items;
+  };
+  const userOf = (sub: string) => `oidc:127.0.0.1:${port}:${sub}`;
+  /** Signs `person` in at the provider from a fresh browser; stops before the callback when `atCallback`. */
+  const signInAt = async (person: string, opts: { returnTo?: string; atCallback?: boolean } = {}) => {
+    provider.next.person = person;
+    const b = new Browser();
+    const start = `${hub.httpUrl}${LOGIN}${opts.returnTo ? `?returnTo=${encodeURIComponent(opts.returnTo)}` : ''}`;
+    const isHub = (u: URL) => u.origin === hub.httpUrl;
+    const r = await b.follow(start, (u) => isHub(u) && (opts.atCallback ? u.pathname === CALLBACK : !u.pathname.startsWith('/api/v1/session/oidc/')));
+    return { b, ...r };
+  };
+  const session = async (b: Browser) => {
+    const r = await b.request(`${hub.httpUrl}/api/v1/session`);
+    return { status: r.status, body: r.status === 200 ? (await r.json()) as Record<string, unknown> : null };
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    hub = await startHub({
+      env: {
+        CITYHUB_OIDC_ISSUER: `http://127.0.0.1:${port}`, CITYHUB_OIDC_CLIENT_ID: CLIENT_ID, CITYHUB_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+        CITYHUB_OIDC_SCOPES: 'openid profile email groups', CITYHUB_OIDC_OPERATOR_VALUES: 'cityhub-operators,duty-officers',
+        CITYHUB_OIDC_ADMIN_VALUES: 'cityhub-admins', CITYHUB_OIDC_NAME: 'Thessaloniki ID',
+      },
+    });
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
+    token = (JSON.parse(stdout) as { token: string }).token;
+    alert = await clearedAlert(hub, 'building-rotunda');
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await provider?.close();
+  });
+
+  it('while the provider cannot be reached: the sign-in answers 503 with the reason, the hub stays ready, the failure is logged', async () => {
+    const config = await hub.get<{ oidc?: unknown }>('/api/v1/config');
+    expect(config.body.oidc).toEqual({ name: 'Thessaloniki ID', login: LOGIN });
+    const r = await fetch(hub.httpUrl + LOGIN, { redirect: 'manual' });
+    expect(r.status).toBe(503);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/sign-in with Thessaloniki ID is unavailable: the identity provider http:\/\/127\.0\.0\.1:\d+ could not be reached \(fetch failed: .*ECONNREFUSED/);
+    expect(r.headers.getSetCookie()).toEqual([]);
+    expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);
+    expect(hub.output()).toContain('OpenID Connect discovery failed');
+    provider = await startProvider(port, hub.httpUrl + CALLBACK);
+    // Once the provider is up, a sign-in finds it (tried again at once, at most once a second).
+    await waitFor(async () => ((await fetch(hub.httpUrl + LOGIN, { redirect: 'manual' })).status === 303 ? true : undefined), 10_000, 'the provider discovered');
+  });
+
+  it('an operator signs in through the provider: PKCE, state and nonce, the session cookie, the role from the groups', async () => {
+    const first = await new Browser().request(`${hub.httpUrl}${LOGIN}?returnTo=${encodeURIComponent('/?view=alerts')}`);
+    expect(first.status).toBe(303);
+    const to = new URL(first.headers.get('location')!);
+    expect(to.origin).toBe(`http://127.0.0.1:${port}`);
+    expect(Object.fromEntries(to.searchParams)).toMatchObject({
+      client_id: CLIENT_ID, response_type: 'code', code_challenge_method: 'S256', redirect_uri: hub.httpUrl + CALLBACK, scope: 'openid profile email groups',
+    });
+    for (const p of ['state', 'nonce', 'code_challenge']) expect(to.searchParams.get(p)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.headers.getSetCookie()[0]).toMatch(/^cityhub_oidc=[^;]+; Max-Age=600; Path=\/api\/v1\/session\/oidc; HttpOnly; SameSite=Lax$/);
+
+    const { b, stoppedAt, res } = await signInAt('op-1', { returnTo: '/?view=alerts' });
+    expect(stoppedAt?.href).toBe(`${hub.httpUrl}/?view=alerts`);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith('cityhub_session='))).toMatch(/; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(b.cookie(hub.httpUrl, 'cityhub_oidc')).toBeUndefined();
+    const s = await session(b);
+    expect(s.status).toBe(200);
+    expect(s.body).toMatchObject({ user: userOf('op-1'), name: 'Olga Operator', role: 'operator' });
+    const ok = (await audit('&action=signin_ok')).find((e) => e.who === userOf('op-1'));
+    expect(ok).toMatchObject({ method: 'oidc' });
+
+    // The session's CSRF token acknowledges the cleared alert; without it, 403.
+    const path = `${hub.httpUrl}/api/v1/alerts/${encodeURIComponent(alert)}/ack`;
+    const body = JSON.stringify({ comment: 'checked with the provider account' });
+    const noCsrf = await b.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(noCsrf.status).toBe(403);
+    const acked = await b.request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': String(s.body!.csrf_token) }, body });
+    expect(acked.status).toBe(200);
+    expect(await acked.json()).toMatchObject({ state: 'acknowledged', by: userOf('op-1') });
+    expect((await audit('&action=alert_acknowledged'))[0]).toMatchObject({ who: userOf('op-1'), alert });
+
+    // Sign-out ends the session here (not at the provider).
+    expect((await b.request(`${hub.httpUrl}/api/v1/session`, { method: 'DELETE', headers: { 'x-csrf-token': String(s.body!.csrf_token) } })).status).toBe(204);
+    expect((await session(b)).status).toBe(204);
+  });
+
+  it('someone in none of the mapped groups is a viewer and may not acknowledge; an admin group makes an admin', async () => {
+    const viewer = await signInAt('view-1');
+    expect(viewer.stoppedAt?.pathname).toBe('/');
+    const s = await session(viewer.b);
+    expect(s.body).toMatchObject({ user: userOf('view-1'), name: 'Victor Viewer', role: 'viewer' });
+    const ack = await viewer.b.request(`${hub.httpUrl}/api/v1/alerts/${encodeURIComponent(alert)}/ack`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': String(s.body!.csrf_token) }, body: '{}',
+    });
+    expect(ack.status).toBe(403);
+    expect(((await ack.json()) as { error: { message: string } }).error.message).toContain(`${userOf('view-1')} has viewer`);
+    const admin = await signInAt('adm-1');
+    // No `name` claim: the preferred user name names the person.
+    expect((await session(admin.b)).body).toMatchObject({ user: userOf('adm-1'), name: 'adam', role: 'admin' });
+  });
+
+  it('refuses a state that does not match, a refusal by the provider and a callback without its cookie: no session, each audited', async () => {
+    const at = await signInAt('op-1', { atCallback: true });
+    const forged = new URL(at.stoppedAt!);
+    forged.searchParams.set('state', 'a-state-this-browser-never-sent');
+    const bad = await at.b.request(forged.href);
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/the sign-in could not be verified: .*"state"/);
+    expect(bad.headers.getSetCookie().some((c) => c.startsWith('cityhub_session='))).toBe(false);
+    expect((await session(at.b)).status).toBe(204);
+    // The genuine callback cannot be replayed either: its cookie was cleared by the first attempt.
+    const again = await at.b.request(at.stoppedAt!.href);
+    expect(again.status).toBe(400);
+
+    const denied = await signInAt('deny');
+    expect(denied.res.status).toBe(401);
+    expect(((await denied.res.json()) as { error: { message: string } }).error.message).toBe('the identity provider refused the sign-in: access_denied: the person declined');
+    expect((await session(denied.b)).status).toBe(204);
+
+    const failed = (await audit('&action=signin_failed')).filter((e) => e.method === 'oidc');
+    expect(failed.map((e) => e.reason)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/the identity provider refused the sign-in: access_denied/), expect.stringMatching(/no sign-in was started/), expect.stringMatching(/"state"/),
+    ]));
+  });
+
+  it('takes only a path of this hub as the place to return to', async () => {
+    for (const returnTo of ['//evil.example/', 'https://evil.example/', '/\\evil.example', `/${'a'.repeat(512)}`]) {
+      const r = await fetch(`${hub.httpUrl}${LOGIN}?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
+      expect(r.status, returnTo).toBe(400);
+    }
+  });
+});
