@@ -4,6 +4,7 @@
  * interaction that signs in the person the test chose (no HTML form); and a small browser of fetch calls
  * with manual redirects and a cookie jar per origin.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -62,6 +63,9 @@ export async function startProvider(port: number, redirectUri: string): Promise<
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: { devInteractions: { enabled: false } },
     cookies: { keys: ['a cookie key of the test provider'] },
+    // Its own signing key and lifetimes (else the package warns of its development defaults).
+    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
   });
   const handle = provider.callback();
   const server: Server = createServer((req, res) => {
