@@ -4,17 +4,14 @@
  * PKCE over plain HTTP (fetch, manual redirects, a cookie jar), roles from groups, acknowledging an alert
  * with the session's CSRF token, a state that does not match, a refusal by the provider, and sign-out.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startHub, waitFor, type TestHub } from './harness.js';
-import { clearedAlert } from './people.js';
+import { startHub, waitFor, type TestHub } from './harness.js';
+import { auditLog, clearedAlert, operatorToken } from './people.js';
 import { Browser, CLIENT_ID, CLIENT_SECRET, freePort, startProvider, type TestProvider } from './oidc-provider.js';
 
 const CALLBACK = '/api/v1/session/oidc/callback';
 const LOGIN = '/api/v1/session/oidc/login';
 
-interface Audit { action: string; who: string; method?: string; reason?: string; alert?: string }
 
 describe('signing in with OpenID Connect (a real provider, the real hub)', () => {
   let hub: TestHub;
@@ -22,11 +19,7 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
   let port: number;
   let token: string;
   let alert: string;
-  const audit = async (q = '') => {
-    const r = await fetch(`${hub.httpUrl}/api/v1/audit?limit=2000${q}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(r.status).toBe(200);
-    return ((await r.json()) as { items: Audit[] }).items;
-  };
+  const audit = (q = '') => auditLog(hub, token, q);
   const userOf = (sub: string) => `oidc:127.0.0.1:${port}:${sub}`;
   /** Signs `person` in at the provider from a fresh browser; stops before the callback when `atCallback`. */
   const signInAt = async (person: string, opts: { returnTo?: string; atCallback?: boolean } = {}) => {
@@ -51,8 +44,7 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
         CITYHUB_OIDC_ADMIN_VALUES: 'cityhub-admins', CITYHUB_OIDC_NAME: 'Thessaloniki ID',
       },
     });
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
-    token = (JSON.parse(stdout) as { token: string }).token;
+    token = await operatorToken(hub);
     alert = await clearedAlert(hub, 'building-rotunda');
   });
   afterAll(async () => {

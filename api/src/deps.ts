@@ -4,7 +4,7 @@ import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { CatalogOptions } from './catalog/dcat.js';
 import type { ExportLimits } from './export/plan.js';
 import type { LiveFeedStats, LiveLimits } from './live-feed.js';
-import type { OidcSettings } from './oidc/client.js';
+import type { OidcSettings } from './oidc/settings.js';
 
 /** A readiness check: `ok` false makes `/readyz` answer 503 with the reason. */
 export type { ReadyCheck } from '@cityhub/contracts';
