@@ -15,6 +15,8 @@ const LOGIN = '/api/v1/session/oidc/login';
 
 describe('signing in with OpenID Connect (a real provider, the real hub)', () => {
   let hub: TestHub;
+  /** A hub that refuses people in none of its groups (CITYHUB_OIDC_DEFAULT_ROLE=none). */
+  let strict: TestHub;
   let provider: TestProvider;
   let port: number;
   let token: string;
@@ -22,33 +24,33 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
   const audit = (q = '') => auditLog(hub, token, q);
   const userOf = (sub: string) => `oidc:127.0.0.1:${port}:${sub}`;
   /** Signs `person` in at the provider from a fresh browser; stops before the callback when `atCallback`. */
-  const signInAt = async (person: string, opts: { returnTo?: string; atCallback?: boolean } = {}) => {
+  const signInAt = async (person: string, opts: { returnTo?: string; atCallback?: boolean; on?: TestHub } = {}) => {
     provider.next.person = person;
     const b = new Browser();
-    const start = `${hub.httpUrl}${LOGIN}${opts.returnTo ? `?returnTo=${encodeURIComponent(opts.returnTo)}` : ''}`;
-    const isHub = (u: URL) => u.origin === hub.httpUrl;
+    const on = opts.on ?? hub;
+    const start = `${on.httpUrl}${LOGIN}${opts.returnTo ? `?returnTo=${encodeURIComponent(opts.returnTo)}` : ''}`;
+    const isHub = (u: URL) => u.origin === on.httpUrl;
     const r = await b.follow(start, (u) => isHub(u) && (opts.atCallback ? u.pathname === CALLBACK : !u.pathname.startsWith('/api/v1/session/oidc/')));
     return { b, ...r };
   };
-  const session = async (b: Browser) => {
-    const r = await b.request(`${hub.httpUrl}/api/v1/session`);
+  const session = async (b: Browser, on = hub) => {
+    const r = await b.request(`${on.httpUrl}/api/v1/session`);
     return { status: r.status, body: r.status === 200 ? (await r.json()) as Record<string, unknown> : null };
   };
 
   beforeAll(async () => {
     port = await freePort();
-    hub = await startHub({
-      env: {
-        CITYHUB_OIDC_ISSUER: `http://127.0.0.1:${port}`, CITYHUB_OIDC_CLIENT_ID: CLIENT_ID, CITYHUB_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-        CITYHUB_OIDC_SCOPES: 'openid profile email groups', CITYHUB_OIDC_OPERATOR_VALUES: 'cityhub-operators,duty-officers',
-        CITYHUB_OIDC_ADMIN_VALUES: 'cityhub-admins', CITYHUB_OIDC_NAME: 'Thessaloniki ID',
-      },
-    });
+    const env = {
+      CITYHUB_OIDC_ISSUER: `http://127.0.0.1:${port}`, CITYHUB_OIDC_CLIENT_ID: CLIENT_ID, CITYHUB_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+      CITYHUB_OIDC_SCOPES: 'openid profile email groups', CITYHUB_OIDC_OPERATOR_VALUES: 'cityhub-operators,duty-officers',
+      CITYHUB_OIDC_ADMIN_VALUES: 'cityhub-admins', CITYHUB_OIDC_NAME: 'Thessaloniki ID',
+    };
+    [hub, strict] = await Promise.all([startHub({ env }), startHub({ env: { ...env, CITYHUB_OIDC_DEFAULT_ROLE: 'none' } })]);
     token = await operatorToken(hub);
     alert = await clearedAlert(hub, 'building-rotunda');
   });
   afterAll(async () => {
-    await hub?.stop();
+    await Promise.all([hub?.stop(), strict?.stop()]);
     await provider?.close();
   });
 
@@ -61,9 +63,9 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
     expect(r.headers.getSetCookie()).toEqual([]);
     expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);
     expect(hub.output()).toContain('OpenID Connect discovery failed');
-    provider = await startProvider(port, hub.httpUrl + CALLBACK);
+    provider = await startProvider(port, [hub.httpUrl + CALLBACK, strict.httpUrl + CALLBACK]);
     // Once the provider is up, a sign-in finds it (tried again at once, at most once a second).
-    await waitFor(async () => ((await fetch(hub.httpUrl + LOGIN, { redirect: 'manual' })).status === 303 ? true : undefined), 10_000, 'the provider discovered');
+    for (const h of [hub, strict]) await waitFor(async () => ((await fetch(h.httpUrl + LOGIN, { redirect: 'manual' })).status === 303 ? true : undefined), 10_000, 'the provider discovered');
   });
 
   it('an operator signs in through the provider: PKCE, state and nonce, the session cookie, the role from the groups', async () => {
@@ -139,6 +141,17 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
     expect(failed.map((e) => e.reason)).toEqual(expect.arrayContaining([
       expect.stringMatching(/the identity provider refused the sign-in: access_denied/), expect.stringMatching(/no sign-in was started/), expect.stringMatching(/"state"/),
     ]));
+  });
+
+  it('with CITYHUB_OIDC_DEFAULT_ROLE=none, someone in none of the groups is refused (403, no session, audited); an operator is let in', async () => {
+    const refused = await signInAt('view-1', { on: strict });
+    expect(refused.res.status).toBe(403);
+    expect(((await refused.res.json()) as { error: { message: string } }).error.message).toBe('Victor Viewer has no role on this hub: the provider\'s "groups" claim names none of its admin or operator groups');
+    expect((await session(refused.b, strict)).status).toBe(204);
+    const strictToken = await operatorToken(strict);
+    expect((await auditLog(strict, strictToken, '&action=signin_failed'))[0]).toMatchObject({ who: userOf('view-1'), method: 'oidc', reason: expect.stringContaining('has no role') as unknown });
+    const op = await signInAt('op-1', { on: strict });
+    expect((await session(op.b, strict)).body).toMatchObject({ user: userOf('op-1'), role: 'operator' });
   });
 
   it('takes only a path of this hub as the place to return to', async () => {

@@ -22,7 +22,7 @@ describe('signing in with OpenID Connect in Chromium', () => {
       CITYHUB_OIDC_SCOPES: 'openid profile groups', CITYHUB_OIDC_OPERATOR_VALUES: 'cityhub-operators', CITYHUB_OIDC_NAME: 'Thessaloniki ID',
     };
     [hub, browser] = await Promise.all([startHub({ simulate: 0, env }), openBrowser()]);
-    provider = await startProvider(port, `${hub.httpUrl}/api/v1/session/oidc/callback`);
+    provider = await startProvider(port, [`${hub.httpUrl}/api/v1/session/oidc/callback`]);
     await waitFor(async () => ((await fetch(`${hub.httpUrl}/api/v1/session/oidc/login`, { redirect: 'manual' })).status === 303 ? true : undefined), 10_000, 'the provider discovered');
   });
   afterAll(async () => {
