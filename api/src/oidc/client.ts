@@ -88,13 +88,17 @@ export class OidcClient {
   }
 
   /**
-   * The discovered provider, or a 503 that says why not. A sign-in while the provider is unknown tries the
-   * discovery again at once (at most once a second), so that a provider back up is used without waiting for the next retry.
+   * The discovered provider, or a 503 that says why not. A sign-in while the provider is unknown waits for the
+   * attempt under way, or tries again at once (at most once a second), so that a provider back up is used
+   * without waiting for the next retry.
    */
   private async ready(): Promise<oidc.Configuration> {
-    if (!this.config && !this.closed && Date.now() - this.lastAttempt >= 1_000) await this.attempt();
+    if (!this.config && !this.closed) {
+      if (this.inflight) await this.inflight;
+      else if (Date.now() - this.lastAttempt >= 1_000) await this.attempt();
+    }
     if (this.config) return this.config;
-    throw new ApiError('UNAVAILABLE', `sign-in with ${this.settings.name} is unavailable: the identity provider ${this.settings.issuer} could not be reached (${this.lastError}); the hub keeps trying`);
+    throw new ApiError('UNAVAILABLE', `sign-in with ${this.settings.name} is unavailable: the identity provider ${this.settings.issuer} could not be discovered (${this.lastError}); the hub keeps trying`);
   }
 
   /** Where to send the browser to sign in, and what the callback must check (kept in the sign-in cookie). */
