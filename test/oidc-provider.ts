@@ -48,12 +48,12 @@ async function interact(provider: Provider, next: { person: string }, req: Incom
   await provider.interactionFinished(req, res, { login: { accountId: next.person }, consent: { grantId } }, { mergeWithLastSubmission: false });
 }
 
-/** Starts the provider on `port` with the hubs' callbacks as its client's redirect URIs. */
+/** Starts the provider on `port` with the hubs' callbacks as its client's redirect URIs (and their `/` as where sign-out comes back to). */
 export async function startProvider(port: number, redirectUris: string[]): Promise<TestProvider> {
   const issuer = `http://127.0.0.1:${port}`;
   const next = { person: 'op-1' };
   const provider = new Provider(issuer, {
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: redirectUris, response_types: ['code'], grant_types: ['authorization_code'] }],
+    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: redirectUris, post_logout_redirect_uris: redirectUris.map((u) => new URL('/', u).href), response_types: ['code'], grant_types: ['authorization_code'] }],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'], groups: ['groups'] },
     scopes: ['openid', 'profile', 'email', 'groups'],
     findAccount: (_ctx, id) => {

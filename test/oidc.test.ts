@@ -56,7 +56,7 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
 
   it('while the provider cannot be reached: the sign-in answers 503 with the reason, the hub stays ready, the failure is logged', async () => {
     const config = await hub.get<{ oidc?: unknown }>('/api/v1/config');
-    expect(config.body.oidc).toEqual({ name: 'Thessaloniki ID', login: LOGIN });
+    expect(config.body.oidc).toEqual({ name: 'Thessaloniki ID', login: LOGIN, logout: '/api/v1/session/oidc/logout' });
     const r = await fetch(hub.httpUrl + LOGIN, { redirect: 'manual' });
     expect(r.status).toBe(503);
     expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/sign-in with Thessaloniki ID is unavailable: the identity provider http:\/\/127\.0\.0\.1:\d+ could not be discovered \(fetch failed: .*ECONNREFUSED/);
@@ -99,9 +99,16 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
     expect(await acked.json()).toMatchObject({ state: 'acknowledged', by: userOf('op-1') });
     expect((await audit('&action=alert_acknowledged'))[0]).toMatchObject({ who: userOf('op-1'), alert });
 
-    // Sign-out ends the session here (not at the provider).
+    // Sign-out ends the session here; then the provider's sign-out (RP-initiated logout) comes back to the dashboard.
     expect((await b.request(`${hub.httpUrl}/api/v1/session`, { method: 'DELETE', headers: { 'x-csrf-token': String(s.body!.csrf_token) } })).status).toBe(204);
     expect((await session(b)).status).toBe(204);
+    const out = await b.request(`${hub.httpUrl}/api/v1/session/oidc/logout`);
+    expect(out.status).toBe(303);
+    const end = new URL(out.headers.get('location')!);
+    expect(end.origin).toBe(`http://127.0.0.1:${port}`);
+    expect(Object.fromEntries(end.searchParams)).toEqual({ client_id: CLIENT_ID, post_logout_redirect_uri: `${hub.httpUrl}/` });
+    // The provider accepts it: its page asks whether to sign out there too.
+    expect((await b.request(end.href)).status).toBe(200);
   });
 
   it('someone in none of the mapped groups is a viewer and may not acknowledge; an admin group makes an admin', async () => {

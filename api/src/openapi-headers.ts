@@ -49,6 +49,7 @@ const BY_OPERATION: Record<string, Record<string, string[]>> = {
   signIn: { 200: ['Set-Cookie'] },
   signOut: { 204: ['Set-Cookie'] },
   oidcLogin: { 303: ['Location', 'Set-Cookie'] },
+  oidcLogout: { 303: ['Location'] },
   oidcCallback: { 303: ['Location', 'Set-Cookie'], 400: ['Set-Cookie'], 401: ['Set-Cookie'], 403: ['Set-Cookie'] },
 };
 

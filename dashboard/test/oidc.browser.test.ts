@@ -1,7 +1,7 @@
 /**
  * Signing in with OpenID Connect in a real Chromium: the real hub (`cityhub start`) and a real provider
  * (`oidc-provider`); the sign-in dialog's "Sign in with …" link goes to the provider and back to the view
- * that was open, signed in with the role the provider's groups give.
+ * that was open, signed in with the role the provider's groups give; signing out signs out at the provider too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, waitFor, type TestHub } from '../../test/harness.js';
@@ -46,6 +46,14 @@ describe('signing in with OpenID Connect in Chromium', () => {
     const url = new URL(page.url());
     expect(url.origin).toBe(hub.httpUrl);
     expect(url.searchParams.get('view')).toBe('alerts');
+
+    // Sign-out ends the hub's session, then signs out at the provider (its confirmation page), which comes back to the dashboard.
+    await page.click('#signout');
+    await page.waitForURL((u) => u.origin === provider.issuer, { timeout: 10_000 });
+    await page.click('button[name="logout"][value="yes"]');
+    await page.waitForURL((u) => u.origin === hub.httpUrl, { timeout: 10_000 });
+    await page.locator('#signin-open').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.evaluate(() => fetch('/api/v1/session').then((r) => r.status))).toBe(204);
     expect(errors).toEqual([]);
   }, 120_000);
 });

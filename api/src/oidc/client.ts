@@ -116,6 +116,15 @@ export class OidcClient {
   }
 
   /**
+   * The provider's end-session URL (RP-initiated logout) that comes back to `after`, or null when the provider
+   * has none or is not discovered.
+   */
+  logoutUrl(after: string): string | null {
+    if (!this.config?.serverMetadata().end_session_endpoint) return null;
+    return oidc.buildEndSessionUrl(this.config, { client_id: this.settings.clientId, post_logout_redirect_uri: after }).href;
+  }
+
+  /**
    * Finishes a sign-in from the callback's query string: checks the state, exchanges the code with the PKCE
    * verifier, verifies the ID token (signature against the provider's JWKS, issuer, audience, expiry, nonce)
    * and adds the userinfo claims. Throws an ApiError that says what went wrong.

@@ -23,6 +23,9 @@ const Callback = z.looseObject({
   error_description: z.string().max(4_096).optional(),
 });
 
+/** Where the provider sends people back after signing out at it: the dashboard. */
+export const OIDC_LOGOUT_PATH = '/api/v1/session/oidc/logout';
+
 /** The request's query string, as the provider sent it. */
 const queryOf = (req: FastifyRequest) => {
   const i = req.url.indexOf('?');
@@ -34,6 +37,12 @@ const queryOf = (req: FastifyRequest) => {
  * Authorization Code flow with PKCE), which ends in the same session cookie and CSRF token as a password.
  */
 export const oidcRoutes = (client: OidcClient | undefined): FastifyPluginAsyncZod<ApiDeps> => async (app, deps) => {
+  /** The hub's address as people reach it: the configured redirect URL's base, else the request's. */
+  const base = (c: OidcClient, req: FastifyRequest) => {
+    const r = c.settings.redirectUrl;
+    if (!r) return `${req.protocol}://${req.host}`;
+    return r.endsWith(OIDC_CALLBACK_PATH) ? r.slice(0, -OIDC_CALLBACK_PATH.length) : new URL(r).origin;
+  };
   const need = (): { client: OidcClient; people: PeopleDeps } => {
     if (!client) throw new ApiError('NOT_FOUND', 'this hub offers no OpenID Connect sign-in (CITYHUB_OIDC_ISSUER is not set)');
     if (!deps.people) throw new ApiError('UNAVAILABLE', 'this hub has no sign-in: use an API token');
@@ -54,10 +63,23 @@ export const oidcRoutes = (client: OidcClient | undefined): FastifyPluginAsyncZo
     },
   }, async (req, reply) => {
     const { client, people } = need();
-    const redirectUri = client.settings.redirectUrl ?? `${req.protocol}://${req.host}${OIDC_CALLBACK_PATH}`;
+    const redirectUri = client.settings.redirectUrl ?? `${base(client, req)}${OIDC_CALLBACK_PATH}`;
     const { url, pending } = await client.begin(redirectUri, req.query.returnTo ?? '/', LOGIN_TTL_MS);
     setLoginCookie(req, reply, sealLogin(await people.loginKey(), pending));
     return reply.redirect(url, 303);
+  });
+
+  app.get('/session/oidc/logout', {
+    schema: {
+      operationId: 'oidcLogout', summary: 'After signing out: the provider\'s sign-out, then back to the dashboard', tags: ['sign-in'], security: ANONYMOUS,
+      description: 'Ends nothing at the hub (`DELETE /api/v1/session` does, with the CSRF token): redirects (303) to the provider\'s ' +
+        'end-session endpoint (RP-initiated logout, with `client_id` and the hub\'s `/` as `post_logout_redirect_uri`), or to `/` ' +
+        'when the provider has none or cannot be reached.',
+      response: { 303: noContent('To the provider\'s sign-out, or to the dashboard'), ...errors(404, 429, 503) },
+    },
+  }, async (req, reply) => {
+    const { client } = need();
+    return reply.redirect(client.logoutUrl(`${base(client, req)}/`) ?? '/', 303);
   });
 
   app.get('/session/oidc/callback', {

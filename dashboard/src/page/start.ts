@@ -55,7 +55,7 @@ export async function start(scriptStart: number): Promise<void> {
   const first = await loadFirst(base.api);
   // Every local time on the page is in the hub's zone: set it before anything is drawn.
   setCityZone(first.config.tz);
-  offerSingleSignOn(first.config.oidc);
+  offerSingleSignOn(first.config.oidc, base.session);
   const timings: CityHubTestHook['timings'] = { script: scriptStart, data: performance.now() };
   const page = createPage(base, createCityMap(base, first, timings), first.config);
   // Each device's usual interval decides when it counts as offline: learn them while the map loads.
