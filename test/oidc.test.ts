@@ -4,6 +4,9 @@
  * PKCE over plain HTTP (fetch, manual redirects, a cookie jar), roles from groups, acknowledging an alert
  * with the session's CSRF token, a state that does not match, a refusal by the provider, and sign-out.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, waitFor, type TestHub } from './harness.js';
 import { auditLog, clearedAlert, operatorToken } from './people.js';
@@ -17,6 +20,7 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
   let hub: TestHub;
   /** A hub that refuses people in none of its groups (CITYHUB_OIDC_DEFAULT_ROLE=none). */
   let strict: TestHub;
+  let secrets: string | undefined;
   let provider: TestProvider;
   let port: number;
   let token: string;
@@ -45,13 +49,21 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
       CITYHUB_OIDC_SCOPES: 'openid profile email groups', CITYHUB_OIDC_OPERATOR_VALUES: 'cityhub-operators,duty-officers',
       CITYHUB_OIDC_ADMIN_VALUES: 'cityhub-admins', CITYHUB_OIDC_NAME: 'Thessaloniki ID',
     };
-    [hub, strict] = await Promise.all([startHub({ env }), startHub({ env: { ...env, CITYHUB_OIDC_DEFAULT_ROLE: 'none' } })]);
+    // The strict hub reads its client secret from a file (a Docker secret), as CITYHUB_OIDC_CLIENT_SECRET_FILE allows.
+    secrets = await mkdtemp(join(tmpdir(), 'cityhub-oidc-'));
+    const file = join(secrets, 'client-secret');
+    await writeFile(file, `${CLIENT_SECRET}\n`, { mode: 0o400 });
+    const { CITYHUB_OIDC_CLIENT_SECRET: _inline, ...withoutSecret } = env;
+    [hub, strict] = await Promise.all([
+      startHub({ env }), startHub({ env: { ...withoutSecret, CITYHUB_OIDC_CLIENT_SECRET_FILE: file, CITYHUB_OIDC_DEFAULT_ROLE: 'none' } }),
+    ]);
     token = await operatorToken(hub);
     alert = await clearedAlert(hub, 'building-rotunda');
   });
   afterAll(async () => {
     await Promise.all([hub?.stop(), strict?.stop()]);
     await provider?.close();
+    if (secrets) await rm(secrets, { recursive: true, force: true });
   });
 
   it('while the provider cannot be reached: the sign-in answers 503 with the reason, the hub stays ready, the failure is logged', async () => {
@@ -150,7 +162,7 @@ describe('signing in with OpenID Connect (a real provider, the real hub)', () =>
     ]));
   });
 
-  it('with CITYHUB_OIDC_DEFAULT_ROLE=none, someone in none of the groups is refused (403, no session, audited); an operator is let in', async () => {
+  it('with CITYHUB_OIDC_DEFAULT_ROLE=none, someone in none of the groups is refused (403, no session, audited); an operator is let in (the secret from a file)', async () => {
     const refused = await signInAt('view-1', { on: strict });
     expect(refused.res.status).toBe(403);
     expect(((await refused.res.json()) as { error: { message: string } }).error.message).toBe('Victor Viewer has no role on this hub: the provider\'s "groups" claim names none of its admin or operator groups');
