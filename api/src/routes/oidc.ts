@@ -32,17 +32,18 @@ const queryOf = (req: FastifyRequest) => {
   return i < 0 ? '' : req.url.slice(i);
 };
 
+/** The hub's address as people reach it: the configured redirect URL's base, else the request's. */
+function base(c: OidcClient, req: FastifyRequest): string {
+  const r = c.settings.redirectUrl;
+  if (!r) return `${req.protocol}://${req.host}`;
+  return r.endsWith(OIDC_CALLBACK_PATH) ? r.slice(0, -OIDC_CALLBACK_PATH.length) : new URL(r).origin;
+}
+
 /**
  * `/session/oidc/login` and `/session/oidc/callback`: sign-in with the city's OpenID Connect provider (the
  * Authorization Code flow with PKCE), which ends in the same session cookie and CSRF token as a password.
  */
 export const oidcRoutes = (client: OidcClient | undefined): FastifyPluginAsyncZod<ApiDeps> => async (app, deps) => {
-  /** The hub's address as people reach it: the configured redirect URL's base, else the request's. */
-  const base = (c: OidcClient, req: FastifyRequest) => {
-    const r = c.settings.redirectUrl;
-    if (!r) return `${req.protocol}://${req.host}`;
-    return r.endsWith(OIDC_CALLBACK_PATH) ? r.slice(0, -OIDC_CALLBACK_PATH.length) : new URL(r).origin;
-  };
   const need = (): { client: OidcClient; people: PeopleDeps } => {
     if (!client) throw new ApiError('NOT_FOUND', 'this hub offers no OpenID Connect sign-in (CITYHUB_OIDC_ISSUER is not set)');
     if (!deps.people) throw new ApiError('UNAVAILABLE', 'this hub has no sign-in: use an API token');
