@@ -54,3 +54,19 @@ export async function clearedAlert(hub: TestHub, building: string): Promise<stri
     .find((x) => x.asset === building), 10_000, `a cleared alert on ${building}`);
   return a.id;
 }
+
+/** An entry of the audit log as `GET /api/v1/audit` lists it. */
+export interface Audit { at: string; action: string; who: string; address: string | null; alert?: string; comment?: string; method?: string; reason?: string }
+
+/** A new operator API token, made with the real `cityhub tokens add`. */
+export async function operatorToken(hub: TestHub): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
+  return (JSON.parse(stdout) as { token: string }).token;
+}
+
+/** The audit log, newest first, read with `token`; `q` adds to the query (`&action=signout`). */
+export async function auditLog(hub: TestHub, token: string, q = ''): Promise<Audit[]> {
+  const r = await fetch(`${hub.httpUrl}/api/v1/audit?limit=2000${q}`, { headers: { authorization: `Bearer ${token}` } });
+  if (r.status !== 200) throw new Error(`GET /api/v1/audit answered ${r.status}: ${await r.text()}`);
+  return ((await r.json()) as { items: Audit[] }).items;
+}

@@ -3,12 +3,10 @@
  * cookie, CSRF on what changes something, roles, lockout, idle and absolute expiry (short values), the audit
  * log, and an operator acknowledging a cleared alert with a comment.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startHub, waitFor, type TestHub } from './harness.js';
-import { asSession, clearedAlert, session, signIn, users, type SignedIn } from './people.js';
+import { startHub, waitFor, type TestHub } from './harness.js';
+import { asSession, auditLog, clearedAlert, operatorToken, session, signIn, users, type SignedIn } from './people.js';
 
 const OPERATOR_PW = 'correct horse battery staple';
 const VIEWER_PW = 'a viewer reads only';
@@ -18,25 +16,18 @@ const MAX_MS = 21_600;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const from = (address: string) => ({ 'x-forwarded-for': address });
 
-interface Audit { at: string; action: string; who: string; address: string | null; alert?: string; comment?: string }
-
 describe('signing in to the real hub', () => {
   let hub: TestHub;
   let token: string;
   let alert: string;
-  const audit = async (q = '') => {
-    const r = await fetch(`${hub.httpUrl}/api/v1/audit?limit=2000${q}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(r.status).toBe(200);
-    return ((await r.json()) as { items: Audit[] }).items;
-  };
+  const audit = (q = '') => auditLog(hub, token, q);
 
   beforeAll(async () => {
     hub = await startHub({ env: { CITYHUB_SESSION_IDLE_MIN: String(IDLE_MS / 60_000), CITYHUB_SESSION_MAX_H: String(MAX_MS / 3_600_000), CITYHUB_TRUST_PROXY: 'true' } });
     await users(hub, ['add', 'ana', '--role', 'operator'], OPERATOR_PW);
     await users(hub, ['add', 'vic', '--role', 'viewer'], VIEWER_PW);
     await users(hub, ['add', 'bob', '--role', 'operator'], 'bob has a long password');
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'tokens', 'add', '--role', 'operator', '--json'], { env: { ...process.env, CITYHUB_DATA_DIR: hub.dataDir } });
-    token = (JSON.parse(stdout) as { token: string }).token;
+    token = await operatorToken(hub);
     alert = await clearedAlert(hub, 'building-rotunda');
   });
   afterAll(async () => {

@@ -21,6 +21,8 @@ import { configRoutes } from './routes/config.js';
 import { kpisRoutes } from './routes/kpis.js';
 import { rulesRoutes } from './routes/rules.js';
 import { sessionRoutes } from './routes/session.js';
+import { oidcRoutes } from './routes/oidc.js';
+import { OidcClient } from './oidc/client.js';
 import { devicesRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { latestRoutes } from './routes/latest.js';
@@ -86,6 +88,12 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     });
   }
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // OpenID Connect: the provider is discovered in the background; until it is, its sign-in answers 503.
+  const oidc = deps.oidc && deps.people ? new OidcClient(deps.oidc, app.log) : undefined;
+  if (oidc) {
+    app.addHook('onReady', async () => oidc.start());
+    app.addHook('onClose', async () => oidc.close());
+  }
   await app.register(healthRoutes, deps);
   await app.register(async (v1) => {
     // Before the input is validated: a caller without the right token learns nothing about the route.
@@ -107,6 +115,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     await v1.register(configRoutes, deps);
     await v1.register(catalogRoutes, deps);
     await v1.register(sessionRoutes, deps);
+    await v1.register(oidcRoutes(oidc), deps);
   }, { prefix: '/api/v1' });
   await app.register(ngsiLdRoutes, { ...deps, prefix: '/ngsi-ld/v1' });
   await app.register(docsRoutes, deps);

@@ -26,14 +26,17 @@ export function tokenOf(req: FastifyRequest): string | null {
   return typeof q === 'string' ? q : null;
 }
 
-/** The session id in the request's cookie, or null. */
-export function sessionIdOf(req: FastifyRequest): string | null {
+/** The value of the request's cookie `name`, or null. */
+export function cookieOf(req: FastifyRequest, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) return part.slice(i + 1).trim() || null;
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim() || null;
   }
   return null;
 }
+
+/** The session id in the request's cookie, or null. */
+export const sessionIdOf = (req: FastifyRequest): string | null => cookieOf(req, SESSION_COOKIE);
 
 /** The live session of the request's cookie, or null. */
 export function sessionOf(deps: ApiDeps, req: FastifyRequest): PersonSession | null {
@@ -94,7 +97,12 @@ export const auditName = (who: Caller): string => (who.via === 'token' ? `token:
 
 /** Sets (or, with `null`, clears) the session cookie: HttpOnly, SameSite=Strict, Path=/, Secure over HTTPS (also behind a trusted proxy). */
 export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, id: string | null, maxAgeS = 0): void {
+  setCookie(req, reply, { name: SESSION_COOKIE, value: id, maxAgeS, path: '/', sameSite: 'Strict' });
+}
+
+/** Sets (or, with a `null` value, clears) an HttpOnly cookie, Secure over HTTPS (also behind a trusted proxy). */
+export function setCookie(req: FastifyRequest, reply: FastifyReply, c: { name: string; value: string | null; maxAgeS: number; path: string; sameSite: 'Strict' | 'Lax' }): void {
   const secure = req.protocol === 'https' ? '; Secure' : '';
-  const value = id === null ? `${SESSION_COOKIE}=; Max-Age=0` : `${SESSION_COOKIE}=${id}; Max-Age=${Math.max(1, Math.floor(maxAgeS))}`;
-  reply.header('set-cookie', `${value}; Path=/; HttpOnly; SameSite=Strict${secure}`);
+  const value = c.value === null ? `${c.name}=; Max-Age=0` : `${c.name}=${c.value}; Max-Age=${Math.max(1, Math.floor(c.maxAgeS))}`;
+  reply.header('set-cookie', `${value}; Path=${c.path}; HttpOnly; SameSite=${c.sameSite}${secure}`);
 }

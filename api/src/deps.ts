@@ -4,12 +4,17 @@ import type { DeadLetter, Point, Store } from '@cityhub/store';
 import type { CatalogOptions } from './catalog/dcat.js';
 import type { ExportLimits } from './export/plan.js';
 import type { LiveFeedStats, LiveLimits } from './live-feed.js';
+import type { OidcSettings } from './oidc/settings.js';
 
 /** A readiness check: `ok` false makes `/readyz` answer 503 with the reason. */
 export type { ReadyCheck } from '@cityhub/contracts';
 
 /** A live dashboard session: its user, their role now, its CSRF token and when it ends (epoch ms). */
-export interface PersonSession { user: string; role: Role; csrf: string; created: number; idleExpires: number; expires: number }
+export interface PersonSession {
+  user: string; role: Role; csrf: string; created: number; idleExpires: number; expires: number;
+  /** The person's name from the identity provider (OpenID Connect sign-in). */
+  name?: string;
+}
 
 /** People who sign in: sessions, lockout and the audit log (the devices workspace's `People`). */
 export interface PeopleDeps {
@@ -19,6 +24,10 @@ export interface PeopleDeps {
   /** The live session of a cookie's id, or null (unknown, expired, user disabled, password changed). */
   session(id: string): PersonSession | null;
   signOut(id: string, address: string | null): Promise<void>;
+  /** A session for a person an OpenID Connect provider vouched for (`user` is `oidc:<issuer host>:<subject>`); audited. */
+  signInExternal(person: { user: string; role: Role; name?: string }, address: string | null): Promise<{ id: string; session: PersonSession }>;
+  /** The key that signs the short-lived OpenID Connect sign-in cookie, the same on every api node. */
+  loginKey(): Promise<Buffer>;
   audit: {
     append(entry: Omit<AuditEntry, 'at'>): Promise<void>;
     list(q: { limit: number; action?: AuditEntry['action'] | undefined; who?: string | undefined }): AuditEntry[];
@@ -41,6 +50,8 @@ export interface ApiDeps {
   auth?: { verify(token: string): { id: string; role: Role } | null };
   /** People who sign in to the dashboard (sessions in a cookie), and the audit log; without it no one signs in. */
   people?: PeopleDeps;
+  /** OpenID Connect sign-in (`CITYHUB_OIDC_*`); none when absent. It needs `people` for its sessions. */
+  oidc?: OidcSettings;
   /** Public read routes (assets, latest, series, live) need no token unless this is false. */
   publicRead?: boolean;
   /** The device registry, for /devices. */

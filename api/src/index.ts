@@ -10,3 +10,5 @@ export { DEFAULT_RATE_LIMIT_PER_MIN } from './protection.js';
 export { buildAsyncApi } from './asyncapi.js';
 export { API_VERSION } from './version.js';
 export { NgsiPusher, startNgsiPush, type PushOptions, type PushStats } from './ngsi-ld/push.js';
+export { OIDC_RETRY, OIDC_TIMEOUT_S, type OidcSettings } from './oidc/client.js';
+export { OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH } from './routes/oidc.js';

@@ -26,7 +26,12 @@ const HEADERS: Record<string, Header> = {
   'X-Licence': { description: 'The name of the licence of the data (percent-encoded outside printable ASCII).', schema: str },
   'X-Attribution': { description: 'The attribution the licence asks for (percent-encoded outside printable ASCII).', schema: str },
   'NGSILD-Results-Count': { description: 'The number of matching entities, with `count=true`.', schema: int },
-  'Set-Cookie': { description: 'The session cookie `cityhub_session` (HttpOnly, SameSite=Strict, Path=/, Secure over HTTPS); cleared on sign-out.', schema: str },
+  'Set-Cookie': {
+    description: 'The session cookie `cityhub_session` (HttpOnly, SameSite=Strict, Path=/, Secure over HTTPS); cleared on sign-out. ' +
+      'OpenID Connect sign-in also sets, then clears, `cityhub_oidc` (HttpOnly, SameSite=Lax, Path=/api/v1/session/oidc, 10 minutes).',
+    schema: str,
+  },
+  Location: { description: 'Where the browser goes next.', schema: str },
   Upgrade: { description: '`websocket`: the route is a WebSocket.', schema: str },
 };
 
@@ -43,6 +48,9 @@ const BY_OPERATION: Record<string, Record<string, string[]>> = {
   streamLive: { 426: ['Upgrade'] },
   signIn: { 200: ['Set-Cookie'] },
   signOut: { 204: ['Set-Cookie'] },
+  oidcLogin: { 303: ['Location', 'Set-Cookie'] },
+  oidcLogout: { 303: ['Location'] },
+  oidcCallback: { 303: ['Location', 'Set-Cookie'], 400: ['Set-Cookie'], 401: ['Set-Cookie'], 403: ['Set-Cookie'] },
 };
 
 const RATE_LIMIT = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];

@@ -269,6 +269,11 @@ export const PageConfig = z.object({
   retentionDays: z.number(),
   /** The city's IANA time zone (`CITYHUB_TZ`): every local time the dashboard shows is in it. */
   tz: z.string(),
+  /**
+   * OpenID Connect sign-in, when the hub offers it: the provider's name (`CITYHUB_OIDC_NAME`), where sign-in
+   * starts, and where to go after signing out to sign out at the provider too.
+   */
+  oidc: z.object({ name: z.string(), login: z.string(), logout: z.string() }).optional(),
 });
 export type PageConfig = z.infer<typeof PageConfig>;
 

@@ -34,6 +34,15 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...influx, INFLUX_TOKEN_FILE: '/run/cityhub/influx-token' }).INFLUX_TOKEN_FILE).toBe('/run/cityhub/influx-token');
     expect(() => parseConfig({ ...influx, INFLUX_TOKEN: 't', INFLUX_TOKEN_FILE: '/run/cityhub/influx-token' })).toThrow(/INFLUX_TOKEN, INFLUX_TOKEN_FILE: give one or the other/);
   });
+  it('takes OpenID Connect sign-in when an issuer is set, with a client id and at most one form of the secret', () => {
+    const c = parseConfig({ CITYHUB_OIDC_ISSUER: 'https://id.example.org/realms/city', CITYHUB_OIDC_CLIENT_ID: 'cityhub' });
+    expect(c).toMatchObject({ CITYHUB_OIDC_ROLE_CLAIM: 'groups', CITYHUB_OIDC_DEFAULT_ROLE: 'viewer', CITYHUB_OIDC_NAME: 'single sign-on', CITYHUB_OIDC_SCOPES: 'openid profile email' });
+    expect(() => parseConfig({ CITYHUB_OIDC_ISSUER: 'https://id.example.org' })).toThrow(/CITYHUB_OIDC_CLIENT_ID: required with CITYHUB_OIDC_ISSUER/);
+    expect(() => parseConfig({ CITYHUB_OIDC_ISSUER: 'https://id.example.org', CITYHUB_OIDC_CLIENT_ID: 'c', CITYHUB_OIDC_CLIENT_SECRET: 's', CITYHUB_OIDC_CLIENT_SECRET_FILE: '/run/s' }))
+      .toThrow(/CITYHUB_OIDC_CLIENT_SECRET, CITYHUB_OIDC_CLIENT_SECRET_FILE: give one or the other/);
+    expect(() => parseConfig({ CITYHUB_OIDC_DEFAULT_ROLE: 'operator' })).toThrow(/CITYHUB_OIDC_DEFAULT_ROLE/);
+    expect(() => parseConfig({ CITYHUB_OIDC_CLIENT_SECRET: 'change-me' })).toThrow(/CITYHUB_OIDC_CLIENT_SECRET: this is the published example value/);
+  });
   it('lists its variables', () => {
     expect(CONFIG_VARIABLES).toContain('CITYHUB_REDIS_URL');
   });

@@ -98,6 +98,27 @@ export const Config = z
     CITYHUB_SESSION_IDLE_MIN: z.coerce.number().positive().max(7 * 24 * 60).default(30),
     /** Hours a dashboard session lives at most from its sign-in, however busy (fractions allowed). */
     CITYHUB_SESSION_MAX_H: z.coerce.number().positive().max(30 * 24).default(12),
+    /**
+     * OpenID Connect sign-in (off unless an issuer is set): the provider's issuer URL (discovery at
+     * `<issuer>/.well-known/openid-configuration`), the hub's client id and secret there (or a file holding it).
+     */
+    CITYHUB_OIDC_ISSUER: z.url().optional(),
+    CITYHUB_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    CITYHUB_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    CITYHUB_OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+    /** Where the provider sends people back; default `<CITYHUB_PUBLIC_URL>/api/v1/session/oidc/callback`, else from the request's address. */
+    CITYHUB_OIDC_REDIRECT_URL: z.url().optional(),
+    /** The scopes asked for (space-separated; `openid` is always asked). */
+    CITYHUB_OIDC_SCOPES: z.string().min(1).default('openid profile email'),
+    /** The claim that holds a person's groups or roles (a dotted path such as `realm_access.roles` reaches into an object). */
+    CITYHUB_OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+    /** Values of that claim that make an admin, and an operator (comma-separated). */
+    CITYHUB_OIDC_ADMIN_VALUES: z.string().optional(),
+    CITYHUB_OIDC_OPERATOR_VALUES: z.string().optional(),
+    /** The role of everyone else: `viewer`, or `none` to refuse them. */
+    CITYHUB_OIDC_DEFAULT_ROLE: z.enum(['viewer', 'none']).default('viewer'),
+    /** The provider's name on the dashboard's button ("Sign in with …"). */
+    CITYHUB_OIDC_NAME: z.string().min(1).max(64).default('single sign-on'),
     /** Most rows one export may stream (assets × buckets). */
     CITYHUB_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(100_000_000).optional(),
     /** The licence open-data exports are published under (default CC BY 4.0). */
@@ -171,7 +192,7 @@ export const FOREIGN_VARIABLES: readonly string[] = [
 
 /** Secret values published as examples (in the README and compose files): a hub must never run with one. */
 const EXAMPLE_SECRET = /change-?me/i;
-const SECRET_VARIABLES = ['CITYHUB_NODE_SECRET', 'INFLUX_TOKEN', 'INFLUX_PASSWORD', 'CITYHUB_INGEST_MQTT_PASSWORD'] as const;
+const SECRET_VARIABLES = ['CITYHUB_NODE_SECRET', 'INFLUX_TOKEN', 'INFLUX_PASSWORD', 'CITYHUB_INGEST_MQTT_PASSWORD', 'CITYHUB_OIDC_CLIENT_SECRET'] as const;
 
 /** The edit distance of two names (insertions, deletions, substitutions), for "did you mean". */
 function distance(a: string, b: string): number {
@@ -230,6 +251,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   if (!relevant.CITYHUB_TLS_CERT !== !relevant.CITYHUB_TLS_KEY) problems.push('CITYHUB_TLS_CERT, CITYHUB_TLS_KEY: give both or neither');
   if (relevant.INFLUX_TOKEN && relevant.INFLUX_TOKEN_FILE) problems.push('INFLUX_TOKEN, INFLUX_TOKEN_FILE: give one or the other');
+  if (relevant.CITYHUB_OIDC_CLIENT_SECRET && relevant.CITYHUB_OIDC_CLIENT_SECRET_FILE) problems.push('CITYHUB_OIDC_CLIENT_SECRET, CITYHUB_OIDC_CLIENT_SECRET_FILE: give one or the other');
+  if (relevant.CITYHUB_OIDC_ISSUER && !relevant.CITYHUB_OIDC_CLIENT_ID) problems.push('CITYHUB_OIDC_CLIENT_ID: required with CITYHUB_OIDC_ISSUER');
   if (relevant.CITYHUB_STORE === 'influxdb') {
     for (const k of ['INFLUX_URL', 'INFLUX_BUCKET']) if (!relevant[k]) problems.push(`${k}: required when CITYHUB_STORE=influxdb`);
   }

@@ -33,12 +33,19 @@ export const AuditEntry = z.object({
   /** The alert acknowledged. */
   alert: z.string().optional(),
   comment: z.string().optional(),
+  /** How a person signed in: a local account's password, or OpenID Connect (absent: a password). */
+  method: z.enum(['password', 'oidc']).optional(),
+  /** Why a sign-in failed, when the hub can tell (OpenID Connect: the provider's error, a state that did not match, no role). */
+  reason: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /** `GET /api/v1/session` and the answer of a sign-in: who is signed in, the CSRF token and when the session ends. */
 export const SessionView = z.object({
+  /** The user name, or `oidc:<issuer host>:<subject>` for a person signed in with OpenID Connect. */
   user: z.string(),
+  /** The person's name as the identity provider gives it (OpenID Connect sign-in only). */
+  name: z.string().optional(),
   role: Role,
   /** Send it as `x-csrf-token` with every state-changing request this session makes. */
   csrf_token: z.string(),

@@ -11,7 +11,7 @@ export { devicesCommand, type CliOutput, type DevicesEnv } from './cli.js';
 export { mapLimit } from './util/map-limit.js';
 export { TokenStore, type TokenStoreOptions } from './tokens/token-store.js';
 export { tokensCommand, type TokensEnv } from './tokens/cli.js';
-export { People, type PersonSession, type SignInResult } from './people/people.js';
+export { People, type ExternalSignIn, type PersonSession, type SignInResult } from './people/people.js';
 export { UserStore, MIN_PASSWORD_LENGTH, type UserView } from './people/users.js';
 export { LOCKOUT, type SessionTimes } from './people/sessions.js';
 export { AUDIT_MAX_ENTRIES } from './people/audit.js';

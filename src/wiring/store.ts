@@ -1,21 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, type Config } from '@cityhub/contracts';
+import type { Config } from '@cityhub/contracts';
 import { createDuckDbStore, createInfluxStore, reopening, type Store } from '@cityhub/store';
 import { createLogger } from '../ops/logger.js';
+import { secretOrFile } from './secrets.js';
 
 /** The InfluxDB token: INFLUX_TOKEN, or the content of INFLUX_TOKEN_FILE (a ConfigError when it cannot be read or is empty). */
 export function influxToken(config: Pick<Config, 'INFLUX_TOKEN' | 'INFLUX_TOKEN_FILE'>): string | undefined {
-  const file = config.INFLUX_TOKEN_FILE;
-  if (config.INFLUX_TOKEN || !file) return config.INFLUX_TOKEN;
-  let token: string;
-  try {
-    token = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError([`INFLUX_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
-  }
-  if (!token) throw new ConfigError([`INFLUX_TOKEN_FILE: ${file} is empty`]);
-  return token;
+  return secretOrFile('INFLUX_TOKEN', config.INFLUX_TOKEN, config.INFLUX_TOKEN_FILE);
 }
 
 /**

@@ -15,7 +15,7 @@ const SignIn = z.strictObject({
 });
 
 const view = (s: PersonSession) => ({
-  user: s.user, role: s.role, csrf_token: s.csrf,
+  user: s.user, ...(s.name !== undefined && { name: s.name }), role: s.role, csrf_token: s.csrf,
   idle_expires_at: new Date(s.idleExpires).toISOString(), expires_at: new Date(s.expires).toISOString(),
 });
 
@@ -86,7 +86,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
       querystring: z.strictObject({
         limit: z.coerce.number().int().min(1).max(2_000).default(100),
         action: AuditAction.optional(),
-        who: z.string().min(1).max(80).optional().describe('A user name, or `token:<id>`'),
+        who: z.string().min(1).max(320).optional().describe('A user name, `oidc:<issuer host>:<subject>`, or `token:<id>`'),
       }),
       response: { 200: json('Entries', z.object({ items: z.array(AuditEntry) })), ...errors(400, 401, 403, 429, 503) },
     },

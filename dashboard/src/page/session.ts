@@ -1,4 +1,4 @@
-import { AlertEvent, SessionView } from '@cityhub/contracts';
+import { AlertEvent, SessionView, type PageConfig } from '@cityhub/contracts';
 import { apiUrl } from '../data/api.js';
 import { byId } from '../ui/dom.js';
 import { DashboardError } from './errors.js';
@@ -19,6 +19,8 @@ async function problem(res: Response): Promise<string> {
 export class PageSession {
   private current: SessionView | null = null;
   private readonly listeners: (() => void)[] = [];
+  /** Where a person signed in with OpenID Connect goes after signing out, to sign out at the provider too. */
+  providerLogout: string | null = null;
 
   constructor(private readonly origin: string) {}
 
@@ -64,10 +66,13 @@ export class PageSession {
     return null;
   }
 
+  /** Signs out; a person signed in with OpenID Connect then goes to the provider's sign-out, which comes back here. */
   async signOut(): Promise<void> {
-    const csrf = this.current?.csrf_token;
+    const was = this.current;
+    const csrf = was?.csrf_token;
     await fetch(apiUrl(this.origin, '/session'), { method: 'DELETE', headers: csrf ? { 'x-csrf-token': csrf } : {} }).catch(() => undefined);
     this.set(null);
+    if (was?.user.startsWith('oidc:') && this.providerLogout) window.location.assign(this.providerLogout);
   }
 
   /** Acknowledges an alert with an optional comment: the acknowledgement event, or why not, thrown. */
@@ -115,9 +120,27 @@ export function setUpSignIn(session: PageSession): void {
     const s = session.who;
     open.hidden = s !== null;
     who.hidden = s === null;
-    name.textContent = s ? `${s.user} (${s.role})` : '';
+    name.textContent = s ? `${s.name ?? s.user} (${s.role})` : '';
   };
   session.onChange(show);
   show();
   void session.load();
+}
+
+/**
+ * The dialog's "Sign in with <provider>" link when the hub offers OpenID Connect sign-in: it leaves for the
+ * provider and comes back to the view open now (the hub takes a path of its own, at most 512 characters).
+ */
+export function offerSingleSignOn(oidc: PageConfig['oidc'], session: PageSession): void {
+  if (!oidc) return;
+  session.providerLogout = oidc.logout;
+  const link = byId('signin-oidc', HTMLAnchorElement);
+  link.textContent = `Sign in with ${oidc.name}`;
+  const aim = () => {
+    const here = window.location.pathname + window.location.search + window.location.hash;
+    link.href = `${oidc.login}?returnTo=${encodeURIComponent(here.length <= 512 ? here : window.location.pathname)}`;
+  };
+  aim();
+  link.addEventListener('click', aim);
+  byId('signin-sso', HTMLElement).hidden = false;
 }

@@ -29,7 +29,7 @@ import { parseUrlState } from './url-state.js';
 import { UrlSync } from './url-sync.js';
 import { createPanels, followClock, wireControls, wireLive } from './wiring.js';
 import { setUpDataApi } from './data-api.js';
-import { PageSession, setUpSignIn } from './session.js';
+import { offerSingleSignOn, PageSession, setUpSignIn } from './session.js';
 
 const EMPTY_BOUNDARY: GeoJsonObject = { type: 'FeatureCollection', features: [] };
 const DAY_MS = 86_400_000;
@@ -55,6 +55,7 @@ export async function start(scriptStart: number): Promise<void> {
   const first = await loadFirst(base.api);
   // Every local time on the page is in the hub's zone: set it before anything is drawn.
   setCityZone(first.config.tz);
+  offerSingleSignOn(first.config.oidc, base.session);
   const timings: CityHubTestHook['timings'] = { script: scriptStart, data: performance.now() };
   const page = createPage(base, createCityMap(base, first, timings), first.config);
   // Each device's usual interval decides when it counts as offline: learn them while the map loads.

@@ -47,6 +47,23 @@ describe('cityhub users and sign-in', () => {
     await people.close();
   });
 
+  it('keeps a person of the identity provider with the role and name of their sign-in, without a local account', async () => {
+    const people = await People.open({ dataDir }, { idleMs: 60_000, maxMs: 3_600_000 });
+    const r = await people.signInExternal({ user: 'oidc:id.example.org:s1', role: 'operator', name: 'Olga' }, '192.0.2.7');
+    expect(r.session).toMatchObject({ user: 'oidc:id.example.org:s1', role: 'operator', name: 'Olga' });
+    expect(people.session(r.id)).toMatchObject({ user: 'oidc:id.example.org:s1', role: 'operator', name: 'Olga', csrf: r.session.csrf });
+    expect(people.audit.list({ limit: 1 })).toEqual([expect.objectContaining({ action: 'signin_ok', who: 'oidc:id.example.org:s1', method: 'oidc', address: '192.0.2.7' })]);
+    // The key of the sign-in cookie is made once and kept: another opening of the same documents has the same.
+    const key = await people.loginKey();
+    expect(key).toHaveLength(32);
+    await people.signOut(r.id, null);
+    expect(people.session(r.id)).toBeNull();
+    await people.close();
+    const again = await People.open({ dataDir }, { idleMs: 60_000, maxMs: 3_600_000 });
+    expect((await again.loginKey()).equals(key)).toBe(true);
+    await again.close();
+  });
+
   it('locks a name after 5 failures and refuses it even with the right password', async () => {
     await cli(['add', 'bob', '--role', 'viewer']);
     const people = await People.open({ dataDir }, { idleMs: 60_000, maxMs: 3_600_000 });

@@ -1,11 +1,14 @@
 import type { Logger, Role } from '@cityhub/contracts';
 import type { SharedDocOptions } from '@cityhub/state';
 import { AuditLog } from './audit.js';
-import { SessionStore, type LiveSession, type SessionTimes } from './sessions.js';
+import { SessionStore, type ExternalPerson, type LiveSession, type SessionTimes } from './sessions.js';
 import { UserStore } from './users.js';
 
 /** A live session with the user's role now. */
 export interface PersonSession extends LiveSession { role: Role }
+
+/** A person an identity provider vouched for (OpenID Connect): `user` is `oidc:<issuer host>:<subject>`. */
+export interface ExternalSignIn extends ExternalPerson { user: string }
 
 /** What a sign-in came to: a session, or why not (and, when locked, when to try again). */
 export type SignInResult =
@@ -61,12 +64,30 @@ export class People {
   }
 
   /**
+   * A session for a person the identity provider vouched for (no local account, no password, no lockout: the
+   * provider has its own), audited as a sign-in with the method `oidc`.
+   */
+  async signInExternal(person: ExternalSignIn, address: string | null): Promise<{ id: string; session: PersonSession }> {
+    const { user, ...external } = person;
+    const { id, session } = await this.sessions.create(user, address, external);
+    await this.audit.append({ action: 'signin_ok', who: user, address, method: 'oidc' });
+    return { id, session: { ...session, role: person.role } };
+  }
+
+  /** The key that signs the OpenID Connect sign-in cookie, shared by every api node. */
+  loginKey(): Promise<Buffer> {
+    return this.sessions.loginKey();
+  }
+
+  /**
    * The live session of this id with its user's role now, or null: unknown, expired, its user disabled or
-   * removed, or its password changed since the sign-in.
+   * removed, or its password changed since the sign-in. A person signed in with OpenID Connect keeps the role
+   * the provider gave at sign-in until the session ends.
    */
   session(id: string): PersonSession | null {
     const s = this.sessions.get(id);
     if (!s) return null;
+    if (s.role) return { ...s, role: s.role };
     const u = this.users.get(s.user);
     if (!u || !u.enabled || Date.parse(u.password_set_at) > s.created) return null;
     return { ...s, role: u.role };

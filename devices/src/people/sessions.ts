@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { Role } from '@cityhub/contracts';
 import type { SharedDocOptions } from '@cityhub/state';
 import { JsonDoc } from '../util/json-doc.js';
 
@@ -11,6 +12,8 @@ const MAX_FAILURE_KEYS = 10_000;
 
 const Session = z.object({
   user: z.string(), csrf: z.string(), created: z.number(), last_seen: z.number(), address: z.string().nullable(),
+  /** A person signed in with OpenID Connect: the role and name the provider's claims gave at sign-in (no local account). */
+  role: Role.optional(), name: z.string().optional(),
 });
 type Session = z.infer<typeof Session>;
 const Failures = z.object({ count: z.number(), first: z.number(), until: z.number().nullable() });
@@ -21,6 +24,8 @@ const SessionsFile = z.object({
   sessions: z.record(z.string(), Session),
   users: z.record(z.string(), Failures),
   addresses: z.record(z.string(), Failures),
+  /** The key (32 random bytes, base64url) that signs the OpenID Connect sign-in cookie, the same for every api node. */
+  login_key: z.string().optional(),
 });
 type SessionsFile = z.infer<typeof SessionsFile>;
 
@@ -28,7 +33,14 @@ type SessionsFile = z.infer<typeof SessionsFile>;
 export interface SessionTimes { idleMs: number; maxMs: number }
 
 /** A live session as the API sees it. */
-export interface LiveSession { user: string; csrf: string; created: number; idleExpires: number; expires: number }
+export interface LiveSession {
+  user: string; csrf: string; created: number; idleExpires: number; expires: number;
+  /** Set for a person signed in with OpenID Connect: their role and name from the provider's claims. */
+  role?: Role; name?: string;
+}
+
+/** Who an OpenID Connect sign-in made: their role and name, kept with the session. */
+export interface ExternalPerson { role: Role; name?: string }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -62,14 +74,17 @@ export class SessionStore {
   }
 
   private view(s: Session): LiveSession {
-    return { user: s.user, csrf: s.csrf, created: s.created, idleExpires: Math.min(s.last_seen + this.times.idleMs, s.created + this.times.maxMs), expires: s.created + this.times.maxMs };
+    return {
+      user: s.user, csrf: s.csrf, created: s.created, idleExpires: Math.min(s.last_seen + this.times.idleMs, s.created + this.times.maxMs), expires: s.created + this.times.maxMs,
+      ...(s.role && { role: s.role }), ...(s.name !== undefined && { name: s.name }),
+    };
   }
 
-  /** A new session for `user`: its id (for the cookie, never stored) and what it is. */
-  async create(user: string, address: string | null): Promise<{ id: string; session: LiveSession }> {
+  /** A new session for `user` (a person of the identity provider with `external`): its id (for the cookie, never stored) and what it is. */
+  async create(user: string, address: string | null, external?: ExternalPerson): Promise<{ id: string; session: LiveSession }> {
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
-    const s: Session = { user, csrf: randomBytes(32).toString('base64url'), created: now, last_seen: now, address };
+    const s: Session = { user, csrf: randomBytes(32).toString('base64url'), created: now, last_seen: now, address, ...external };
     await this.doc.mutate((f) => {
       for (const [k, v] of Object.entries(f.sessions)) if (!this.alive(v, now)) delete f.sessions[k];
       f.sessions[sha256(id)] = s;
@@ -95,6 +110,13 @@ export class SessionStore {
       return this.view({ ...s, last_seen: now });
     }
     return this.view(s);
+  }
+
+  /** The key that signs the OpenID Connect sign-in cookie: made once, then the same for every node that shares this document. */
+  async loginKey(): Promise<Buffer> {
+    const have = this.doc.value().login_key;
+    const key = have ?? await this.doc.mutate((f) => (f.login_key ??= randomBytes(32).toString('base64url')));
+    return Buffer.from(key, 'base64url');
   }
 
   /** Ends a session; false when there was none. */
