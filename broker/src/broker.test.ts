@@ -129,6 +129,23 @@ describe('broker hooks on a real aedes', () => {
     expect(await got).toBe('offline');
   });
 
+  it('does not publish the will of a session taken over by a newer connection of the same device', async () => {
+    const will = { topic: 'city/traffic/tr-0001/status', payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+    const old = await connect('tr-0001', 's3cret-one', { will, reconnectPeriod: 0 });
+    await old.publishAsync('city/traffic/tr-0001/status', 'online', { qos: 1, retain: true });
+    const closed = new Promise<void>((r) => old.once('close', () => r()));
+    // The same device connects again while its old connection is open (a NAT that forgot the old one).
+    const fresh = await connect('tr-0001', 's3cret-one', { will });
+    await closed;
+    await fresh.publishAsync('city/traffic/tr-0001/status', 'online', { qos: 1, retain: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e.startsWith('status tr-0001'))).toEqual(['status tr-0001 online', 'status tr-0001 online']);
+    // The retained status stays the new session's; its own will still goes out when it drops.
+    fresh.stream.destroy();
+    for (let i = 0; i < 100 && !events.includes('status tr-0001 offline'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events.filter((e) => e.startsWith('status tr-0001'))).toEqual(['status tr-0001 online', 'status tr-0001 online', 'status tr-0001 offline']);
+  });
+
   it('acknowledges an invalid status payload once it is dead-lettered, and keeps the connection', async () => {
     const c = await connect('tr-0001', 's3cret-one');
     await c.publishAsync('city/traffic/tr-0001/status', 'maybe', { qos: 1, retain: true });

@@ -17,7 +17,7 @@ function context(opts: BrokerOptions): BrokerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   return {
     hooks: opts.hooks, logger: opts.logger, limits,
-    identities: new WeakMap(), services: new WeakMap(),
+    identities: new WeakMap(), services: new WeakMap(), superseded: new WeakSet(),
     rate: new PublishRate(limits.publishPerSecond, limits.publishBurst),
     limitStats: { throttled: 0, rateDisconnects: 0, oversize: 0, ipRefused: 0 },
     subscriptions: new SubscriptionLimit(limits.maxSubscriptionsPerClient, limits.maxFilterBytes),

@@ -51,6 +51,11 @@ export function authorizePublish(ctx: BrokerContext): NonNullable<AedesOptions['
       if (judgeForeignWill(ctx, client, packet) === 'drop') unrelay(packet);
       return callback(null);
     }
+    if (client && ctx.superseded.has(client) && (client as { will?: unknown }).will === packet) {
+      logger.info({ device: client.id, topic: packet.topic.slice(0, 300) }, 'the last will of a session taken over by a newer one: not published');
+      unrelay(packet);
+      return callback(null);
+    }
     const device = client ? ctx.identities.get(client) : undefined;
     const payload = asBuffer(packet.payload);
     const why = refusal(ctx, client, device, packet);

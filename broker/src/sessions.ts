@@ -59,6 +59,9 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
       if (device instanceof AuthError) return device;
       identities.set(client, listener ? { ...device, listenOnly: true } : device);
       hold(client, ctx.counts, 'connected', (n) => hooks.connections?.(n));
+      // A session of the same id still open here is taken over ([MQTT-3.1.4-2]); its will must not follow.
+      const held = (client as Client & { broker?: { clients: Record<string, Client | undefined> } }).broker?.clients[client.id];
+      if (held && held !== client) ctx.superseded.add(held);
       return null;
     };
     check().then(

@@ -146,5 +146,11 @@ export interface BrokerContext {
   publish: (topic: string, payload: Buffer | string) => void;
   /** The node each device last connected to (wills.ts). */
   lastNode: Map<string, string>;
+  /**
+   * Connections whose client id a newer connection to this node has taken over (sessions.ts): aedes closes
+   * them as the new one registers, and their last will, which would say `offline` after the new session's
+   * `online`, is not published (publish.ts).
+   */
+  superseded: WeakSet<Client>;
 }
 
