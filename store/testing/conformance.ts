@@ -34,10 +34,10 @@ const groups: Array<[string, Cases]> = [
  *
  * It uses only the Store interface, and asks nothing that InfluxDB cannot do: times are epoch ms, values
  * are doubles, buckets are aligned to the epoch, a re-written key merges per metric, `seq` is not read back.
- * Every number it checks was worked out by hand in the comments beside it. The cases live in `cases-*.ts`,
+ * Every number it checks was worked out by hand in the comments beside it. `only` runs some groups (by name). The cases live in `cases-*.ts`,
  * one object per group, each key the name of a test.
  */
-export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderTest>, only?: readonly string[]): void {
   describe(`Store conformance: ${name}`, () => {
     let sut: StoreUnderTest;
     let store: Store;
@@ -54,6 +54,7 @@ export function runStoreSuite(name: string, makeStore: () => Promise<StoreUnderT
     });
 
     for (const [group, cases] of groups) {
+      if (only && !only.includes(group)) continue;
       describe(group, () => {
         for (const [title, run] of Object.entries(cases)) it(title, () => run(ctx));
       });
