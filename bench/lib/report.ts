@@ -48,7 +48,7 @@ export function targets(r: BenchResults): Target[] {
   const [plain, gzip] = ['identity', 'gzip'].map((e) => wire?.find((w) => w.encoding === e));
   if (plain) {
     out.push({ name: 'Whole-city 7-day history in columns (HTTP, DuckDB, median)', target: '≤ 50 ms',
-      measured: `${fmt(plain.ms, 1)} ms${gzip ? `; gzip ${fmt(gzip.ms, 1)} ms` : ''}`, met: plain.ms.median <= 50 });
+      measured: `${fmt(plain.ms, 1)} ms${gzip ? `; gzip ${fmt(gzip.ms, 1)} ms` : ''}${Number.isFinite(plain.firstMs) ? `; the first, read afresh, ${plain.firstMs.toFixed(1)} ms` : ''}`, met: plain.ms.median <= 50 });
   }
   const conn = r.steps.connections;
   if (conn && conn.runs.length > 0) {
@@ -118,12 +118,13 @@ function wireTable(lines: string[], store: NonNullable<BenchResults['steps']['hi
   const backends = store.filter((s) => s.wire?.length);
   if (backends.length === 0) return;
   lines.push('', 'Whole city (every road link), 7 days at 15 min over HTTP, from request to parsed JSON (decompression included); ' +
-    '`points`: `[ISO time, value]` per point; `columnar`: bucket times once, a rounded value array per asset. Median of up to 20 (min–max), bytes on the wire.', '',
-  row(['form', 'encoding', ...backends.flatMap((b) => [`${b.backend} ms`, `${b.backend} KiB`])]), row(['---', '---', ...backends.flatMap(() => ['---', '---'])]));
+    '`points`: `[ISO time, value]` per point; `columnar`: bucket times once, a rounded value array per asset. Median of up to 20 (min–max) after 3 warm-ups, the first request alone ' +
+    '(on DuckDB the first in columns reads every bucket; later ones read only those after the read cut, the rest kept from it), bytes on the wire.', '',
+  row(['form', 'encoding', ...backends.flatMap((b) => [`${b.backend} ms`, `${b.backend} first ms`, `${b.backend} KiB`])]), row(['---', '---', ...backends.flatMap(() => ['---', '---', '---'])]));
   for (const w of backends[0]!.wire!) {
     lines.push(row([w.form, w.encoding, ...backends.flatMap((b) => {
       const t = b.wire!.find((x) => x.form === w.form && x.encoding === w.encoding);
-      return t ? [fmt(t.ms, 1), (t.bytes / 1024).toFixed(0)] : ['n/a', 'n/a'];
+      return t ? [fmt(t.ms, 1), Number.isFinite(t.firstMs) ? t.firstMs.toFixed(1) : '–', (t.bytes / 1024).toFixed(0)] : ['n/a', 'n/a', 'n/a'];
     })]));
   }
 }

@@ -6,7 +6,7 @@ import { checkColumnarQuery } from '../columnar.js';
 import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
 import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
 import { database, type Open } from './database.js';
-import { readColumns } from './columnar.js';
+import { ColumnCache, readColumns } from './columnar.js';
 import { foldRollups, foldTarget } from './fold.js';
 import { readLatest } from './latest.js';
 import { readSeries } from './read-queries.js';
@@ -58,6 +58,8 @@ function settle(opts: DuckDbStoreOptions): Required<Omit<DuckDbStoreOptions, 'pa
  */
 export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
   const { readConnections, threads, memoryLimitMb, rollupDelayMs: delayMs, foldEveryMs } = settle(opts);
+  // The closed part of recent answers in columns (see ColumnCache): reopening the file starts it afresh.
+  const columns = new ColumnCache();
   const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB` }, { delayMs });
   return {
     name: 'duckdb',
@@ -86,7 +88,7 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
 
     async seriesColumns(q: ColumnarQuery): Promise<ColumnarResult> {
       checkColumnarQuery(q);
-      return read('seriesColumns', (conn, db) => readColumns(conn, q, db.fold.through));
+      return read('seriesColumns', (conn, db) => readColumns(conn, q, db.fold, columns));
     },
 
     async deleteBefore(before: number, resolution: Resolution = 'raw'): Promise<number | null> {
@@ -97,8 +99,12 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
         // What goes must have been folded first: raw points into the rollups, and a rollup's buckets
         // before `before` must be read from the table (now emptied there), not recomputed from raw.
         if (before > fold.through) await foldRollups(writer, fold, Math.ceil(before / 60_000) * 60_000, Date.now());
-        if (table === 'raw') return deleteRawBefore(writer, before);
-        return (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged;
+        try {
+          if (table === 'raw') return await deleteRawBefore(writer, before);
+          return (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged;
+        } finally {
+          fold.revision++;
+        }
       });
     },
 

@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expected, rng } from '../../testing/cases-rollups.js';
 import { HOUR, MIN, T0, pt } from '../../testing/kit.js';
-import type { Point, Store } from '../types.js';
+import { columnsFromSeries } from '../columnar.js';
+import type { ColumnarResult, Point, Store } from '../types.js';
 import { createDuckDbStore } from './duckdb-store.js';
 
 /** A store on `file` whose fold target (W's limit) is `edge`: the wall clock minus a delay that lands there. */
 const storeWithEdge = (file: string, edge: number, foldEveryMs = 0): Store =>
   createDuckDbStore({ path: file, rollupDelayMs: Date.now() - edge, foldEveryMs });
+
+/** An answer in columns with its JSON arrays parsed (DuckDB writes 47 as `47.0`). */
+const parsed = (r: ColumnarResult) => ({ ts: r.ts, series: r.series.map((s) => ({ asset: s.asset, values: JSON.parse(s.values) as unknown })) });
 
 /** Six hours of random, out-of-order, partly re-written points of three assets from two devices. */
 function randomPoints(): Point[] {
@@ -40,6 +44,11 @@ describe('DuckDB rollups folded behind the live edge', () => {
           expect(r.points.map((p) => p[0]), `${when}: ${r.asset} ${stepS}s ${agg}`).toEqual(want.map((p) => p[0]));
           r.points.forEach(([, v], k) => expect(v, `${when}: ${r.asset} ${stepS}s ${agg} #${k}`).toBeCloseTo(want[k]![1], 6));
         }
+        // In columns, twice (the second from the closed-bucket cache where it applies): the same answer.
+        const q = { assets: ['L1', 'L2', 'L3'], metric: 'speed_kmh', from: T0 - HOUR, to: T0 + 7 * HOUR, stepS, agg, digits: 3 };
+        const want = parsed(columnsFromSeries(got, q));
+        expect(parsed(await store.seriesColumns(q)), `${when}: columns ${stepS}s ${agg}`).toEqual(want);
+        expect(parsed(await store.seriesColumns(q)), `${when}: columns again ${stepS}s ${agg}`).toEqual(want);
       }
     }
     const newest = [...finals.values()].sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])).at(-1)!;

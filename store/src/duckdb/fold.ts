@@ -25,6 +25,12 @@ export interface FoldState {
   newest: Map<string, number>;
   /** When the last fold ran (epoch ms, wall clock). */
   foldedAt: number;
+  /**
+   * Bumped after every committed change to data before W other than a fold (a late or re-delivered point,
+   * a deletion): what was read of buckets that end by the cut stays true while it and W's cut are unchanged
+   * (see ColumnCache in columnar.ts). A fold leaves the buckets before the cut as they were.
+   */
+  revision: number;
 }
 
 /** The key of a series in {@link FoldState.newest}. */
@@ -47,7 +53,7 @@ export async function loadFoldState(conn: DuckDBConnection, now: number, delayMs
   const newest = new Map<string, number>();
   const reader = await conn.runAndReadAll(`SELECT kind, asset, device, max(ts) FROM raw WHERE ts >= ${through} GROUP BY ALL`);
   for (const [kind, asset, device, ts] of reader.getRows()) newest.set(seriesKey(String(kind), String(asset), String(device)), Number(ts));
-  return { through, newest, foldedAt: now };
+  return { through, newest, foldedAt: now, revision: 0 };
 }
 
 /**

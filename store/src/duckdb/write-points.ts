@@ -76,6 +76,8 @@ export async function writePoints(conn: DuckDBConnection, input: readonly Point[
     await conn.run('ROLLBACK').catch(() => undefined);
     throw e;
   }
+  // After the commit, so that no read can keep what it saw before the change under the new revision.
+  if (other.length > 0) fold.revision++;
   for (const p of points) {
     if (p.ts < fold.through) continue;
     const key = seriesKey(p.kind, p.asset, p.device);
