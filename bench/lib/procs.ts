@@ -76,9 +76,11 @@ export function waitMessage<T>(child: ChildProcess, type: string, timeoutMs: num
 
 /** Spawns a command and collects its output; `ready` resolves when `pattern` appears in it. */
 export function spawnWatched(cmd: string, args: string[], env: NodeJS.ProcessEnv, pattern?: RegExp):
-  { proc: ChildProcess; output(): string; ready: Promise<RegExpExecArray | null>; exited: Promise<number | null> } {
+  { proc: ChildProcess; output(): string; stdout(): string; ready: Promise<RegExpExecArray | null>; exited: Promise<number | null> } {
   const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let out = '';
+  // stdout alone as well: in `out`, a chunk of stderr can land in the middle of a stdout line.
+  let stdout = '';
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const ready = new Promise<RegExpExecArray | null>((resolve, reject) => {
     const check = () => {
@@ -87,7 +89,9 @@ export function spawnWatched(cmd: string, args: string[], env: NodeJS.ProcessEnv
       if (m) resolve(m);
     };
     proc.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
+      const text = b.toString();
+      out += text;
+      stdout += text;
       check();
     });
     proc.stderr.on('data', (b: Buffer) => {
@@ -97,7 +101,7 @@ export function spawnWatched(cmd: string, args: string[], env: NodeJS.ProcessEnv
     void exited.then((code) => reject(new Error(`${cmd} exited with ${code}:\n${out.slice(-4000)}`)));
   });
   ready.catch(() => undefined);
-  return { proc, output: () => out, ready, exited };
+  return { proc, output: () => out, stdout: () => stdout, ready, exited };
 }
 
 /** Stops a child: `signal`, then SIGKILL after `graceMs`. Resolves when it has exited. */

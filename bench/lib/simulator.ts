@@ -18,7 +18,7 @@ export interface BenchSimulator {
 
 export function startSimulator(args: string[], env: Record<string, string>): BenchSimulator {
   const w = spawnWatched(process.execPath, [join(BENCH, 'gen', 'simulate.mjs'), '--json', ...args], { ...process.env, ...env });
-  const events = (): SimEvent[] => w.output().split('\n').filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l) as SimEvent);
+  const events = (): SimEvent[] => w.stdout().split('\n').filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l) as SimEvent);
   return {
     proc: w.proc,
     events,
