@@ -95,17 +95,7 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
       checkBefore(before);
       const table = resolution === 'raw' ? 'raw' : ROLLUP_TABLES[resolution];
       if (!table) throw new StoreError('STORE_BAD_INPUT', `unknown resolution ${JSON.stringify(resolution)}`);
-      return change('deleteBefore', async ({ writer, fold }) => {
-        // What goes must have been folded first: raw points into the rollups, and a rollup's buckets
-        // before `before` must be read from the table (now emptied there), not recomputed from raw.
-        if (before > fold.through) await foldRollups(writer, fold, Math.ceil(before / 60_000) * 60_000, Date.now());
-        try {
-          if (table === 'raw') return await deleteRawBefore(writer, before);
-          return (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged;
-        } finally {
-          fold.revision++;
-        }
-      });
+      return change('deleteBefore', (db) => deleteBefore(db, before, table));
     },
 
     async writeDeadLetters(rows: readonly DeadLetter[]): Promise<void> {
@@ -145,6 +135,21 @@ async function writeAndFold(db: Open, points: readonly Point[], delayMs: number,
   await writePoints(db.writer, points, db.fold);
   const now = Date.now();
   if (now - db.fold.foldedAt >= foldEveryMs) await foldRollups(db.writer, db.fold, foldTarget(now, delayMs), now);
+}
+
+/**
+ * Deletes what is older than `before` from raw or a rollup table. What goes must have been folded first: raw
+ * points into the rollups, and a rollup's buckets before `before` must be read from the table (now emptied
+ * there), not recomputed from raw. Kept history in columns is stale afterwards (the fold's revision).
+ */
+async function deleteBefore({ writer, fold }: Open, before: number, table: string): Promise<number> {
+  if (before > fold.through) await foldRollups(writer, fold, Math.ceil(before / 60_000) * 60_000, Date.now());
+  try {
+    if (table === 'raw') return await deleteRawBefore(writer, before);
+    return (await writer.run(`DELETE FROM ${table} WHERE bucket < ${before}`)).rowsChanged;
+  } finally {
+    fold.revision++;
+  }
 }
 
 /** Deletes raw points before `before`, and the latest readings that only they held, in one transaction. */
