@@ -1,11 +1,9 @@
 import { expect } from 'vitest';
-import { columnsFromSeries, type ColumnarQuery, type ColumnarResult, type Store } from '../src/index.js';
-import { code, MIN, T0, pt, type Cases } from './kit.js';
+import { columnsFromSeries, type ColumnarQuery, type Store } from '../src/index.js';
+import { code, MIN, parsed, T0, pt, type Cases } from './kit.js';
 
 const AGGS = ['mean', 'min', 'max', 'sum', 'count', 'last'] as const;
 
-/** An answer in columns with its JSON arrays parsed. */
-const parsed = (r: ColumnarResult) => ({ ts: r.ts, series: r.series.map((s) => ({ asset: s.asset, values: JSON.parse(s.values) as unknown })) });
 
 /** The store's answer in columns, and the one `columnsFromSeries` makes from its `series()` answer. */
 async function both(store: Store, q: ColumnarQuery) {

@@ -1,6 +1,6 @@
 import type { Kind } from '@cityhub/contracts';
 import { expect } from 'vitest';
-import { StoreError, type Point, type Store } from '../src/index.js';
+import { StoreError, type ColumnarResult, type Point, type Store } from '../src/index.js';
 
 /** What an adapter's test hands the suite: a fresh, empty store (not yet initialised) and how to remove it. */
 export interface StoreUnderTest {
@@ -18,6 +18,9 @@ export interface CaseContext {
 export type Cases = Record<string, (ctx: CaseContext) => Promise<void>>;
 
 /** 2024-03-31T00:00:00Z, a UTC midnight (and the day Thessaloniki's clocks go forward). */
+/** An answer in columns with its JSON arrays parsed (DuckDB writes 47 as `47.0`, JavaScript as `47`). */
+export const parsed = (r: ColumnarResult) => ({ ts: r.ts, series: r.series.map((s) => ({ asset: s.asset, values: JSON.parse(s.values) as unknown })) });
+
 export const T0 = Date.UTC(2024, 2, 31);
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

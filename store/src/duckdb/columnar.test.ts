@@ -2,14 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HOUR, MIN, T0, pt } from '../../testing/kit.js';
+import { HOUR, MIN, parsed, T0, pt } from '../../testing/kit.js';
 import { columnsFromSeries } from '../columnar.js';
-import type { ColumnarQuery, ColumnarResult, Store } from '../types.js';
+import type { ColumnarQuery, Store } from '../types.js';
 import { ColumnCache } from './columnar.js';
 import { createDuckDbStore } from './duckdb-store.js';
-
-/** An answer in columns with its JSON arrays parsed (DuckDB writes 47 as `47.0`). */
-const parsed = (r: ColumnarResult) => ({ ts: r.ts, series: r.series.map((s) => ({ asset: s.asset, values: JSON.parse(s.values) as unknown })) });
 
 describe('ColumnCache', () => {
   const entry = (chars: number) => new Map([['a', 'x'.repeat(chars)]]);

@@ -3,17 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expected, rng } from '../../testing/cases-rollups.js';
-import { HOUR, MIN, T0, pt } from '../../testing/kit.js';
+import { HOUR, MIN, parsed, T0, pt } from '../../testing/kit.js';
 import { columnsFromSeries } from '../columnar.js';
-import type { ColumnarResult, Point, Store } from '../types.js';
+import type { Point, Store } from '../types.js';
 import { createDuckDbStore } from './duckdb-store.js';
 
 /** A store on `file` whose fold target (W's limit) is `edge`: the wall clock minus a delay that lands there. */
 const storeWithEdge = (file: string, edge: number, foldEveryMs = 0): Store =>
   createDuckDbStore({ path: file, rollupDelayMs: Date.now() - edge, foldEveryMs });
-
-/** An answer in columns with its JSON arrays parsed (DuckDB writes 47 as `47.0`). */
-const parsed = (r: ColumnarResult) => ({ ts: r.ts, series: r.series.map((s) => ({ asset: s.asset, values: JSON.parse(s.values) as unknown })) });
 
 /** Six hours of random, out-of-order, partly re-written points of three assets from two devices. */
 function randomPoints(): Point[] {
