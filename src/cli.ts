@@ -1,6 +1,5 @@
 import { parseConfig, ConfigError, type Config } from '@cityhub/contracts';
 import { COMMAND_HELP, HELP, VERSION } from './cli-help.js';
-import { tuneHeap } from './ops/heap.js';
 import { createLogger } from './ops/logger.js';
 
 export { HELP } from './cli-help.js';
@@ -45,10 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     fatal(createLogger({ CITYHUB_LOG_LEVEL: 'info' }), err, 'the configuration is refused');
     return 2;
   }
-  if (isLongRunning(cmd)) {
-    tuneHeap();
-    return runUntilSignal(config, (log) => startCommand(cmd, config, log));
-  }
+  if (isLongRunning(cmd)) return runUntilSignal(config, (log) => startCommand(cmd, config, log));
   // With several nodes, the registry and tokens live in Redis: the CLI changes them there.
   const redis = config.CITYHUB_REDIS_URL ? { redisUrl: config.CITYHUB_REDIS_URL } : {};
   const secretKey = config.CITYHUB_DEVICE_SECRET_KEY;
