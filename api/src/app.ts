@@ -8,7 +8,7 @@ import { requireRole } from './auth.js';
 import { precompressedStatic, registerCompression } from './compression.js';
 import { frameworkError, installErrorHandler } from './errors.js';
 import { registerOpenApi } from './openapi.js';
-import { registerCors, registerRateLimit } from './protection.js';
+import { boundClose, registerCors, registerRateLimit } from './protection.js';
 import { clientErrorHandler, installSecurityHeaders } from './security.js';
 import { requestIdOf } from './request-id.js';
 import { serializerCompiler } from './serializer.js';
@@ -41,6 +41,8 @@ export interface BuildOptions {
   https?: { cert: Buffer; key: Buffer };
   /** The level of the one line each request writes (default `debug`); fastify's own two lines are off. */
   requestLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long `close()` waits for open requests before it cuts them (default CLOSE_GRACE_MS, 5 s). */
+  closeGraceMs?: number;
 }
 
 /**
@@ -63,13 +65,12 @@ export async function buildApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<
     ...(deps.trustProxy !== undefined && { trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : deps.trustProxy }),
   });
   installErrorHandler(app);
+  boundClose(app, opts.closeGraceMs);
   installSecurityHeaders(app, { dashboardDir: deps.dashboardDir, basemapStyle: deps.basemapStyle, https: !!opts.https });
   // Routes declare zod schemas: they validate input, encode answers and make the OpenAPI document.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-  });
+  app.addHook('onRequest', async (req, reply) => void reply.header('x-request-id', req.id));
   await registerCompression(app);
   const requestLevel = opts.requestLogLevel ?? 'debug';
   if (opts.logger && requestLevel !== 'silent') {

@@ -1,4 +1,5 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,5 +118,31 @@ describe('rate limit, CORS, request ids and body limits', () => {
     expect(errorOf(fields).message).toMatch(/kind: .*; asset: .*; body: Unrecognized key: "extra"/);
     // A caller without a token learns nothing about the body: 401 comes first.
     expect((await h.app.inject({ method: 'POST', url: '/api/v1/devices', payload: { kind: 'trams' } })).statusCode).toBe(401);
+  });
+});
+
+describe('stopping', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness();
+  });
+  afterAll(async () => h.close());
+
+  it('cuts a request still arriving after its grace period, so a half-sent request cannot hold a stop', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write(chunk: Buffer, _e, cb) { logged.push(chunk.toString()); cb(); } }));
+    const app = await buildApp(h.deps, { closeGraceMs: 300, logger });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    // One client asked and was answered (its connection is idle); another sends half a request, then nothing.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const slow = connect(port, '127.0.0.1');
+    await once(slow, 'connect');
+    slow.write('GET /api/v1/assets HTTP/1.1\r\nHost: hub\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const cut = once(slow, 'close');
+    await app.close();
+    await cut;
+    expect(logged.join('')).toContain('cut the HTTP connections still open after the grace period');
   });
 });

@@ -48,3 +48,23 @@ export async function registerRateLimit(scope: FastifyInstance, deps: ApiDeps): 
       new ApiError('RATE_LIMITED', `more than ${ctx.max} requests a minute from this address; retry in ${ctx.after}`),
   });
 }
+
+/** How long a stop waits for requests still in flight (or a request still arriving) before it cuts them. */
+export const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Bounds `app.close()`: Node's server closes idle connections at once but waits for every open request, and a
+ * client that sends half a request and then nothing would hold a stop for as long as it likes. After
+ * `graceMs` the connections still open are cut, and the log says so.
+ */
+export function boundClose(app: FastifyInstance, graceMs = CLOSE_GRACE_MS): void {
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    timer = setTimeout(() => {
+      app.log.warn({ graceMs }, 'stopping: cut the HTTP connections still open after the grace period');
+      app.server.closeAllConnections();
+    }, graceMs);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => clearTimeout(timer));
+}
