@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { columnarAxis, columnarTimes } from '../columnar.js';
-import { ROLLUPS, resolutionFor, type ColumnarQuery, type ColumnarResult } from '../types.js';
+import { resolutionFor, type ColumnarQuery, type ColumnarResult } from '../types.js';
 import { readCut, type FoldState } from './fold.js';
 import { seriesStatement } from './read-queries.js';
 import { str } from './values.js';
@@ -100,7 +100,7 @@ export async function readColumns(conn: DuckDBConnection, q: ColumnarQuery, fold
   const { through, revision } = fold;
   const { first, stepMs } = columnarAxis(q);
   const res = resolutionFor(q);
-  const cut = res === 'raw' ? through : readCut(through, ROLLUPS.find((r) => r.name === res)!.ms);
+  const cut = readCut(through, res);
   // The end of the buckets that end by the cut; the range's own end when they all do.
   const edge = Math.min(q.to, Math.floor(cut / stepMs) * stepMs);
   let values: Map<string, string>;

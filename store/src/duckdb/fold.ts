@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ROLLUPS } from '../types.js';
+import { ROLLUPS, type Resolution } from '../types.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { updateLatest } from './latest.js';
 
@@ -91,7 +91,11 @@ export async function foldRollups(conn: DuckDBConnection, state: FoldState, to: 
 }
 
 /**
- * Where a read at resolution `ms` stops using rollup rows and aggregates raw instead: the start of the
- * bucket W falls in, since that bucket is not complete in the rollup table.
+ * Where a read at resolution `res` stops using rollup rows and aggregates raw instead: the start of the
+ * bucket W falls in, since that bucket is not complete in the rollup table (W itself for raw).
  */
-export const readCut = (through: number, ms: number): number => Math.floor(through / ms) * ms;
+export function readCut(through: number, res: Resolution): number {
+  if (res === 'raw') return through;
+  const ms = ROLLUPS.find((r) => r.name === res)!.ms;
+  return Math.floor(through / ms) * ms;
+}

@@ -1,6 +1,6 @@
 import type { Agg } from '@cityhub/contracts';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { ROLLUPS, resolutionFor, type SeriesQuery, type SeriesResult } from '../types.js';
+import { resolutionFor, type SeriesQuery, type SeriesResult } from '../types.js';
 import { readCut } from './fold.js';
 import { ROLLUP_TABLES } from './schema.js';
 import { num, str } from './values.js';
@@ -46,7 +46,7 @@ export function seriesStatement(q: SeriesQuery, through: number): { sql: string;
   const res = resolutionFor(q);
   if (res !== 'raw') {
     const table = ROLLUP_TABLES[res];
-    const cut = readCut(through, ROLLUPS.find((r) => r.name === res)!.ms);
+    const cut = readCut(through, res);
     const rolled = `SELECT asset, device, bucket AS ts, count, sum, min, max, last, last_ts FROM ${table}
       WHERE metric = $metric AND asset IN (${assetList}) AND bucket >= ${q.from} AND bucket < ${Math.min(q.to, cut)}`;
     const fresh = `SELECT asset, device, ts, 1 AS count, value AS sum, value AS min, value AS max, value AS last, ts AS last_ts FROM raw
