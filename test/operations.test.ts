@@ -2,6 +2,8 @@
 // pass Prometheus' own checker (promtool, Debian's prometheus package), JSON log lines with no secret in
 // them, no info lines from an idle dashboard, and commands whose --help starts nothing.
 import { execFile, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,4 +155,16 @@ describe('an operated hub: metrics, logs, sessions, CLI', () => {
     expect(runs[7]!.out).toMatch(/^cityhub \d+\.\d+\.\d+/);
     expect(runs[8]!.code).toBe(2);
   });
+
+  it('stops cleanly on SIGTERM while an HTTP client holds half a request open: its connection is cut after 5 s', async () => {
+    const url = new URL(hub.httpUrl);
+    const slow = connect(Number(url.port), url.hostname);
+    await once(slow, 'connect');
+    slow.write('GET /api/v1/latest HTTP/1.1\r\nHost: hub\r\n');
+    const cut = once(slow, 'close');
+    // Exit status 0, not the harness's SIGKILL after 40 s: without the grace, Node waits for the request as long as it takes.
+    expect(await hub.stop({ keepData: false })).toBe(0);
+    await cut;
+    expect(hub.output()).toContain('cut the HTTP connections still open after the grace period');
+  }, 60_000);
 });
