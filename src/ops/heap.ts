@@ -24,7 +24,8 @@ export interface HeapGrowth {
 
 /**
  * Heap growth that follows the connection count. Left alone (a no-op) when node's command line chose a
- * growth itself (`--heap-growing-percent`). V8 reads the flag each time it sizes the heap after a collection.
+ * growth itself (`--heap-growing-percent`). V8 reads the flag each time it sizes the heap after a collection;
+ * Node keeps V8's flags writable after start (its V8 turns flag freezing off) for `v8.setFlagsFromString`.
  */
 export function heapGrowth(o: { execArgv?: readonly string[]; many?: number; set?: (flag: string) => void; log?: (msg: string, fields: object) => void } = {}): HeapGrowth {
   const execArgv = o.execArgv ?? process.execArgv;
