@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,37 @@ describe('Spool', () => {
     expect(after).toBe(1);
     expect(s.backlogBytes()).toBe(0);
     await s.close();
+  });
+
+  it('writes the cursor at most every cursorSyncMs, always before it frees a segment and on close', async () => {
+    const dir = await tmp();
+    const onDisk = async () => JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as unknown;
+    const logs = async () => (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
+    const s = await Spool.open(dir, { segmentBytes: 1_000, cursorSyncMs: 60_000 });
+    for (let i = 0; i < 40; i++) await s.append(Buffer.from(`record-${i}`.padEnd(50, '.')));
+    const recs: Array<{ next: { seg: number; off: number } }> = [];
+    for (let got = await s.read(s.cursor()); got.length; got = await s.read(got.at(-1)!.next)) recs.push(...got);
+    const a = recs[2]!.next, b = recs[5]!.next;
+    const c = recs.find((r) => r.next.seg === 2 && r.next.off > 0)!.next, d = recs.find((r) => r.next.seg === 2 && r.next.off > c.off)!.next;
+    expect([a.seg, b.seg]).toEqual([1, 1]);
+    await s.commit(a);
+    await s.commit(b);
+    expect(s.cursor()).toEqual(b);
+    expect(await onDisk()).toEqual(a);
+    // A crash now replays from the cursor on disk: records stored since come again, none is lost.
+    const replay = await Spool.open(dir, { segmentBytes: 1_000 });
+    expect(replay.cursor()).toEqual(a);
+    expect((await readAll(replay)).items).toHaveLength(40 - 3);
+    await replay.close();
+    // Moving into the next segment writes the cursor first, then frees the consumed one.
+    const before = await logs();
+    await s.commit(c);
+    expect(await onDisk()).toEqual(c);
+    expect(await logs()).toEqual(before.slice(1));
+    await s.commit(d);
+    expect(await onDisk()).toEqual(c);
+    await s.close();
+    expect(await onDisk()).toEqual(d);
   });
 
   it('drops a torn tail left by a crash and goes on appending after it', async () => {
