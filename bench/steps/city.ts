@@ -2,8 +2,9 @@
  * Step 9: what a live city costs the hub. The real hub (`cityhub start`, no fleet of its own) and the
  * 212-device simulated city in a separate process (`cityhub devices simulate`, one reading per device every
  * 5 s, after a short backfill). Once the backfill is stored, the hub process's CPU time (user + system, from
- * /proc/<pid>/stat) is measured over a window: the share of one core, and CPU per reading stored, with the
- * store transactions per second and the acknowledged-to-queryable delay from the hub's /metrics.
+ * /proc/<pid>/stat) is measured over consecutive windows: the share of one core, and CPU per reading stored, with
+ * the store transactions per second and the acknowledged-to-queryable delay from the hub's /metrics. The
+ * figure is the median of the windows with their spread: on a small VM one window alone moves by a point.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,29 +13,38 @@ import type { BenchContext } from '../lib/context.js';
 import { startBenchHub, type BenchHub } from '../lib/hub.js';
 import { sleep } from '../lib/procs.js';
 import { startSimulator } from '../lib/simulator.js';
+import { figure, type Figure } from '../lib/stats.js';
 
 const DEVICES = 212;
 const INTERVAL_MS = 5_000;
 const BACKFILL_DAYS = 1;
 const WINDOW_MS = Number(process.env.BENCH_CITY_WINDOW_S ?? 60) * 1000;
+const WINDOWS = Number(process.env.BENCH_CITY_WINDOWS ?? 3);
+
+export interface CityWindow {
+  seconds: number;
+  cpuSeconds: number;
+  /** CPU seconds per wall second, in % of one core. */
+  corePercent: number;
+  /** Readings the store confirmed in the window. */
+  readings: number;
+  cpuMsPerReading: number;
+  transactionsPerS: number;
+  /** Mean and largest (bucket bound) acknowledged-to-queryable delay of a writer round, s. */
+  queryableDelayMeanS: number | null;
+  queryableDelayMaxS: number | null;
+}
 
 export interface CityResults {
   devices: number;
   intervalMs: number;
   backfill: { readings: number; publishMs: number; storedMs: number };
-  window: {
-    seconds: number;
-    cpuSeconds: number;
-    /** CPU seconds per wall second, in % of one core. */
-    corePercent: number;
-    /** Readings the store confirmed in the window. */
-    readings: number;
-    cpuMsPerReading: number;
-    transactionsPerS: number;
-    /** Mean and largest (bucket bound) acknowledged-to-queryable delay of a writer round, s. */
-    queryableDelayMeanS: number | null;
-    queryableDelayMaxS: number | null;
-  };
+  /** All the windows together. */
+  window: CityWindow;
+  /** Each window, and the median and spread of their shares of a core and CPU per reading. */
+  windows: CityWindow[];
+  corePercent: Figure;
+  cpuMsPerReading: Figure;
   hubRssMb: number;
   loadAverage: number[];
 }
@@ -106,32 +116,42 @@ export async function liveCity(ctx: BenchContext): Promise<CityResults> {
     await sleep(10_000);
     const pid = hub.proc.pid!;
     const tick = clockTick();
-    const m0 = await scrape(hub);
-    const c0 = cpuSeconds(pid, tick);
-    const t0 = performance.now();
-    await sleep(WINDOW_MS);
-    const c1 = cpuSeconds(pid, tick);
-    const seconds = (performance.now() - t0) / 1000;
-    const m1 = await scrape(hub);
-    const d = (name: string) => (m1.get(name) ?? 0) - (m0.get(name) ?? 0);
-    const stored = d('cityhub_store_points_written_total');
-    const rounds = d('cityhub_store_queryable_delay_seconds_count');
-    const cpu = c1 - c0;
-    const window = {
-      seconds, cpuSeconds: cpu, corePercent: (cpu / seconds) * 100, readings: stored, cpuMsPerReading: stored ? (cpu * 1000) / stored : NaN,
-      transactionsPerS: d('cityhub_store_write_transactions_total') / seconds,
-      queryableDelayMeanS: rounds ? d('cityhub_store_queryable_delay_seconds_sum') / rounds : null,
-      queryableDelayMaxS: maxDelay(m0, m1),
-    };
-    ctx.log(`city: ${window.corePercent.toFixed(1)} % of a core over ${seconds.toFixed(0)} s, ${stored} readings ` +
+    const marks = [{ m: await scrape(hub), c: cpuSeconds(pid, tick), t: performance.now() }];
+    for (let i = 0; i < WINDOWS; i++) {
+      await sleep(WINDOW_MS);
+      const c = cpuSeconds(pid, tick), t = performance.now();
+      marks.push({ m: await scrape(hub), c, t });
+    }
+    const windows = marks.slice(1).map((b, i) => cityWindow(marks[i]!, b));
+    const window = cityWindow(marks[0]!, marks.at(-1)!);
+    const corePercent = figure(windows.map((w) => w.corePercent));
+    ctx.log(`city: ${corePercent.median.toFixed(1)} % of a core (windows ${windows.map((w) => w.corePercent.toFixed(1)).join(', ')}), ${window.readings} readings ` +
       `(${window.cpuMsPerReading.toFixed(2)} ms CPU each), ${window.transactionsPerS.toFixed(2)} store transactions/s, ` +
       `delay mean ${window.queryableDelayMeanS?.toFixed(2) ?? '?'} s, max ≤ ${window.queryableDelayMaxS ?? '?'} s; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     return {
-      devices: DEVICES, intervalMs: INTERVAL_MS, backfill: { readings, publishMs: backfilled.ms as number, storedMs }, window,
+      devices: DEVICES, intervalMs: INTERVAL_MS, backfill: { readings, publishMs: backfilled.ms as number, storedMs }, window, windows,
+      corePercent, cpuMsPerReading: figure(windows.map((w) => w.cpuMsPerReading)),
       hubRssMb: hub.rss().rss / 1048576, loadAverage: loadavg(),
     };
   } finally {
     await sim.stop();
     await hub.stop();
   }
+}
+
+interface Mark { m: Map<string, number>; c: number; t: number }
+
+/** What the hub spent between two marks: CPU, readings stored, transactions and delays from /metrics. */
+function cityWindow(a: Mark, b: Mark): CityWindow {
+  const seconds = (b.t - a.t) / 1000;
+  const d = (name: string) => (b.m.get(name) ?? 0) - (a.m.get(name) ?? 0);
+  const stored = d('cityhub_store_points_written_total');
+  const rounds = d('cityhub_store_queryable_delay_seconds_count');
+  const cpu = b.c - a.c;
+  return {
+    seconds, cpuSeconds: cpu, corePercent: (cpu / seconds) * 100, readings: stored, cpuMsPerReading: stored ? (cpu * 1000) / stored : NaN,
+    transactionsPerS: d('cityhub_store_write_transactions_total') / seconds,
+    queryableDelayMeanS: rounds ? d('cityhub_store_queryable_delay_seconds_sum') / rounds : null,
+    queryableDelayMaxS: maxDelay(a.m, b.m),
+  };
 }
