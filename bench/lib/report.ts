@@ -1,7 +1,7 @@
 /** The bench's results file and its Markdown rendering, with the targets next to the measured figures. */
 import type { ConnectionResults } from '../steps/connections.js';
 import type { GuardResults } from '../steps/guard.js';
-import type { CityResults } from '../steps/city.js';
+import type { CityResults, CityWindow } from '../steps/city.js';
 import type { DashboardResults } from '../steps/dashboard.js';
 import type { HistoryResults } from '../steps/history.js';
 import type { LatencyResults } from '../steps/latency.js';
@@ -191,7 +191,7 @@ function citySection(lines: string[], r: BenchResults): void {
   const c = r.steps.city;
   if (!c) return;
   const w = c.window;
-  const cells = (name: string, x: CityResults['window']) => row([name, `${x.corePercent.toFixed(1)} %`, String(x.readings), `${x.cpuMsPerReading.toFixed(2)} ms`,
+  const cells = (name: string, x: CityWindow) => row([name, `${x.corePercent.toFixed(1)} %`, String(x.readings), `${x.cpuMsPerReading.toFixed(2)} ms`,
     x.transactionsPerS.toFixed(2), `${x.queryableDelayMeanS?.toFixed(2) ?? '–'} s, ${x.queryableDelayMaxS ?? '–'} s`]);
   lines.push('## 9. A live city: what the hub costs', '',
     `The hub (\`cityhub start\`) with ${c.devices} devices of \`cityhub devices simulate\` in their own process, one reading each per ` +

@@ -18,17 +18,18 @@ const noLive: LiveFeedStats = { clients: 0, coalesced: 0, coalescedTicks: 0, dro
 export interface Metrics { registry: Registry; api: ApiMetrics; storeWrite: (s: number, n: number, delay: number | null) => void; attach(src: MetricSources): void }
 
 /**
+ * How often the event-loop delay (`cityhub_process_nodejs_eventloop_lag_*`) is sampled, in ms; prom-client's
+ * 10 ms timer alone kept an idle hub at 0.6 % of a core (0.2 % at 100 ms). A stall of the loop still shows.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
+/**
  * The hub's Prometheus metrics: readings in and out, rejects by reason, spool depth, store write latency,
  * connected devices, live clients, HTTP latency, per-device loss (seq gaps). Gauges and totals that the
  * hub already counts are read at scrape time, so the hot path does not pay for them.
  */
-/** How often the event-loop delay is sampled for `cityhub_process_nodejs_eventloop_lag_*`, in ms. */
-export const EVENT_LOOP_SAMPLE_MS = 100;
-
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: a timer 100 times a second kept an
-  // idle hub at 0.6 % of a core (0.2 % at 100 ms); a stall of the loop still shows in the lag histogram.
   collectDefaultMetrics({ register: registry, prefix: 'cityhub_process_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   // prom-client also names these gauges `_total`, which Prometheus keeps for counters (promtool check metrics).
   for (const n of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`cityhub_process_nodejs_active_${n}_total`);
