@@ -7,3 +7,4 @@ export { reopening, isDeadHandle, type ReopenOptions, type ReopenLogger } from '
 export { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from './influx/influx-store.js';
 export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
 export * from './dead-letter-payload.js';
+export { createWorkerStore, type WorkerStoreOptions } from './worker/worker-store.js';

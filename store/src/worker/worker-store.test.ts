@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runStoreSuite } from '../../testing/conformance.js';
+import { code, pt, raw, T0 } from '../../testing/kit.js';
+import { StoreError } from '../errors.js';
+import { createWorkerStore } from './worker-store.js';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'cityhub-worker-store-'));
+
+// Every call crosses to the thread and back (structured clone): the whole suite, as the DuckDB store runs it.
+runStoreSuite('duckdb on its own thread', async () => {
+  const dir = await tempDir();
+  return { store: createWorkerStore({ duckdb: { path: join(dir, 'hub.duckdb') } }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe('the worker store', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  });
+
+  it('fails the calls of a thread that stopped with STORE_UNAVAILABLE, starts another and serves the same file again', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const logs: string[] = [];
+    const logger = { info: (_o: object, msg?: string) => logs.push(`info ${msg}`), error: (_o: object, msg?: string) => logs.push(`error ${msg}`) };
+    const store = createWorkerStore({
+      duckdb: { path: join(dir, 'hub.duckdb') }, logger, minRestartMs: 50,
+      script: new URL('../../test/dying-thread.mjs', import.meta.url),
+    });
+    await store.init();
+    await store.write([pt('a', 'd1', T0, { flow: 1 })]);
+
+    const dying = store.write([pt('die', 'd1', T0, { flow: 2 })]);
+    await expect(dying).rejects.toThrow(/the store's thread stopped \(exit code 7\)/);
+    expect(await code(dying)).toBe('STORE_UNAVAILABLE');
+    expect(store.health?.().ok).toBe(false);
+
+    const t0 = Date.now();
+    while (!store.health?.().ok && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(store.health?.()).toEqual({ ok: true });
+    expect(store.reopens()).toBe(1);
+    expect(logs).toEqual(['error the store thread stopped: starting it again', 'info store thread started again: it serves again']);
+    // What was written before the crash is there; the new thread takes writes.
+    await store.write([pt('a', 'd1', T0 + 1_000, { flow: 3 })]);
+    expect(await raw(store, 'a', 'flow', T0, T0 + 60_000)).toEqual([[T0, 1], [T0 + 1_000, 3]]);
+    await store.close();
+  });
+
+  it('keeps a StoreError code across the thread, and refuses calls once closed', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const store = createWorkerStore({ duckdb: { path: join(dir, 'hub.duckdb') } });
+    await store.init();
+    const bad = store.series({ assets: ['a'], metric: 'flow', from: 10, to: 5 });
+    await expect(bad).rejects.toBeInstanceOf(StoreError);
+    expect(await code(bad)).toBe('STORE_BAD_INPUT');
+    await store.close();
+    expect(await code(store.latest('traffic'))).toBe('STORE_UNAVAILABLE');
+    await store.close();
+  });
+});
