@@ -15,7 +15,13 @@ const TOTAL = Number(process.env.CITYHUB_CRASH_TOTAL ?? (SOAK ? 50_000 : 12_000)
 const KILLS = SOAK ? 5 : 3;
 const DEVICES = 100;
 
-describe(`kill -9 of the hub under QoS 1 load (${TOTAL} readings, ${DEVICES} devices, ${KILLS} kills)`, () => {
+/** The same run with the store on the main thread (the default) and on a thread of its own (CITYHUB_DUCKDB_OWN_THREAD). */
+const VARIANTS: Array<{ name: string; env: Record<string, string>; total: number; kills: number }> = [
+  { name: '', env: {}, total: TOTAL, kills: KILLS },
+  { name: ', the store on its own thread', env: { CITYHUB_DUCKDB_OWN_THREAD: 'true' }, total: SOAK ? TOTAL : 4_000, kills: 2 },
+];
+
+for (const { name, env: variantEnv, total: TOTAL, kills: KILLS } of VARIANTS) describe(`kill -9 of the hub under QoS 1 load (${TOTAL} readings, ${DEVICES} devices, ${KILLS} kills${name})`, () => {
   let dir: string;
   let hub: TestHub | undefined;
   afterAll(async () => {
@@ -30,7 +36,7 @@ describe(`kill -9 of the hub under QoS 1 load (${TOTAL} readings, ${DEVICES} dev
     const created = await registry.addMany(links.map((l) => ({ kind: 'traffic' as const, asset: l.id })));
     await registry.close();
     const devices: Credentials[] = created.map((c) => ({ ...c }));
-    const env = { CITYHUB_MQTT_PORT: String(await freePort()) };
+    const env = { ...variantEnv, CITYHUB_MQTT_PORT: String(await freePort()) };
 
     hub = await startHub({ dataDir: dir, env });
     const load = startLoad(hub.mqttUrl, devices, { total: TOTAL, baseTs: Date.now() - 3_600_000, window: 8 });

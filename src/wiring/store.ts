@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '@cityhub/contracts';
-import { createDuckDbStore, createInfluxStore, reopening, type Store } from '@cityhub/store';
+import { createDuckDbStore, createInfluxStore, createWorkerStore, reopening, type Store } from '@cityhub/store';
 import { createLogger } from '../ops/logger.js';
 import { secretOrFile } from './secrets.js';
 
@@ -24,12 +24,19 @@ export async function openStore(config: Config, dataDir: string, opts: { settleM
       ...(config.INFLUX_PASSWORD && { password: config.INFLUX_PASSWORD }),
       ...(opts.settleMs && { settleMs: opts.settleMs }),
     })
-    // A DuckDB handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
-    : reopening(() => createDuckDbStore({
-      path: join(dataDir, 'cityhub.duckdb'), threads: config.CITYHUB_DUCKDB_THREADS, memoryLimitMb: config.CITYHUB_DUCKDB_MEMORY_MB,
-    }), { logger: createLogger(config).child({ name: 'store' }) });
+    : duckDbStore(config, dataDir);
   await store.init();
   return store;
+}
+
+/**
+ * The embedded store: on the calling thread, or with CITYHUB_DUCKDB_OWN_THREAD on a thread of its own. Either way
+ * a handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
+ */
+function duckDbStore(config: Config, dataDir: string): Store {
+  const duckdb = { path: join(dataDir, 'cityhub.duckdb'), threads: config.CITYHUB_DUCKDB_THREADS, memoryLimitMb: config.CITYHUB_DUCKDB_MEMORY_MB };
+  const logger = createLogger(config).child({ name: 'store' });
+  return config.CITYHUB_DUCKDB_OWN_THREAD ? createWorkerStore({ duckdb, logger }) : reopening(() => createDuckDbStore(duckdb), { logger });
 }
 
 /** How many times the store was reopened (a DuckDB store reopens a dead handle; others never do). */
