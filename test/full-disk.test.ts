@@ -19,7 +19,13 @@ async function readiness(hub: TestHub, status: 200 | 503, timeoutMs: number): Pr
   }, timeoutMs, `/readyz ${status}`);
 }
 
-describe(`a full disk under QoS 1 load (${TOTAL} readings, ${DEVICES} devices)`, () => {
+/** The store on the main thread (the default), and on a thread of its own (CITYHUB_DUCKDB_OWN_THREAD). */
+const VARIANTS: Array<{ name: string; env: Record<string, string> }> = [
+  { name: '', env: {} },
+  { name: ', the store on its own thread', env: { CITYHUB_DUCKDB_OWN_THREAD: 'true' } },
+];
+
+for (const { name, env: variantEnv } of VARIANTS) describe(`a full disk under QoS 1 load (${TOTAL} readings, ${DEVICES} devices${name})`, () => {
   let mnt = '';
   let mounted = false;
   let hub: TestHub | undefined;
@@ -40,7 +46,7 @@ describe(`a full disk under QoS 1 load (${TOTAL} readings, ${DEVICES} devices)`,
     const dir = join(mnt, 'data');
     await mkdir(dir);
     const { devices, assets } = await provisionTraffic(dir, DEVICES);
-    const env = { CITYHUB_MQTT_PORT: String(await freePort()), CITYHUB_WRITER_STALL_S: '2' };
+    const env = { ...variantEnv, CITYHUB_MQTT_PORT: String(await freePort()), CITYHUB_WRITER_STALL_S: '2' };
     const filler = join(mnt, 'filler');
     hub = await startHub({ dataDir: dir, env });
     load = startLoad(hub.mqttUrl, devices, { total: TOTAL, baseTs: Date.now() - 3_600_000, window: 4 });
