@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,25 @@ describe('the worker store', () => {
     await store.write([pt('a', 'd1', T0 + 1_000, { flow: 3 })]);
     expect(await raw(store, 'a', 'flow', T0, T0 + 60_000)).toEqual([[T0, 1], [T0 + 1_000, 3]]);
     await store.close();
+  });
+
+  it('starts its thread in a process run with V8 options (node --max-old-space-size=… --heap-growing-percent=…)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const index = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `const { createWorkerStore } = await import(${JSON.stringify(index)});
+      const store = createWorkerStore({ duckdb: { path: ${JSON.stringify(join(dir, 'hub.duckdb'))} } });
+      await store.init();
+      await store.write([{ kind: 'traffic', asset: 'a', device: 'd1', ts: ${T0}, seq: 0, values: { flow: 4 } }]);
+      console.log(JSON.stringify(await store.latest('traffic')));
+      await store.close();`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--max-old-space-size=300', '--heap-growing-percent=20', '--input-type=module', '-e', script], (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    expect(JSON.parse(out)).toMatchObject([{ asset: 'a', device: 'd1', ts: T0, values: { flow: 4 } }]);
   });
 
   it('keeps a StoreError code across the thread, and refuses calls once closed', async () => {

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { DuckDbStoreOptions } from '../duckdb/duckdb-store.js';
 import { StoreError } from '../errors.js';
 import type { ReopenLogger } from '../reopen.js';
@@ -53,6 +53,20 @@ function builtOnly(argv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * A thread with the process's options but its export conditions (`builtOnly`). A thread refuses V8's options and the
+ * process's own (`node --max-old-space-size=… cityhub start`: ERR_WORKER_INVALID_EXEC_ARGV), which are the process's
+ * anyway; with any of those the thread takes no options.
+ */
+function thread(script: URL, options: WorkerOptions): Worker {
+  try {
+    return new Worker(script, { ...options, execArgv: builtOnly(process.execArgv) });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(script, { ...options, execArgv: [] });
+  }
+}
+
 /** The built thread script: beside this module once built; from the sources (tests), in the package's dist. */
 function defaultScript(): URL {
   const here = import.meta.url;
@@ -91,9 +105,7 @@ class WorkerStore implements Store {
   }
 
   private start(): Worker {
-    const w = new Worker(this.script, { workerData: { duckdb: this.opts.duckdb } satisfies WorkerInput, execArgv: builtOnly(process.execArgv),
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
+    const w = thread(this.script, { workerData: { duckdb: this.opts.duckdb } satisfies WorkerInput, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     w.unref();
     w.on('message', (m: Reply) => this.onReply(m));
     let error = '';
