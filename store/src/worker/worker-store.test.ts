@@ -52,6 +52,21 @@ describe('the worker store', () => {
     await store.close();
   });
 
+  it('closes while its thread is being started again, at once, and refuses calls after', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const store = createWorkerStore({
+      duckdb: { path: join(dir, 'hub.duckdb') }, minRestartMs: 5_000, script: new URL('../../test/dying-thread.mjs', import.meta.url),
+    });
+    await store.init();
+    expect(await code(store.write([pt('die', 'd1', T0, { flow: 2 })]))).toBe('STORE_UNAVAILABLE');
+    const t0 = Date.now();
+    await store.close();
+    // Not the 5 s of the restart's backoff, nor the 5 s a thread is given to end.
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(await code(store.latest('traffic'))).toBe('STORE_UNAVAILABLE');
+  });
+
   it('starts its thread in a process run with V8 options (node --max-old-space-size=… --heap-growing-percent=…)', async () => {
     const dir = await tempDir();
     dirs.push(dir);

@@ -112,11 +112,12 @@ class WorkerStore implements Store {
     w.on('error', (err) => { error = err.message; });
     w.on('exit', (code) => {
       gone.add(w);
-      if (w !== this.worker || this.closed) return;
-      const reason = `the store's thread stopped (exit code ${code}${error ? `: ${error}` : ''})`;
-      for (const p of this.pending.values()) p.reject(new StoreError('STORE_UNAVAILABLE', `${reason}; it is being started again`));
+      if (w !== this.worker) return;
+      // Whatever still waits on this thread is answered, also when it was ended by close().
+      const reason = this.closed ? 'the duckdb store is closed' : `the store's thread stopped (exit code ${code}${error ? `: ${error}` : ''})`;
+      for (const p of this.pending.values()) p.reject(new StoreError('STORE_UNAVAILABLE', this.closed ? reason : `${reason}; it is being started again`));
       this.pending.clear();
-      if (!this.down) this.stopped(reason);
+      if (!this.closed && !this.down) this.stopped(reason);
     });
     return w;
   }
