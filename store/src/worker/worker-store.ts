@@ -54,7 +54,7 @@ function builtOnly(argv: readonly string[]): string[] {
 }
 
 /**
- * A thread with the process's options but its export conditions (`builtOnly`). A thread refuses V8's options and the
+ * A thread with the process's options, less its export conditions (`builtOnly`). A thread refuses V8's options and the
  * process's own (`node --max-old-space-size=… cityhub start`: ERR_WORKER_INVALID_EXEC_ARGV), which are the process's
  * anyway; with any of those the thread takes no options.
  */
