@@ -73,6 +73,8 @@ export class Baselines {
   private refreshedGroups = '';
   private failedAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
+  /** The groups' key of the rule list last seen: readings arrive by the thousand, a rule list changes rarely. */
+  private keyOf: { rules: readonly Rule[] | undefined; key: string } = { rules: undefined, key: '' };
 
   constructor(private readonly o: BaselineOptions) {}
 
@@ -95,7 +97,9 @@ export class Baselines {
   /** Starts a refresh in the background when the hour of `now` (hub clock) has none yet. */
   maybeRefresh(now: number): void {
     if (this.running || now - this.failedAt < RETRY_MS) return;
-    const groups = [...this.groups().keys()].join(',');
+    const rules = this.o.rules();
+    if (this.keyOf.rules !== rules) this.keyOf = { rules, key: [...this.groups().keys()].join(',') };
+    const groups = this.keyOf.key;
     if (!groups || (groups === this.refreshedGroups && Math.floor(now / HOUR_MS) === this.refreshedHour)) return;
     this.running = this.refresh(now).finally(() => {
       this.running = undefined;

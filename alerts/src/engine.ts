@@ -56,6 +56,7 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   private soon: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly clock: CityClock;
+  private enabled: { all: readonly Rule[] | undefined; rules: readonly Rule[] } = { all: undefined, rules: [] };
 
   private constructor(private readonly o: AlertEngineOptions) {
     super();
@@ -90,7 +91,7 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
   /** Takes durable readings. */
   onPoints(points: readonly Point[]): void {
     const hubNow = this.now();
-    const rules = this.o.rules().filter((r) => r.enabled);
+    const rules = this.enabledRules();
     this.o.baselines?.maybeRefresh(hubNow);
     for (const p of points) {
       this.state.lastSeen[p.asset] = hubNow;
@@ -104,6 +105,13 @@ export class AlertEngine extends EventEmitter<{ event: [AlertEvent] }> {
       if (p.kind === 'energy' && p.values.power_kw !== undefined) this.peak(p.asset, p.ts, p.values.power_kw);
     }
     this.dirty = true;
+  }
+
+  /** The enabled rules, filtered again only when the rule list changes (it is the same list until then). */
+  private enabledRules(): readonly Rule[] {
+    const all = this.o.rules();
+    if (this.enabled.all !== all) this.enabled = { all, rules: all.filter((r) => r.enabled) };
+    return this.enabled.rules;
   }
 
   /** A device's status: `offline` is also what its last will says. */

@@ -226,12 +226,15 @@ function valueDepth(v: unknown, limit = MAX_JSON_DEPTH): number {
 
 type Parsed = { ok: true; data: unknown; raw: unknown } | { ok: false; rejection: Rejection };
 
+/** One decoder for every payload: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder();
+
 /** Parses bytes or text as JSON after the depth check; passes parsed values through the same check. */
 function parsePayload(payload: unknown): Parsed {
   if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
     return valueDepth(payload) > MAX_JSON_DEPTH ? { ok: false, rejection: tooDeep(null) } : { ok: true, data: payload, raw: payload };
   }
-  const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
+  const text = typeof payload === 'string' ? payload : UTF8.decode(payload);
   if (jsonDepth(text) > MAX_JSON_DEPTH) return { ok: false, rejection: tooDeep(text) };
   try {
     return { ok: true, data: JSON.parse(text), raw: text };

@@ -226,6 +226,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   /** Returns a reason when a counter would go backwards; updates the counters otherwise. */
   private counterCheck(deviceId: string, ts: number, values: Record<string, number>): { metric: string; message: string } | null {
+    let counters = false;
+    for (const m in values) if (COUNTER_METRICS.has(m)) counters = true;
+    if (!counters) return null;
     for (const [m, v] of Object.entries(values)) {
       if (!COUNTER_METRICS.has(m)) continue;
       const key = `${deviceId}\u0000${m}`;
