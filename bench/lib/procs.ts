@@ -1,5 +1,5 @@
-/** Child processes of the bench: forked TypeScript helpers, plain commands, RSS, free ports, clean stops. */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+/** Child processes of the bench: forked TypeScript helpers, plain commands, RSS and CPU time, free ports, clean stops. */
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,32 @@ export function rssOf(pid: number): { rss: number; peak: number } {
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   } catch {
     return { rss: NaN, peak: NaN };
+  }
+}
+
+let tick: number | undefined;
+
+/** The clock tick of /proc's CPU times (getconf CLK_TCK, 100 on Linux when it cannot be read). */
+function clockTick(): number {
+  if (tick === undefined) {
+    try {
+      tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      tick = 100;
+    }
+  }
+  return tick;
+}
+
+/** A process's CPU time so far, all its threads (user + system), seconds, from /proc/<pid>/stat; NaN once it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the state, field 3; utime and stime are 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / clockTick();
+  } catch {
+    return NaN;
   }
 }
 

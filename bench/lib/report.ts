@@ -98,6 +98,12 @@ function relaySection(lines: string[], r: BenchResults): void {
       `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB. ` +
       `Sustained end to end (every acknowledged reading queryable, rollups included), per run: ${relay.ingest.runs.map((x) => x.sustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
       `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay).`, '');
+    const hubCpu = relay.ingest.cpuUsPerReading;
+    lines.push(`CPU per message, all threads of the process: the aedes process ${fmt(relay.aedes.qos1CpuUsPerMessage, 1)} µs per QoS 1 message relayed ` +
+      `(runs ${relay.aedes.qos1CpuUsPerMessage.runs.map((x) => x.toFixed(1)).join(', ')}); the hub ${hubCpu ? fmt(hubCpu, 1) : '–'} µs per reading from the first ` +
+      `publish until the store counted the last one (acknowledging, spool, store, rollups, garbage collection and the counting queries; ` +
+      `runs ${hubCpu?.runs.map((x) => x.toFixed(1)).join(', ') ?? '–'}), ${relay.ingest.cpuRatioToAedesQos1 ? fmt(relay.ingest.cpuRatioToAedesQos1, 2) : '–'}× the relay's. ` +
+      'The publishers (and, for the relay, the subscriber) run in processes of their own on the same cores.', '');
   }
 }
 

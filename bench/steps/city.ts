@@ -6,12 +6,10 @@
  * the store transactions per second and the acknowledged-to-queryable delay from the hub's /metrics. The
  * figure is the median of the windows with their spread: on a small VM one window alone moves by a point.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { BenchContext } from '../lib/context.js';
 import { startBenchHub, type BenchHub } from '../lib/hub.js';
-import { sleep } from '../lib/procs.js';
+import { cpuSecondsOf, sleep } from '../lib/procs.js';
 import { startSimulator } from '../lib/simulator.js';
 import { figure, type Figure } from '../lib/stats.js';
 
@@ -47,22 +45,6 @@ export interface CityResults {
   cpuMsPerReading: Figure;
   hubRssMb: number;
   loadAverage: number[];
-}
-
-/** The hub process's CPU time so far (user + system), seconds. */
-function cpuSeconds(pid: number, tick: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at the state, field 3; utime and stime are 14 and 15.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / tick;
-}
-
-function clockTick(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
 }
 
 /** The hub's Prometheus samples, by name and labels as written. */
@@ -115,11 +97,10 @@ export async function liveCity(ctx: BenchContext): Promise<CityResults> {
     ctx.log(`city: ${readings} backfilled readings stored ${(storedMs / 1000).toFixed(1)} s after the simulator started; settling`);
     await sleep(10_000);
     const pid = hub.proc.pid!;
-    const tick = clockTick();
-    const marks = [{ m: await scrape(hub), c: cpuSeconds(pid, tick), t: performance.now() }];
+    const marks = [{ m: await scrape(hub), c: cpuSecondsOf(pid), t: performance.now() }];
     for (let i = 0; i < WINDOWS; i++) {
       await sleep(WINDOW_MS);
-      const c = cpuSeconds(pid, tick), t = performance.now();
+      const c = cpuSecondsOf(pid), t = performance.now();
       marks.push({ m: await scrape(hub), c, t });
     }
     const windows = marks.slice(1).map((b, i) => cityWindow(marks[i]!, b));

@@ -8,7 +8,7 @@ import { findMosquitto, startAedes, startMosquitto, type RunningBroker } from '.
 import { left, type BenchContext } from '../lib/context.js';
 import type { GenJob, GenResult, SubscriberStop } from '../lib/gen-protocol.js';
 import { assetIds, getJson, NO_PUBLISH_LIMIT, provision, startBenchHub } from '../lib/hub.js';
-import { ask, forkTs, waitMessage } from '../lib/procs.js';
+import { ask, cpuSecondsOf, forkTs, waitMessage } from '../lib/procs.js';
 import { figure, type Figure } from '../lib/stats.js';
 
 /**
@@ -32,16 +32,19 @@ export async function generate(job: GenJob): Promise<GenResult> {
  * is what the subscriber received within the publishers' counted window; lost is what was published
  * (QoS 0) or acknowledged (QoS 1) and never arrived.
  */
-async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: number; lost: number; result: GenResult }> {
+async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: number; lost: number; cpuUsPerMessage: number; result: GenResult }> {
   const base = { host: '127.0.0.1', port: broker.port, qos, window: LOAD.window, durationMs: LOAD.durationMs, warmupMs: LOAD.warmupMs, tsMode: 'seq', drainMs: 10_000 } as const;
   const subProc = forkTs('gen/generator.ts');
   const subResult = ask<GenResult>(subProc, { ...base, publishers: [], subscriber: { clientId: 'bench-sub', filter: 'city/#', qos } }, 180_000);
   await waitMessage(subProc, 'ready', 30_000);
+  const cpu0 = cpuSecondsOf(broker.proc.pid!);
   const result = await generate({
     ...base,
     publishers: Array.from({ length: LOAD.publishers }, (_, i) => ({ clientId: `bench-pub-${i + 1}`, topic: `city/traffic/bench-pub-${i + 1}/telemetry` })),
   });
   const sent = qos === 1 ? result.acked : result.published;
+  // The broker's CPU (all its threads) over the whole run, warm-up and drain included, per message it took.
+  const cpuUsPerMessage = ((cpuSecondsOf(broker.proc.pid!) - cpu0) * 1e6) / sent;
   subProc.send({ type: 'stop', expect: sent, timeoutMs: 30_000 } satisfies SubscriberStop);
   const sub = await subResult;
   const { start, end } = result.windowEpoch;
@@ -51,7 +54,7 @@ async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: num
     if (t >= start && t + 100 <= end) inWindow += n;
   });
   const seconds = (Math.floor((end - sub.bucketBase) / 100) - Math.ceil((start - sub.bucketBase) / 100)) / 10;
-  return { rate: inWindow / seconds, lost: sent - sub.received, result };
+  return { rate: inWindow / seconds, lost: sent - sub.received, cpuUsPerMessage, result };
 }
 
 export interface IngestRun {
@@ -68,6 +71,11 @@ export interface IngestRun {
    * 1 h rollup); null when some never arrived.
    */
   sustainedRate: number | null;
+  /**
+   * The hub's CPU (all its threads: acknowledging, spool, store, rollups, garbage collection) from the first publish
+   * until the store counted the last reading, per reading acknowledged: µs. NaN when some never arrived.
+   */
+  cpuUsPerReading: number;
 }
 
 /** One run of the hub's durable ingest: a fresh hub and data dir, QoS 1 readings as 20 provisioned devices. */
@@ -76,6 +84,7 @@ async function ingestOnce(ctx: BenchContext): Promise<IngestRun> {
   const hub = await startBenchHub({ env: { ...NO_PUBLISH_LIMIT }, ...(ctx.profileDir && { cpuProfDir: ctx.profileDir }) });
   try {
     const creds = await provision(hub.dataDir, 'traffic', links);
+    const cpu0 = cpuSecondsOf(hub.proc.pid!);
     const result = await generate({
       host: hub.mqttHost, port: hub.mqttPort, qos: 1, window: LOAD.window, durationMs: LOAD.durationMs, warmupMs: LOAD.warmupMs,
       tsMode: 'seq', drainMs: 15_000,
@@ -89,6 +98,7 @@ async function ingestOnce(ctx: BenchContext): Promise<IngestRun> {
     let stored = 0;
     let lastChange = Date.now();
     let storedAt = Date.now();
+    let cpuAtStored = NaN;
     const unique = [...new Set(links)];
     while (Date.now() - t0 < 120_000) {
       let n = 0;
@@ -101,6 +111,7 @@ async function ingestOnce(ctx: BenchContext): Promise<IngestRun> {
       if (n !== stored) lastChange = Date.now();
       stored = n;
       storedAt = Date.now();
+      cpuAtStored = cpuSecondsOf(hub.proc.pid!);
       if (stored >= result.acked || Date.now() - lastChange > 20_000) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -108,6 +119,7 @@ async function ingestOnce(ctx: BenchContext): Promise<IngestRun> {
     return {
       rate: result.window.acked / result.window.seconds, acked: result.acked, stored, hubRssMb: rss.peak / 1048576, verifyMs: Date.now() - t0,
       sustainedRate: stored >= result.acked ? result.acked / queryableS : null,
+      cpuUsPerReading: stored >= result.acked ? ((cpuAtStored - cpu0) * 1e6) / result.acked : NaN,
     };
   } finally {
     await hub.stop();
@@ -115,12 +127,20 @@ async function ingestOnce(ctx: BenchContext): Promise<IngestRun> {
 }
 
 export interface RelayResults {
-  aedes: { version: string; qos0: Figure; qos1: Figure; lost0: number[]; lost1: number[] };
+  aedes: {
+    version: string; qos0: Figure; qos1: Figure; lost0: number[]; lost1: number[];
+    /** The aedes process's CPU per QoS 1 message relayed (µs; the publisher and subscriber processes not counted). */
+    qos1CpuUsPerMessage: Figure;
+  };
   mosquitto: { version: string; qos0: Figure; qos1: Figure; lost0: number[]; lost1: number[] } | { skipped: string };
   ingest: {
     rate: Figure; runs: IngestRun[]; ratioToAedesQos1: Figure; missing: number[];
     /** Sustained acknowledged-and-queryable rate over the aedes QoS 1 relay of the same run (runs with every reading stored). */
     sustainedRatioToAedesQos1: Figure | null;
+    /** The hub's CPU per reading, acknowledged through queryable (µs), over runs with every reading stored. */
+    cpuUsPerReading: Figure | null;
+    /** That CPU over the aedes process's CPU per QoS 1 message in the same run: what durability and storage cost. */
+    cpuRatioToAedesQos1: Figure | null;
   };
   load: typeof LOAD;
 }
@@ -132,6 +152,7 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
   const ingest: IngestRun[] = [];
   const ratios: number[] = [];
   const sustained: number[] = [];
+  const aedesCpu: number[] = [], hubCpu: number[] = [], cpuRatios: number[] = [];
   let aedesVersion = 'unknown';
   let mosqVersion = 'unknown';
   for (let r = 0; r < ctx.runs; r++) {
@@ -150,9 +171,12 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
     }
     const aedes1 = await startAedes();
     let q1rate: number;
+    let q1cpu: number;
     try {
       const q1 = await relayOnce(aedes1, 1);
       q1rate = q1.rate;
+      q1cpu = q1.cpuUsPerMessage;
+      aedesCpu.push(q1cpu);
       a1.push(q1.rate);
       al1.push(q1.lost);
     } finally {
@@ -162,8 +186,13 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
     ingest.push(run);
     ratios.push(run.rate / q1rate);
     if (run.sustainedRate !== null) sustained.push(run.sustainedRate / q1rate);
-    ctx.log(`run ${r + 1}: aedes q0 ${a0.at(-1)!.toFixed(0)}/s, q1 ${q1rate.toFixed(0)}/s; hub durable ${run.rate.toFixed(0)}/s ` +
-      `(${(run.rate / q1rate).toFixed(2)}×), stored ${run.stored}/${run.acked}, sustained end to end ${run.sustainedRate?.toFixed(0) ?? '–'}/s`);
+    if (Number.isFinite(run.cpuUsPerReading)) {
+      hubCpu.push(run.cpuUsPerReading);
+      cpuRatios.push(run.cpuUsPerReading / q1cpu);
+    }
+    ctx.log(`run ${r + 1}: aedes q0 ${a0.at(-1)!.toFixed(0)}/s, q1 ${q1rate.toFixed(0)}/s (${q1cpu.toFixed(1)} µs CPU/msg); hub durable ${run.rate.toFixed(0)}/s ` +
+      `(${(run.rate / q1rate).toFixed(2)}×), stored ${run.stored}/${run.acked}, sustained end to end ${run.sustainedRate?.toFixed(0) ?? '–'}/s ` +
+      `(${run.cpuUsPerReading.toFixed(1)} µs CPU/reading)`);
     if (mosquittoBin) {
       for (const qos of [0, 1] as const) {
         const m = await startMosquitto(mosquittoBin);
@@ -180,12 +209,13 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
     }
   }
   return {
-    aedes: { version: aedesVersion, qos0: figure(a0), qos1: figure(a1), lost0: al0, lost1: al1 },
+    aedes: { version: aedesVersion, qos0: figure(a0), qos1: figure(a1), lost0: al0, lost1: al1, qos1CpuUsPerMessage: figure(aedesCpu) },
     mosquitto: mosquittoBin
       ? { version: mosqVersion, qos0: figure(m0), qos1: figure(m1), lost0: ml0, lost1: ml1 }
       : { skipped: 'mosquitto is not installed: apt-get install -y mosquitto' },
     ingest: { rate: figure(ingest.map((i) => i.rate)), runs: ingest, ratioToAedesQos1: figure(ratios), missing: ingest.map((i) => i.acked - i.stored),
-      sustainedRatioToAedesQos1: sustained.length ? figure(sustained) : null },
+      sustainedRatioToAedesQos1: sustained.length ? figure(sustained) : null,
+      cpuUsPerReading: hubCpu.length ? figure(hubCpu) : null, cpuRatioToAedesQos1: cpuRatios.length ? figure(cpuRatios) : null },
     load: LOAD,
   };
 }
