@@ -95,6 +95,28 @@ describe('AlertEngine with the fixed rules, on the real DuckDB alert log', () =>
     await e.close();
   });
 
+  it('follows a new rule list at the next reading: a rule enabled later opens, one disabled later stays quiet', async () => {
+    // The engine filters the enabled rules once per rule list (the same list object until the rules change).
+    let rules = FIXED_RULES.map((r) => (r.id === 'congestion' ? { ...r, enabled: false } : r));
+    const stateDoc = await openSharedDocument('alerts', { dataDir: dir });
+    docs.push(stateDoc);
+    const e = await AlertEngine.open({ store, rules: () => rules, stateDoc, logger: quiet, asset: (id) => findAsset(id)?.properties, now: () => hubNow });
+    const events: AlertEvent[] = [];
+    e.on('event', (ev) => events.push(ev));
+    const t0 = hubNow - 30 * MIN;
+    e.onPoints([0, 2, 4, 6].map((m) => pt('link-1', 'traffic', t0 + m * MIN, { speed_kmh: 10 })));
+    expect(events).toEqual([]);
+    rules = FIXED_RULES;
+    e.onPoints([8, 10, 12, 13].map((m) => pt('link-1', 'traffic', t0 + m * MIN, { speed_kmh: 10 })));
+    expect(events.map((x) => [x.rule, x.state])).toEqual([['congestion', 'opened']]);
+    rules = FIXED_RULES.map((r) => (r.id === 'building-power' ? { ...r, enabled: false } : r));
+    const limit = (findAsset('building-rotunda')!.properties as { power_limit_kw: number }).power_limit_kw;
+    const t1 = hubNow - 10 * MIN;
+    e.onPoints([0, 2, 4, 6].map((m) => pt('building-rotunda', 'energy', t1 + m * MIN, { power_kw: limit * 1.5 })));
+    expect(events.filter((x) => x.rule === 'building-power')).toEqual([]);
+    await e.close();
+  });
+
   it('keeps a condition that was 4 minutes in across a restart: one more minute opens it', async () => {
     await carriesStateAcrossRestarts(open, hubNow - 20 * MIN);
   });
