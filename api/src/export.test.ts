@@ -293,8 +293,10 @@ describe('GET /export on a month of readings of 20 links, every 2 minutes', () =
     await store.init();
     await store.close();
     const app = await buildApp({ store, catalogue: loadCatalogue(), boundary: {}, live: new EventEmitter() });
-    const leftovers = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('cityhub-export-')).length;
-    const before = await leftovers();
+    // A temporary directory of this test's own: other test files (other processes) export into the system's at the same time.
+    const tmp = await mkdtemp(join(tmpdir(), 'cityhub-export-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     try {
       for (const format of ['csv', 'geojson', 'parquet']) {
         const r = await app.inject({ url: `/api/v1/export?kind=wifi&format=${format}` });
@@ -302,9 +304,12 @@ describe('GET /export on a month of readings of 20 links, every 2 minutes', () =
         expect(errorOf(r).code).toBe('UNAVAILABLE');
         expect(r.headers['content-disposition']).toBeUndefined();
       }
-      expect(await leftovers()).toBe(before);
+      expect(await readdir(tmp)).toEqual([]);
     } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
       await app.close();
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 
