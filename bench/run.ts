@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: City Hub's reproducible benchmark, on loopback only, bounded in time (under 10 minutes
- * on a 2-core machine). Writes bench/results/<date>.json and .md. Every figure is the median of repeated
+ * `npm run bench`: City Hub's reproducible benchmark, on loopback only, bounded in time (about 14 minutes
+ * on a 2-core machine: `--budget-s` bounds the repeats). Writes bench/results/<date>.json and .md. Every figure is the median of repeated
  * runs with its spread; every comparison is measured side by side in the same run.
  *
  *   npm run bench [-- --runs N] [--steps relay,latency,history,connections,dashboard,live,auth,city,rules] [--profile]
