@@ -43,10 +43,11 @@ async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: num
     publishers: Array.from({ length: LOAD.publishers }, (_, i) => ({ clientId: `bench-pub-${i + 1}`, topic: `city/traffic/bench-pub-${i + 1}/telemetry` })),
   });
   const sent = qos === 1 ? result.acked : result.published;
-  // The broker's CPU (all its threads) over the whole run, warm-up and drain included, per message it took.
-  const cpuUsPerMessage = ((cpuSecondsOf(broker.proc.pid!) - cpu0) * 1e6) / sent;
   subProc.send({ type: 'stop', expect: sent, timeoutMs: 30_000 } satisfies SubscriberStop);
   const sub = await subResult;
+  // The broker's CPU (all its threads) over the whole run, warm-up included, until the subscriber had every message
+  // (deliveries may trail the publishers' acknowledgements), per message it took.
+  const cpuUsPerMessage = ((cpuSecondsOf(broker.proc.pid!) - cpu0) * 1e6) / sent;
   const { start, end } = result.windowEpoch;
   let inWindow = 0;
   sub.buckets.forEach((n, i) => {
