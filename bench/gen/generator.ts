@@ -145,7 +145,7 @@ async function drain(job: GenJob, k: Counters, sub: RawMqtt | undefined): Promis
 async function run(job: GenJob): Promise<GenResult> {
   if (job.publishers.length === 0 && job.subscriber) return subscribeOnly(job);
   const started = performance.now();
-  const base = Date.now() - 10 * 60_000;
+  const base = Date.now() - (job.seqAgoMs ?? 10 * 60_000);
   const k: Counters = { published: 0, acked: 0, received: 0, throttled: 0, running: true };
   const { sub, pubs } = await connectAll(job, k);
   const connectMs = performance.now() - started;

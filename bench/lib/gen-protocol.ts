@@ -11,8 +11,10 @@ export interface GenJob {
   warmupMs: number;
   /** Total messages per second over all connections; as fast as acknowledged when absent. */
   rate?: number;
-  /** `seq`: ts = (start − 10 min) + seq, unique per device (every reading has its own store key); `now`: send time. */
+  /** `seq`: ts = (start − `seqAgoMs`) + seq, unique per device (every reading has its own store key); `now`: send time. */
   tsMode: 'seq' | 'now';
+  /** With `seq`: how long before the start the first reading is timed (default 10 min). */
+  seqAgoMs?: number;
   /**
    * A subscriber counting what the broker relays. A job with a subscriber and no publishers runs it alone
    * (a process of its own): it answers 'ready' once subscribed and its result after a 'stop' message.

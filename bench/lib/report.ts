@@ -5,7 +5,7 @@ import type { CityResults, CityWindow } from '../steps/city.js';
 import type { DashboardResults } from '../steps/dashboard.js';
 import type { HistoryResults } from '../steps/history.js';
 import type { LatencyResults } from '../steps/latency.js';
-import type { RelayResults } from '../steps/relay.js';
+import { READING_AGE_MS, type RelayResults } from '../steps/relay.js';
 import { renderRules, type RulesResults } from '../steps/rules.js';
 import type { ProfileSummary } from './cpuprofile.js';
 import { guardTargets, renderGuard } from './guard-report.js';
@@ -97,7 +97,14 @@ function relaySection(lines: string[], r: BenchResults): void {
     lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
       `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB. ` +
       `Sustained end to end (every acknowledged reading queryable, rollups included), per run: ${relay.ingest.runs.map((x) => x.sustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
-      `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay).`, '');
+      `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay). ` +
+      `Readings are timed from ${READING_AGE_MS.live / 1000} s before the run, as current readings are.`, '');
+    const bf = relay.ingest.backfill;
+    lines.push(bf
+      ? `Backfill, one run of readings timed from ${READING_AGE_MS.backfill / 60_000} min back (each late, so each write also re-opens its rollup buckets and latest values): ` +
+        `durable ${bf.rate.toFixed(0)} readings/s (${bf.ratioToAedesQos1.toFixed(2)}× the last relay run), end to end ${bf.sustainedRate?.toFixed(0) ?? '–'}/s ` +
+        `(${bf.sustainedRatioToAedesQos1?.toFixed(2) ?? '–'}×), missing ${bf.acked - bf.stored}, ${Number.isFinite(bf.cpuUsPerReading) ? bf.cpuUsPerReading.toFixed(1) : '–'} µs of hub CPU per reading.`
+      : 'Backfill: not run (time budget).', '');
     const hubCpu = relay.ingest.cpuUsPerReading;
     lines.push(`CPU per message, all threads of the process: the aedes process ${fmt(relay.aedes.qos1CpuUsPerMessage, 1)} µs per QoS 1 message relayed ` +
       `(runs ${relay.aedes.qos1CpuUsPerMessage.runs.map((x) => x.toFixed(1)).join(', ')}); the hub ${hubCpu ? fmt(hubCpu, 1) : '–'} µs per reading from the first ` +
