@@ -4,13 +4,12 @@ import {
   COUNTER_METRICS, DEFAULT_MAX_AGE_MS, isReadingKind, parseTopic, validateTelemetry,
   type DeadLetterReason, type DeviceRegistry, type Kind, type Logger, type RefusedReading, type RejectReason,
 } from '@cityhub/contracts';
-import { isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
+import { encodeRecord, isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
 import { DeadLetterBudget } from './dead-letter-budget.js';
 import { judgeGateway, type Child } from './gateway.js';
 import { deadLetter, refuse, type Judged } from './refusal.js';
 import { RejectionLog } from './rejection-log.js';
 import { DeviceStatsBook } from './device-stats.js';
-import { encodeRecord } from './record.js';
 import { Spool, type SpoolEvent } from './spool/spool.js';
 import { Writer, type WriterOptions } from './writer.js';
 

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@cityhub/contracts';
-import { createDuckDbStore } from '@cityhub/store';
-import { encodeRecord } from './record.js';
+import { createDuckDbStore, createWorkerStore, encodeRecord, type Store } from '@cityhub/store';
 import { Spool } from './spool/spool.js';
 import { tempDirs } from './spool/testing.js';
 import { Writer } from './writer.js';
@@ -55,4 +54,32 @@ describe('Writer rounds', () => {
     await store.close();
     await spool.close();
   });
+
+  for (const [name, make] of [
+    ['on the calling thread', () => createDuckDbStore({ path: ':memory:' })],
+    ['on the store\'s own thread', (dir: string) => createWorkerStore({ duckdb: { path: join(dir, 'hub.duckdb') } })],
+  ] as Array<[string, (dir: string) => Store]>) {
+    it(`skips, counts and logs a record that passed its checksum yet does not decode, and stores the rest (store ${name})`, async () => {
+      const dir = await tmp();
+      const spool = await Spool.open(join(dir, 'spool'));
+      const store = make(dir);
+      await store.init();
+      await spool.append(reading(1));
+      await spool.append(Buffer.from('{"p":[["traffic"'));
+      await spool.append(reading(2));
+      const errors: Array<{ obj: object; msg: string | undefined }> = [];
+      const logger = { ...silentLogger, error: (obj: object, msg?: string) => errors.push({ obj, msg }) };
+      const w = new Writer(spool, store, { logger, intervalMs: 50 });
+      w.start();
+      expect(await w.drained()).toBe(true);
+      expect(w.stats).toMatchObject({ pointsWritten: 2, badRecords: 1, transactions: 1 });
+      expect(errors.map((e) => e.msg)).toEqual(['spool record does not decode: skipped']);
+      expect(errors[0]!.obj).toMatchObject({ bytes: 16 });
+      expect(String((errors[0]!.obj as { err?: unknown }).err)).toMatch(/JSON/);
+      expect((await store.series({ assets: ['a1'], metric: 'speed_kmh', from: 0, to: Date.now() }))[0]?.points.map((p) => p[1])).toEqual([1, 2]);
+      await w.stop();
+      await store.close();
+      await spool.close();
+    });
+  }
 });

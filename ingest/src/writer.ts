@@ -1,6 +1,5 @@
-import type { DeadLetter, Point, Store } from '@cityhub/store';
+import { writeRecords, type RecordsWritten, type Store } from '@cityhub/store';
 import type { Logger } from '@cityhub/contracts';
-import { decodeRecord } from './record.js';
 import type { Position, Spool } from './spool/spool.js';
 
 export interface WriterOptions {
@@ -197,23 +196,24 @@ export class Writer {
   /** Writes one round and commits the spool past it, retrying with backoff; its points, or null once stopped. */
   private async writeRound(recs: Array<{ payload: Buffer; next: Position }>): Promise<number | null> {
     let backoff = this.o.minBackoffMs;
-    const { points, dead } = this.decode(recs);
+    const payloads = recs.map((r) => r.payload);
     const next = recs[recs.length - 1]!.next;
     for (;;) {
       try {
         const t0 = performance.now();
-        for (let i = 0; i < points.length; i += this.o.batchPoints) {
-          await this.store.write(points.slice(i, i + this.o.batchPoints));
-          this.stats.transactions++;
-        }
-        if (dead.length) await this.store.writeDeadLetters(dead);
+        // A store on a thread of its own decodes the records there (record.ts); any other, here.
+        const done: RecordsWritten = this.store.writeRecords
+          ? await this.store.writeRecords(payloads, this.o.batchPoints)
+          : await writeRecords(this.store, payloads, this.o.batchPoints);
+        this.stats.transactions += done.transactions;
         this.stats.lastWriteMs = performance.now() - t0;
+        this.skipped(recs, done.bad);
         await this.spool.commit(next);
         this.stats.lastDelayMs = this.delayMs(this.pos, next);
-        this.o.onWrite?.(this.stats.lastWriteMs / 1000, points.length, this.stats.lastDelayMs === null ? null : this.stats.lastDelayMs / 1000);
+        this.o.onWrite?.(this.stats.lastWriteMs / 1000, done.points, this.stats.lastDelayMs === null ? null : this.stats.lastDelayMs / 1000);
         this.pos = next;
-        this.committed(points.length, dead.length);
-        return points.length;
+        this.committed(done.points, done.deadLetters);
+        return done.points;
       } catch (err) {
         this.failed(err as Error, backoff);
         if (!this.running) return null;
@@ -221,6 +221,15 @@ export class Writer {
         backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
         if (!this.running) return null;
       }
+    }
+  }
+
+  /** Counts and logs the records of a stored round that passed their checksum yet did not decode: they were skipped. */
+  private skipped(recs: ReadonlyArray<{ payload: Buffer; next: Position }>, bad: RecordsWritten['bad']): void {
+    for (const b of bad) {
+      this.stats.badRecords++;
+      const r = recs[b.index]!;
+      this.o.logger.error({ err: b.error, before: r.next, bytes: r.payload.length }, 'spool record does not decode: skipped');
     }
   }
 
@@ -246,23 +255,6 @@ export class Writer {
       this.stallLogged = true;
       this.o.logger.error({ err: msg, backlogBytes: this.spool.backlogBytes(), at: this.pos, stalledMs: Date.now() - this.progressAt }, 'the spool writer is stalled: nothing stored while readings wait; /readyz says not ready');
     }
-  }
-
-  /** The points and dead letters of `recs`; a record that passed its checksum yet does not decode is skipped. */
-  private decode(recs: Array<{ payload: Buffer; next: Position }>): { points: Point[]; dead: DeadLetter[] } {
-    const points: Point[] = [];
-    const dead: DeadLetter[] = [];
-    for (const r of recs) {
-      try {
-        const rec = decodeRecord(r.payload);
-        points.push(...rec.points);
-        dead.push(...rec.dead);
-      } catch (err) {
-        this.stats.badRecords++;
-        this.o.logger.error({ err: (err as Error).message, before: r.next, bytes: r.payload.length }, 'spool record does not decode: skipped');
-      }
-    }
-    return { points, dead };
   }
 
   /** Stops after the current round; a store that is down leaves the rest in the spool for next time. */

@@ -7,4 +7,5 @@ export { reopening, isDeadHandle, type ReopenOptions, type ReopenLogger } from '
 export { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from './influx/influx-store.js';
 export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
 export * from './dead-letter-payload.js';
+export { encodeRecord, decodeRecord, writeRecords, type SpoolRecord } from './record.js';
 export { createWorkerStore, type WorkerStoreOptions } from './worker/worker-store.js';

@@ -83,6 +83,15 @@ export function resolutionFor(q: Pick<SeriesQuery, 'from' | 'to' | 'stepS'>): Re
   return 'raw';
 }
 
+/** What a round of spool records gave the store: counts, and the records that did not decode (by index, with the error). */
+export interface RecordsWritten {
+  points: number;
+  deadLetters: number;
+  /** Store write calls (transactions) of the points. */
+  transactions: number;
+  bad: Array<{ index: number; error: string }>;
+}
+
 /**
  * The store: the one interface both adapters (DuckDB, InfluxDB) implement and the conformance suite checks.
  * Every method may throw a StoreError (see errors.ts).
@@ -124,4 +133,9 @@ export interface Store {
   close(): Promise<void>;
   /** For readiness, where a store can tell: not ok (with the reason) while it is being reopened. */
   health?(): { ok: boolean; detail?: string };
+  /**
+   * Where a store does it better itself (on a thread of its own): `writeRecords` of record.ts, the same contract.
+   * Any other store is written through that function.
+   */
+  writeRecords?(records: readonly Uint8Array[], batchPoints: number): Promise<RecordsWritten>;
 }

@@ -3,6 +3,7 @@ import type { Store } from '../src/index.js';
 import { deadLetterCases, alertLogCases, badInputCases, lifecycleCases } from './cases-records.js';
 import { columnarCases } from './cases-columnar.js';
 import { rollupCases } from './cases-rollups.js';
+import { spoolRecordCases } from './cases-spool.js';
 import { deadLetterCapCases } from './dead-letter-cap.js';
 import { retentionCases, seriesCases } from './cases-series.js';
 import { latestCases, writeCases } from './cases-write.js';
@@ -19,6 +20,7 @@ const groups: Array<[string, Cases]> = [
   ['retention', retentionCases],
   ['rollups', rollupCases],
   ['dead letters', { ...deadLetterCases, ...deadLetterCapCases }],
+  ['spool records', spoolRecordCases],
   ['alert log', alertLogCases],
   ['bad input', badInputCases],
   ['lifecycle', lifecycleCases],

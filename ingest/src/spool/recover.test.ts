@@ -3,8 +3,7 @@ import { mkdir, open, readdir, readFile, stat, truncate, unlink, writeFile } fro
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@cityhub/contracts';
-import { createDuckDbStore } from '@cityhub/store';
-import { encodeRecord } from '../record.js';
+import { createDuckDbStore, encodeRecord } from '@cityhub/store';
 import { Writer } from '../writer.js';
 import { Spool, type SpoolEvent } from './spool.js';
 import { readAll, tempDirs } from './testing.js';

@@ -33,3 +33,28 @@ export function fromWire(w: WireError): Error {
   err.name = w.name;
   return err;
 }
+
+/** A round of spool records as it crosses to the thread: one buffer (moved, not copied) and each record's length. */
+export interface PackedRecords { buffer: ArrayBuffer; lengths: number[] }
+
+export function packRecords(records: readonly Uint8Array[]): PackedRecords {
+  let size = 0;
+  for (const r of records) size += r.byteLength;
+  const bytes = new Uint8Array(new ArrayBuffer(size));
+  let at = 0;
+  for (const r of records) {
+    bytes.set(r, at);
+    at += r.byteLength;
+  }
+  return { buffer: bytes.buffer, lengths: records.map((r) => r.byteLength) };
+}
+
+export function unpackRecords(p: PackedRecords): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const n of p.lengths) {
+    out.push(new Uint8Array(p.buffer, at, n));
+    at += n;
+  }
+  return out;
+}

@@ -3,7 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDuckDbStore } from '../duckdb/duckdb-store.js';
 import { reopening } from '../reopen.js';
-import { toWire, type Call, type Reply, type Request, type WorkerInput } from './protocol.js';
+import { writeRecords } from '../record.js';
+import { toWire, unpackRecords, type Call, type PackedRecords, type Reply, type Request, type WorkerInput } from './protocol.js';
 
 const port = parentPort!;
 const input = workerData as WorkerInput;
@@ -35,7 +36,9 @@ port.on('message', (req: Request) => {
 
 async function answer({ id, call, args }: Request): Promise<void> {
   try {
-    const value: unknown = await (store as unknown as Record<Call, (...a: unknown[]) => Promise<unknown>>)[call](...args);
+    const value: unknown = call === 'writeRecords'
+      ? await writeRecords(store, unpackRecords(args[0] as PackedRecords), args[1] as number)
+      : await (store as unknown as Record<Call, (...a: unknown[]) => Promise<unknown>>)[call](...args);
     post({ id, ok: true, value });
   } catch (err) {
     post({ id, ok: false, error: toWire(err) });

@@ -16,7 +16,7 @@ const tempDir = () => mkdtemp(join(tmpdir(), 'cityhub-worker-store-'));
 runStoreSuite('duckdb on its own thread', async () => {
   const dir = await tempDir();
   return { store: createWorkerStore({ duckdb: { path: join(dir, 'hub.duckdb') } }), cleanup: () => rm(dir, { recursive: true, force: true }) };
-}, ['write', 'latest', 'series in columns', 'retention', 'dead letters', 'alert log', 'bad input', 'lifecycle']);
+}, ['write', 'latest', 'series in columns', 'retention', 'dead letters', 'spool records', 'alert log', 'bad input', 'lifecycle']);
 
 describe('the worker store', () => {
   const dirs: string[] = [];

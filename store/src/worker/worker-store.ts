@@ -3,8 +3,8 @@ import type { DuckDbStoreOptions } from '../duckdb/duckdb-store.js';
 import { StoreError } from '../errors.js';
 import type { ReopenLogger } from '../reopen.js';
 import type { AlertEvent, Kind } from '@cityhub/contracts';
-import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
-import { fromWire, type Call, type Reply, type Request, type WorkerInput } from './protocol.js';
+import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, RecordsWritten, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
+import { fromWire, packRecords, type Call, type Reply, type Request, type WorkerInput } from './protocol.js';
 
 /** Options of the worker store. */
 export interface WorkerStoreOptions {
@@ -168,14 +168,14 @@ class WorkerStore implements Store {
     }
   }
 
-  private send(call: Call, args: unknown[], evenIfDown = false): Promise<unknown> {
+  private send(call: Call, args: unknown[], evenIfDown = false, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the duckdb store is closed'));
     if (this.down && !evenIfDown) return Promise.reject(new StoreError('STORE_UNAVAILABLE', `${this.down}; it is being started again`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, call, args } satisfies Request);
+      this.worker.postMessage({ id, call, args } satisfies Request, transfer);
     });
   }
 
@@ -185,6 +185,11 @@ class WorkerStore implements Store {
   }
 
   write(points: readonly Point[]): Promise<void> { return this.send('write', [points]) as Promise<void>; }
+  /** The round's records go over as one buffer, moved rather than copied, and are decoded on the thread. */
+  writeRecords(records: readonly Uint8Array[], batchPoints: number): Promise<RecordsWritten> {
+    const packed = packRecords(records);
+    return this.send('writeRecords', [packed, batchPoints], false, [packed.buffer]) as Promise<RecordsWritten>;
+  }
   latest(kind: Kind): Promise<LatestPoint[]> { return this.send('latest', [kind]) as Promise<LatestPoint[]>; }
   series(q: SeriesQuery): Promise<SeriesResult[]> { return this.send('series', [q]) as Promise<SeriesResult[]>; }
   seriesColumns(q: ColumnarQuery): Promise<ColumnarResult> { return this.send('seriesColumns', [q]) as Promise<ColumnarResult>; }
