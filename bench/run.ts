@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: City Hub's reproducible benchmark, on loopback only, bounded in time (about 14 minutes
+ * `npm run bench`: City Hub's reproducible benchmark, on loopback only, bounded in time (about 15 minutes
  * on a 2-core machine: `--budget-s` bounds the repeats). Writes bench/results/<date>.json and .md. Every figure is the median of repeated
  * runs with its spread; every comparison is measured side by side in the same run.
  *
