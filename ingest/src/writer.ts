@@ -201,7 +201,7 @@ export class Writer {
     for (;;) {
       try {
         const t0 = performance.now();
-        // A store on a thread of its own decodes the records there (record.ts); any other, here.
+        // A store on a thread of its own decodes the records there; any other, here (the store package's record.ts).
         const done: RecordsWritten = this.store.writeRecords
           ? await this.store.writeRecords(payloads, this.o.batchPoints)
           : await writeRecords(this.store, payloads, this.o.batchPoints);
