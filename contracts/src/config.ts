@@ -159,6 +159,11 @@ export const Config = z
     CITYHUB_SPOOL_CAP_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
     /** Size at which the spool starts a new segment file, in MiB (fractions allowed: small segments for tests). */
     CITYHUB_SPOOL_SEGMENT_MB: z.coerce.number().min(0.01).max(1024).default(64),
+    /**
+     * Milliseconds a device's lone message (none from it in the last second) may wait for other devices' before the
+     * spool write that acknowledges it (0 to 1,000; 0: at once). A device publishing back to back never waits.
+     */
+    CITYHUB_SPOOL_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(50),
     /** Seconds with readings waiting in the spool and none stored before the writer counts as stalled (/readyz). */
     CITYHUB_WRITER_STALL_S: z.coerce.number().positive().max(86_400).default(30),
     /** Milliseconds between two rounds of store writes (0 to 60,000): one store transaction per round, whatever the device count. */

@@ -118,4 +118,24 @@ describe('Ingest with the real DuckDB store', () => {
     expect(r.rejected).toEqual([expect.objectContaining({ reason: 'counter_decrease' })]);
     await ingest.close();
   });
+
+  it('lets a device\'s lone message wait for others before the spool write, and never one sent back to back', async () => {
+    const other: DeviceRecord = { ...device, id: 'tr-0002', asset: 'link-8' };
+    const two = { get: (id: string) => [device, other].find((d) => d.id === id) };
+    const ingest = await Ingest.open({ store, registry: two, dataDir: dir, logger: quiet, spoolCommitDelayMs: 60_000 });
+    const now = Date.now();
+    const msg = (id: string, seq: number) => ingest.accept(id, `city/traffic/${id}/telemetry`, Buffer.from(JSON.stringify({ ts: now - 1_000, seq, speed_kmh: 40 })));
+    // tr-0002 has not been heard from: its message waits (here up to a minute) for company.
+    let lone = false;
+    const waiting = msg(other.id, 1).then(() => { lone = true; });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lone).toBe(false);
+    // tr-0001 sends two messages back to back: the second is written at once, and takes the waiting ones along.
+    const first = msg(device.id, 2);
+    expect((await msg(device.id, 3)).accepted).toBe(1);
+    await first;
+    await waiting;
+    expect(ingest.spool.counters.fsyncs).toBe(1);
+    await ingest.close();
+  });
 });

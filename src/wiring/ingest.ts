@@ -19,6 +19,7 @@ export async function openIngest(o: {
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
     spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, spoolSegmentBytes: Math.round(config.CITYHUB_SPOOL_SEGMENT_MB * 1024 * 1024),
+    spoolCommitDelayMs: config.CITYHUB_SPOOL_COMMIT_DELAY_MS,
     writer: {
       onWrite: o.metrics.storeWrite, stallMs: config.CITYHUB_WRITER_STALL_S * 1000,
       intervalMs: config.CITYHUB_WRITE_INTERVAL_MS, batchPoints: config.CITYHUB_WRITE_BATCH_POINTS,

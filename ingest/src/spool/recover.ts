@@ -1,9 +1,22 @@
-import { mkdir, readdir, readFile, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scanFrames } from './frame.js';
 
 /** A place in the spool: segment number and byte offset in it. */
 export interface Position { seg: number; off: number }
+
+/** Writes the consumer's cursor durably: a temporary file made durable, then renamed over `cursor.json`. */
+export async function writeCursorFile(dir: string, pos: Position): Promise<void> {
+  const tmp = join(dir, 'cursor.json.tmp');
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(pos));
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, 'cursor.json'));
+}
 
 export type SpoolEvent =
   | { type: 'full'; backlogBytes: number; capBytes: number }

@@ -20,6 +20,30 @@ describe('Spool', () => {
     await s.close();
   });
 
+  it('lets lone records wait commitDelayMs for company: one write for several, written at once by a record that may not wait', async () => {
+    const settled = (p: Promise<void>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
+    const s = await Spool.open(await tmp(), { commitDelayMs: 60_000 });
+    const lone = [s.append(Buffer.from('a'), { linger: true }), s.append(Buffer.from('b'), { linger: true })];
+    expect(await settled(lone[0]!)).toBe(false);
+    expect(s.counters.fsyncs).toBe(0);
+    await s.append(Buffer.from('c'));
+    await Promise.all(lone);
+    expect(s.counters.fsyncs).toBe(1);
+    expect((await readAll(s)).items).toEqual(['a', 'b', 'c']);
+    // The delay alone writes them too; close writes what waits without waiting.
+    const t = await Spool.open(await tmp(), { commitDelayMs: 50 });
+    await Promise.all([t.append(Buffer.from('d'), { linger: true }), t.append(Buffer.from('e'), { linger: true })]);
+    expect(t.counters.fsyncs).toBe(1);
+    const last = t.append(Buffer.from('f'), { linger: true });
+    await t.close();
+    await last;
+    expect(t.counters.fsyncs).toBe(2);
+    // Without a delay, `linger` changes nothing.
+    const u = await Spool.open(await tmp());
+    expect(await settled(u.append(Buffer.from('g'), { linger: true }))).toBe(true);
+    await Promise.all([s.close(), u.close()]);
+  });
+
   it('keeps records and the committed cursor across reopen, and frees consumed segments', async () => {
     const dir = await tmp();
     let s = await Spool.open(dir, { segmentBytes: 1_000 });

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../errors.js';
 import { decodeFrame, encodeFrame, HEADER_BYTES, MAX_RECORD_BYTES, nextValidFrame } from './frame.js';
-import { recoverSpool, segName, type Position, type SpoolEvent } from './recover.js';
+import { recoverSpool, segName, writeCursorFile, type Position, type SpoolEvent } from './recover.js';
 
 /**
  * Segments are written with O_DSYNC: a write returns once its data (and the size that reaches it) is on the
@@ -28,9 +28,17 @@ export interface SpoolOptions {
    * seconds of rewrites, never a reading. Default 5,000 ms.
    */
   cursorSyncMs?: number;
+  /**
+   * How long a record appended with `linger` to an idle spool waits for others before the write that makes it
+   * durable: one write then covers readings of several devices. Default 0 (written at once).
+   */
+  commitDelayMs?: number;
 }
 
 interface Pending { frame: Buffer; resolve: () => void; reject: (e: Error) => void }
+
+/** Queued bytes past which a lingering record is written at once. */
+const LINGER_MAX_BYTES = 256 * 1024;
 
 /** What `read` returns for a corrupt record it steps over: no payload, and the position after it. */
 const SKIPPED = Buffer.alloc(0);
@@ -52,6 +60,8 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private skips = new Map<number, Map<number, number>>();
   private queue: Pending[] = [];
   private flushing = false;
+  /** Set while records appended with `linger` wait for company (`commitDelayMs`). */
+  private lingering: NodeJS.Timeout | null = null;
   private closed = false;
   private cur: Position = { seg: 0, off: 0 };
   /** The cursor as last written to disk, and when. */
@@ -115,8 +125,12 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     try { await d.sync(); } finally { await d.close(); }
   }
 
-  /** Appends one record; resolves once it is on disk (after the synchronous write that covers it). */
-  async append(payload: Buffer): Promise<void> {
+  /**
+   * Appends one record; resolves once it is on disk (after the synchronous write that covers it). With `linger`,
+   * a record that finds the spool idle waits up to `commitDelayMs` for others; any record appended without it
+   * writes what waits at once.
+   */
+  async append(payload: Buffer, o: { linger?: boolean } = {}): Promise<void> {
     if (this.closed) throw new IngestError('SPOOL_CLOSED', 'the spool is closed');
     if (payload.length > MAX_RECORD_BYTES) throw new IngestError('SPOOL_IO', `record of ${payload.length} bytes is over the ${MAX_RECORD_BYTES}-byte limit`);
     const frame = encodeFrame(payload);
@@ -132,11 +146,24 @@ export class Spool extends EventEmitter<{ durable: [] }> {
     this.queuedBytes += frame.length;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.schedule(o.linger === true && this.queuedBytes < LINGER_MAX_BYTES);
     });
   }
 
+  private schedule(linger: boolean): void {
+    if (this.flushing) return;
+    const delay = this.opts.commitDelayMs ?? 0;
+    if (linger && delay > 0) {
+      this.lingering ??= setTimeout(() => void this.flush(), delay);
+      return;
+    }
+    void this.flush();
+  }
+
   private async flush(): Promise<void> {
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = null;
+    if (this.flushing) return;
     this.flushing = true;
     while (this.queue.length > 0) {
       const batch = this.queue;
@@ -339,15 +366,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   }
 
   private async writeCursor(pos: Position): Promise<void> {
-    const tmp = join(this.dir, 'cursor.json.tmp');
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(pos));
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.dir, 'cursor.json'));
+    await writeCursorFile(this.dir, pos);
     this.synced = { ...pos };
     this.syncedAt = Date.now();
   }
@@ -367,6 +386,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.lingering) void this.flush();
     while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5));
     for (const w of this.capWaiters) w();
     this.capWaiters = [];
