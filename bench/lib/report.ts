@@ -205,15 +205,15 @@ function citySection(lines: string[], r: BenchResults): void {
   if (!c) return;
   const w = c.window;
   const cells = (name: string, x: CityWindow) => row([name, `${x.corePercent.toFixed(1)} %`, String(x.readings), `${x.cpuMsPerReading.toFixed(2)} ms`,
-    x.transactionsPerS.toFixed(2), `${x.queryableDelayMeanS?.toFixed(2) ?? '–'} s, ${x.queryableDelayMaxS ?? '–'} s`]);
+    x.spoolWritesPerS?.toFixed(1) ?? '–', x.transactionsPerS.toFixed(2), `${x.queryableDelayMeanS?.toFixed(2) ?? '–'} s, ${x.queryableDelayMaxS ?? '–'} s`]);
   lines.push('## 9. A live city: what the hub costs', '',
     `The hub (\`cityhub start\`) with ${c.devices} devices of \`cityhub devices simulate\` in their own process, one reading each per ` +
     `${c.intervalMs / 1000} s, after a backfill of ${c.backfill.readings} readings (stored ${(c.backfill.storedMs / 1000).toFixed(0)} s after the simulator started). ` +
     `Hub CPU (user + system, /proc) over ${c.windows.length} consecutive windows of ${(w.seconds / c.windows.length).toFixed(0)} s, 10 s after the backfill was stored; ` +
     `the figure is their median (min–max): ${fmt(c.corePercent, 1)} % of a core, ${fmt(c.cpuMsPerReading, 2)} ms per reading. ` +
     `Hub RSS at the end ${c.hubRssMb.toFixed(0)} MB. Load average at the end: ${c.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`, '',
-    row(['window', '% of one core', 'readings stored', 'CPU per reading', 'store transactions/s', 'acknowledged → queryable (mean, max ≤)']),
-    row(['---', '---', '---', '---', '---', '---']),
+    row(['window', '% of one core', 'readings stored', 'CPU per reading', 'spool writes/s', 'store transactions/s', 'acknowledged → queryable (mean, max ≤)']),
+    row(['---', '---', '---', '---', '---', '---', '---']),
     ...c.windows.map((x, i) => cells(String(i + 1), x)), cells('all', w), '');
 }
 

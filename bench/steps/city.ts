@@ -3,7 +3,7 @@
  * 212-device simulated city in a separate process (`cityhub devices simulate`, one reading per device every
  * 5 s, after a short backfill). Once the backfill is stored, the hub process's CPU time (user + system, from
  * /proc/<pid>/stat) is measured over consecutive windows: the share of one core, and CPU per reading stored, with
- * the store transactions per second and the acknowledged-to-queryable delay from the hub's /metrics. The
+ * the spool's writes and store transactions per second and the acknowledged-to-queryable delay from /metrics. The
  * figure is the median of the windows with their spread: on a small VM one window alone moves by a point.
  */
 import { loadavg } from 'node:os';
@@ -28,6 +28,8 @@ export interface CityWindow {
   readings: number;
   cpuMsPerReading: number;
   transactionsPerS: number;
+  /** The spool's synchronous writes (group commits) a second: one per reading, less as lone readings wait for company. */
+  spoolWritesPerS?: number;
   /** Mean and largest (bucket bound) acknowledged-to-queryable delay of a writer round, s. */
   queryableDelayMeanS: number | null;
   queryableDelayMaxS: number | null;
@@ -107,7 +109,7 @@ export async function liveCity(ctx: BenchContext): Promise<CityResults> {
     const window = cityWindow(marks[0]!, marks.at(-1)!);
     const corePercent = figure(windows.map((w) => w.corePercent));
     ctx.log(`city: ${corePercent.median.toFixed(1)} % of a core (windows ${windows.map((w) => w.corePercent.toFixed(1)).join(', ')}), ${window.readings} readings ` +
-      `(${window.cpuMsPerReading.toFixed(2)} ms CPU each), ${window.transactionsPerS.toFixed(2)} store transactions/s, ` +
+      `(${window.cpuMsPerReading.toFixed(2)} ms CPU each), ${window.spoolWritesPerS?.toFixed(1)} spool writes/s, ${window.transactionsPerS.toFixed(2)} store transactions/s, ` +
       `delay mean ${window.queryableDelayMeanS?.toFixed(2) ?? '?'} s, max ≤ ${window.queryableDelayMaxS ?? '?'} s; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     return {
       devices: DEVICES, intervalMs: INTERVAL_MS, backfill: { readings, publishMs: backfilled.ms as number, storedMs }, window, windows,
@@ -132,6 +134,7 @@ function cityWindow(a: Mark, b: Mark): CityWindow {
   return {
     seconds, cpuSeconds: cpu, corePercent: (cpu / seconds) * 100, readings: stored, cpuMsPerReading: stored ? (cpu * 1000) / stored : NaN,
     transactionsPerS: d('cityhub_store_write_transactions_total') / seconds,
+    spoolWritesPerS: d('cityhub_spool_fsyncs_total') / seconds,
     queryableDelayMeanS: rounds ? d('cityhub_store_queryable_delay_seconds_sum') / rounds : null,
     queryableDelayMaxS: maxDelay(a.m, b.m),
   };
