@@ -15,11 +15,13 @@ export function checkNodeSecret(config: Config, secret: string): boolean {
  * Read-only MQTT clients of the hub: `cityhub-node` with the node secret (api nodes), or `token` with an API
  * token of any role (a city system that follows the readings). Anything else is checked as a device.
  */
-export function serviceHook(config: Config, tokens: { verify(token: string): { id: string } | null }): (username: string, secret: string) => ServiceIdentity | null {
-  return (username, secret) => {
+export function serviceHook(config: Config, tokens: { verifyFresh(token: string): Promise<{ id: string } | null> }):
+  (username: string, secret: string) => Promise<ServiceIdentity | null> {
+  return async (username, secret) => {
     if (username === NODE_USERNAME) return checkNodeSecret(config, secret) ? { name: NODE_USERNAME } : null;
     if (username === TOKEN_USERNAME) {
-      const t = tokens.verify(secret);
+      // A token made a moment ago on another node or by the CLI is found even before its announcement arrives.
+      const t = await tokens.verifyFresh(secret);
       return t ? { name: `token:${t.id}` } : null;
     }
     return null;

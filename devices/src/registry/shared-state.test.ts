@@ -177,6 +177,19 @@ describe.each([fileBackend(), redisBackend()])('shared state on the $name backen
     expect(c.read().text).not.toContain(t2.token.slice('chk_01234567_'.length));
   });
 
+  it('finds a token made on another node at once with verifyFresh (MQTT sign-in), and no made-up one', async () => {
+    const a = await tokens(0);
+    const b = await tokens(1);
+    for (let i = 0; i < 10; i++) {
+      const t = await a.add('viewer');
+      // No waiting for the announcement: an id not known here is looked for in the stored document first.
+      expect(await b.verifyFresh(t.token)).toEqual({ id: t.id, role: 'viewer' });
+    }
+    const made = `chk_0badc0de_${'A'.repeat(43)}`;
+    expect(await b.verifyFresh(made)).toBeNull();
+    expect(await b.verifyFresh('not a token')).toBeNull();
+  });
+
   it('shows rules saved on one node to another within 1.5 s', async () => {
     const a = await doc('rules', 0);
     const b = await doc('rules', 1);

@@ -11,6 +11,8 @@ type TokenFile = z.infer<typeof TokenFile>;
 const TOKEN_RE = /^chk_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const empty = (): TokenFile => ({ version: 1, tokens: [] });
+/** Least time between two fetches of the stored tokens for ids not known here (`verifyFresh`). */
+const REFETCH_MS = 100;
 
 /** Options of {@link TokenStore.open}. */
 export interface TokenStoreOptions {
@@ -27,6 +29,10 @@ export interface TokenStoreOptions {
  * hub sees tokens added by the CLI at once (a Redis node as soon as the change is announced, milliseconds).
  */
 export class TokenStore {
+  /** The fetch `verifyFresh` waits on, and when the last one ended. */
+  private fetching: Promise<void> | null = null;
+  private fetchedAt = 0;
+
   private constructor(private readonly doc: JsonDoc<TokenFile>) {}
 
   /** Where the tokens live: the file, or `redis://…#cityhub:doc:tokens`. */
@@ -68,6 +74,24 @@ export class TokenStore {
     const a = Buffer.from(rec.hash, 'hex');
     const b = Buffer.from(sha256(token), 'hex');
     return a.length === b.length && timingSafeEqual(a, b) ? { id: rec.id, role: rec.role } : null;
+  }
+
+  /**
+   * `verify`, except that a well-formed token whose id is not known here is looked for in the stored document first:
+   * a token just made by the CLI or on another node, before the change was announced. Such fetches are shared (one
+   * at a time) and at most one per `REFETCH_MS`, so a flood of made-up tokens costs Redis next to nothing (and waits).
+   */
+  async verifyFresh(token: string): Promise<{ id: string; role: Role } | null> {
+    const m = TOKEN_RE.exec(token);
+    if (!m || this.doc.value().tokens.some((t) => t.id === m[1])) return this.verify(token);
+    // Within REFETCH_MS of the last fetch, the next one waits for its turn (and so does the answer).
+    this.fetching ??= new Promise((r) => setTimeout(r, Math.max(0, this.fetchedAt + REFETCH_MS - Date.now())))
+      .then(() => this.doc.sync()).catch(() => undefined).finally(() => {
+        this.fetching = null;
+        this.fetchedAt = Date.now();
+      });
+    await this.fetching;
+    return this.verify(token);
   }
 
   list(): Array<Omit<TokenRecord, 'hash'>> {

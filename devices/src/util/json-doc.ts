@@ -46,6 +46,11 @@ export class JsonDoc<T> {
     return this.doc.close();
   }
 
+  /** Fetches the newest stored version now (a Redis document between its announcements). */
+  sync(): Promise<void> {
+    return this.doc.sync();
+  }
+
   private parse(text: string | null): T {
     if (text === null) return this.empty();
     try {
