@@ -3,7 +3,9 @@
  * its baseline on the same hub. 7 (`live`): no live clients vs 2,000 WebSocket clients on /api/v1/live,
  * both while a 5,000-reading message arrives every 2 s (hub RSS reported). 8 (`auth`): nothing vs 300
  * concurrent wrong-password logins for a known device id, sustained. The probe is one device publishing one
- * reading every 50 ms at QoS 1 from this process; the crowd and the flood run in processes of their own.
+ * reading every 50 ms at QoS 1 from this process; the crowd and the flood run in processes of their own. The probe's
+ * first PUBACK of a run is left out: a device's lone message waits up to `CITYHUB_SPOOL_COMMIT_DELAY_MS` for company, by
+ * design, and that is not what a busy device sees under the load.
  */
 import type { BenchContext } from '../lib/context.js';
 import { assetIds, NO_PUBLISH_LIMIT, provision, startBenchHub, type BenchHub, type Credentials } from '../lib/hub.js';
@@ -30,7 +32,7 @@ async function probe(hub: BenchHub, dev: Credentials, big: Credentials | null, s
   const b = big ? await connect(big) : null;
   const sent = new Map<number, number>();
   const acks: number[] = [], bigAcks: number[] = [], rss: number[] = [];
-  p.onPuback = (id) => acks.push(performance.now() - sent.get(id)!);
+  p.onPuback = (id) => { if (id > 1) acks.push(performance.now() - sent.get(id)!); };
   const bigSent = new Map<number, number>();
   if (b) b.onPuback = (id) => bigAcks.push(performance.now() - bigSent.get(id)!);
   const topic = RawMqtt.topicPart(`city/traffic/${dev.id}/telemetry`);
