@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import {
-  COUNTER_METRICS, DEFAULT_MAX_AGE_MS, isReadingKind, parseTopic, validateTelemetry,
+  COUNTER_METRICS, DEFAULT_MAX_AGE_MS, isReadingKind, parseTopic, SPOOL_COMMIT_DELAY_MS, validateTelemetry,
   type DeadLetterReason, type DeviceRegistry, type Kind, type Logger, type RefusedReading, type RejectReason,
 } from '@cityhub/contracts';
 import { encodeRecord, isTruncated, type DeadLetter, type Point, type Store } from '@cityhub/store';
@@ -49,13 +49,6 @@ export interface ReplayResult {
 /** A device's message is lone when its previous one is at least this old (or it has none): it may wait for company. */
 export const LONE_AFTER_MS = 1_000;
 
-/**
- * How long a lone message waits by default for others' before the spool write that acknowledges it. Each write
- * costs the hub about half a millisecond of CPU (the O_DSYNC write, the thread pool's wake-ups, the event loop's);
- * the 212-device city (42 readings/s) took 42.4 writes/s and 5.4–5.7 % of a core without waiting, 15.3–15.6 writes/s
- * and 4.0–4.6 % with 50 ms, 8.9 writes/s and 3.9–4.6 % with 100 ms (`npm run bench -- --steps city`).
- */
-export const SPOOL_COMMIT_DELAY_MS = 50;
 
 const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'write-recovered'>, string> = {
   'torn-tail': 'dropped the torn end of a spool segment: a write that never completed, so never acknowledged',
