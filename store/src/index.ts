@@ -9,3 +9,4 @@ export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
 export * from './dead-letter-payload.js';
 export { encodeRecord, decodeRecord, writeRecords, type SpoolRecord } from './record.js';
 export { createWorkerStore, type WorkerStoreOptions } from './worker/worker-store.js';
+export { createMovingStore, MovingStore, type MovingStoreOptions, type StoreThread } from './worker/moving-store.js';
