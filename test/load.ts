@@ -111,7 +111,7 @@ export async function checkStored(
   store: { series(q: { assets: string[]; metric: string; from: number; to: number }): Promise<Array<{ asset: string; points: Array<[number, number]> }>> },
   assets: string[], acked: readonly AckedReading[],
 ): Promise<{ stored: Map<string, number>; duplicates: number; missing: AckedReading[]; from: number }> {
-  const from = Math.min(...acked.map((r) => r.ts));
+  const from = acked.reduce((m, r) => Math.min(m, r.ts), Infinity);
   const rows = await store.series({ assets, metric: 'speed_kmh', from, to: Date.now() });
   const stored = new Map<string, number>();
   let duplicates = 0;

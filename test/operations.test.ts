@@ -58,6 +58,8 @@ describe('an operated hub: metrics, logs, sessions, CLI', () => {
     expect(page).toMatch(/^cityhub_writer_lag_seconds \d/m);
     expect(page).toMatch(/^cityhub_mqtt_limit_actions_total\{action="throttled"\} \d/m);
     expect(page).toMatch(/^cityhub_store_reopens_total 0$/m);
+    // A fleet this size keeps the writer up with the store on the acknowledging thread (CITYHUB_DUCKDB_OWN_THREAD=auto).
+    expect(page).toMatch(/^cityhub_store_own_thread 0$/m);
     expect(page).toMatch(/^cityhub_live_dropped_total\{what="clients_disconnected"\} 0$/m);
     // The dashboard's files are one label value, not one each.
     expect(page).not.toMatch(/route="\/assets\//);

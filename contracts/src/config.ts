@@ -182,8 +182,12 @@ export const Config = z
     CITYHUB_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(1),
     /** Memory DuckDB may use for its buffers, in MiB; beyond it, it spills to disk or refuses a query. */
     CITYHUB_DUCKDB_MEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(512),
-    /** The embedded store on a thread of its own (off the thread that acknowledges readings); costs memory. */
-    CITYHUB_DUCKDB_OWN_THREAD: bool.default(false),
+    /**
+     * The embedded store on a thread of its own (off the thread that acknowledges readings; tens of MB more): `true`,
+     * `false` (the calling thread), or `auto`: the calling thread until the writer falls behind, then its own thread.
+     */
+    CITYHUB_DUCKDB_OWN_THREAD: z.enum(['auto', 'true', 'false', '1', '0']).default('auto')
+      .transform((v): boolean | 'auto' => (v === 'auto' ? 'auto' : v === 'true' || v === '1')),
   });
 export type Config = z.infer<typeof Config>;
 

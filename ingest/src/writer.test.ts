@@ -4,7 +4,7 @@ import { silentLogger } from '@cityhub/contracts';
 import { createDuckDbStore, createWorkerStore, encodeRecord, type Store } from '@cityhub/store';
 import { Spool } from './spool/spool.js';
 import { tempDirs } from './spool/testing.js';
-import { Writer } from './writer.js';
+import { BEHIND_ROUNDS, Writer } from './writer.js';
 
 const { tmp, clean } = tempDirs('cityhub-writer-');
 const reading = (i: number) => encodeRecord({ points: [{ kind: 'traffic', asset: 'a1', device: 'd1', ts: Date.now() - 60_000 + i, seq: i, values: { speed_kmh: i } }], dead: [] });
@@ -17,7 +17,8 @@ describe('Writer rounds', () => {
     const store = createDuckDbStore({ path: ':memory:' });
     const delays: Array<number | null> = [];
     await store.init();
-    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 400, onWrite: (_s, _n, d) => delays.push(d) });
+    let behind = 0;
+    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 400, onWrite: (_s, _n, d) => delays.push(d), onBehind: () => behind++ });
     w.start();
     const t0 = Date.now();
     for (let i = 0; i < 40; i++) {
@@ -33,16 +34,19 @@ describe('Writer rounds', () => {
     expect(w.stats.transactions).toBeLessThan(20);
     // Acknowledged to queryable: about the interval plus a write (a loaded machine takes longer).
     expect(delays.every((d) => d !== null && d >= 0 && d < 10), JSON.stringify(delays)).toBe(true);
+    // A trickle never leaves a round's worth waiting: the writer keeps up, and never says otherwise.
+    expect(behind).toBe(0);
     await w.stop();
     await store.close();
     await spool.close();
   });
 
-  it('drains a backlog of several rounds without waiting for the interval', async () => {
+  it('drains a backlog of several rounds without waiting for the interval, and says once that it had fallen behind', async () => {
     const spool = await Spool.open(join(await tmp(), 'spool'));
     const store = createDuckDbStore({ path: ':memory:' });
     for (let i = 0; i < 200; i++) await spool.append(reading(i));
-    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 1_000 });
+    const behind: number[] = [];
+    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 1_000, onBehind: () => behind.push(w.stats.batches) });
     w.start();
     const t0 = Date.now();
     // Rounds follow one another while a round's worth (1,000 bytes) waits; the rest waits for the interval.
@@ -50,6 +54,8 @@ describe('Writer rounds', () => {
     expect(spool.backlogBytes()).toBeLessThan(1_000);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(w.stats.batches).toBeGreaterThan(5);
+    // Told once, after BEHIND_ROUNDS rounds that each left a round's worth waiting.
+    expect(behind).toEqual([BEHIND_ROUNDS]);
     await w.stop();
     await store.close();
     await spool.close();

@@ -23,7 +23,22 @@ export interface WriterOptions {
   onWrite?: (seconds: number, points: number, delaySeconds: number | null) => void;
   /** With a backlog and no record stored for this long, the writer counts as stalled (readiness, log). */
   stallMs: number;
+  /**
+   * Told when the writer falls behind: the `BEHIND_ROUNDS`th round in a row that took `BEHIND_WRITE_MS` or more to
+   * write, or ended with another round's worth (`readBytes`) already waiting. The hub then moves its store off the
+   * acknowledging thread (CITYHUB_DUCKDB_OWN_THREAD=auto).
+   */
+  onBehind?: () => void;
 }
+
+/** Rounds in a row that end behind before the writer says it has fallen behind (`onBehind`). */
+export const BEHIND_ROUNDS = 2;
+/**
+ * A round that took this long to write is behind (ms): with the store on the acknowledging thread, half of a
+ * second's interval went to writing rather than acknowledging. A flood of 20 devices sending back to back on 2
+ * cores takes 0.6–0.8 s a round here; 10,000 devices at one reading per 5 s, under 0.1 s; the live city, a few ms.
+ */
+export const BEHIND_WRITE_MS = 500;
 
 /** Durable marks closer in time than this are merged (see `Writer.marks`). */
 const MARK_MS = 20;
@@ -76,6 +91,8 @@ export class Writer {
   private pos: Position;
   /** Set when the spool got new durable data since the last read. */
   private dirty = false;
+  /** Rounds in a row that ended with another round's worth waiting (see `onBehind`). */
+  private behind = 0;
   /** When the writer last committed a round or found nothing to do. */
   private progressAt = Date.now();
   private stallLogged = false;
@@ -188,6 +205,8 @@ export class Writer {
       }
       if (!this.running) return;
       const waiting = this.spool.backlogBytes();
+      this.behind = points > 0 && (waiting >= this.o.readBytes || this.stats.lastWriteMs >= BEHIND_WRITE_MS) ? this.behind + 1 : 0;
+      if (this.behind === BEHIND_ROUNDS) this.o.onBehind?.();
       if (waiting >= this.o.readBytes || (points >= this.o.batchPoints && waiting > 0)) continue;
       await this.sleep(roundAt + this.o.intervalMs - Date.now(), 'round');
     }

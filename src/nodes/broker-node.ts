@@ -6,7 +6,7 @@ import type { Logger } from '../ops/logger.js';
 import { brokerBus, deviceHooks, endRevokedSessions, listenBroker } from '../wiring/broker.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
 import { openNodeState } from '../wiring/node-state.js';
-import { reopensOf } from '../wiring/store.js';
+import { ownThreadOf, reopensOf } from '../wiring/store.js';
 import { sharedBrokerState } from '../wiring/redis.js';
 import { serviceHook } from '../wiring/service.js';
 
@@ -30,7 +30,7 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
     if (state) stops.push('redis', () => state.close());
     // Device status reaches the alert engine over the shared bus (see startAlertLeader), not from here.
     const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, ingest), service: serviceHook(config, tokens) }, stops, state?.aedes);
-    metrics.attach({ ingest, broker, storeReopens: reopensOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024 });
+    metrics.attach({ ingest, broker, storeReopens: reopensOf(store), storeOwnThread: ownThreadOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024 });
     endRevokedSessions(broker, registry, tokens, stops);
     relayLive(broker, ingest, stops, { always: true });
     const alerting = await startAlertLeader({ config, dataDir, store, registry, rules, bus: brokerBus(broker), log: part });

@@ -11,7 +11,7 @@ import { serveApi } from '../wiring/api.js';
 import { brokerBus, deviceHooks, endRevokedSessions, listenBroker } from '../wiring/broker.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
 import { openNodeState } from '../wiring/node-state.js';
-import { reopensOf } from '../wiring/store.js';
+import { ownThreadOf, reopensOf } from '../wiring/store.js';
 import { serviceHook } from '../wiring/service.js';
 import type { Stops } from '../wiring/stops.js';
 
@@ -48,7 +48,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     relayLive(broker, ingest, stops, { always: false });
     const bus = brokerBus(broker);
     alerts.on('event', (ev) => publishAlert(bus, ev));
-    metrics.attach({ ingest, broker, storeReopens: reopensOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
+    metrics.attach({ ingest, broker, storeReopens: reopensOf(store), storeOwnThread: ownThreadOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
 
     const httpUrl = await serveApi(config, log, state, {
       live: ingest,

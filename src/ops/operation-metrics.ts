@@ -13,6 +13,8 @@ export interface OperationSources {
   writerLagMs?: () => number;
   /** Times the store was reopened after its handle died. */
   storeReopens?: () => number;
+  /** 1 while the embedded store runs on a thread of its own. */
+  storeOwnThread?: () => number;
   live?: () => Readonly<LiveFeedStats>;
 }
 
@@ -49,6 +51,8 @@ export function operationMetrics(registry: Registry, src: () => OperationSources
     collect() { this.set((src().writerLagMs?.() ?? 0) / 1000); } });
   new Counter({ name: 'cityhub_store_reopens_total', help: 'Times the store was reopened after its handle died (DuckDB after a fatal error).', registers,
     collect() { this.reset(); this.inc(src().storeReopens?.() ?? 0); } });
+  new Gauge({ name: 'cityhub_store_own_thread', help: 'Whether the embedded store runs on a thread of its own (1) or on the thread that acknowledges readings (0).', registers,
+    collect() { this.set(src().storeOwnThread?.() ?? 0); } });
   new Counter({ name: 'cityhub_live_dropped_total', help: 'Live feed losses: readings left out of a full queue, clients coalesced, slow clients disconnected, clients refused.',
     labelNames: ['what'], registers,
     collect() {

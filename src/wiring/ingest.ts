@@ -5,6 +5,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { startRetention } from '../ops/retention.js';
 import type { Stops } from './stops.js';
+import { moveWhenBehind } from './store.js';
 
 /**
  * Opens the spool and writer on `store`, and (unless `retention` is false) the retention job; each is
@@ -15,6 +16,7 @@ export async function openIngest(o: {
   metrics: Metrics; retention?: boolean;
 }): Promise<Ingest> {
   const { config, dataDir, store, registry, log, stops } = o;
+  const onBehind = moveWhenBehind(store);
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
@@ -23,6 +25,7 @@ export async function openIngest(o: {
     writer: {
       onWrite: o.metrics.storeWrite, stallMs: config.CITYHUB_WRITER_STALL_S * 1000,
       intervalMs: config.CITYHUB_WRITE_INTERVAL_MS, batchPoints: config.CITYHUB_WRITE_BATCH_POINTS,
+      ...(onBehind && { onBehind }),
     },
   });
   ingest.start();

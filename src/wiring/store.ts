@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '@cityhub/contracts';
-import { createDuckDbStore, createInfluxStore, createWorkerStore, reopening, type Store } from '@cityhub/store';
+import { createDuckDbStore, createInfluxStore, createMovingStore, createWorkerStore, MovingStore, reopening, type Store, type StoreThread } from '@cityhub/store';
 import { createLogger } from '../ops/logger.js';
 import { secretOrFile } from './secrets.js';
 
@@ -30,13 +30,37 @@ export async function openStore(config: Config, dataDir: string, opts: { settleM
 }
 
 /**
- * The embedded store: on the calling thread, or with CITYHUB_DUCKDB_OWN_THREAD on a thread of its own. Either way
- * a handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
+ * The embedded store: on the calling thread, on a thread of its own (CITYHUB_DUCKDB_OWN_THREAD=true), or, by default
+ * (`auto`), on the calling thread until the writer falls behind (`moveWhenBehind`), then on its own. Either way a
+ * handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
  */
 function duckDbStore(config: Config, dataDir: string): Store {
   const duckdb = { path: join(dataDir, 'cityhub.duckdb'), threads: config.CITYHUB_DUCKDB_THREADS, memoryLimitMb: config.CITYHUB_DUCKDB_MEMORY_MB };
   const logger = createLogger(config).child({ name: 'store' });
-  return config.CITYHUB_DUCKDB_OWN_THREAD ? createWorkerStore({ duckdb, logger }) : reopening(() => createDuckDbStore(duckdb), { logger });
+  const here = () => reopening(() => createDuckDbStore(duckdb), { logger });
+  const there = () => createWorkerStore({ duckdb, logger });
+  if (config.CITYHUB_DUCKDB_OWN_THREAD === 'auto') {
+    const store = createMovingStore({ here, there, logger });
+    threads.set(store, () => store.where());
+    return store;
+  }
+  const own = config.CITYHUB_DUCKDB_OWN_THREAD;
+  const store = own ? there() : here();
+  threads.set(store, () => (own ? 'own' : 'main'));
+  return store;
+}
+
+/** Where each embedded store runs, for `/metrics`. */
+const threads = new WeakMap<Store, () => StoreThread>();
+
+/** 1 while the embedded store runs on a thread of its own, else 0 (`cityhub_store_own_thread`). */
+export function ownThreadOf(store: Store): () => number {
+  return () => (threads.get(store)?.() === 'own' ? 1 : 0);
+}
+
+/** What the writer calls once it has fallen behind: a store that can move off the acknowledging thread does. */
+export function moveWhenBehind(store: Store): (() => void) | undefined {
+  return store instanceof MovingStore ? () => void store.moveToOwnThread() : undefined;
 }
 
 /** How many times the store was reopened (a DuckDB store reopens a dead handle; others never do). */
