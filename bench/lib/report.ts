@@ -98,7 +98,8 @@ function relaySection(lines: string[], r: BenchResults): void {
       `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB. ` +
       `Sustained end to end (every acknowledged reading queryable, rollups included), per run: ${relay.ingest.runs.map((x) => x.sustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
       `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay). ` +
-      `Readings are timed from ${READING_AGE_MS.live / 1000} s before the run, as current readings are.`, '');
+      `Readings are timed from ${READING_AGE_MS.live / 1000} s before the run, as current readings are. ` +
+      `The store ran on the ${threadsOf(relay.ingest.runs.map((x) => x.storeThread))} at the end of each run.`, '');
     const bf = relay.ingest.backfill;
     lines.push(bf
       ? `Backfill, one run of readings timed from ${READING_AGE_MS.backfill / 60_000} min back (each late, so each write also re-opens its rollup buckets and latest values): ` +
@@ -176,7 +177,9 @@ function connectionsSection(lines: string[], r: BenchResults): void {
       `One simulator process (one mqtt.js client per device, ${c.runs[0]!.devices - 212} synthetic assets), connecting 200 at a time, then publishing every 5 s. ` +
       `Median of ${c.runs.length} run(s).`, '',
       row(['all connected', 'per connection p50', 'hub RSS', 'simulator RSS', 'readings/s']), row(['---', '---', '---', '---', '---']),
-      row([`${fmt(c.allConnectedMs)} ms`, `${fmt(c.perConnectionP50Ms, 1)} ms`, `${fmt(c.hubRssMb)} MB`, `${fmt(c.simRssMb)} MB`, c.runs.map((x) => x.readingsPerS.toFixed(0)).join('/')]), '');
+      row([`${fmt(c.allConnectedMs)} ms`, `${fmt(c.perConnectionP50Ms, 1)} ms`, `${fmt(c.hubRssMb)} MB`, `${fmt(c.simRssMb)} MB`, c.runs.map((x) => x.readingsPerS.toFixed(0)).join('/')]), '',
+      `The store ran on the ${threadsOf(c.runs.map((x) => x.storeThread))} when RSS was read` +
+      `${c.reconnectMs.runs.length > 0 ? `, and on the ${threadsOf(c.runs.flatMap((x) => (x.restart ? [x.restart.storeThread] : [])))} after the restart` : ''}.`, '');
     if (c.reconnectMs.runs.length > 0) {
       lines.push(`Then the hub was restarted under the connected fleet (same port and data directory; each device retries every 1–3 s): ` +
         `every device was connected again ${fmt(c.reconnectMs)} ms after the new hub listened, its RSS then ${fmt(c.restartHubRssMb)} MB.`, '');
@@ -211,6 +214,7 @@ function citySection(lines: string[], r: BenchResults): void {
     `${c.intervalMs / 1000} s, after a backfill of ${c.backfill.readings} readings (stored ${(c.backfill.storedMs / 1000).toFixed(0)} s after the simulator started). ` +
     `Hub CPU (user + system, /proc) over ${c.windows.length} consecutive windows of ${(w.seconds / c.windows.length).toFixed(0)} s, 10 s after the backfill was stored; ` +
     `the figure is their median (min–max): ${fmt(c.corePercent, 1)} % of a core, ${fmt(c.cpuMsPerReading, 2)} ms per reading. ` +
+    `The store ran on ${c.storeThread === 'own' ? 'a thread of its own (moved there when the writer fell behind, or so configured)' : 'the thread that acknowledges readings'}. ` +
     `Hub RSS at the end ${c.hubRssMb.toFixed(0)} MB. Load average at the end: ${c.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`, '',
     row(['window', '% of one core', 'readings stored', 'CPU per reading', 'spool writes/s', 'store transactions/s', 'acknowledged → queryable (mean, max ≤)']),
     row(['---', '---', '---', '---', '---', '---', '---']),
@@ -248,4 +252,11 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n.replace(/\n/g, ' ')}`), '');
   if (r.totalS) lines.push(`Bench wall time: ${r.totalS.toFixed(0)} s.`, '');
   return lines.join('\n');
+}
+
+/** Where the store ran in each run, said once when they agree (older results have no such field). */
+function threadsOf(runs: ReadonlyArray<'main' | 'own' | undefined>): string {
+  const say = (t: 'main' | 'own' | undefined) => (t === 'own' ? 'thread of its own' : t === 'main' ? 'acknowledging thread' : 'unrecorded thread');
+  const kinds = [...new Set(runs)];
+  return kinds.length === 1 ? say(kinds[0]) : runs.map(say).join(' / ');
 }

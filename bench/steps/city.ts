@@ -46,6 +46,8 @@ export interface CityResults {
   corePercent: Figure;
   cpuMsPerReading: Figure;
   hubRssMb: number;
+  /** Where the store ran at the end (`cityhub_store_own_thread`): by default it moves once the writer falls behind. */
+  storeThread: 'main' | 'own';
   loadAverage: number[];
 }
 
@@ -108,13 +110,13 @@ export async function liveCity(ctx: BenchContext): Promise<CityResults> {
     const windows = marks.slice(1).map((b, i) => cityWindow(marks[i]!, b));
     const window = cityWindow(marks[0]!, marks.at(-1)!);
     const corePercent = figure(windows.map((w) => w.corePercent));
-    ctx.log(`city: ${corePercent.median.toFixed(1)} % of a core (windows ${windows.map((w) => w.corePercent.toFixed(1)).join(', ')}), ${window.readings} readings ` +
+    ctx.log(`city: the store on the ${marks.at(-1)!.m.get('cityhub_store_own_thread') === 1 ? 'thread of its own' : 'acknowledging thread'}; ${corePercent.median.toFixed(1)} % of a core (windows ${windows.map((w) => w.corePercent.toFixed(1)).join(', ')}), ${window.readings} readings ` +
       `(${window.cpuMsPerReading.toFixed(2)} ms CPU each), ${window.spoolWritesPerS?.toFixed(1)} spool writes/s, ${window.transactionsPerS.toFixed(2)} store transactions/s, ` +
       `delay mean ${window.queryableDelayMeanS?.toFixed(2) ?? '?'} s, max ≤ ${window.queryableDelayMaxS ?? '?'} s; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     return {
       devices: DEVICES, intervalMs: INTERVAL_MS, backfill: { readings, publishMs: backfilled.ms as number, storedMs }, window, windows,
       corePercent, cpuMsPerReading: figure(windows.map((w) => w.cpuMsPerReading)),
-      hubRssMb: hub.rss().rss / 1048576, loadAverage: loadavg(),
+      hubRssMb: hub.rss().rss / 1048576, storeThread: marks.at(-1)!.m.get('cityhub_store_own_thread') === 1 ? 'own' : 'main', loadAverage: loadavg(),
     };
   } finally {
     await sim.stop();

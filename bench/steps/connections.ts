@@ -9,7 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { left, type BenchContext } from '../lib/context.js';
-import { startBenchHub, type BenchHub } from '../lib/hub.js';
+import { startBenchHub, storeThread, type BenchHub } from '../lib/hub.js';
 import { sleep } from '../lib/procs.js';
 import { startSimulator, type BenchSimulator } from '../lib/simulator.js';
 import { figure, type Figure } from '../lib/stats.js';
@@ -27,6 +27,8 @@ export interface ConnectionRun {
   hubRssMb: number;
   hubPeakMb: number;
   simRssMb: number;
+  /** Where the store ran when RSS was read. */
+  storeThread: 'main' | 'own';
   /** Readings acknowledged per second while all devices publish every 5 s. */
   readingsPerS: number;
   /** The hub restarted under the connected fleet (absent when the budget did not allow it). */
@@ -41,6 +43,7 @@ export interface RestartRun {
   /** Devices connected when the wait ended. */
   connected: number;
   hubRssMb: number;
+  storeThread: 'main' | 'own';
 }
 
 export interface ConnectionResults {
@@ -90,9 +93,9 @@ async function restartUnder(ctx: BenchContext, hub: BenchHub, sim: BenchSimulato
   // At least the target's 60 s, whatever the budget: a shorter wait cannot tell whether the target was met.
   const back = await allConnectedAfter(sim, devices, listening, Math.max(RESTART_TARGET_MS, Math.min(180_000, left(ctx) - 30_000)));
   const mem = next.rss();
-  const run = { downMs: listening - t0, reconnectMs: back.t - listening, connected: back.connected, hubRssMb: mem.rss / 1048576 };
+  const run = { downMs: listening - t0, reconnectMs: back.t - listening, connected: back.connected, hubRssMb: mem.rss / 1048576, storeThread: await storeThread(next) };
   ctx.log(`restart: hub down ${run.downMs} ms, then ${back.connected} of ${devices} devices back in ${Number.isFinite(run.reconnectMs) ? `${run.reconnectMs} ms` : 'more than the wait'}, ` +
-    `hub RSS ${run.hubRssMb.toFixed(0)} MB`);
+    `hub RSS ${run.hubRssMb.toFixed(0)} MB, the store on the ${run.storeThread === 'own' ? 'thread of its own' : 'acknowledging thread'}`);
   return { hub: next, run };
 }
 
@@ -125,10 +128,11 @@ async function oneRun(ctx: BenchContext, devices: number, first: boolean, hubNod
       const run: ConnectionRun = {
         devices, connected: connected.devices as number, provisionMs: started.provisioned_ms as number, allConnectedMs: connected.ms as number,
         perConnectionMs: { p50: c.p50, p95: c.p95, max: c.max }, hubRssMb: hubMem.rss / 1048576, hubPeakMb: hubMem.peak / 1048576,
-        simRssMb: simMem.rss / 1048576, readingsPerS,
+        simRssMb: simMem.rss / 1048576, storeThread: await storeThread(hub), readingsPerS,
       };
       ctx.log(`${devices} devices: all connected in ${run.allConnectedMs} ms (per device p50 ${c.p50.toFixed(0)} ms), ` +
-        `hub RSS ${run.hubRssMb.toFixed(0)} MB (peak ${run.hubPeakMb.toFixed(0)}), simulator RSS ${run.simRssMb.toFixed(0)} MB, ${readingsPerS.toFixed(0)} readings/s`);
+        `hub RSS ${run.hubRssMb.toFixed(0)} MB (peak ${run.hubPeakMb.toFixed(0)}), simulator RSS ${run.simRssMb.toFixed(0)} MB, ${readingsPerS.toFixed(0)} readings/s, ` +
+        `the store on the ${run.storeThread === 'own' ? 'thread of its own' : 'acknowledging thread'}`);
       if (first || left(ctx) > 90_000) {
         const r = await restartUnder(ctx, hub, sim, devices, hubNodeOptions);
         hub = r.hub;

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { findMosquitto, startAedes, startMosquitto, type RunningBroker } from '../lib/brokers.js';
 import { left, type BenchContext } from '../lib/context.js';
 import type { GenJob, GenResult, SubscriberStop } from '../lib/gen-protocol.js';
-import { assetIds, getJson, NO_PUBLISH_LIMIT, provision, startBenchHub } from '../lib/hub.js';
+import { assetIds, getJson, NO_PUBLISH_LIMIT, provision, startBenchHub, storeThread } from '../lib/hub.js';
 import { ask, cpuSecondsOf, forkTs, waitMessage } from '../lib/procs.js';
 import { figure, type Figure } from '../lib/stats.js';
 
@@ -87,6 +87,8 @@ export interface IngestRun {
    * until the store counted the last reading, per reading acknowledged: µs. NaN when some never arrived.
    */
   cpuUsPerReading: number;
+  /** Where the store ran once every reading was stored: by default it moves once the writer falls behind. */
+  storeThread?: 'main' | 'own';
 }
 
 /** One run of the hub's durable ingest: a fresh hub and data dir, QoS 1 readings as 20 provisioned devices. */
@@ -131,6 +133,7 @@ async function ingestOnce(ctx: BenchContext, age: keyof typeof READING_AGE_MS): 
       rate: result.window.acked / result.window.seconds, acked: result.acked, stored, hubRssMb: rss.peak / 1048576, verifyMs: Date.now() - t0,
       sustainedRate: stored >= result.acked ? result.acked / queryableS : null,
       cpuUsPerReading: stored >= result.acked ? ((cpuAtStored - cpu0) * 1e6) / result.acked : NaN,
+      storeThread: await storeThread(hub),
     };
   } finally {
     await hub.stop();
