@@ -34,11 +34,11 @@ export interface WriterOptions {
 /** Rounds in a row that end behind before the writer says it has fallen behind (`onBehind`). */
 export const BEHIND_ROUNDS = 2;
 /**
- * A round that took this long to write is behind (ms): with the store on the acknowledging thread, half of a
+ * A round that took this long to write is behind (ms): with the store on the acknowledging thread, a quarter of a
  * second's interval went to writing rather than acknowledging. A flood of 20 devices sending back to back on 2
- * cores takes 0.6–0.8 s a round here; 10,000 devices at one reading per 5 s, under 0.1 s; the live city, a few ms.
+ * cores takes 0.3–0.8 s a round here; 10,000 devices at one reading per 5 s, under 0.1 s; the live city, a few ms.
  */
-export const BEHIND_WRITE_MS = 500;
+export const BEHIND_WRITE_MS = 250;
 
 /** Durable marks closer in time than this are merged (see `Writer.marks`). */
 const MARK_MS = 20;
