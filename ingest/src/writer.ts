@@ -91,7 +91,7 @@ export class Writer {
   private pos: Position;
   /** Set when the spool got new durable data since the last read. */
   private dirty = false;
-  /** Rounds in a row that ended with another round's worth waiting (see `onBehind`). */
+  /** Rounds in a row that ended behind: slow to write, or with another round's worth waiting (see `onBehind`). */
   private behind = 0;
   /** When the writer last committed a round or found nothing to do. */
   private progressAt = Date.now();
