@@ -97,7 +97,7 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Where the hub's embedded store runs now (`cityhub_store_own_thread`): by default it moves once the writer falls behind. */
+/** Where the hub's embedded store runs now (`cityhub_store_own_thread`): by default it moves once readings come fast or the writer falls behind. */
 export async function storeThread(hub: BenchHub): Promise<'main' | 'own'> {
   const text = await (await fetch(`${hub.httpUrl}/metrics`)).text();
   return /^cityhub_store_own_thread 1$/m.test(text) ? 'own' : 'main';

@@ -46,7 +46,7 @@ export interface CityResults {
   corePercent: Figure;
   cpuMsPerReading: Figure;
   hubRssMb: number;
-  /** Where the store ran at the end (`cityhub_store_own_thread`): by default it moves once the writer falls behind. */
+  /** Where the store ran at the end (`cityhub_store_own_thread`): by default it moves once readings come fast or the writer falls behind. */
   storeThread: 'main' | 'own';
   loadAverage: number[];
 }

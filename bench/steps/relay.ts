@@ -88,7 +88,7 @@ export interface IngestRun {
    * until the store counted the last reading, per reading acknowledged: µs. NaN when some never arrived.
    */
   cpuUsPerReading: number;
-  /** Where the store ran once every reading was stored: by default it moves once the writer falls behind. */
+  /** Where the store ran once every reading was stored: by default it moves once readings come fast or the writer falls behind. */
   storeThread?: 'main' | 'own';
 }
 

@@ -4,7 +4,7 @@ import { silentLogger } from '@cityhub/contracts';
 import { createDuckDbStore, createWorkerStore, encodeRecord, type Store } from '@cityhub/store';
 import { Spool } from './spool/spool.js';
 import { tempDirs } from './spool/testing.js';
-import { BEHIND_ROUNDS, Writer } from './writer.js';
+import { BEHIND_ROUNDS, FAST_BYTES_PER_S, RATE_WINDOW_MS, Writer } from './writer.js';
 
 const { tmp, clean } = tempDirs('cityhub-writer-');
 const reading = (i: number) => encodeRecord({ points: [{ kind: 'traffic', asset: 'a1', device: 'd1', ts: Date.now() - 60_000 + i, seq: i, values: { speed_kmh: i } }], dead: [] });
@@ -56,6 +56,33 @@ describe('Writer rounds', () => {
     expect(w.stats.batches).toBeGreaterThan(5);
     // Told once, after BEHIND_ROUNDS rounds that each left a round's worth waiting.
     expect(behind).toEqual([BEHIND_ROUNDS]);
+    await w.stop();
+    await store.close();
+    await spool.close();
+  });
+
+  it('says it is about to fall behind once readings arrive at FAST_BYTES_PER_S, before any round shows it', async () => {
+    const spool = await Spool.open(join(await tmp(), 'spool'));
+    const store = createDuckDbStore({ path: ':memory:' });
+    await store.init();
+    let behind = 0;
+    // Rounds that never fall behind: one at the first durable record, the next only 30 s later.
+    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 64 * 1024 * 1024, onBehind: () => behind++ });
+    w.start();
+    // Records of 3,000 readings each (a device's upload after an outage): a window's worth in a few writes.
+    const upload = (from: number) => encodeRecord({
+      points: Array.from({ length: 3_000 }, (_, i) => ({ kind: 'traffic' as const, asset: 'a1', device: 'd1', ts: Date.now() - 600_000 + from + i, seq: from + i, values: { speed_kmh: i } })),
+      dead: [],
+    });
+    const need = (FAST_BYTES_PER_S * RATE_WINDOW_MS) / 1000;
+    expect(upload(0).length * 2).toBeLessThan(need);
+    for (let i = 0; i < 6; i++) await spool.append(upload(i * 3_000));
+    expect(spool.counters.bytes).toBeGreaterThan(need);
+    expect(behind).toBe(1);
+    // On the rate alone: no more than the first round has run, and it left nothing to say.
+    expect(w.stats.batches).toBeLessThanOrEqual(1);
+    for (let i = 6; i < 12; i++) await spool.append(upload(i * 3_000));
+    expect(behind).toBe(1);
     await w.stop();
     await store.close();
     await spool.close();

@@ -31,7 +31,7 @@ export async function openStore(config: Config, dataDir: string, opts: { settleM
 
 /**
  * The embedded store: on the calling thread, on a thread of its own (CITYHUB_DUCKDB_OWN_THREAD=true), or, by default
- * (`auto`), on the calling thread until the writer falls behind (`moveWhenBehind`), then on its own. Either way a
+ * (`auto`), on the calling thread until readings come fast or the writer falls behind (`moveWhenBehind`), then on its own. Either way a
  * handle invalidated by a fatal error (a failed checkpoint on a full disk) is reopened without a restart.
  */
 function duckDbStore(config: Config, dataDir: string): Store {
@@ -58,7 +58,7 @@ export function ownThreadOf(store: Store): () => number {
   return () => (threads.get(store)?.() === 'own' ? 1 : 0);
 }
 
-/** What the writer calls once it has fallen behind: a store that can move off the acknowledging thread does. */
+/** What the writer calls once it has fallen behind or is about to: a store that can move off the acknowledging thread does. */
 export function moveWhenBehind(store: Store): (() => void) | undefined {
   return store instanceof MovingStore ? () => void store.moveToOwnThread() : undefined;
 }

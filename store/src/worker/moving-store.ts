@@ -21,7 +21,8 @@ export type StoreThread = 'main' | 'own';
  * The DuckDB store on the calling thread until `moveToOwnThread()`, then on a thread of its own for the rest of
  * the process. A thread of its own takes decoding and writing rounds off the thread that acknowledges readings, which
  * is what a flood of readings needs; it also costs its own heap and allocator arenas (tens of MB), which a hub that
- * keeps up without it need not pay. So the hub starts here and moves once its writer falls behind.
+ * keeps up without it need not pay. So the hub starts here and moves once readings come fast or its writer falls
+ * behind.
  *
  * Moving: calls already running finish here, calls made meanwhile wait (none fails because of the move), the
  * file is closed here (DuckDB opens a file once per process) and opened on the thread. Nothing is lost either way:
@@ -79,7 +80,7 @@ export class MovingStore implements Store {
       await next.init();
       this.inner = next;
       this.thread = 'own';
-      this.opts.logger?.info({ ms: Date.now() - t0 }, 'the store moved to a thread of its own: the writer had fallen behind');
+      this.opts.logger?.info({ ms: Date.now() - t0 }, 'the store moved to a thread of its own: readings came fast or the writer had fallen behind');
     } catch (err) {
       await next?.close().catch(() => undefined);
       this.opts.logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'the store could not move to a thread of its own: it stays on the main thread');
