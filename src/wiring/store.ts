@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '@cityhub/contracts';
-import { createDuckDbStore, createInfluxStore, createMovingStore, createWorkerStore, MovingStore, reopening, type Store, type StoreThread } from '@cityhub/store';
+import { createDuckDbStore, createInfluxStore, createMovingStore, createWorkerStore, MOVED_YOUNG_GENERATION_MB, MovingStore, reopening, type Store, type StoreThread } from '@cityhub/store';
 import { createLogger } from '../ops/logger.js';
 import { secretOrFile } from './secrets.js';
 
@@ -38,9 +38,10 @@ function duckDbStore(config: Config, dataDir: string): Store {
   const duckdb = { path: join(dataDir, 'cityhub.duckdb'), threads: config.CITYHUB_DUCKDB_THREADS, memoryLimitMb: config.CITYHUB_DUCKDB_MEMORY_MB };
   const logger = createLogger(config).child({ name: 'store' });
   const here = () => reopening(() => createDuckDbStore(duckdb), { logger });
-  const there = () => createWorkerStore({ duckdb, logger });
+  const there = (youngGenerationMb?: number) => createWorkerStore({ duckdb, logger, ...(youngGenerationMb && { youngGenerationMb }) });
   if (config.CITYHUB_DUCKDB_OWN_THREAD === 'auto') {
-    const store = createMovingStore({ here, there, logger });
+    // Moved only under load: a young generation sized for its rounds rather than for the least memory.
+    const store = createMovingStore({ here, there: () => there(MOVED_YOUNG_GENERATION_MB), logger });
     threads.set(store, () => store.where());
     return store;
   }

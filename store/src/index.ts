@@ -8,5 +8,5 @@ export { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from './
 export type { ServerInfo as InfluxServerInfo } from './influx/detect.js';
 export * from './dead-letter-payload.js';
 export { encodeRecord, decodeRecord, writeRecords, type SpoolRecord } from './record.js';
-export { createWorkerStore, type WorkerStoreOptions } from './worker/worker-store.js';
+export { createWorkerStore, MOVED_YOUNG_GENERATION_MB, type WorkerStoreOptions } from './worker/worker-store.js';
 export { createMovingStore, MovingStore, type MovingStoreOptions, type StoreThread } from './worker/moving-store.js';
