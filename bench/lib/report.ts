@@ -214,7 +214,7 @@ function citySection(lines: string[], r: BenchResults): void {
     `${c.intervalMs / 1000} s, after a backfill of ${c.backfill.readings} readings (stored ${(c.backfill.storedMs / 1000).toFixed(0)} s after the simulator started). ` +
     `Hub CPU (user + system, /proc) over ${c.windows.length} consecutive windows of ${(w.seconds / c.windows.length).toFixed(0)} s, 10 s after the backfill was stored; ` +
     `the figure is their median (min–max): ${fmt(c.corePercent, 1)} % of a core, ${fmt(c.cpuMsPerReading, 2)} ms per reading. ` +
-    `The store ran on ${c.storeThread === 'own' ? 'a thread of its own (moved there when the writer fell behind, or so configured)' : 'the thread that acknowledges readings'}. ` +
+    `The store ran on ${c.storeThread === 'own' ? 'a thread of its own (moved there when readings came fast or the writer fell behind, or so configured)' : 'the thread that acknowledges readings'}. ` +
     `Hub RSS at the end ${c.hubRssMb.toFixed(0)} MB. Load average at the end: ${c.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`, '',
     row(['window', '% of one core', 'readings stored', 'CPU per reading', 'spool writes/s', 'store transactions/s', 'acknowledged → queryable (mean, max ≤)']),
     row(['---', '---', '---', '---', '---', '---', '---']),
