@@ -1,3 +1,4 @@
+import './ops/quiet-debug.js';
 import { parseConfig, ConfigError, type Config } from '@cityhub/contracts';
 import { COMMAND_HELP, HELP, VERSION } from './cli-help.js';
 import { createLogger } from './ops/logger.js';
