@@ -147,7 +147,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     for (const d of dead) this.stats.rejected(d.device ?? deviceId, d.reason, now);
     const kept = dead.filter((d) => this.deadLetterBudget.take(d.device, letterBytes(d), now));
     await this.spool.append(encodeRecord({ points, dead: kept }), { linger: last === undefined || now - last >= LONE_AFTER_MS });
-    this.told(points);
+    this.tellLater(points);
     if (refused.length) this.rejections.note(deviceId, refused, now);
     return { accepted: points.length, rejected: refused, unstored: dead.length - kept.length };
   }
@@ -229,7 +229,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     }
     if (points.length) {
       await this.spool.append(encodeRecord({ points, dead: [] }));
-      this.told(points);
+      this.tellLater(points);
     }
     return result;
   }
@@ -239,7 +239,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
    * event loop, after the acknowledgements the caller sends as `accept` resolves: nothing but validation, binding
    * and the spool append comes before a PUBACK, and a flood's thousands of messages a second cost one call each.
    */
-  private told(points: readonly Point[]): void {
+  private tellLater(points: readonly Point[]): void {
     if (points.length === 0) return;
     if (this.durable.length === 0) setImmediate(() => this.tell());
     for (const p of points) this.durable.push(p);
