@@ -10,7 +10,7 @@ export interface WriterOptions {
   readBytes: number;
   /**
    * A round of writes starts at most once per interval, whatever the number of devices: a trickle of
-   * readings costs one store transaction per interval. A backlog of a round or more is written at once.
+   * readings costs one store transaction per interval. A backlog of `PROMPT_BYTES` or more is written at once.
    */
   intervalMs: number;
   /** Backoff bounds after a failed store write. */
@@ -40,6 +40,19 @@ export interface WriterOptions {
 export const FAST_BYTES_PER_S = 1024 * 1024;
 /** The span over which that rate is taken (ms). */
 export const RATE_WINDOW_MS = 1_000;
+
+/**
+ * A backlog this large is written at once rather than after the rest of the interval (bytes; or `readBytes` when
+ * smaller): about 3,500 readings of one reading per message. 10,000 devices at one reading per 5 s append about
+ * 0.38 MB a second, so they keep one round a second; a flood of 5 MB/s or more has this much within 0.1 s, and its
+ * rounds follow each other with no pause, so that the store is never further behind than the round being written.
+ */
+export const PROMPT_BYTES = 512 * 1024;
+/**
+ * After a round of `PROMPT_BYTES` or more (a flood), what came meanwhile is written after this pause (ms) rather than
+ * the rest of the interval: a flood's last readings are queryable this soon after its end, not up to an interval later.
+ */
+export const FLOOD_PAUSE_MS = 50;
 
 /** Rounds in a row that end behind before the writer says it has fallen behind (`onBehind`). */
 export const BEHIND_ROUNDS = 2;
@@ -89,7 +102,9 @@ export class Writer {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  /** What wakes the current sleep besides stop() and drained(): any durable data, or a round's worth. */
+  /** A backlog this large starts a round at once (`PROMPT_BYTES`, or `readBytes` when smaller). */
+  private readonly promptBytes: number;
+  /** What wakes the current sleep besides stop() and drained(): any durable data, or `promptBytes` waiting. */
   private wakeOn: 'any' | 'round' = 'round';
   /**
    * When data became durable: each mark says that everything before `end` was durable (acknowledged) at
@@ -113,6 +128,7 @@ export class Writer {
 
   constructor(private readonly spool: Spool, private readonly store: Store, opts: Partial<WriterOptions> & { logger: Logger }) {
     this.o = { batchPoints: 5_000, readBytes: 4 * 1024 * 1024, intervalMs: 1_000, minBackoffMs: 100, maxBackoffMs: 10_000, stallMs: 30_000, ...opts };
+    this.promptBytes = Math.min(PROMPT_BYTES, this.o.readBytes);
     this.pos = spool.cursor();
     if (spool.backlogBytes() > 0) this.marks.push({ end: spool.durableEnd(), at: Date.now() });
     this.rateFrom.bytes = spool.counters.bytes;
@@ -120,7 +136,7 @@ export class Writer {
       this.dirty = true;
       this.mark(spool.durableEnd());
       this.checkRate();
-      if (this.wakeOn === 'any' || this.spool.backlogBytes() >= this.o.readBytes) this.wake?.();
+      if (this.wakeOn === 'any' || this.spool.backlogBytes() >= this.promptBytes) this.wake?.();
     });
   }
 
@@ -221,7 +237,8 @@ export class Writer {
 
   /**
    * Rounds: reads what the spool holds (up to `readBytes`), writes it, and waits for the rest of the
-   * interval unless a round's worth is already waiting, so that a backlog drains at full speed.
+   * interval unless `promptBytes` are already waiting (or come while it waits), so that a backlog drains at full
+   * speed and a flood is written as it comes; after a round of `promptBytes` or more, only `FLOOD_PAUSE_MS`.
    */
   private async run(): Promise<void> {
     while (this.running) {
@@ -229,6 +246,8 @@ export class Writer {
       this.dirty = false;
       const recs = await this.spool.read(this.pos, this.o.readBytes);
       let points = 0;
+      let bytes = 0;
+      for (const r of recs) bytes += r.payload.length;
       if (recs.length === 0) {
         this.progressAt = Date.now();
         // Idle: wait for the next durable reading (or a second) before the rest of the interval.
@@ -242,8 +261,9 @@ export class Writer {
       const waiting = this.spool.backlogBytes();
       this.behind = points > 0 && (waiting >= this.o.readBytes || this.stats.lastWriteMs >= BEHIND_WRITE_MS) ? this.behind + 1 : 0;
       if (this.behind === BEHIND_ROUNDS) this.tell();
-      if (waiting >= this.o.readBytes || (points >= this.o.batchPoints && waiting > 0)) continue;
-      await this.sleep(roundAt + this.o.intervalMs - Date.now(), 'round');
+      if (waiting >= this.promptBytes || (points >= this.o.batchPoints && waiting > 0)) continue;
+      const pauseMs = bytes >= this.promptBytes ? Math.min(FLOOD_PAUSE_MS, this.o.intervalMs) : roundAt + this.o.intervalMs - Date.now();
+      await this.sleep(pauseMs, 'round');
     }
   }
 
