@@ -21,6 +21,17 @@ function canonical(path: string): string {
   return join(existsSync(dir) ? realpathSync(dir) : dir, basename(path));
 }
 
+/**
+ * DuckDB checkpoints on its own at a commit that finds the write-ahead log this large. Its default, 16 MB, is about
+ * 300,000 rows: a flood of 20 devices sending back to back reached it every 2 s or so, and each checkpoint held that
+ * commit 0.25–0.35 s. This bounds the log, and so what a restart after a crash replays.
+ */
+export const WAL_LIMIT = '128MB';
+/** Rows written since the last checkpoint at which a store that fell idle checkpoints: about 16 MB of log. */
+export const IDLE_CHECKPOINT_ROWS = 250_000;
+/** No change for this long (ms) is idle: a flood's rounds follow each other closer than that, the live city's a second apart. */
+export const IDLE_CHECKPOINT_MS = 250;
+
 /** An open database: the instance, its one write connection and a pool of read connections. */
 export interface Open {
   instance: DuckDBInstance;
@@ -30,6 +41,8 @@ export interface Open {
   /** Where the rollups and `latest` stand (see fold.ts). */
   fold: FoldState;
   file: string | null;
+  /** Rows written since the last checkpoint (as writes count them; see IDLE_CHECKPOINT_ROWS). */
+  walRows: number;
 }
 
 /** DuckDB settings given when the instance is created (`threads`, `memory_limit`). */
@@ -59,7 +72,7 @@ async function openDatabase(path: string, readConnections: number, settings: Set
     await createStagingTables(writer);
     const deadLetters = await DeadLetterTable.open(writer);
     const fold = await loadFoldState(writer, Date.now(), timing.delayMs);
-    return { instance, writer, readers: new Pool(readers), deadLetters, fold, file };
+    return { instance, writer, readers: new Pool(readers), deadLetters, fold, file, walRows: 0 };
   } catch (e) {
     for (const conn of conns) conn.closeSync();
     instance?.closeSync();
@@ -80,9 +93,34 @@ export interface Database {
   close: () => Promise<void>;
 }
 
+/**
+ * Checkpoints once no change came for IDLE_CHECKPOINT_MS after IDLE_CHECKPOINT_ROWS were written, rather than at
+ * whichever commit of a flood finds the log at DuckDB's threshold. A failed checkpoint leaves the log to replay; one
+ * that invalidated the database fails the next change, and the store is reopened (reopen.ts).
+ */
+function idleCheckpoints(writes: SerialQueue, closed: () => boolean): { after: (db: Open) => void; stop: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    after(db) {
+      if (db.walRows < IDLE_CHECKPOINT_ROWS) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        void writes.run(async () => {
+          if (closed() || db.walRows < IDLE_CHECKPOINT_ROWS) return;
+          await db.writer.run('CHECKPOINT');
+          db.walRows = 0;
+        }).catch(() => undefined);
+      }, IDLE_CHECKPOINT_MS);
+      timer.unref();
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
 /** The database at `path` (a file, or `':memory:'`), not opened until first used. */
 export function database(path: string, readConnections: number, settings: Settings = {}, timing: FoldTiming = { delayMs: 120_000 }): Database {
   const writes = new SerialQueue();
+  const idle = idleCheckpoints(writes, () => closed);
   let opening: Promise<Open> | undefined;
   let closing: Promise<void> | undefined;
   let closed = false;
@@ -103,6 +141,8 @@ export function database(path: string, readConnections: number, settings: Settin
       return await writes.run(() => (closed ? Promise.reject(closedError()) : task(db)));
     } catch (e) {
       throw queryError(what, e);
+    } finally {
+      idle.after(db);
     }
   }
 
@@ -120,6 +160,7 @@ export function database(path: string, readConnections: number, settings: Settin
     const db = await opening?.catch(() => undefined);
     if (!db) return;
     // Through the write queue, so that writes already given finish first and later ones are refused.
+    idle.stop();
     await writes.run(async () => {
       closed = true;
       const readers = await db.readers.drain(closedError);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { StoreError } from '../errors.js';
 import type { Point } from '../types.js';
 import { T0 } from '../../testing/kit.js';
 import { createDuckDbStore } from './duckdb-store.js';
+import { IDLE_CHECKPOINT_MS, IDLE_CHECKPOINT_ROWS } from './database.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'cityhub-duckdb-'));
 
@@ -129,6 +131,29 @@ describe('DuckDB store', () => {
     await b.writeDeadLetters([{ received: T0, device: 'd9', topic: 't', reason: 'schema', message: 'second', payload: '{}' }]);
     expect((await b.listDeadLetters({})).map((r) => r.message)).toEqual(['second', 'first']);
     await b.close();
+  });
+
+  it('checkpoints once writes pause, not at whichever commit of a flood finds 16 MB of log', async () => {
+    const a = createDuckDbStore({ path: file() });
+    await a.init();
+    const wal = () => (existsSync(`${file()}.wal`) ? statSync(`${file()}.wal`).size : 0);
+    const now = Date.now();
+    // 100,000 fresh readings of four metrics, 5,000 a write as the spool writer gives them: about 20 MB of log.
+    for (let b = 0; b < 20; b++) {
+      await a.write(Array.from({ length: 5_000 }, (_, i): Point => ({
+        kind: 'traffic', asset: `L${i % 20}`, device: `d${i % 20}`, ts: now - 60_000 + b * 5_000 + i, seq: b * 5_000 + i,
+        values: { speed_kmh: i % 90, flow_veh_h: i, occupancy_pct: 5, travel_time_s: 30 },
+      })));
+    }
+    expect(IDLE_CHECKPOINT_ROWS).toBeLessThan(400_000);
+    expect(wal()).toBeGreaterThan(16 * 1024 * 1024);
+    const t0 = Date.now();
+    while (wal() > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(wal()).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(IDLE_CHECKPOINT_MS - 50);
+    const [count] = await a.series({ assets: ['L0'], metric: 'speed_kmh', from: now - 120_000, to: now + 120_000, stepS: 86_400, agg: 'count' });
+    expect(count?.points.reduce((n, p) => n + p[1], 0)).toBe(5_000);
+    await a.close();
   });
 
   it('finishes writes given before close(), and keeps them', async () => {

@@ -5,7 +5,7 @@ import { StoreError } from '../errors.js';
 import { checkColumnarQuery } from '../columnar.js';
 import type { AlertEventQuery, ColumnarQuery, ColumnarResult, DeadLetter, DeadLetterQuery, LatestPoint, Point, Resolution, SeriesQuery, SeriesResult, Store } from '../types.js';
 import { alertLimit, checkAlertEvents, checkBefore, checkDeadLetters, checkPoints, checkSeriesQuery, deadLetterLimit } from '../validate.js';
-import { database, type Open } from './database.js';
+import { database, WAL_LIMIT, type Open } from './database.js';
 import { ColumnCache, readColumns } from './columnar.js';
 import { foldRollups, foldTarget } from './fold.js';
 import { readLatest } from './latest.js';
@@ -60,7 +60,7 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
   const { readConnections, threads, memoryLimitMb, rollupDelayMs: delayMs, foldEveryMs } = settle(opts);
   // The closed part of recent answers in columns (see ColumnCache): reopening the file starts it afresh.
   const columns = new ColumnCache();
-  const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB` }, { delayMs });
+  const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB`, checkpoint_threshold: WAL_LIMIT }, { delayMs });
   return {
     name: 'duckdb',
 
@@ -132,7 +132,7 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
 
 /** Writes a batch, then folds when the last fold is `foldEveryMs` old. */
 async function writeAndFold(db: Open, points: readonly Point[], delayMs: number, foldEveryMs: number): Promise<void> {
-  await writePoints(db.writer, points, db.fold);
+  db.walRows += await writePoints(db.writer, points, db.fold);
   const now = Date.now();
   if (now - db.fold.foldedAt >= foldEveryMs) await foldRollups(db.writer, db.fold, foldTarget(now, delayMs), now);
 }

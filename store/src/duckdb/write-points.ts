@@ -16,9 +16,10 @@ function mergeDuplicates(points: readonly Point[]): readonly Point[] {
   return byKey.size === points.length ? points : [...byKey.values()];
 }
 
-/** Appends points' rows (one per metric) to `table` through DuckDB's Appender. */
-async function append(conn: DuckDBConnection, table: string, points: readonly Point[]): Promise<void> {
+/** Appends points' rows (one per metric) to `table` through DuckDB's Appender; the rows. */
+async function append(conn: DuckDBConnection, table: string, points: readonly Point[]): Promise<number> {
   const appender = await conn.createAppender(table);
+  let rows = 0;
   try {
     for (const p of points) {
       const ts = BigInt(p.ts);
@@ -32,11 +33,13 @@ async function append(conn: DuckDBConnection, table: string, points: readonly Po
         appender.appendDouble(value);
         appender.appendBigInt(seq);
         appender.endRow();
+        rows++;
       }
     }
   } finally {
     appender.closeSync();
   }
+  return rows;
 }
 
 /**
@@ -60,17 +63,18 @@ function split(points: readonly Point[], fold: FoldState): { fresh: Point[]; oth
  * appended to raw and nothing else: the next fold brings `latest` and the rollups up to date. Any other point
  * goes into the TEMP `staging` table, rows of `raw` with the same keys are deleted, the batch is inserted,
  * and `latest` and the rollup buckets it falls in are brought up to date. `staging` lives on `conn`, so calls
- * on one connection must not overlap (the store queues them).
+ * on one connection must not overlap (the store queues them). Answers the rows written (a row per metric value).
  */
-export async function writePoints(conn: DuckDBConnection, input: readonly Point[], fold: FoldState): Promise<void> {
+export async function writePoints(conn: DuckDBConnection, input: readonly Point[], fold: FoldState): Promise<number> {
   const points = mergeDuplicates(input);
-  if (points.length === 0) return;
+  if (points.length === 0) return 0;
   const { fresh, other } = split(points, fold);
+  let rows = 0;
   await conn.run('BEGIN TRANSACTION');
   try {
     // Appending inside the transaction makes the rows roll back with everything else.
-    if (fresh.length > 0) await append(conn, 'raw', fresh);
-    if (other.length > 0) await writeOthers(conn, other);
+    if (fresh.length > 0) rows += await append(conn, 'raw', fresh);
+    if (other.length > 0) rows += await writeOthers(conn, other);
     await conn.run('COMMIT');
   } catch (e) {
     await conn.run('ROLLBACK').catch(() => undefined);
@@ -83,17 +87,18 @@ export async function writePoints(conn: DuckDBConnection, input: readonly Point[
     const key = seriesKey(p.kind, p.asset, p.device);
     if (p.ts > (fold.newest.get(key) ?? -Infinity)) fold.newest.set(key, p.ts);
   }
+  return rows;
 }
 
-/** Writes late or re-delivered points, inside the caller's transaction: raw by key, `latest`, rollups. */
-async function writeOthers(conn: DuckDBConnection, points: readonly Point[]): Promise<void> {
+/** Writes late or re-delivered points, inside the caller's transaction: raw by key, `latest`, rollups; their rows. */
+async function writeOthers(conn: DuckDBConnection, points: readonly Point[]): Promise<number> {
   let minTs = Number.MAX_SAFE_INTEGER;
   let maxTs = Number.MIN_SAFE_INTEGER;
   for (const p of points) {
     if (p.ts < minTs) minTs = p.ts;
     if (p.ts > maxTs) maxTs = p.ts;
   }
-  await append(conn, 'staging', points);
+  const rows = await append(conn, 'staging', points);
   // The time bounds are literals (checked safe integers), so that DuckDB prunes row groups by their
   // zone maps: a batch of recent readings touches only the newest part of the table.
   const inRange = (col: string): string => `${col} BETWEEN ${minTs} AND ${maxTs}`;
@@ -103,4 +108,5 @@ async function writeOthers(conn: DuckDBConnection, points: readonly Point[]): Pr
   await updateLatest(conn, 'staging', inRange('r.ts'));
   await refreshRollups(conn, minTs, maxTs, replaced.rowsChanged > 0);
   await conn.run('DELETE FROM staging');
+  return rows;
 }
