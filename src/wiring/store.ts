@@ -41,7 +41,7 @@ function duckDbStore(config: Config, dataDir: string): Store {
   const there = (youngGenerationMb?: number) => createWorkerStore({ duckdb, logger, ...(youngGenerationMb && { youngGenerationMb }) });
   if (config.CITYHUB_DUCKDB_OWN_THREAD === 'auto') {
     // Moved only under load: a young generation sized for its rounds rather than for the least memory.
-    const store = createMovingStore({ here, there: () => there(MOVED_YOUNG_GENERATION_MB), logger });
+    const store = createMovingStore({ here, there: () => there(MOVED_YOUNG_GENERATION_MB), logger, threadAtOnce: true });
     threads.set(store, () => store.where());
     return store;
   }

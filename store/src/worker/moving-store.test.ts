@@ -98,6 +98,39 @@ describe('the store that moves to a thread of its own', () => {
     await store.close();
   });
 
+  it('with threadAtOnce, starts the thread at once, moves onto it, and ends it on close when it never moved', async () => {
+    const file = await path();
+    let started = 0;
+    let closed = 0;
+    const opts = (): MovingStoreOptions => ({
+      here: () => createDuckDbStore({ path: file }),
+      there: () => {
+        started++;
+        const s = createWorkerStore({ duckdb: { path: file } });
+        const close = s.close.bind(s);
+        s.close = async () => { closed++; await close(); };
+        return s;
+      },
+      threadAtOnce: true,
+    });
+    const a = new MovingStore(opts());
+    expect(started).toBe(1);
+    await a.init();
+    expect(a.where()).toBe('main');
+    await a.write([pt('a', 'd1', T0, { flow: 1 })]);
+    expect(await a.moveToOwnThread()).toBe('own');
+    expect(started).toBe(1);
+    expect(await raw(a, 'a', 'flow', T0, T0 + 60_000)).toEqual([[T0, 1]]);
+    await a.close();
+    expect(closed).toBe(1);
+    // Never moved: the file closed here, the thread ended unopened.
+    const b = new MovingStore(opts());
+    await b.init();
+    expect(await raw(b, 'a', 'flow', T0, T0 + 60_000)).toEqual([[T0, 1]]);
+    await b.close();
+    expect(closed).toBe(2);
+  });
+
   it('closes after a move under way, on the thread it moved to', async () => {
     const store = moving(await path());
     await store.init();
