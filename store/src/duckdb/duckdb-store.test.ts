@@ -10,7 +10,7 @@ import { StoreError } from '../errors.js';
 import type { Point } from '../types.js';
 import { T0 } from '../../testing/kit.js';
 import { createDuckDbStore } from './duckdb-store.js';
-import { IDLE_CHECKPOINT_MS, IDLE_CHECKPOINT_ROWS } from './database.js';
+import { IDLE_CHECKPOINT_MS, IDLE_CHECKPOINT_ROWS, WAL_LIMIT } from './database.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'cityhub-duckdb-'));
 
@@ -155,6 +155,29 @@ describe('DuckDB store', () => {
     expect(count?.points.reduce((n, p) => n + p[1], 0)).toBe(5_000);
     await a.close();
   });
+
+  it('lets the log grow to WAL_LIMIT at most while writes never pause: DuckDB checkpoints there itself', async () => {
+    const a = createDuckDbStore({ path: file() });
+    await a.init();
+    const wal = () => (existsSync(`${file()}.wal`) ? statSync(`${file()}.wal`).size : 0);
+    const limit = Number.parseInt(WAL_LIMIT, 10) * 1024 * 1024;
+    const now = Date.now();
+    // 700,000 readings of four metrics back to back, with no pause for an idle checkpoint: about 140 MB of log.
+    let most = 0;
+    for (let b = 0; b < 140; b++) {
+      await a.write(Array.from({ length: 5_000 }, (_, i): Point => ({
+        kind: 'traffic', asset: `L${i % 20}`, device: `d${i % 20}`, ts: now - 60_000 + b * 5_000 + i, seq: b * 5_000 + i,
+        values: { speed_kmh: i % 90, flow_veh_h: i, occupancy_pct: 5, travel_time_s: 30 },
+      })));
+      most = Math.max(most, wal());
+    }
+    // Past DuckDB's default of 16 MB (a slow machine's pause may also have let the store checkpoint on its own),
+    // never past the limit, and checkpointed on the way.
+    expect(most).toBeGreaterThan(16 * 1024 * 1024);
+    expect(most).toBeLessThan(limit * 1.05);
+    expect(wal()).toBeLessThan(most);
+    await a.close();
+  }, 60_000);
 
   it('finishes writes given before close(), and keeps them', async () => {
     const a = createDuckDbStore({ path: file() });
