@@ -120,10 +120,10 @@ function idleCheckpoints(writes: SerialQueue, closed: () => boolean): { after: (
 /** The database at `path` (a file, or `':memory:'`), not opened until first used. */
 export function database(path: string, readConnections: number, settings: Settings = {}, timing: FoldTiming = { delayMs: 120_000 }): Database {
   const writes = new SerialQueue();
-  const idle = idleCheckpoints(writes, () => closed);
   let opening: Promise<Open> | undefined;
   let closing: Promise<void> | undefined;
   let closed = false;
+  const idle = idleCheckpoints(writes, () => closed);
   const closedError = () => new StoreError('STORE_FAILED', 'the DuckDB store is closed');
 
   function ready(): Promise<Open> {
