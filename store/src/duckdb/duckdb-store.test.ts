@@ -66,6 +66,12 @@ describe('DuckDB store', () => {
   const point = (ts: number, speed: number): Point => ({ kind: 'traffic', asset: 'L1', device: 'd1', ts, seq: ts, values: { speed_kmh: speed } });
   const T0 = Date.UTC(2024, 4, 1);
 
+  /** The `b`th batch of 5,000 fresh readings of four metrics from 20 devices, as the spool writer gives them. */
+  const freshBatch = (now: number, b: number): Point[] => Array.from({ length: 5_000 }, (_, i) => ({
+    kind: 'traffic', asset: `L${i % 20}`, device: `d${i % 20}`, ts: now - 60_000 + b * 5_000 + i, seq: b * 5_000 + i,
+    values: { speed_kmh: i % 90, flow_veh_h: i, occupancy_pct: 5, travel_time_s: 30 },
+  }));
+
   beforeEach(async () => {
     dir = await tempDir();
   });
@@ -140,10 +146,7 @@ describe('DuckDB store', () => {
     const now = Date.now();
     // 100,000 fresh readings of four metrics, 5,000 a write as the spool writer gives them: about 20 MB of log.
     for (let b = 0; b < 20; b++) {
-      await a.write(Array.from({ length: 5_000 }, (_, i): Point => ({
-        kind: 'traffic', asset: `L${i % 20}`, device: `d${i % 20}`, ts: now - 60_000 + b * 5_000 + i, seq: b * 5_000 + i,
-        values: { speed_kmh: i % 90, flow_veh_h: i, occupancy_pct: 5, travel_time_s: 30 },
-      })));
+      await a.write(freshBatch(now, b));
     }
     expect(IDLE_CHECKPOINT_ROWS).toBeLessThan(400_000);
     expect(wal()).toBeGreaterThan(16 * 1024 * 1024);
@@ -165,10 +168,7 @@ describe('DuckDB store', () => {
     // 700,000 readings of four metrics back to back, with no pause for an idle checkpoint: about 140 MB of log.
     let most = 0;
     for (let b = 0; b < 140; b++) {
-      await a.write(Array.from({ length: 5_000 }, (_, i): Point => ({
-        kind: 'traffic', asset: `L${i % 20}`, device: `d${i % 20}`, ts: now - 60_000 + b * 5_000 + i, seq: b * 5_000 + i,
-        values: { speed_kmh: i % 90, flow_veh_h: i, occupancy_pct: 5, travel_time_s: 30 },
-      })));
+      await a.write(freshBatch(now, b));
       most = Math.max(most, wal());
     }
     // Past DuckDB's default of 16 MB (a slow machine's pause may also have let the store checkpoint on its own),
