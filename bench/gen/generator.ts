@@ -26,9 +26,11 @@ async function subscribeOnly(job: GenJob): Promise<GenResult> {
   const bucketBase = Date.now();
   const buckets: number[] = [];
   let received = 0;
+  let lastEpoch = 0;
   sub.onPublish = () => {
     received++;
-    const b = Math.floor((Date.now() - bucketBase) / 100);
+    lastEpoch = Date.now();
+    const b = Math.floor((lastEpoch - bucketBase) / 100);
     buckets[b] = (buckets[b] ?? 0) + 1;
   };
   await sub.subscribe(s.filter, s.qos);
@@ -48,6 +50,7 @@ async function subscribeOnly(job: GenJob): Promise<GenResult> {
   return {
     connectMs: 0, published: 0, acked: 0, received, throttled: 0, lost: stop.expect - received,
     window: { seconds: 0, published: 0, acked: 0, received: 0 }, windowEpoch: { start: 0, end: 0 },
+    startEpoch: 0, atWindowStart: { published: 0, acked: 0, received: 0 }, lastEpoch,
     buckets: Array.from(buckets, (x) => x ?? 0), bucketBase, lastSeq: [], errors: [],
   };
 }
@@ -163,6 +166,7 @@ async function run(job: GenJob): Promise<GenResult> {
     }
     return p.c.publish(p.topic, payload, 0);
   };
+  const startEpoch = Date.now();
   startSending(job, pubs, k, sendOne);
 
   // Counters at the end of the warm-up and at the end of the run: the rate is their difference.
@@ -184,6 +188,9 @@ async function run(job: GenJob): Promise<GenResult> {
     lost: sub ? (job.qos === 1 ? k.acked : k.published) - k.received : null,
     window: { seconds, published: b.published - a.published, acked: b.acked - a.acked, received: b.received - a.received },
     windowEpoch: { start: a.epoch, end: b.epoch },
+    startEpoch,
+    atWindowStart: { published: a.published, acked: a.acked, received: a.received },
+    lastEpoch: 0,
     buckets: [],
     bucketBase: 0,
     lastSeq: pubs.map((p) => p.seq),

@@ -36,6 +36,11 @@ export interface GenResult {
   window: { seconds: number; published: number; acked: number; received: number };
   /** The counted window in epoch ms (publishers). */
   windowEpoch: { start: number; end: number };
+  /** When the publishers sent their first message (epoch ms), and their counters when the counted window began. */
+  startEpoch: number;
+  atWindowStart: { published: number; acked: number; received: number };
+  /** When the subscriber got its last message (epoch ms; 0 for publishers). */
+  lastEpoch: number;
   /** Messages received per 100 ms, from `bucketBase` (epoch ms; subscriber). */
   buckets: number[];
   bucketBase: number;

@@ -62,7 +62,11 @@ export function targets(r: BenchResults): Target[] {
     }
   }
   const sustained = relay?.ingest.sustainedRatioToAedesQos1;
-  if (sustained) out.push({ name: 'Sustained end-to-end ingest (acknowledged and queryable) vs raw aedes QoS 1 relay', target: '≥ 0.8×', measured: `${fmt(sustained, 2)}×`, met: sustained.median >= 0.8 });
+  const cold = relay?.ingest.coldSustainedRatioToAedesQos1;
+  if (sustained) {
+    out.push({ name: 'Sustained end-to-end ingest (acknowledged and queryable) vs raw aedes QoS 1 relay, both after the warm-up', target: '≥ 0.8×',
+      measured: `${fmt(sustained, 2)}×${cold ? ` (both from cold: ${fmt(cold, 2)}×)` : ''}`, met: sustained.median >= 0.8 });
+  }
   const city = r.steps.city;
   if (city) {
     out.push({ name: `Live city (${city.devices} devices, a reading per ${city.intervalMs / 1000} s): hub CPU`, target: '≤ 5 % of a core',
@@ -96,15 +100,19 @@ function relaySection(lines: string[], r: BenchResults): void {
     lines.push(row(['City Hub durable ingest', '–', fmt(relay.ingest.rate), `missing from store: ${relay.ingest.missing.join('/')}`]));
     lines.push('', `Durable ingest / aedes QoS 1 relay, per paired run: ${relay.ingest.ratioToAedesQos1.runs.map((x) => x.toFixed(2)).join(', ')} (median ${fmt(relay.ingest.ratioToAedesQos1, 2)}). ` +
       `Hub peak RSS during ingest: ${relay.ingest.runs.map((x) => x.hubRssMb.toFixed(0)).join('/')} MB. ` +
-      `Sustained end to end (every acknowledged reading queryable, rollups included), per run: ${relay.ingest.runs.map((x) => x.sustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
-      `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay). ` +
+      `Sustained end to end (the readings acknowledged after the warm-up, over the time from then until every reading was queryable, rollups included), ` +
+      `per run: ${relay.ingest.runs.map((x) => x.sustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
+      `(${relay.ingest.sustainedRatioToAedesQos1 ? fmt(relay.ingest.sustainedRatioToAedesQos1, 2) : '–'}× the aedes QoS 1 relay, counted after the same warm-up). ` +
+      `From cold (every reading, from the first publish until the last was queryable): ${relay.ingest.runs.map((x) => x.coldSustainedRate?.toFixed(0) ?? '–').join(', ')} readings/s ` +
+      `(${relay.ingest.coldSustainedRatioToAedesQos1 ? fmt(relay.ingest.coldSustainedRatioToAedesQos1, 2) : '–'}× the relay from cold, ` +
+      `every message from the first publish until the subscriber had the last: ${fmt(relay.aedes.qos1Cold)} msg/s). ` +
       `Readings are timed from ${READING_AGE_MS.live / 1000} s before the run, as current readings are. ` +
       `The store ran on the ${threadsOf(relay.ingest.runs.map((x) => x.storeThread))} at the end of each run.`, '');
     const bf = relay.ingest.backfill;
     lines.push(bf
       ? `Backfill, one run of readings timed from ${READING_AGE_MS.backfill / 60_000} min back (each late, so each write also re-opens its rollup buckets and latest values): ` +
         `durable ${bf.rate.toFixed(0)} readings/s (${bf.ratioToAedesQos1.toFixed(2)}× the last relay run), end to end ${bf.sustainedRate?.toFixed(0) ?? '–'}/s ` +
-        `(${bf.sustainedRatioToAedesQos1?.toFixed(2) ?? '–'}×), missing ${bf.acked - bf.stored}, ${Number.isFinite(bf.cpuUsPerReading) ? bf.cpuUsPerReading.toFixed(1) : '–'} µs of hub CPU per reading.`
+        `(${bf.sustainedRatioToAedesQos1?.toFixed(2) ?? '–'}×; from cold ${bf.coldSustainedRate?.toFixed(0) ?? '–'}/s, ${bf.coldSustainedRatioToAedesQos1?.toFixed(2) ?? '–'}×), missing ${bf.acked - bf.stored}, ${Number.isFinite(bf.cpuUsPerReading) ? bf.cpuUsPerReading.toFixed(1) : '–'} µs of hub CPU per reading.`
       : 'Backfill: not run (time budget).', '');
     const hubCpu = relay.ingest.cpuUsPerReading;
     lines.push(`CPU per message, all threads of the process: the aedes process ${fmt(relay.aedes.qos1CpuUsPerMessage, 1)} µs per QoS 1 message relayed ` +

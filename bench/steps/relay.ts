@@ -43,7 +43,7 @@ export async function generate(job: GenJob): Promise<GenResult> {
  * is what the subscriber received within the publishers' counted window; lost is what was published
  * (QoS 0) or acknowledged (QoS 1) and never arrived.
  */
-async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: number; lost: number; cpuUsPerMessage: number; result: GenResult }> {
+async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: number; coldRate: number; lost: number; cpuUsPerMessage: number; result: GenResult }> {
   const base = { host: '127.0.0.1', port: broker.port, qos, window: LOAD.window, durationMs: LOAD.durationMs, warmupMs: LOAD.warmupMs, tsMode: 'seq', drainMs: 10_000 } as const;
   const subProc = forkTs('gen/generator.ts');
   const subResult = ask<GenResult>(subProc, { ...base, publishers: [], subscriber: { clientId: 'bench-sub', filter: 'city/#', qos } }, 180_000);
@@ -66,7 +66,9 @@ async function relayOnce(broker: RunningBroker, qos: 0 | 1): Promise<{ rate: num
     if (t >= start && t + 100 <= end) inWindow += n;
   });
   const seconds = (Math.floor((end - sub.bucketBase) / 100) - Math.ceil((start - sub.bucketBase) / 100)) / 10;
-  return { rate: inWindow / seconds, lost: sent - sub.received, cpuUsPerMessage, result };
+  // From a cold broker: every message sent, over the time from the first publish until the subscriber had the last one.
+  const coldRate = sub.received / ((sub.lastEpoch - result.startEpoch) / 1000);
+  return { rate: inWindow / seconds, coldRate, lost: sent - sub.received, cpuUsPerMessage, result };
 }
 
 export interface IngestRun {
@@ -78,11 +80,14 @@ export interface IngestRun {
   hubRssMb: number;
   verifyMs: number;
   /**
-   * Readings acknowledged and queryable per second, sustained: everything acknowledged, over the time from
-   * the first publish until the store counted the last of it (rollups included: the count is read from the
-   * 1 h rollup, every 50 ms once the publishers are done); null when some never arrived.
+   * Readings acknowledged and queryable per second, sustained: the readings acknowledged from the end of the
+   * warm-up on, over the time from then until the store counted every reading, the warm-up's too (rollups
+   * included: the count is read from the 1 h rollup, every 50 ms once the publishers are done). The relay's rate
+   * it is compared with is counted after the same warm-up. Null when some never arrived.
    */
   sustainedRate: number | null;
+  /** The same from a cold hub: every reading, over the time from the first publish until the store counted the last; null when some never arrived. */
+  coldSustainedRate: number | null;
   /**
    * The hub's CPU (all its threads: acknowledging, spool, store, rollups, garbage collection) from the first publish
    * until the store counted the last reading, per reading acknowledged: µs. NaN when some never arrived.
@@ -130,11 +135,12 @@ async function ingestOnce(ctx: BenchContext, age: keyof typeof READING_AGE_MS): 
       // Counted every 50 ms: the time to the last reading queryable is then over-stated by at most that, plus a query.
       await new Promise((r) => setTimeout(r, 50));
     }
-    const queryableS = (storedAt - (result.windowEpoch.start - LOAD.warmupMs)) / 1000;
+    const all = stored >= result.acked;
     return {
       rate: result.window.acked / result.window.seconds, acked: result.acked, stored, hubRssMb: rss.peak / 1048576, verifyMs: Date.now() - t0,
-      sustainedRate: stored >= result.acked ? result.acked / queryableS : null,
-      cpuUsPerReading: stored >= result.acked ? ((cpuAtStored - cpu0) * 1e6) / result.acked : NaN,
+      sustainedRate: all ? (result.acked - result.atWindowStart.acked) / ((storedAt - result.windowEpoch.start) / 1000) : null,
+      coldSustainedRate: all ? result.acked / ((storedAt - result.startEpoch) / 1000) : null,
+      cpuUsPerReading: all ? ((cpuAtStored - cpu0) * 1e6) / result.acked : NaN,
       storeThread: await storeThread(hub),
     };
   } finally {
@@ -145,6 +151,8 @@ async function ingestOnce(ctx: BenchContext, age: keyof typeof READING_AGE_MS): 
 export interface RelayResults {
   aedes: {
     version: string; qos0: Figure; qos1: Figure; lost0: number[]; lost1: number[];
+    /** QoS 1 from a cold broker: every message, over the time from the first publish until the subscriber had the last. */
+    qos1Cold: Figure;
     /** The aedes process's CPU per QoS 1 message relayed (µs; the publisher and subscriber processes not counted). */
     qos1CpuUsPerMessage: Figure;
   };
@@ -155,9 +163,11 @@ export interface RelayResults {
      * One run of readings timed 10 min back (READING_AGE_MS.backfill), after the live runs, with its ratios to the
      * last run's aedes QoS 1 relay; null when the time budget left none.
      */
-    backfill: (IngestRun & { ratioToAedesQos1: number; sustainedRatioToAedesQos1: number | null }) | null;
-    /** Sustained acknowledged-and-queryable rate over the aedes QoS 1 relay of the same run (runs with every reading stored). */
+    backfill: (IngestRun & { ratioToAedesQos1: number; sustainedRatioToAedesQos1: number | null; coldSustainedRatioToAedesQos1: number | null }) | null;
+    /** Sustained acknowledged-and-queryable rate over the aedes QoS 1 relay of the same run, both after the warm-up (runs with every reading stored). */
     sustainedRatioToAedesQos1: Figure | null;
+    /** The same, both from cold: the hub's and the relay's rates from the first publish until the last reading queryable or relayed. */
+    coldSustainedRatioToAedesQos1: Figure | null;
     /** The hub's CPU per reading, acknowledged through queryable (µs), over runs with every reading stored. */
     cpuUsPerReading: Figure | null;
     /** That CPU over the aedes process's CPU per QoS 1 message in the same run: what durability and storage cost. */
@@ -167,25 +177,28 @@ export interface RelayResults {
 }
 
 /** The backfill run, after the live ones, with its ratios to the last aedes QoS 1 relay run; null without one or without time. */
-async function backfillOnce(ctx: BenchContext, lastRelay: number | undefined): Promise<RelayResults['ingest']['backfill']> {
-  if (lastRelay === undefined || left(ctx) < 180_000) {
+async function backfillOnce(ctx: BenchContext, lastRelay: number | undefined, lastCold: number | undefined): Promise<RelayResults['ingest']['backfill']> {
+  if (lastRelay === undefined || lastCold === undefined || left(ctx) < 180_000) {
     ctx.log('relay/ingest: no backfill run, to stay within the time budget');
     return null;
   }
   const run = await ingestOnce(ctx, 'backfill');
   const ratio = run.rate / lastRelay;
   ctx.log(`backfill (readings 10 min old): hub durable ${run.rate.toFixed(0)}/s (${ratio.toFixed(2)}×), stored ${run.stored}/${run.acked}, ` +
-    `sustained end to end ${run.sustainedRate?.toFixed(0) ?? '–'}/s (${run.cpuUsPerReading.toFixed(1)} µs CPU/reading)`);
-  return { ...run, ratioToAedesQos1: ratio, sustainedRatioToAedesQos1: run.sustainedRate === null ? null : run.sustainedRate / lastRelay };
+    `sustained end to end ${run.sustainedRate?.toFixed(0) ?? '–'}/s, from cold ${run.coldSustainedRate?.toFixed(0) ?? '–'}/s (${run.cpuUsPerReading.toFixed(1)} µs CPU/reading)`);
+  return {
+    ...run, ratioToAedesQos1: ratio, sustainedRatioToAedesQos1: run.sustainedRate === null ? null : run.sustainedRate / lastRelay,
+    coldSustainedRatioToAedesQos1: run.coldSustainedRate === null ? null : run.coldSustainedRate / lastCold,
+  };
 }
 
 export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
   const mosquittoBin = findMosquitto();
-  const a0: number[] = [], a1: number[] = [], al0: number[] = [], al1: number[] = [];
+  const a0: number[] = [], a1: number[] = [], a1cold: number[] = [], al0: number[] = [], al1: number[] = [];
   const m0: number[] = [], m1: number[] = [], ml0: number[] = [], ml1: number[] = [];
   const ingest: IngestRun[] = [];
   const ratios: number[] = [];
-  const sustained: number[] = [];
+  const sustained: number[] = [], coldSustained: number[] = [];
   const aedesCpu: number[] = [], hubCpu: number[] = [], cpuRatios: number[] = [];
   let aedesVersion = 'unknown';
   let mosqVersion = 'unknown';
@@ -212,6 +225,7 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
       q1cpu = q1.cpuUsPerMessage;
       aedesCpu.push(q1cpu);
       a1.push(q1.rate);
+      a1cold.push(q1.coldRate);
       al1.push(q1.lost);
     } finally {
       await aedes1.stop();
@@ -220,13 +234,14 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
     ingest.push(run);
     ratios.push(run.rate / q1rate);
     if (run.sustainedRate !== null) sustained.push(run.sustainedRate / q1rate);
+    if (run.coldSustainedRate !== null) coldSustained.push(run.coldSustainedRate / a1cold.at(-1)!);
     if (Number.isFinite(run.cpuUsPerReading)) {
       hubCpu.push(run.cpuUsPerReading);
       cpuRatios.push(run.cpuUsPerReading / q1cpu);
     }
-    ctx.log(`run ${r + 1}: aedes q0 ${a0.at(-1)!.toFixed(0)}/s, q1 ${q1rate.toFixed(0)}/s (${q1cpu.toFixed(1)} µs CPU/msg); hub durable ${run.rate.toFixed(0)}/s ` +
-      `(${(run.rate / q1rate).toFixed(2)}×), stored ${run.stored}/${run.acked}, sustained end to end ${run.sustainedRate?.toFixed(0) ?? '–'}/s ` +
-      `(${run.cpuUsPerReading.toFixed(1)} µs CPU/reading)`);
+    ctx.log(`run ${r + 1}: aedes q0 ${a0.at(-1)!.toFixed(0)}/s, q1 ${q1rate.toFixed(0)}/s, from cold ${a1cold.at(-1)!.toFixed(0)}/s (${q1cpu.toFixed(1)} µs CPU/msg); ` +
+      `hub durable ${run.rate.toFixed(0)}/s (${(run.rate / q1rate).toFixed(2)}×), stored ${run.stored}/${run.acked}, ` +
+      `sustained end to end ${run.sustainedRate?.toFixed(0) ?? '–'}/s, from cold ${run.coldSustainedRate?.toFixed(0) ?? '–'}/s (${run.cpuUsPerReading.toFixed(1)} µs CPU/reading)`);
     if (mosquittoBin) {
       for (const qos of [0, 1] as const) {
         const m = await startMosquitto(mosquittoBin);
@@ -242,14 +257,15 @@ export async function relayAndIngest(ctx: BenchContext): Promise<RelayResults> {
       ctx.log(`run ${r + 1}: mosquitto q0 ${m0.at(-1)!.toFixed(0)}/s, q1 ${m1.at(-1)!.toFixed(0)}/s`);
     }
   }
-  const backfill = await backfillOnce(ctx, a1.at(-1));
+  const backfill = await backfillOnce(ctx, a1.at(-1), a1cold.at(-1));
   return {
-    aedes: { version: aedesVersion, qos0: figure(a0), qos1: figure(a1), lost0: al0, lost1: al1, qos1CpuUsPerMessage: figure(aedesCpu) },
+    aedes: { version: aedesVersion, qos0: figure(a0), qos1: figure(a1), qos1Cold: figure(a1cold), lost0: al0, lost1: al1, qos1CpuUsPerMessage: figure(aedesCpu) },
     mosquitto: mosquittoBin
       ? { version: mosqVersion, qos0: figure(m0), qos1: figure(m1), lost0: ml0, lost1: ml1 }
       : { skipped: 'mosquitto is not installed: apt-get install -y mosquitto' },
     ingest: { rate: figure(ingest.map((i) => i.rate)), runs: ingest, ratioToAedesQos1: figure(ratios), missing: ingest.map((i) => i.acked - i.stored), backfill,
       sustainedRatioToAedesQos1: sustained.length ? figure(sustained) : null,
+      coldSustainedRatioToAedesQos1: coldSustained.length ? figure(coldSustained) : null,
       cpuUsPerReading: hubCpu.length ? figure(hubCpu) : null, cpuRatioToAedesQos1: cpuRatios.length ? figure(cpuRatios) : null },
     load: LOAD,
   };
