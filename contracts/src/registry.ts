@@ -60,8 +60,11 @@ export type DeviceAccounting = z.infer<typeof DeviceAccounting>;
 
 /** The device registry, shared by the broker (authentication), ingest (binding), the API and the CLI. */
 export interface DeviceRegistry {
-  /** The device, or undefined if unknown. Sees devices added by other processes. */
-  get(id: string): DeviceRecord | undefined;
+  /**
+   * The device, or undefined if unknown. Sees devices added by other processes. The record is the registry's own,
+   * read-only (frozen): it is read once per reading and per session check, so it is not copied.
+   */
+  get(id: string): Readonly<DeviceRecord> | undefined;
   /**
    * True when the device exists, is enabled and the secret matches. `cachedOnly`: answer from the secrets
    * verified before (no slow hash), false otherwise.

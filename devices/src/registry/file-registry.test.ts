@@ -116,6 +116,19 @@ describe('FileRegistry', () => {
     await rejectsWithCode(reg.resetSecret('en-nosuchdv'), 'UNKNOWN_DEVICE');
   });
 
+  it('hands out its own record, frozen: nothing a caller does changes the registry, and a change makes a new record', async () => {
+    const reg = await registry();
+    const d = await reg.add({ kind: 'energy', asset: 'building-rotunda' });
+    const before = reg.get(d.id)!;
+    expect(reg.get(d.id)).toBe(before);
+    expect(Object.isFrozen(before)).toBe(true);
+    expect(() => { (before as { enabled: boolean }).enabled = false; }).toThrow(TypeError);
+    expect(await reg.verify(d.id, d.secret)).toBe(true);
+    await reg.setEnabled(d.id, false);
+    expect(before.enabled).toBe(true);
+    expect(reg.get(d.id)?.enabled).toBe(false);
+  });
+
   it('lets a second instance see a device the first added, at once, through get', async () => {
     const a = await registry();
     const b = await registry({ refreshMs: 60_000 });

@@ -118,11 +118,10 @@ export class FileRegistry implements DeviceRegistry {
     return reg;
   }
 
-  /** The device, or undefined. Sees devices other processes added (see the class comment). */
-  get(id: string): DeviceRecord | undefined {
+  /** The device, or undefined. Sees devices other processes added (see the class comment). Read-only: frozen, not copied. */
+  get(id: string): Readonly<DeviceRecord> | undefined {
     this.refresh(!this.records.has(id));
-    const r = this.records.get(id);
-    return r ? { ...r } : undefined;
+    return this.records.get(id);
   }
 
   /** Every device, in the order they were added, without re-reading unless the file changed. */
@@ -329,7 +328,8 @@ export class FileRegistry implements DeviceRegistry {
   }
 
   private apply(records: DeviceRecord[], stamp: string): void {
-    this.records = new Map(records.map((r) => [r.id, r]));
+    // Frozen: `get` hands out the records themselves; every change makes new ones (`mutate`).
+    this.records = new Map(records.map((r) => [r.id, Object.freeze(r)]));
     this.stamp = stamp;
     this.badStamp = '';
     for (const [id, v] of this.verified) {
