@@ -9,8 +9,8 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
  * How long a lone message waits by default for others' before the spool write that acknowledges it. Each write
  * costs the hub about half a millisecond of CPU (the O_DSYNC write, the thread pool's wake-ups, the event loop's);
  * the 212-device city (42 readings/s) took 42.4 writes/s and 5.4–5.7 % of a core without waiting, 15.3–15.6 writes/s
- * and 4.0–4.6 % with 50 ms, 8.9 writes/s and 3.9–4.6 % with 100 ms (`npm run bench -- --steps city`). Those were separate runs, whose drift hid the rest: in one hub, alternating 40 s
- * windows of 50 and 150 ms, six pairs, the city took 5.04 % and 4.17 % of a core. A lone reading's PUBACK then
+ * and 4.0–4.6 % with 50 ms, 8.9 writes/s and 3.9–4.6 % with 100 ms (`npm run bench -- --steps city`). Those were
+ * separate runs, whose drift hid the rest: in one hub, alternating 40 s windows of 50 and 150 ms, six pairs, the city took 5.04 % and 4.17 % of a core. A lone reading's PUBACK then
  * waits up to 150 ms, which a device sending every few seconds does not notice.
  */
 export const SPOOL_COMMIT_DELAY_MS = 150;
