@@ -171,7 +171,8 @@ export const Config = z
     CITYHUB_SPOOL_SEGMENT_MB: z.coerce.number().min(0.01).max(1024).default(64),
     /**
      * Milliseconds a device's lone message (none from it in the last second) may wait for other devices' before the
-     * spool write that acknowledges it (0 to 1,000; 0: at once). A device publishing back to back never waits.
+     * spool write that acknowledges it (0 to 1,000; 0: at once). A device publishing back to back, or an array of
+     * readings (a record over 4 KiB), never waits.
      */
     CITYHUB_SPOOL_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(SPOOL_COMMIT_DELAY_MS),
     /** Seconds with readings waiting in the spool and none stored before the writer counts as stalled (/readyz). */

@@ -136,6 +136,13 @@ describe('Ingest with the real DuckDB store', () => {
     await first;
     await waiting;
     expect(ingest.spool.counters.fsyncs).toBe(1);
+    // An array of buffered readings does not wait, even from a device not heard from for a while.
+    const third: DeviceRecord = { ...device, id: 'tr-0003', asset: 'link-9' };
+    const three = await Ingest.open({ store, registry: { get: (id: string) => (id === third.id ? third : undefined) }, dataDir: `${dir}-3`, logger: quiet, spoolCommitDelayMs: 60_000 });
+    const array = Array.from({ length: 100 }, (_, i) => ({ ts: now - 100_000 + i * 1_000, seq: i, speed_kmh: 40 }));
+    const written = three.accept(third.id, `city/traffic/${third.id}/telemetry`, Buffer.from(JSON.stringify(array)));
+    expect(await Promise.race([written.then((r) => r.accepted), new Promise((r) => setTimeout(() => r('still waiting'), 2_000))])).toBe(100);
     await ingest.close();
+    await three.close();
   });
 });

@@ -30,7 +30,7 @@ export interface IngestOptions {
   /**
    * How long a device's lone message (its previous one `LONE_AFTER_MS` ago or more) may wait for others' before
    * the spool write that acknowledges it (default `SPOOL_COMMIT_DELAY_MS`; 0: at once). A device sending
-   * back to back never waits.
+   * back to back never waits, nor does a message of more than `LINGER_RECORD_BYTES` (an array of readings).
    */
   spoolCommitDelayMs?: number;
   writer?: Partial<WriterOptions>;
@@ -48,6 +48,12 @@ export interface ReplayResult {
 
 /** A device's message is lone when its previous one is at least this old (or it has none): it may wait for company. */
 export const LONE_AFTER_MS = 1_000;
+/**
+ * A lone message waits for company only when its spool record is at most this size (bytes): a reading or a
+ * gateway's few. An array of buffered readings is written at once; its write is already shared by many readings,
+ * and a backfill that sends one array per device in turn would otherwise wait the delay on every message.
+ */
+export const LINGER_RECORD_BYTES = 4_096;
 
 
 const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'write-recovered'>, string> = {
@@ -146,7 +152,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const { points, dead, refused } = this.judge(deviceId, topic, payload, now);
     for (const d of dead) this.stats.rejected(d.device ?? deviceId, d.reason, now);
     const kept = dead.filter((d) => this.deadLetterBudget.take(d.device, letterBytes(d), now));
-    await this.spool.append(encodeRecord({ points, dead: kept }), { linger: last === undefined || now - last >= LONE_AFTER_MS });
+    const record = encodeRecord({ points, dead: kept });
+    const lone = last === undefined || now - last >= LONE_AFTER_MS;
+    await this.spool.append(record, { linger: lone && record.length <= LINGER_RECORD_BYTES });
     this.tellLater(points);
     if (refused.length) this.rejections.note(deviceId, refused, now);
     return { accepted: points.length, rejected: refused, unstored: dead.length - kept.length };
