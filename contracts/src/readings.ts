@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Kind, METRICS, type MetricName } from './kinds.js';
+import { compileReadingCheck } from './reading-check.js';
 
 /** Epoch milliseconds before this are almost surely epoch seconds sent by mistake. */
 export const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
@@ -67,6 +68,10 @@ export type WifiReading = z.infer<typeof WifiReading>;
 export type EnergyReading = z.infer<typeof EnergyReading>;
 
 export const READING_SCHEMAS = { traffic: TrafficReading, wifi: WifiReading, energy: EnergyReading } as const;
+
+/** The same schemas as plain checks for the common reading (see `compileReadingCheck`); zod judges the rest. */
+const READING_CHECKS = Object.fromEntries(Kind.options.map((k) => [k, compileReadingCheck(READING_SCHEMAS[k], METRICS[k], { min: MIN_EPOCH_MS, max: MAX_EPOCH_MS })])) as
+  Record<Kind, ReturnType<typeof compileReadingCheck>>;
 
 /**
  * Decimal digits that carry meaning in each metric, and to which history answers in columns round their
@@ -175,9 +180,19 @@ function faultyField(issues: readonly z.core.$ZodIssue[]): string | null {
 /** Validates one reading object of `kind`, including the clock checks. */
 export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions, index: number | null = null):
   { ok: true; reading: ValidReading } | { ok: false; rejection: Rejection } {
-  const parsed = READING_SCHEMAS[kind].safeParse(raw);
-  if (!parsed.success) return { ok: false, rejection: { index, raw, ...classify(parsed.error.issues) } };
-  const { ts, seq, ...rest } = parsed.data as { ts: number; seq: number } & Record<string, number | undefined>;
+  let reading: ValidReading | undefined = READING_CHECKS[kind](raw);
+  if (!reading) {
+    const parsed = READING_SCHEMAS[kind].safeParse(raw);
+    if (!parsed.success) return { ok: false, rejection: { index, raw, ...classify(parsed.error.issues) } };
+    const { ts, seq, ...rest } = parsed.data as { ts: number; seq: number } & Record<string, number | undefined>;
+    const values: Record<string, number> = {};
+    for (const m of METRICS[kind]) {
+      const v = rest[m];
+      if (v !== undefined) values[m] = v;
+    }
+    reading = { ts, seq, values };
+  }
+  const { ts } = reading;
   const maxFuture = opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
   const maxAge = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   if (ts > (opts.receivedAt ?? opts.now) + maxFuture) {
@@ -186,12 +201,7 @@ export function validateReading(kind: Kind, raw: unknown, opts: ValidateOptions,
   if (ts < opts.now - maxAge) {
     return { ok: false, rejection: { index, raw, field: 'ts', reason: 'ts_too_old', message: `ts ${new Date(ts).toISOString()} is older than the raw retention (${Math.round(maxAge / 86_400_000)} days)` } };
   }
-  const values: Record<string, number> = {};
-  for (const m of METRICS[kind]) {
-    const v = rest[m];
-    if (v !== undefined) values[m] = v;
-  }
-  return { ok: true, reading: { ts, seq, values } };
+  return { ok: true, reading };
 }
 
 /**
