@@ -175,6 +175,12 @@ export const Config = z
      * readings (a record over 4 KiB), never waits.
      */
     CITYHUB_SPOOL_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(SPOOL_COMMIT_DELAY_MS),
+    /**
+     * While no HTTP request is in flight or was answered in the last second and no WebSocket is open, a lone
+     * message's wait is a sleep of the acknowledging thread rather than a timer: what arrives meanwhile is read and
+     * written at once after it, so that a trickle of readings wakes the hub once a delay, not once a reading.
+     */
+    CITYHUB_SPOOL_NAP: bool.default(true),
     /** Seconds with readings waiting in the spool and none stored before the writer counts as stalled (/readyz). */
     CITYHUB_WRITER_STALL_S: z.coerce.number().positive().max(86_400).default(30),
     /** Milliseconds between two rounds of store writes (0 to 60,000): one store transaction per round, whatever the device count. */

@@ -33,6 +33,8 @@ export interface IngestOptions {
    * back to back never waits, nor does a message of more than `LINGER_RECORD_BYTES` (an array of readings).
    */
   spoolCommitDelayMs?: number;
+  /** How the acknowledging thread may sleep through that delay instead of setting a timer (`SpoolOptions.nap`). */
+  spoolNap?: (ms: number) => boolean;
   writer?: Partial<WriterOptions>;
   /** Bytes of dead letters a device may store a minute (default `DEAD_LETTER_BYTES_PER_MINUTE`). */
   deadLetterBytesPerMinute?: number;
@@ -115,6 +117,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       ...(opts.spoolCapBytes !== undefined && { capBytes: opts.spoolCapBytes }),
       ...(opts.spoolSegmentBytes !== undefined && { segmentBytes: opts.spoolSegmentBytes }),
       commitDelayMs: opts.spoolCommitDelayMs ?? SPOOL_COMMIT_DELAY_MS,
+      ...(opts.spoolNap && { nap: opts.spoolNap }),
     });
     const writer = new Writer(spool, opts.store, { logger: log, ...opts.writer });
     const ingest = new Ingest(spool, writer, opts);

@@ -28,7 +28,7 @@ export async function startApiNode(config: Config, log: Logger): Promise<Running
     const feed = liveFeed(config, brokerUrl, log.child({ name: 'live-feed' }));
     stops.push('live feed', () => feed.close());
 
-    const httpUrl = await serveApi(config, log, state, {
+    const httpUrl = await serveApi(config, log, state, undefined, {
       live: feed.points,
       mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? brokerUrl,
       alerts: { events: feed.alerts, acknowledge: (id, by, c) => acknowledge(store, id, by, c), deliveries: () => [] },

@@ -7,6 +7,7 @@ import type { FileRegistry } from '@cityhub/devices';
 import { simStatePath, startSimulation } from '@cityhub/simulator';
 import { relayLive } from '../live/relay.js';
 import type { Logger } from '../ops/logger.js';
+import { Naps } from '../ops/naps.js';
 import { serveApi } from '../wiring/api.js';
 import { brokerBus, deviceHooks, endRevokedSessions, listenBroker } from '../wiring/broker.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
@@ -34,7 +35,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   const { dataDir, stops, registry, tokens, rules, store, metrics } = state;
   const stop = () => stops.run();
   try {
-    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics });
+    // A trickle's lone readings wait by sleeping the thread while no HTTP client waits on it (see Naps).
+    const naps = config.CITYHUB_SPOOL_NAP ? new Naps() : undefined;
+    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics, ...(naps && { nap: naps.nap }) });
     // Alerts are evaluated on readings as they become durable.
     const stateDoc = await openAlertState({ dataDir }, state.part('alert-state'));
     stops.push('alert state', () => stateDoc.close());
@@ -50,7 +53,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     alerts.on('event', (ev) => publishAlert(bus, ev));
     metrics.attach({ ingest, broker, storeReopens: reopensOf(store), storeOwnThread: ownThreadOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, deliveries: () => notifier.deliveries() });
 
-    const httpUrl = await serveApi(config, log, state, {
+    const httpUrl = await serveApi(config, log, state, naps, {
       live: ingest,
       mqttUrl: config.CITYHUB_MQTT_PUBLIC_URL ?? mqttUrl,
       deviceStats: (id) => ingest.stats.peek(id),

@@ -85,6 +85,8 @@ export function createMetrics(): Metrics {
     } });
   new Counter({ name: 'cityhub_spool_fsyncs_total', help: 'Group commits of the spool (one synchronous O_DSYNC write each).', registers: [registry],
     collect() { this.reset(); this.inc(src?.ingest.spool.counters.fsyncs ?? 0); } });
+  new Counter({ name: 'cityhub_spool_naps_total', help: 'Lone readings\' commit delays spent asleep rather than on a timer (CITYHUB_SPOOL_NAP).', registers: [registry],
+    collect() { this.reset(); this.inc(src?.ingest.spool.counters.naps ?? 0); } });
   operationMetrics(registry, () => ({ writerLagMs: () => src?.ingest.writer.lagMs() ?? 0, ...src, live: () => liveStats?.() ?? noLive }));
   const live = new Gauge({ name: 'cityhub_live_clients', help: 'Open /api/v1/live WebSockets.', registers: [registry] });
   const http = new Histogram({ name: 'cityhub_http_request_seconds', help: 'HTTP request duration by route pattern.', labelNames: ['route', 'method', 'status'], registers: [registry],

@@ -3,6 +3,7 @@ import { buildApp, OIDC_CALLBACK_PATH, type ApiDeps, type OidcSettings } from '@
 import type { Config } from '@cityhub/contracts';
 import { loadBoundary, loadCatalogue } from '@cityhub/contracts/catalogue';
 import type { Logger } from '../ops/logger.js';
+import type { Naps } from '../ops/naps.js';
 import { readTls } from './broker.js';
 import { secretOrFile } from './secrets.js';
 import type { NodeState } from './node-state.js';
@@ -16,9 +17,9 @@ export type NodeApiDeps = Pick<ApiDeps, 'live' | 'mqttUrl' | 'alerts' | 'replay'
 /**
  * Serves the API and the dashboard of a node on the configured address (HTTPS when a certificate is
  * configured), over the node's store, registry, tokens, rules and metrics; the app is closed by `state.stops`.
- * Resolves with the URL it listens on.
+ * Its requests and WebSockets hold off `naps` while they wait. Resolves with the URL it listens on.
  */
-export async function serveApi(config: Config, log: Logger, state: NodeState, deps: NodeApiDeps): Promise<string> {
+export async function serveApi(config: Config, log: Logger, state: NodeState, naps: Naps | undefined, deps: NodeApiDeps): Promise<string> {
   const tls = await readTls(config);
   const app = await buildApp({
     ...apiConfig(config),
@@ -27,6 +28,7 @@ export async function serveApi(config: Config, log: Logger, state: NodeState, de
     ...deps,
   }, { logger: log.child({ name: 'api' }), requestLogLevel: config.CITYHUB_LOG_REQUESTS, ...(tls && { https: tls }) });
   state.stops.push('api', () => app.close());
+  naps?.watch(app.server);
   await app.listen({ host: config.CITYHUB_HTTP_HOST, port: config.CITYHUB_HTTP_PORT });
   return `${tls ? 'https' : 'http'}://${config.CITYHUB_HTTP_HOST}:${boundPort(app.server, config.CITYHUB_HTTP_PORT)}`;
 }

@@ -14,6 +14,8 @@ import { moveWhenBehind } from './store.js';
 export async function openIngest(o: {
   config: Config; dataDir: string; store: Store; registry: DeviceRegistry; log: Logger; stops: Stops;
   metrics: Metrics; retention?: boolean;
+  /** How the acknowledging thread may sleep through a lone message's commit delay (see `Naps`). */
+  nap?: (ms: number) => boolean;
 }): Promise<Ingest> {
   const { config, dataDir, store, registry, log, stops } = o;
   const onBehind = moveWhenBehind(store);
@@ -22,6 +24,7 @@ export async function openIngest(o: {
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
     spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024, spoolSegmentBytes: Math.round(config.CITYHUB_SPOOL_SEGMENT_MB * 1024 * 1024),
     spoolCommitDelayMs: config.CITYHUB_SPOOL_COMMIT_DELAY_MS,
+    ...(o.nap && { spoolNap: o.nap }),
     writer: {
       onWrite: o.metrics.storeWrite, stallMs: config.CITYHUB_WRITER_STALL_S * 1000,
       intervalMs: config.CITYHUB_WRITE_INTERVAL_MS, batchPoints: config.CITYHUB_WRITE_BATCH_POINTS,

@@ -44,6 +44,38 @@ describe('Spool', () => {
     await Promise.all([s.close(), u.close()]);
   });
 
+  it('with nap, keeps a lone record by sleeping once the loop\'s turn is done, then writes in the next turn what came meanwhile', async () => {
+    const naps: number[] = [];
+    let refuse = false;
+    // A short real sleep stands for the delay, so that the timer below is due when it ends.
+    const sleep = (ms: number) => {
+      if (refuse) return false;
+      naps.push(ms);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      return true;
+    };
+    const s = await Spool.open(await tmp(), { commitDelayMs: 60_000, nap: sleep });
+    const first = s.append(Buffer.from('a'), { linger: true });
+    expect(naps).toEqual([]);
+    // What the next turn's timers bring (as its poll brings what sockets received during the sleep) joins the write.
+    let second: Promise<void> | undefined;
+    setTimeout(() => { second = s.append(Buffer.from('b'), { linger: true }); }, 0);
+    await first;
+    await second;
+    expect(naps).toEqual([60_000]);
+    expect(s.counters).toMatchObject({ naps: 1, fsyncs: 1, appends: 2 });
+    // Refused, the record waits on the timer (here a minute) until a record that may not wait writes it.
+    refuse = true;
+    const third = s.append(Buffer.from('c'), { linger: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.counters.fsyncs).toBe(1);
+    await s.append(Buffer.from('d'));
+    await third;
+    expect(s.counters).toMatchObject({ naps: 1, fsyncs: 2 });
+    expect((await readAll(s)).items).toEqual(['a', 'b', 'c', 'd']);
+    await s.close();
+  });
+
   it('keeps records and the committed cursor across reopen, and frees consumed segments', async () => {
     const dir = await tmp();
     let s = await Spool.open(dir, { segmentBytes: 1_000 });

@@ -4,6 +4,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../errors.js';
 import { decodeFrame, encodeFrame, HEADER_BYTES, MAX_RECORD_BYTES, nextValidFrame } from './frame.js';
+import { Linger } from './linger.js';
 import { recoverSpool, segName, writeCursorFile, type Position, type SpoolEvent } from './recover.js';
 
 /**
@@ -33,6 +34,8 @@ export interface SpoolOptions {
    * durable: one write then covers readings of several devices. Default 0 (written at once).
    */
   commitDelayMs?: number;
+  /** Sleeps the thread up to `ms` (true), or refuses (false): a lingering record then waits by sleeping (see `Linger`). */
+  nap?: (ms: number) => boolean;
 }
 
 interface Pending { frame: Buffer; resolve: () => void; reject: (e: Error) => void }
@@ -60,8 +63,8 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private skips = new Map<number, Map<number, number>>();
   private queue: Pending[] = [];
   private flushing = false;
-  /** Set while records appended with `linger` wait for company (`commitDelayMs`). */
-  private lingering: NodeJS.Timeout | null = null;
+  /** Records appended with `linger` waiting for company (`commitDelayMs`). */
+  private readonly lingering: Linger;
   private closed = false;
   private cur: Position = { seg: 0, off: 0 };
   /** The cursor as last written to disk, and when. */
@@ -78,12 +81,13 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private readonly segmentBytes: number;
   private readonly capBytes: number;
   /** Totals since open, for metrics: corrupt records skipped, failed writes, cursor repairs included. */
-  readonly counters = { appends: 0, fsyncs: 0, bytes: 0, corruptFrames: 0, writeFailures: 0, cursorRepairs: 0 };
+  readonly counters = { appends: 0, fsyncs: 0, bytes: 0, corruptFrames: 0, writeFailures: 0, cursorRepairs: 0, naps: 0 };
 
   private constructor(readonly dir: string, private readonly opts: SpoolOptions) {
     super();
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.capBytes = opts.capBytes ?? 1024 * 1024 * 1024;
+    this.lingering = new Linger(opts.nap, () => this.counters.naps++);
   }
 
   /** Opens (or creates) the spool in `dir`, repairing what a crash, a full disk or a bad sector left. */
@@ -153,16 +157,12 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   private schedule(linger: boolean): void {
     if (this.flushing) return;
     const delay = this.opts.commitDelayMs ?? 0;
-    if (linger && delay > 0) {
-      this.lingering ??= setTimeout(() => void this.flush(), delay);
-      return;
-    }
-    void this.flush();
+    if (linger && delay > 0) this.lingering.start(delay, () => void this.flush());
+    else void this.flush();
   }
 
   private async flush(): Promise<void> {
-    if (this.lingering) clearTimeout(this.lingering);
-    this.lingering = null;
+    this.lingering.stop();
     if (this.flushing) return;
     this.flushing = true;
     while (this.queue.length > 0) {
@@ -386,7 +386,7 @@ export class Spool extends EventEmitter<{ durable: [] }> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.lingering) void this.flush();
+    if (this.lingering.waiting) void this.flush();
     while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5));
     for (const w of this.capWaiters) w();
     this.capWaiters = [];
