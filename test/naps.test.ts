@@ -77,6 +77,20 @@ describe('cityhub start at a trickle: lone readings wait asleep', () => {
     expect(after.writes - before.writes).toBe(1);
   });
 
+  it('does not sleep within a second of a device sending back to back, whose next message would wait out the sleep', async () => {
+    const before = await counters();
+    await sleep(1_300);
+    // Device 2's first reading is lone and sleeps; its second arrives during the sleep: back to back.
+    const first = publish(2);
+    await sleep(50);
+    await Promise.all([first, publish(2)]);
+    // Device 3's lone reading then waits on the timer.
+    await publish(3);
+    const after = await counters();
+    expect(after.naps - before.naps).toBe(1);
+    expect(after.writes - before.writes).toBe(2);
+  });
+
   it('does not sleep while a WebSocket is open (the live feed)', async () => {
     const ws = new WebSocket(`${hub.httpUrl.replace(/^http/, 'ws')}/api/v1/live?kind=traffic`);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -90,5 +104,18 @@ describe('cityhub start at a trickle: lone readings wait asleep', () => {
     } finally {
       ws.close();
     }
+  });
+
+  it('does not sleep for a second after a device connects (a fleet coming up needs the thread)', async () => {
+    const before = await counters();
+    await sleep(1_300);
+    const { device } = devices[3]!;
+    // The device connects again (its new session replaces the old) and sends at once.
+    const again = await mqtt.connectAsync(hub.mqttUrl, { clientId: device.id, username: device.id, password: device.secret, protocolVersion: 4, reconnectPeriod: 0 });
+    clients.push(again);
+    await again.publishAsync(`city/traffic/${device.id}/telemetry`, JSON.stringify({ ts: Date.now() - 1_000, seq: ++seq, speed_kmh: 30 }), { qos: 1 });
+    const after = await counters();
+    expect(after.naps - before.naps).toBe(0);
+    expect(after.writes - before.writes).toBe(1);
   });
 });

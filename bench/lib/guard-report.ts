@@ -32,7 +32,7 @@ const phaseRow = (name: string, p: Phase) => row([name, fmt(p.p50, 1), fmt(p.p99
 export function renderGuard(g: GuardResults | undefined): string[] {
   if (!g?.live && !g?.auth) return [];
   const lines = ['## 7–8. PUBACK under live clients and under a wrong-password flood', '',
-    'One device publishes one reading every 50 ms at QoS 1 for 8 s; PUBACK latency as it sees it, after its first message (a lone one, which waits up to `CITYHUB_SPOOL_COMMIT_DELAY_MS` for company by design). Each load side by side with its baseline on the same hub. ' +
+    'One device publishes one reading every 50 ms at QoS 1 for 8 s; PUBACK latency as it sees it, after its first message (a lone one, which waits up to `CITYHUB_SPOOL_COMMIT_DELAY_MS` for company by design, asleep while no HTTP client waits on the hub) and those sent before its PUBACK, which waited with it. Each load side by side with its baseline on the same hub. ' +
     '7: a 5,000-reading message from another device every 2 s in both phases; the live clients (`?kind=traffic`) run in another process. ' +
     '8: wrong-password logins for the probe\'s own device id, 300 in flight at all times, from another process.', '',
     row(['phase', 'p50 ms', 'p99 ms', 'max ms', '5,000-reading PUBACK max ms', 'hub RSS max MB']), row(['---', '---', '---', '---', '---', '---'])];

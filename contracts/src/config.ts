@@ -176,9 +176,9 @@ export const Config = z
      */
     CITYHUB_SPOOL_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(SPOOL_COMMIT_DELAY_MS),
     /**
-     * While no HTTP request is in flight or was answered in the last second and no WebSocket is open, a lone
-     * message's wait is a sleep of the acknowledging thread rather than a timer: what arrives meanwhile is read and
-     * written at once after it, so that a trickle of readings wakes the hub once a delay, not once a reading.
+     * While no HTTP request is in flight or was answered in the last second, no WebSocket is open and no device
+     * sends back to back, a lone message's wait is a sleep of the acknowledging thread rather than a timer: what
+     * arrives meanwhile is read and written at once after it, so that a trickle wakes the hub once a delay.
      */
     CITYHUB_SPOOL_NAP: bool.default(true),
     /** Seconds with readings waiting in the spool and none stored before the writer counts as stalled (/readyz). */

@@ -56,6 +56,11 @@ export const LONE_AFTER_MS = 1_000;
  * and a backfill that sends one array per device in turn would otherwise wait the delay on every message.
  */
 export const LINGER_RECORD_BYTES = 4_096;
+/**
+ * Messages between two lone waits past which the hub is not at a trickle and a wait is a timer, not a sleep
+ * (50 in a 150 ms delay: over 300 messages a second). A fleet of thousands needs its thread awake.
+ */
+export const NAP_MAX_MESSAGES = 50;
 
 
 const SPOOL_ERRORS: Record<Exclude<SpoolEvent['type'], 'full' | 'drained' | 'write-recovered'>, string> = {
@@ -90,6 +95,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private readonly rejections: RejectionLog;
   /** Last counter value per device and metric, to refuse a meter going backwards. */
   private readonly counters = new Map<string, { ts: number; value: number }>();
+  /**
+   * When a device last sent a message within `LONE_AFTER_MS` of its previous one: for that long after, a lone
+   * message's wait is a timer, never a sleep, since the device's next message would otherwise wait out the sleep.
+   */
+  private backToBackAt = -Infinity;
+  /** Messages taken since the spool last asked whether it may sleep (`mayNap`). */
+  private sinceNapAsked = 0;
   /** When each device's last telemetry message arrived: one sent within LONE_AFTER_MS of it does not wait in the spool. */
   private readonly lastMessage = new Map<string, number>();
   private readonly now: () => number;
@@ -112,17 +124,31 @@ export class Ingest extends EventEmitter<IngestEvents> {
       else if (e.type === 'write-recovered') log.info(e, 'spool writes succeed again');
       else log.error(e, SPOOL_ERRORS[e.type]);
     };
+    // No sleep while a device sends back to back: its next message would wait out the sleep (see `backToBackAt`).
+    const made: { ingest?: Ingest } = {};
+    const nap = opts.spoolNap;
     const spool = await Spool.open(join(opts.dataDir, 'spool'), {
       onEvent,
       ...(opts.spoolCapBytes !== undefined && { capBytes: opts.spoolCapBytes }),
       ...(opts.spoolSegmentBytes !== undefined && { segmentBytes: opts.spoolSegmentBytes }),
       commitDelayMs: opts.spoolCommitDelayMs ?? SPOOL_COMMIT_DELAY_MS,
-      ...(opts.spoolNap && { nap: opts.spoolNap }),
+      ...(nap && { nap: (ms: number) => made.ingest?.mayNap() === true && nap(ms) }),
     });
     const writer = new Writer(spool, opts.store, { logger: log, ...opts.writer });
     const ingest = new Ingest(spool, writer, opts);
+    made.ingest = ingest;
     await ingest.primeCounters();
     return ingest;
+  }
+
+  /**
+   * Whether a lone message's wait may be a sleep: only at a trickle, when no device sent back to back in the last
+   * `LONE_AFTER_MS` and at most `NAP_MAX_MESSAGES` messages came since the last wait began.
+   */
+  private mayNap(): boolean {
+    const trickle = this.sinceNapAsked <= NAP_MAX_MESSAGES && this.now() - this.backToBackAt >= LONE_AFTER_MS;
+    this.sinceNapAsked = 0;
+    return trickle;
   }
 
   private async primeCounters(): Promise<void> {
@@ -152,6 +178,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
     // By the device that published (a gateway's readings are accounted to its children).
     const last = this.lastMessage.get(deviceId);
     this.lastMessage.set(deviceId, now);
+    if (last !== undefined && now - last < LONE_AFTER_MS) this.backToBackAt = now;
+    this.sinceNapAsked++;
     const { points, dead, refused } = this.judge(deviceId, topic, payload, now);
     for (const d of dead) this.stats.rejected(d.device ?? deviceId, d.reason, now);
     const kept = dead.filter((d) => this.deadLetterBudget.take(d.device, letterBytes(d), now));

@@ -48,6 +48,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const hooks = deviceHooks(registry, ingest, (asset, kind, s) => alerts.onStatus(asset, kind, s));
     const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...hooks, service: serviceHook(config, tokens) }, stops);
     endRevokedSessions(broker, registry, tokens, stops);
+    // Connections (a fleet coming up, a reconnect storm) need the thread: no sleep for a second after each.
+    if (naps) broker.aedes.on('connackSent', () => naps.busy());
     relayLive(broker, ingest, stops, { always: false });
     const bus = brokerBus(broker);
     alerts.on('event', (ev) => publishAlert(bus, ev));

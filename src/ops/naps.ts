@@ -10,12 +10,15 @@ export const NAP_QUIET_MS = 1_000;
  * then wakes the hub once a delay rather than once a reading, which for the live city is about a quarter of its
  * CPU. A sleep holds everything on the thread, so it is refused while anyone else waits on it: an HTTP
  * request in flight, one answered in the last `NAP_QUIET_MS`, or an open WebSocket (the live feed, MQTT over
- * WebSocket). A request that arrives during a sleep waits at most its rest (`CITYHUB_SPOOL_COMMIT_DELAY_MS`).
+ * WebSocket), or a device connecting in the last `NAP_QUIET_MS` (`busy`); ingest refuses it too while a device
+ * sends back to back or more than a trickle arrives. A request that arrives during a sleep waits at most its rest
+ * (`CITYHUB_SPOOL_COMMIT_DELAY_MS`).
  */
 export class Naps {
   private inFlight = 0;
   private sockets = 0;
   private answeredAt = 0;
+  private busyAt = -Infinity;
   private readonly cell = new Int32Array(new SharedArrayBuffer(4));
   /** Sleeps taken and their length in ms, since start. */
   readonly stats = { naps: 0, ms: 0 };
@@ -40,9 +43,15 @@ export class Naps {
     });
   }
 
+  /** Holds off sleeps for `NAP_QUIET_MS`: something else needs the thread (a device connecting). */
+  busy(): void {
+    this.busyAt = this.now();
+  }
+
   /** True when nobody else waits on the thread. */
   quiet(): boolean {
-    return this.inFlight === 0 && this.sockets === 0 && this.now() - this.answeredAt >= NAP_QUIET_MS;
+    const now = this.now();
+    return this.inFlight === 0 && this.sockets === 0 && now - this.answeredAt >= NAP_QUIET_MS && now - this.busyAt >= NAP_QUIET_MS;
   }
 
   /** Sleeps `ms` and returns true, or returns false at once when someone else waits on the thread. */
