@@ -124,7 +124,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       else if (e.type === 'write-recovered') log.info(e, 'spool writes succeed again');
       else log.error(e, SPOOL_ERRORS[e.type]);
     };
-    // No sleep while a device sends back to back: its next message would wait out the sleep (see `backToBackAt`).
+    // A sleep only at a trickle (see `mayNap`): the spool is opened before the Ingest that judges it.
     const made: { ingest?: Ingest } = {};
     const nap = opts.spoolNap;
     const spool = await Spool.open(join(opts.dataDir, 'spool'), {
@@ -178,13 +178,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
     // By the device that published (a gateway's readings are accounted to its children).
     const last = this.lastMessage.get(deviceId);
     this.lastMessage.set(deviceId, now);
-    if (last !== undefined && now - last < LONE_AFTER_MS) this.backToBackAt = now;
+    const lone = last === undefined || now - last >= LONE_AFTER_MS;
+    if (!lone) this.backToBackAt = now;
     this.sinceNapAsked++;
     const { points, dead, refused } = this.judge(deviceId, topic, payload, now);
     for (const d of dead) this.stats.rejected(d.device ?? deviceId, d.reason, now);
     const kept = dead.filter((d) => this.deadLetterBudget.take(d.device, letterBytes(d), now));
     const record = encodeRecord({ points, dead: kept });
-    const lone = last === undefined || now - last >= LONE_AFTER_MS;
     await this.spool.append(record, { linger: lone && record.length <= LINGER_RECORD_BYTES });
     this.tellLater(points);
     if (refused.length) this.rejections.note(deviceId, refused, now);
