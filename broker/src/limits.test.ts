@@ -1,10 +1,11 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { ConnectionsPerIp, limitPacketSize, PublishRate, type PacketParser } from './limits.js';
+import { ConnectionsPerIp, forgetConnect, leanParser, limitPacketSize, PublishRate, type PacketParser } from './limits.js';
 
 /** Feeds `chunks` to a real mqtt-packet parser held to `max`: the packets it gave, and the first violation. */
-function through(max: number, chunks: Buffer[]): { packets: string[]; err: string | null; parserFailed: boolean } {
+function through(max: number, chunks: Buffer[], lean = false): { packets: string[]; err: string | null; parserFailed: boolean } {
   const parser = mqttPacket.parser();
+  if (lean) leanParser(parser as unknown as PacketParser);
   const packets: string[] = [];
   let err: string | null = null;
   let parserFailed = false;
@@ -24,11 +25,16 @@ describe('limitPacketSize', () => {
   const publish = Buffer.concat([Buffer.from([0x30, 0xc8, 0x01]), body]);
   const stream = Buffer.concat([Buffer.from([0xc0, 0x00]), publish, Buffer.from([0xc0, 0x00])]);
 
-  it('passes packets under the limit, however they are chunked', () => {
-    for (const cut of [1, 2, 3, 4, 50, 203]) {
-      const r = through(1_000, [stream.subarray(0, cut), stream.subarray(cut)]);
-      expect(r.err).toBeNull();
-      expect(r.packets).toEqual(['pingreq:0', 'publish:200', 'pingreq:0']);
+  it('passes packets under the limit, however they are chunked, with mqtt-packet\'s buffer list or the lean one', () => {
+    for (const lean of [false, true]) {
+      for (const cut of [1, 2, 3, 4, 50, 203]) {
+        const r = through(1_000, [stream.subarray(0, cut), stream.subarray(cut)], lean);
+        expect(r.err).toBeNull();
+        expect(r.packets).toEqual(['pingreq:0', 'publish:200', 'pingreq:0']);
+      }
+      // One byte at a time.
+      expect(through(1_000, [...stream].map((b) => Buffer.from([b])), lean).packets).toEqual(['pingreq:0', 'publish:200', 'pingreq:0']);
+      expect(through(100, [stream], lean).err).toBe('MQTT_PACKET_TOO_LARGE');
     }
   });
   it('fails on a packet over the limit as soon as its header says so', () => {
@@ -43,6 +49,38 @@ describe('limitPacketSize', () => {
     const r = through(1e9, [Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])]);
     expect(r.err).toBe('MQTT_BAD_LENGTH');
     expect(r.parserFailed).toBe(true);
+  });
+});
+
+describe('leanParser and forgetConnect', () => {
+  const v5 = { protocolVersion: 5 as const };
+  const connect = mqttPacket.generate({
+    cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'tr-1', clean: true, keepalive: 30,
+    username: 'tr-1', password: Buffer.from('secret-tr-1'), will: { topic: 'a/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+  });
+  const publish = mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('{"v":1}'), qos: 1, dup: false, retain: false, messageId: 7, properties: { contentType: 'application/json', userProperties: { k: 'v' } } }, v5);
+
+  it('holds the bytes not yet parsed in a plain buffer list, not a stream', () => {
+    const parser = mqttPacket.parser() as unknown as PacketParser & { _list: object };
+    expect('pipe' in parser._list).toBe(true);
+    leanParser(parser);
+    expect('pipe' in parser._list).toBe(false);
+  });
+  it('lets the CONNECT go and parses the packets after it as before (MQTT 5 properties read as its version says)', () => {
+    const packets: Array<Record<string, unknown>> = [];
+    const parser = mqttPacket.parser();
+    leanParser(parser as unknown as PacketParser);
+    parser.on('packet', (p) => packets.push(p as unknown as Record<string, unknown>));
+    parser.parse(connect);
+    expect((parser as unknown as PacketParser).settings).toMatchObject({ password: Buffer.from('secret-tr-1'), protocolVersion: 5 });
+    forgetConnect(parser as unknown as PacketParser);
+    expect((parser as unknown as PacketParser).settings).toEqual({ protocolVersion: 5 });
+    // Split in two: the rest waits in the lean list; MQTT 5 properties are read as the version says.
+    parser.parse(publish.subarray(0, 9));
+    parser.parse(publish.subarray(9));
+    expect(packets.map((p) => p.cmd)).toEqual(['connect', 'publish']);
+    expect(packets[1]).toMatchObject({ topic: 'a/b', messageId: 7, properties: { contentType: 'application/json', userProperties: { k: 'v' } } });
+    expect(String(packets[1]!.payload)).toBe('{"v":1}');
   });
 });
 

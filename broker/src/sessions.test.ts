@@ -100,4 +100,15 @@ describe('MQTT sessions', () => {
     expect(await until(() => !again.connected && !svc.connected)).toBe(true);
     expect(await until(() => broker.connectedDevices() === 0 && broker.serviceClients() === 0)).toBe(true);
   });
+  it('keeps neither the CONNECT (its password) nor a stream for unparsed bytes while a device is connected', async () => {
+    const device = await open('tr-0005', 'tr-0005', 'secret-tr-0005');
+    const held = (broker.aedes as unknown as { clients: Record<string, { _parser: { settings: object; _list: object } }> }).clients['tr-0005']!;
+    expect(held._parser.settings).toEqual({ protocolVersion: 4 });
+    expect('pipe' in held._parser._list).toBe(false);
+    // Its publishes still parse and are acknowledged (mqtt.js settles a QoS 1 publish on its PUBACK), one at
+    // a time and many in one write.
+    await device.publishAsync('city/traffic/tr-0005/telemetry', '{}', { qos: 1 });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => device.publishAsync('city/traffic/tr-0005/telemetry', `{"n":${i}}`, { qos: 1 })));
+    expect(device.connected).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Aedes, AedesOptions, Client } from 'aedes';
 import { LISTENER_CLIENT_SUFFIX, SERVICE_CLIENT_ID_PREFIX } from '@cityhub/contracts';
 import { authenticateDevice, AuthError } from './authenticate.js';
+import { forgetConnect, parserOf } from './limits.js';
 import type { BrokerContext, LoginRefusal, SessionCheck } from './types.js';
 
 /** The refusal reason of an AuthError, for counting and logging. */
@@ -36,6 +37,9 @@ function hold(client: Client, counts: BrokerContext['counts'], key: 'connected' 
  */
 export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['authenticate']> {
   const { hooks, logger, identities, services } = ctx;
+  // Made once: a closure made per login would keep that login's scope (its secret among it) for as long as
+  // the connection is open, through the close listener of hold().
+  const connections = (n: number) => hooks.connections?.(n);
   return (client, username, password, callback) => {
     const secret = password ? Buffer.from(password).toString('utf8') : '';
     const check = async (): Promise<AuthError | null> => {
@@ -58,7 +62,7 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
       const device = await authenticateDevice(ctx.guard, hooks, username, secret, ctx.addresses.get(client.conn) ?? 'unknown');
       if (device instanceof AuthError) return device;
       identities.set(client, listener ? { ...device, listenOnly: true } : device);
-      hold(client, ctx.counts, 'connected', (n) => hooks.connections?.(n));
+      hold(client, ctx.counts, 'connected', connections);
       // A session of the same id still open here is taken over ([MQTT-3.1.4-2]); its will must not follow.
       const held = (client as Client & { broker?: { clients: Record<string, Client | undefined> } }).broker?.clients[client.id];
       if (held && held !== client) ctx.superseded.add(held);
@@ -66,7 +70,11 @@ export function authenticate(ctx: BrokerContext): NonNullable<AedesOptions['auth
     };
     check().then(
       (err) => {
-        if (!err) return callback(null, true);
+        if (!err) {
+          const parser = parserOf(client);
+          if (parser) forgetConnect(parser);
+          return callback(null, true);
+        }
         const answer = () => callback(refused(ctx, client, username, err), false);
         // A backed-off attempt waits before its CONNACK 5 (AuthLimits.refusalDelayMs, ±50 % so that the
         // attempts of a flood do not all come back in one tick), so a flood slows itself.

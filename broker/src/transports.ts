@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Aedes, Client } from 'aedes';
 import type { BrokerContext, RunningBroker } from './types.js';
-import { ConnectionsPerIp, limitPacketSize, parserOf } from './limits.js';
+import { ConnectionsPerIp, leanParser, limitPacketSize, parserOf } from './limits.js';
 
 type Listeners = Pick<RunningBroker, 'listen' | 'listenTls' | 'listenWs' | 'close'>;
 
@@ -37,6 +37,7 @@ export function transports(ctx: BrokerContext, aedes: Aedes, onClient: (client: 
     const client = aedes.handle(stream);
     const parser = parserOf(client);
     if (!parser) throw new Error('aedes keeps no MQTT parser on its clients: the packet-size limit cannot hold');
+    leanParser(parser);
     limitPacketSize(parser, limits.maxPacketBytes, (err) => {
       limitStats.oversize++;
       logger.warn({ ip, err: err.message }, 'connection closed: packet over the size limit or malformed');

@@ -5,6 +5,8 @@ import type { BrokerContext } from './types.js';
 
 /** Devices whose last connection is remembered (by node); beyond it the oldest half is forgotten. */
 const MAX_REMEMBERED = 200_000;
+/** Node ids kept once each; past it (nodes restarted many times, each with a new id) the list starts again. */
+const MAX_NODES = 1_000;
 
 /**
  * A will aedes stored for a client of a node that died, which this node now publishes in its stead
@@ -24,8 +26,16 @@ export function isForeignWill(client: Client | null, packet: PublishPacket): pac
  */
 export function rememberConnections(ctx: BrokerContext, aedes: Aedes): void {
   const mq = (aedes as unknown as { mq: { on(topic: string, f: (p: { topic: string; payload: Buffer | string }, done: () => void) => void): void } }).mq;
+  // Each node's id kept once: a part cut from each announcement's topic would keep the whole topic alive.
+  const nodes = new Map<string, string>();
   mq.on('$SYS/+/new/clients', (packet, done) => {
-    const node = packet.topic.split('/')[1] ?? '';
+    const cut = packet.topic.split('/')[1] ?? '';
+    let node = nodes.get(cut);
+    if (node === undefined) {
+      if (nodes.size >= MAX_NODES) nodes.clear();
+      node = Buffer.from(cut, 'utf8').toString('utf8');
+      nodes.set(node, node);
+    }
     const id = packet.payload.toString();
     if (ctx.lastNode.size >= MAX_REMEMBERED) {
       let n = 0;
