@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expected, rng } from '../../testing/cases-rollups.js';
 import { HOUR, MIN, parsed, T0, pt } from '../../testing/kit.js';
@@ -52,6 +53,53 @@ describe('DuckDB rollups folded behind the live edge', () => {
     const latest = (await store.latest('traffic')).find((l) => l.ts === newest[0] && l.device === newest[1]);
     expect(latest?.values.speed_kmh, `${when}: latest`).toBe(newest[2]);
   }
+
+  /** The rollup rows of `file` (opened after its store closed) as `asset bucket count sum` lines, per table; L9 (the writes that trigger folds) left out. */
+  async function rollupRows(file: string): Promise<Record<'1m' | '15m' | '1h', string[]>> {
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    try {
+      const rows = async (table: string) => (await conn.runAndReadAll(`SELECT asset, bucket, count, sum FROM ${table} WHERE asset <> 'L9' ORDER BY asset, bucket`))
+        .getRows().map(([asset, bucket, count, sum]) => `${String(asset)} ${(Number(bucket) - T0) / MIN} ${Number(count)} ${Number(sum)}`);
+      return { '1m': await rows('rollup_1m'), '15m': await rows('rollup_15m'), '1h': await rows('rollup_1h') };
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  }
+
+  /** What `rollupRows` should hold for `finals` in the buckets that end by `through` (minutes after T0 in the lines). */
+  function recomputed(finals: Map<string, [number, string, number]>, through: number): Record<'1m' | '15m' | '1h', string[]> {
+    const at = (ms: number) => ['L1', 'L2', 'L3'].flatMap((asset) => {
+      const buckets = new Map<number, number[]>();
+      for (const [key, [ts, , v]] of finals) {
+        const b = Math.floor(ts / ms) * ms;
+        if (key.startsWith(`${asset}|`) && b + ms <= through) buckets.set(b, [...(buckets.get(b) ?? []), v]);
+      }
+      return [...buckets].sort((a, b) => a[0] - b[0]).map(([b, vs]) => `${asset} ${(b - T0) / MIN} ${vs.length} ${vs.reduce((x, y) => x + y, 0)}`);
+    });
+    return { '1m': at(MIN), '15m': at(15 * MIN), '1h': at(HOUR) };
+  }
+
+  it('builds a 15 min or 1 h bucket once, when W passes its end: never a partial one at each minute\'s fold', async () => {
+    const file = join(dir, 'hub.duckdb');
+    const finals = new Map<string, [number, string, number]>();
+    const points: Point[] = [];
+    for (let m = 0; m < 150; m++) points.push(pt(`L${1 + (m % 3)}`, 'd1', T0 + m * MIN + 7_000, { speed_kmh: m }));
+    points.forEach((p) => finals.set(`${p.asset}|${p.device}|${p.ts}`, [p.ts, p.device, p.values.speed_kmh!]));
+    const first = storeWithEdge(file, T0 - 24 * HOUR);
+    await first.write(points);
+    await first.close();
+    // W folded minute by minute across the ends of 15 min and 1 h buckets, as a running hub does.
+    for (const [i, through] of [T0 + 14 * MIN, T0 + 15 * MIN, T0 + 16 * MIN, T0 + 59 * MIN, T0 + 60 * MIN, T0 + 61 * MIN, T0 + 125 * MIN].entries()) {
+      const store = storeWithEdge(file, through);
+      await store.write([pt('L9', 'd9', T0 + 10 * HOUR + i * MIN, { speed_kmh: 0 })]);
+      await check(store, finals, `folded to ${(through - T0) / MIN} min`);
+      await store.close();
+      const rows = await rollupRows(file);
+      expect(rows, `rollups folded to ${(through - T0) / MIN} min`).toEqual(recomputed(finals, through));
+    }
+  });
 
   it('equal a recomputation from raw when a fold moves W through points left unfolded by a stop mid-bucket, and again after a restart', async () => {
     const file = join(dir, 'hub.duckdb');
