@@ -189,8 +189,11 @@ export const Config = z
     CITYHUB_WRITE_BATCH_POINTS: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
     /** Threads of the embedded DuckDB (queries and writes); one keeps the writer's CPU low. */
     CITYHUB_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(1),
-    /** Memory DuckDB may use for its buffers, in MiB; beyond it, it spills to disk or refuses a query. */
-    CITYHUB_DUCKDB_MEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(512),
+    /**
+     * Memory DuckDB may use for its buffers, in MiB; beyond it, it spills to disk or refuses a query. Its buffers keep
+     * the blocks each checkpoint wrote until the limit is reached, so the limit is what they settle at.
+     */
+    CITYHUB_DUCKDB_MEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(64),
     /**
      * The embedded store on a thread of its own (off the thread that acknowledges readings; tens of MB more): `true`,
      * `false` (the calling thread), or `auto`: the calling thread until the writer falls behind, then its own thread.

@@ -9,7 +9,8 @@ import { runStoreSuite } from '../../testing/conformance.js';
 import { StoreError } from '../errors.js';
 import type { Point } from '../types.js';
 import { T0 } from '../../testing/kit.js';
-import { createDuckDbStore } from './duckdb-store.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createDuckDbStore, instanceSettings } from './duckdb-store.js';
 import { IDLE_CHECKPOINT_MS, IDLE_CHECKPOINT_ROWS, WAL_LIMIT } from './database.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'cityhub-duckdb-'));
@@ -137,6 +138,18 @@ describe('DuckDB store', () => {
     await b.writeDeadLetters([{ received: T0, device: 'd9', topic: 't', reason: 'schema', message: 'second', payload: '{}' }]);
     expect((await b.listDeadLetters({})).map((r) => r.message)).toEqual(['second', 'first']);
     await b.close();
+  });
+
+  it('creates its DuckDB with the memory limit given, the log limit, one thread and the allocator purging in the background', async () => {
+    const db = await DuckDBInstance.create(':memory:', instanceSettings({ threads: 1, memoryLimitMb: 64 }));
+    const conn = await db.connect();
+    const setting = async (name: string) => String((await conn.runAndReadAll(`SELECT current_setting('${name}')`)).getRows()[0]![0]);
+    expect(await setting('allocator_background_threads')).toBe('true');
+    expect(await setting('memory_limit')).toBe('64.0 MiB');
+    expect(await setting('threads')).toBe('1');
+    expect(await setting('checkpoint_threshold')).toMatch(/^12[0-9](\.[0-9]+)? MiB$/);
+    conn.closeSync();
+    db.closeSync();
   });
 
   it('checkpoints once writes pause, not at whichever commit of a flood finds 16 MB of log', async () => {

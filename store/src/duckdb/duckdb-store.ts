@@ -25,7 +25,7 @@ export interface DuckDbStoreOptions {
    * is mostly waking threads, and one thread measured 35–40 % less CPU per write (docs/design.md).
    */
   threads?: number;
-  /** DuckDB's `memory_limit` in MiB (default 512): its buffer pool; larger work spills to disk. */
+  /** DuckDB's `memory_limit` in MiB (default 64): its buffer pool; larger work spills to disk. */
   memoryLimitMb?: number;
   /**
    * How far behind the wall clock rollups and `latest` are folded (ms, default 120000; see fold.ts): a point
@@ -39,7 +39,7 @@ export interface DuckDbStoreOptions {
 /** The options with their defaults, checked. */
 function settle(opts: DuckDbStoreOptions): Required<Omit<DuckDbStoreOptions, 'path'>> {
   const o = {
-    readConnections: opts.readConnections ?? 2, threads: opts.threads ?? 1, memoryLimitMb: opts.memoryLimitMb ?? 512,
+    readConnections: opts.readConnections ?? 2, threads: opts.threads ?? 1, memoryLimitMb: opts.memoryLimitMb ?? 64,
     rollupDelayMs: opts.rollupDelayMs ?? 120_000, foldEveryMs: opts.foldEveryMs ?? 60_000,
   };
   for (const name of ['readConnections', 'threads', 'memoryLimitMb'] as const) {
@@ -52,6 +52,16 @@ function settle(opts: DuckDbStoreOptions): Required<Omit<DuckDbStoreOptions, 'pa
 }
 
 /**
+ * The settings the store's DuckDB instance is created with. Its allocator (jemalloc) returns freed pages to the
+ * system only when the arena that freed them allocates again, and the threads that run its statements (libuv's
+ * pool) take turns, so its background threads purge them: a hub holding 10,000 devices kept about 40 MB more a
+ * minute into its writes without them (docs/design.md).
+ */
+export function instanceSettings(o: { threads: number; memoryLimitMb: number }): Record<string, string> {
+  return { threads: String(o.threads), memory_limit: `${o.memoryLimitMb}MiB`, checkpoint_threshold: WAL_LIMIT, allocator_background_threads: 'true' };
+}
+
+/**
  * The embedded store: one DuckDB file, narrow tables (one row per metric value), written in batches
  * through the Appender. Writes run one at a time on their own connection; reads run on a small pool of
  * other connections and see only committed batches. One process per file (see STORE_LOCKED).
@@ -60,7 +70,7 @@ export function createDuckDbStore(opts: DuckDbStoreOptions): Store {
   const { readConnections, threads, memoryLimitMb, rollupDelayMs: delayMs, foldEveryMs } = settle(opts);
   // The closed part of recent answers in columns (see ColumnCache): reopening the file starts it afresh.
   const columns = new ColumnCache();
-  const { ready, change, read, close } = database(opts.path, readConnections, { threads: String(threads), memory_limit: `${memoryLimitMb}MB`, checkpoint_threshold: WAL_LIMIT }, { delayMs });
+  const { ready, change, read, close } = database(opts.path, readConnections, instanceSettings({ threads, memoryLimitMb }), { delayMs });
   return {
     name: 'duckdb',
 
