@@ -71,12 +71,9 @@ describe('DuckDB rollups folded behind the live edge', () => {
   /** What `rollupRows` should hold for `finals` in the buckets that end by `through` (minutes after T0 in the lines). */
   function recomputed(finals: Map<string, [number, string, number]>, through: number): Record<'1m' | '15m' | '1h', string[]> {
     const at = (ms: number) => ['L1', 'L2', 'L3'].flatMap((asset) => {
-      const buckets = new Map<number, number[]>();
-      for (const [key, [ts, , v]] of finals) {
-        const b = Math.floor(ts / ms) * ms;
-        if (key.startsWith(`${asset}|`) && b + ms <= through) buckets.set(b, [...(buckets.get(b) ?? []), v]);
-      }
-      return [...buckets].sort((a, b) => a[0] - b[0]).map(([b, vs]) => `${asset} ${(b - T0) / MIN} ${vs.length} ${vs.reduce((x, y) => x + y, 0)}`);
+      const end = Math.floor(through / ms) * ms;
+      const sums = expected(finals, asset, T0 - HOUR, end, ms, 'sum');
+      return expected(finals, asset, T0 - HOUR, end, ms, 'count').map(([b, n], k) => `${asset} ${(b - T0) / MIN} ${n} ${sums[k]![1]}`);
     });
     return { '1m': at(MIN), '15m': at(15 * MIN), '1h': at(HOUR) };
   }
