@@ -2,7 +2,7 @@ import { LISTENER_CLIENT_SUFFIX, parseDeviceStatus } from '@cityhub/contracts';
 import { Aedes, type Client } from 'aedes';
 import { publishRight } from './acl.js';
 import { DEFAULT_LIMITS, type BrokerContext, type BrokerOptions, type RunningBroker } from './types.js';
-import { PublishRate, SubscriptionLimit } from './limits.js';
+import { noNumberCache, PublishRate, SubscriptionLimit } from './limits.js';
 import { authorizeForward, authorizePublish, deadLetterWildcards, onWildcardError } from './publish.js';
 import { authorizeSubscribe, boundSubscriptions } from './subscribe.js';
 import { transports } from './transports.js';
@@ -56,6 +56,7 @@ function watch(ctx: BrokerContext, aedes: Aedes): void {
  */
 export async function createBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const ctx = context(opts);
+  noNumberCache();
   const aedes = await Aedes.createBroker({
     keepaliveLimit: ctx.limits.keepaliveMaxS,
     ...opts.aedes,

@@ -1,6 +1,24 @@
+import { createRequire } from 'node:module';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { ConnectionsPerIp, forgetConnect, leanParser, limitPacketSize, PublishRate, type PacketParser } from './limits.js';
+import { ConnectionsPerIp, forgetConnect, leanParser, limitPacketSize, noNumberCache, PublishRate, type PacketParser } from './limits.js';
+
+describe('noNumberCache', () => {
+  it('has mqtt-packet write two-byte numbers byte for byte as before, without building its table of 65,536 Buffers', () => {
+    const numbers = createRequire(import.meta.url)('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> };
+    // Other tests of this file made packets while collecting: the table is emptied first.
+    for (const k of Object.keys(numbers.cache)) delete numbers.cache[Number(k)];
+    noNumberCache();
+    expect([...mqttPacket.generate({ cmd: 'puback', messageId: 0x1234 })]).toEqual([0x40, 0x02, 0x12, 0x34]);
+    const publish = mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 1, messageId: 7, retain: false, dup: false });
+    expect([...publish]).toEqual([0x32, 0x08, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x00, 0x07, 0x78]);
+    expect(Object.keys(numbers.cache)).toHaveLength(0);
+    // What the table would hold: mqtt-packet builds it at the first packet written while the cache is on.
+    mqttPacket.writeToStream.cacheNumbers = true;
+    mqttPacket.generate({ cmd: 'puback', messageId: 1 });
+    expect(Object.keys(numbers.cache)).toHaveLength(65_536);
+  });
+});
 
 /** Feeds `chunks` to a real mqtt-packet parser held to `max`: the packets it gave, and the first violation. */
 function through(max: number, chunks: Buffer[], lean = false): { packets: string[]; err: string | null; parserFailed: boolean } {

@@ -1,4 +1,15 @@
 import { BufferList } from 'bl';
+import mqttPacket from 'mqtt-packet';
+
+/**
+ * mqtt-packet writes each two-byte number (packet ids, topic lengths) from a table of 65,536 ready-made Buffers that
+ * it builds at the first packet written: about 7 MB of V8 heap that every hub kept, whatever its device count (a heap
+ * snapshot of a hub holding 10,000 devices). Without it, each number is a two-byte Buffer from Node's pool, made when
+ * written. Process-wide: aedes and the hub share the one mqtt-packet.
+ */
+export function noNumberCache(): void {
+  mqttPacket.writeToStream.cacheNumbers = false;
+}
 /**
  * The part of an aedes client's MQTT parser (mqtt-packet's `Parser`, `parser.js`) the broker uses: its
  * state while parsing, its length step and its events. aedes keeps it as `client._parser` (`lib/client.js`).
