@@ -181,13 +181,13 @@ function historySection(lines: string[], r: BenchResults): void {
   }
 }
 
-/** The section `## 5. concurrent device connections`, when the step ran. */
 /** How long the 10,000-device step sampled the hub's RSS after its first reading, in words. */
 function steadyOf(c: { steadyS?: number }): string {
   const s = c.steadyS ?? 60;
   return s % 60 === 0 ? `${s / 60} min` : `${(s / 60).toFixed(1)} min`;
 }
 
+/** The section `## 5. concurrent device connections`, when the step ran. */
 function connectionsSection(lines: string[], r: BenchResults): void {
   const c = r.steps.connections;
   if (c && c.runs.length > 0) {
