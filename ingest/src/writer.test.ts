@@ -18,7 +18,7 @@ describe('Writer rounds', () => {
     const delays: Array<number | null> = [];
     await store.init();
     let behind = 0;
-    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 400, onWrite: (_s, _n, d) => delays.push(d), onBehind: () => behind++ });
+    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 400, onWrite: (_s, _n, d) => delays.push(d), onBehind: () => { behind++; } });
     w.start();
     const t0 = Date.now();
     for (let i = 0; i < 40; i++) {
@@ -46,7 +46,7 @@ describe('Writer rounds', () => {
     const store = createDuckDbStore({ path: ':memory:' });
     for (let i = 0; i < 200; i++) await spool.append(reading(i));
     const behind: number[] = [];
-    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 1_000, onBehind: () => behind.push(w.stats.batches) });
+    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 1_000, onBehind: () => { behind.push(w.stats.batches); } });
     w.start();
     const t0 = Date.now();
     // Rounds follow one another while a round's worth (1,000 bytes) waits; the rest waits for the interval.
@@ -103,7 +103,7 @@ describe('Writer rounds', () => {
     await store.init();
     let behind = 0;
     // Rounds that never fall behind: one at the first durable record, the next only 30 s later.
-    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 64 * 1024 * 1024, onBehind: () => behind++ });
+    const w = new Writer(spool, store, { logger: silentLogger, intervalMs: 30_000, readBytes: 64 * 1024 * 1024, onBehind: () => { behind++; } });
     w.start();
     // Records of 3,000 readings each (a device's upload after an outage): a window's worth in a few writes.
     const upload = (from: number) => encodeRecord({
@@ -118,6 +118,75 @@ describe('Writer rounds', () => {
     expect(behind).toBe(1);
     for (let i = 6; i < 12; i++) await spool.append(upload(i * 3_000));
     expect(behind).toBe(1);
+    await w.stop();
+    await store.close();
+    await spool.close();
+  });
+
+  it('is not behind for slow rounds after which it sleeps, only for slow rounds back to back', async () => {
+    const spool = await Spool.open(join(await tmp(), 'spool'));
+    const store = createDuckDbStore({ path: ':memory:' });
+    await store.init();
+    // The real store, each write held back 1.2 s (a round slower than BEHIND_WRITE_MS whatever the machine).
+    const slowed = new Proxy(store, {
+      get: (t, k) => {
+        const v: unknown = Reflect.get(t, k);
+        if (k === 'write') return async (...a: Parameters<Store['write']>) => { await new Promise((r) => setTimeout(r, 1_200)); return t.write(...a); };
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const told: number[] = [];
+    // One store write a round (batchPoints), so that every round takes the 1.2 s once.
+    const w: Writer = new Writer(spool, slowed, { logger: silentLogger, intervalMs: 200, readBytes: 64 * 1024 * 1024, batchPoints: 1_000_000, onBehind: () => { told.push(w.stats.batches); } });
+    w.start();
+    // A trickle: slow rounds with a few readings waiting after each, then a sleep (10,000 devices' rounds).
+    for (let i = 0; i < 12; i++) {
+      await spool.append(reading(i));
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(w.stats.batches).toBeGreaterThanOrEqual(BEHIND_ROUNDS);
+    expect(told).toEqual([]);
+    // Bursts of over half of PROMPT_BYTES every 0.6 s (about 0.5 MB/s, under FAST_BYTES_PER_S): each 1.2 s round ends
+    // with two waiting, so the next starts at once.
+    const burst = (from: number) => encodeRecord({
+      points: Array.from({ length: 2_000 }, (_, i) => ({ kind: 'traffic' as const, asset: 'a1', device: 'd1', ts: Date.now() - 600_000 + from + i, seq: from + i, values: { speed_kmh: i % 90 } })),
+      dead: [],
+    });
+    const perBurst = Math.ceil((PROMPT_BYTES / 2 + 1) / burst(0).length);
+    expect(perBurst * burst(0).length * 2).toBeLessThan(FAST_BYTES_PER_S);
+    const before = w.stats.batches;
+    for (let b = 0, n = 0; b < 12 && told.length === 0; b++) {
+      for (let k = 0; k < perBurst; k++, n += 2_000) await spool.append(burst(100_000 + n));
+      await new Promise((r) => setTimeout(r, 600));
+    }
+    expect(told).toHaveLength(1);
+    expect(told[0]).toBeGreaterThanOrEqual(before + BEHIND_ROUNDS);
+    await w.stop();
+    await store.close();
+    await spool.close();
+  });
+
+  it('asks again on fresh evidence when onBehind declines, and stops asking once it takes the news', async () => {
+    const spool = await Spool.open(join(await tmp(), 'spool'));
+    const store = createDuckDbStore({ path: ':memory:' });
+    for (let i = 0; i < 400; i++) await spool.append(reading(i));
+    // Declines twice (a fleet logging in, say), then takes it; the round count at each ask.
+    const asks: number[] = [];
+    const w: Writer = new Writer(spool, store, {
+      logger: silentLogger, intervalMs: 30_000, readBytes: 1_000,
+      onBehind: () => {
+        asks.push(w.stats.batches);
+        return asks.length >= 3;
+      },
+    });
+    w.start();
+    const t0 = Date.now();
+    while (spool.backlogBytes() >= 1_000 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    expect(spool.backlogBytes()).toBeLessThan(1_000);
+    expect(w.stats.batches).toBeGreaterThan(4 * BEHIND_ROUNDS);
+    // Asked after BEHIND_ROUNDS rounds behind, and after a decline only after as many more (not at every round);
+    // once taken, never again, however many rounds were behind after it.
+    expect(asks).toEqual([BEHIND_ROUNDS, 2 * BEHIND_ROUNDS, 3 * BEHIND_ROUNDS]);
     await w.stop();
     await store.close();
     await spool.close();

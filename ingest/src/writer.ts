@@ -25,11 +25,13 @@ export interface WriterOptions {
   stallMs: number;
   /**
    * Told once when the writer falls behind, or is about to: readings became durable at `FAST_BYTES_PER_S` or more
-   * over `RATE_WINDOW_MS`, or the `BEHIND_ROUNDS`th round in a row took `BEHIND_WRITE_MS` or more to write or ended
-   * with another round's worth (`readBytes`) already waiting. The hub then moves its store off the acknowledging
-   * thread (CITYHUB_DUCKDB_OWN_THREAD=auto).
+   * over `RATE_WINDOW_MS`, or the `BEHIND_ROUNDS`th round in a row ended with another round's worth (`readBytes`)
+   * already waiting, or took `BEHIND_WRITE_MS` or more to write and ended with `PROMPT_BYTES` waiting (the next round
+   * starts at once: the writer writes back to back). The hub then moves its store off the acknowledging
+   * thread (CITYHUB_DUCKDB_OWN_THREAD=auto). Returning false declines for now: the writer tells again when a
+   * later window or run of rounds qualifies afresh.
    */
-  onBehind?: () => void;
+  onBehind?: () => boolean | void;
 }
 
 /**
@@ -57,9 +59,12 @@ export const FLOOD_PAUSE_MS = 50;
 /** Rounds in a row that end behind before the writer says it has fallen behind (`onBehind`). */
 export const BEHIND_ROUNDS = 2;
 /**
- * A round that took this long to write is behind (ms): with the store on the acknowledging thread, a quarter of a
- * second's interval went to writing rather than acknowledging. A flood of 20 devices sending back to back on 2
- * cores takes 0.3–0.8 s a round here; 10,000 devices at one reading per 5 s, under 0.1 s; the live city, a few ms.
+ * A round that took this long to write, and after which the next starts at once (`PROMPT_BYTES` waiting), is behind
+ * (ms): with the store on the acknowledging thread, the writer then holds it a quarter of a second at a time with no
+ * pause between. A flood of 20 devices sending back to back on 2 cores takes 0.3–0.8 s a round here, with megabytes
+ * waiting after each; 10,000 devices at one reading per 5 s, 0.05–0.45 s a round, a second apart, with at most about
+ * 200 kB waiting (so a slow round alone, after which the writer sleeps, is not behind: two in a row moved a store
+ * that had no need to, about 50 MB more); the live city, a few ms.
  */
 export const BEHIND_WRITE_MS = 250;
 
@@ -120,7 +125,7 @@ export class Writer {
   private behind = 0;
   /** Where the current rate window started: when, and the spool's appended bytes then. */
   private rateFrom = { at: Date.now(), bytes: 0 };
-  /** Set once `onBehind` was called. */
+  /** Set once `onBehind` took the news (returned anything but false). */
   private told = false;
   /** When the writer last committed a round or found nothing to do. */
   private progressAt = Date.now();
@@ -185,11 +190,14 @@ export class Writer {
     };
   }
 
-  /** Calls `onBehind`, once. */
+  /** Calls `onBehind`, until it takes the news (anything but false). */
   private tell(): void {
     if (this.told) return;
-    this.told = true;
-    this.o.onBehind?.();
+    this.told = this.o.onBehind?.() !== false;
+    if (this.told) return;
+    // Declined: both counts start again, so that it is asked again only on fresh evidence.
+    this.behind = 0;
+    this.rateFrom = { at: Date.now(), bytes: this.spool.counters.bytes };
   }
 
   /**
@@ -259,7 +267,8 @@ export class Writer {
       }
       if (!this.running) return;
       const waiting = this.spool.backlogBytes();
-      this.behind = points > 0 && (waiting >= this.o.readBytes || this.stats.lastWriteMs >= BEHIND_WRITE_MS) ? this.behind + 1 : 0;
+      const backToBack = waiting >= this.promptBytes && this.stats.lastWriteMs >= BEHIND_WRITE_MS;
+      this.behind = points > 0 && (waiting >= this.o.readBytes || backToBack) ? this.behind + 1 : 0;
       if (this.behind === BEHIND_ROUNDS) this.tell();
       if (waiting >= this.promptBytes || (points >= this.o.batchPoints && waiting > 0)) continue;
       const pauseMs = bytes >= this.promptBytes ? Math.min(FLOOD_PAUSE_MS, this.o.intervalMs) : roundAt + this.o.intervalMs - Date.now();

@@ -6,7 +6,7 @@ import type { Logger } from '../ops/logger.js';
 import { brokerBus, deviceHooks, endRevokedSessions, listenBroker } from '../wiring/broker.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
 import { openNodeState } from '../wiring/node-state.js';
-import { ownThreadOf, reopensOf } from '../wiring/store.js';
+import { loginStorm, ownThreadOf, reopensOf } from '../wiring/store.js';
 import { sharedBrokerState } from '../wiring/redis.js';
 import { serviceHook } from '../wiring/service.js';
 
@@ -24,12 +24,14 @@ export async function startBrokerNode(config: Config, log: Logger): Promise<Runn
   const { dataDir, stops, registry, tokens, rules, store, metrics, part } = await openNodeState(config, log, 'broker');
   try {
     const redisUrl = config.CITYHUB_REDIS_URL;
-    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics });
+    const logins = loginStorm();
+    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics, holdMove: logins.storm });
 
     const state = redisUrl ? sharedBrokerState(redisUrl, log.child({ name: 'redis' })) : undefined;
     if (state) stops.push('redis', () => state.close());
     // Device status reaches the alert engine over the shared bus (see startAlertLeader), not from here.
     const { broker, mqttUrl, extra, closed } = await listenBroker(config, log, { ...deviceHooks(registry, ingest), service: serviceHook(config, tokens) }, stops, state?.aedes);
+    broker.aedes.on('clientReady', () => logins.login());
     metrics.attach({ ingest, broker, storeReopens: reopensOf(store), storeOwnThread: ownThreadOf(store), spoolCapBytes: config.CITYHUB_SPOOL_CAP_MB * 1024 * 1024 });
     endRevokedSessions(broker, registry, tokens, stops);
     relayLive(broker, ingest, stops, { always: true });

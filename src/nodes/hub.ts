@@ -12,7 +12,7 @@ import { serveApi } from '../wiring/api.js';
 import { brokerBus, deviceHooks, endRevokedSessions, listenBroker } from '../wiring/broker.js';
 import { ingestReadiness, openIngest } from '../wiring/ingest.js';
 import { openNodeState } from '../wiring/node-state.js';
-import { ownThreadOf, reopensOf } from '../wiring/store.js';
+import { loginStorm, ownThreadOf, reopensOf } from '../wiring/store.js';
 import { serviceHook } from '../wiring/service.js';
 import type { Stops } from '../wiring/stops.js';
 
@@ -37,7 +37,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   try {
     // A trickle's lone readings wait by sleeping the thread while no HTTP client waits on it (see Naps).
     const naps = config.CITYHUB_SPOOL_NAP ? new Naps() : undefined;
-    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics, ...(naps && { nap: naps.nap }) });
+    // A fleet logging in (a restarted hub's devices coming back) does not move the store off this thread.
+    const logins = loginStorm();
+    const ingest = await openIngest({ config, dataDir, store, registry, log, stops, metrics, holdMove: logins.storm, ...(naps && { nap: naps.nap }) });
     // Alerts are evaluated on readings as they become durable.
     const stateDoc = await openAlertState({ dataDir }, state.part('alert-state'));
     stops.push('alert state', () => stateDoc.close());
@@ -50,6 +52,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     endRevokedSessions(broker, registry, tokens, stops);
     // Connections (a fleet coming up, a reconnect storm) need the thread: no sleep for a second after each.
     if (naps) broker.aedes.on('connackSent', () => naps.busy());
+    broker.aedes.on('clientReady', () => logins.login());
     relayLive(broker, ingest, stops, { always: false });
     const bus = brokerBus(broker);
     alerts.on('event', (ev) => publishAlert(bus, ev));

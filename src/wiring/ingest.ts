@@ -16,9 +16,11 @@ export async function openIngest(o: {
   metrics: Metrics; retention?: boolean;
   /** How the acknowledging thread may sleep through a lone message's commit delay (see `Naps`). */
   nap?: (ms: number) => boolean;
+  /** While true, a store that would move off the acknowledging thread waits (see `loginStorm`). */
+  holdMove?: () => boolean;
 }): Promise<Ingest> {
   const { config, dataDir, store, registry, log, stops } = o;
-  const onBehind = moveWhenBehind(store);
+  const onBehind = moveWhenBehind(store, o.holdMove);
   const ingest = await Ingest.open({
     store, registry, dataDir, logger: log.child({ name: 'ingest' }),
     maxAgeMs: config.CITYHUB_RETENTION_RAW_DAYS * 86_400_000,
