@@ -28,7 +28,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf 
 WORKDIR /app
 # Read-only for the hub: the code belongs to root, only /data to the `node` user.
 COPY --from=build /app /app
-ENV NODE_ENV=production CITYHUB_DATA_DIR=/data CITYHUB_HTTP_HOST=0.0.0.0 CITYHUB_MQTT_HOST=0.0.0.0
+# --max-semi-space-size=8: a young generation of 16 MiB rather than V8's 32 (README, "Memory").
+ENV NODE_OPTIONS=--max-semi-space-size=8 NODE_ENV=production CITYHUB_DATA_DIR=/data CITYHUB_HTTP_HOST=0.0.0.0 CITYHUB_MQTT_HOST=0.0.0.0
 USER node
 EXPOSE 8080 1883
 VOLUME ["/data"]

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
+// --max-semi-space-size=8: a young generation of 16 MiB rather than V8's 32 (src/ops/heap.ts, SEMI_SPACE_MB).
 // The cityhub command runs the compiled composition root (`npm run build` makes dist/).
 import { main } from '../dist/cli.js';
 

@@ -28,12 +28,15 @@ export interface BenchHub {
 
 export interface HubOptions {
   dataDir?: string;
-  /** Extra node flags for the hub process (e.g. V8 flags, which NODE_OPTIONS refuses). */
+  /** Extra node flags for the hub process, after the `--max-semi-space-size` every launch of the hub gives (`HUB_NODE_ARGS`). */
   nodeArgs?: string[];
   env?: Record<string, string>;
   /** Write a V8 CPU profile of the hub into this folder (node --cpu-prof). */
   cpuProfDir?: string;
 }
+
+/** The node flags the hub is started with, as `npm start`, `bin/cityhub.js` and the image give them (src/ops/heap.ts). */
+export const HUB_NODE_ARGS = ['--max-semi-space-size=8'];
 
 export async function startBenchHub(o: HubOptions = {}): Promise<BenchHub> {
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'cityhub-bench-hub-')));
@@ -48,7 +51,7 @@ export async function startBenchHub(o: HubOptions = {}): Promise<BenchHub> {
     CITYHUB_LOG_LEVEL: 'warn',
     ...o.env,
   };
-  const args = [...(o.nodeArgs ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), join(ROOT, 'bin', 'cityhub.js'), 'start'];
+  const args = [...HUB_NODE_ARGS, ...(o.nodeArgs ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), join(ROOT, 'bin', 'cityhub.js'), 'start'];
   const w = spawnWatched(process.execPath, args, env, /"dashboard":"(http:\/\/[^"]+?)\/?"[\s\S]*"mqtt":\["mqtt:\/\/([^:"]+):(\d+)/);
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`hub did not start in 90 s:\n${w.output()}`)), 90_000).unref());
   const m = (await Promise.race([w.ready, timeout]))!;

@@ -9,6 +9,7 @@ import { READING_AGE_MS, type RelayResults } from '../steps/relay.js';
 import { renderRules, type RulesResults } from '../steps/rules.js';
 import type { ProfileSummary } from './cpuprofile.js';
 import { guardTargets, renderGuard } from './guard-report.js';
+import { HUB_NODE_ARGS } from './hub.js';
 import { fmt } from './stats.js';
 
 export interface BenchResults {
@@ -255,7 +256,7 @@ export function renderMarkdown(r: BenchResults): string {
   const lines: string[] = [];
   lines.push(`# City Hub benchmark, ${r.date}`, '');
   lines.push(`${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memGb.toFixed(0)} GB, ${r.machine.os}, Node ${r.machine.node}. ` +
-    `Loopback only. Each figure: median of ${r.runs} runs (min–max in brackets) unless it says otherwise; ratios are of runs made side by side. ` +
+    `Loopback only. Every hub ran as \`node ${HUB_NODE_ARGS.join(' ')} bin/cityhub.js start\`, as \`npm start\` runs it. Each figure: median of ${r.runs} runs (min–max in brackets) unless it says otherwise; ratios are of runs made side by side. ` +
     `1-minute load average ${r.machine.loadAtStart.toFixed(1)} at the start, ${r.machine.loadAtEnd?.toFixed(1) ?? '?'} at the end ` +
     '(other work on the machine slows every figure; the side-by-side ratios are the ones to compare).', '');
 

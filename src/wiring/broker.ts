@@ -6,7 +6,7 @@ import {
   type Config, type DeviceFeedback, type DeviceRegistry, type DeviceStatus, type Kind,
 } from '@cityhub/contracts';
 import type { AcceptResult, Ingest } from '@cityhub/ingest';
-import { heapGrowth } from '../ops/heap.js';
+import { heapGrowth, SEMI_SPACE_MB, semiSpaceChosen } from '../ops/heap.js';
 import type { Logger } from '../ops/logger.js';
 import type { Stops } from './stops.js';
 
@@ -77,6 +77,9 @@ export interface ListeningBroker { broker: RunningBroker; mqttUrl: string; extra
 /** Creates the broker with the configured limits and opens its listeners (MQTT, and mqtts / WebSocket when configured). */
 export async function listenBroker(config: Config, log: Logger, hooks: BrokerHooks, stops: Stops, aedes?: Parameters<typeof createBroker>[0]['aedes']): Promise<ListeningBroker & { closed: () => boolean }> {
   const heap = heapGrowth({ log: (msg, fields) => log.info(fields, msg) });
+  if (!semiSpaceChosen()) {
+    log.info({ semiSpaceMb: 16 }, `heap: node was started without --max-semi-space-size; V8's young generation may take 32 MB rather than the 16 MB of --max-semi-space-size=${SEMI_SPACE_MB} (npm start and bin/cityhub.js give it)`);
+  }
   const broker = await createBroker({
     logger: log.child({ name: 'broker' }),
     limits: {
