@@ -20,9 +20,9 @@ afterEach(async () => {
 });
 
 /** The error a promise rejects with, as a StoreError. */
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(StoreError);
+async function failure(p: Promise<unknown>, what?: string): Promise<StoreError> {
+  const e = await p.then((value: unknown) => ({ resolved: value }), (err: unknown) => err);
+  expect(e, `${what ?? 'the call'} should have failed`).toBeInstanceOf(StoreError);
   return e as StoreError;
 }
 
@@ -36,7 +36,7 @@ describe('InfluxDB store through an outage', () => {
     const fresh = createInfluxStore({ url: influxd.url, bucket: 'outage_v1' });
     await store.write([point(T0, 50)]);
     influxd.kill('SIGKILL');
-    const errors = await Promise.all([store.write([point(T0 + 1_000, 51)]), store.series(raw), store.latest('traffic'), fresh.init()].map(failure));
+    const errors = await Promise.all([store.write([point(T0 + 1_000, 51)]), store.series(raw), store.latest('traffic'), fresh.init()].map((p) => failure(p)));
     for (const e of errors) {
       expect(e.code).toBe('STORE_UNAVAILABLE');
       expect(e.retryable).toBe(true);
@@ -77,10 +77,13 @@ describe('InfluxDB store through an outage', () => {
     const v2 = createInfluxStore({ url: front.url, bucket: 'outage_hang', timeoutMs: 400 });
     await v1.init();
     await v2.init();
-    influxd.kill('SIGSTOP');
+    // Sent, and seen by the kernel: every call below reaches a server that no longer answers.
+    await influxd.stopped();
     try {
       const started = Date.now();
-      const [a, b, c] = await Promise.all([failure(v1.write([point(T0, 1)])), failure(v2.write([point(T0, 1)])), failure(v1.latest('traffic'))]);
+      const [a, b, c] = await Promise.all([
+        failure(v1.write([point(T0, 1)]), 'write (v1)'), failure(v2.write([point(T0, 1)]), 'write (v2 front)'), failure(v1.latest('traffic'), 'latest (v1)'),
+      ]);
       expect(Date.now() - started).toBeLessThan(5_000);
       for (const e of [a, b, c]) {
         expect(e.code).toBe('STORE_UNAVAILABLE');

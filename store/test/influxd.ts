@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface Influxd {
   stop(): Promise<void>;
   /** Sends a signal (default SIGKILL) to the server and leaves its files: an outage. */
   kill(signal?: NodeJS.Signals): void;
+  /** Sends SIGSTOP and resolves once the kernel shows the server stopped (`T` in /proc/<pid>/stat): a hang. */
+  stopped(): Promise<void>;
   /** Starts the server again on the same directories and ports (killing it first if it still runs). */
   restart(): Promise<void>;
 }
@@ -160,6 +162,16 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> 
     },
     kill(signal: NodeJS.Signals = 'SIGKILL') {
       child.kill(signal);
+    },
+    async stopped() {
+      child.kill('SIGSTOP');
+      const stat = `/proc/${child.pid}/stat`;
+      // The state is the field after the command's closing parenthesis.
+      const state = async () => (await readFile(stat, 'utf8')).replace(/^.*\) /s, '')[0];
+      for (const t0 = Date.now(); (await state()) !== 'T';) {
+        if (Date.now() - t0 > 5_000) throw new Error(`influxd (pid ${child.pid}) did not stop within 5 s of SIGSTOP`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
     async restart() {
       if (child.exitCode === null && child.signalCode === null) {
